@@ -1,0 +1,63 @@
+# Engagement Lab. Every target creates the virtual environment first if it is missing.
+# The environment is installed from requirements.lock (exact versions), compiled from pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export PYTHONDONTWRITEBYTECODE :=
+SPEC ?= experiments/personal_content.toml
+
+.PHONY: lab test report sample-data validate bench rerun app lock browser-deps clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check "uv==0.13.9"
+	$(VENV)/bin/uv pip sync -q --python $(PY) --compile-bytecode requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## JupyterLab on notebooks/, ready on the bundled sample data
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/01_load_and_explore.ipynb --notebook-dir=notebooks
+
+## unit, doctest, notebook (nbval) and browser tests
+test: $(STAMP) browser-deps
+	$(PY) -m pytest
+
+## execute the notebooks on the sample data and write self-contained HTML to reports/
+report: $(STAMP)
+	$(PY) -m toolkit report --out reports
+
+## regenerate data/sample/ byte for byte from its fixed seed
+sample-data: $(STAMP)
+	$(PY) -m toolkit sample-data --out data/sample
+
+## full calibration study, written to docs/validation.md (takes a while)
+validate: $(STAMP)
+	$(PY) -m toolkit.calibration --out docs/validation.md
+
+## speed benchmarks, figures for benchmarks/README.md
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+## rerun an experiment spec: make rerun SPEC=experiments/x.toml
+rerun: $(STAMP)
+	$(PY) -m toolkit run $(SPEC)
+
+## serve the notebooks as a click-through app (Voila)
+app: $(STAMP)
+	$(VENV)/bin/voila notebooks/01_load_and_explore.ipynb --no-browser --Voila.ip=127.0.0.1
+
+## recompile requirements.lock after changing pyproject.toml
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+## Debian's Chromium for the browser tests (skipped when it cannot be installed outside CI)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found and not root: browser tests will skip (sudo apt-get install chromium)"; fi; }
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,58 @@
+"""Engagement Lab: test what moves social media engagement, with statistics that fit the data.
+
+The public API (see ``docs/ARCHITECTURE.md``)::
+
+    ds = toolkit.load(["exports/tweet_activity_metrics_me_20240101_20240331_en.csv"])
+    posts = toolkit.engagement(ds.posts)
+    toolkit.before_after(posts, change="2024-03-01").table
+    toolkit.content_lift(posts, label=("content_label", "personal")).text
+
+Names are imported lazily, so ``import toolkit`` is quick and a notebook pays only for what it uses.
+
+>>> import toolkit
+>>> "load" in toolkit.__all__
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS = {
+    "load": "toolkit.loading",
+    "formats": "toolkit.loading",
+    "Dataset": "toolkit.loading",
+    "engagement": "toolkit.metrics",
+    "before_after": "toolkit.before_after",
+    "content_lift": "toolkit.content_lift",
+    "label_personal": "toolkit.labels",
+    "power": "toolkit.design",
+    "Result": "toolkit.result",
+}
+_MODULES = (
+    "errors", "schema", "result", "loading", "metrics", "followers", "charts", "display",
+    "widgets", "before_after", "content_lift", "labels", "design", "simulate", "spec",
+    "runner", "report", "batch",
+)
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    if name in _MODULES:
+        module = importlib.import_module(f"toolkit.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS) | set(_MODULES))

@@ -1,0 +1,13 @@
+"""Calibration studies: do the methods keep their promises on simulated profiles with a known truth?
+
+Each analysis family has a module here with ``study(n_profiles, seed=..., progress=...) -> DataFrame``
+(one row per method and scenario: ``analysis``, ``method``, ``scenario``, ``true_lift``, ``runs``,
+``rejection_rate``, ``coverage``, ``mean_lift``, ``target``). ``python -m toolkit.calibration``
+(``make validate``) runs the full studies and writes ``docs/validation.md``; ``make test`` runs small
+versions.
+"""
+
+STUDY_COLUMNS = (
+    "analysis", "method", "scenario", "true_lift", "runs", "rejection_rate", "coverage",
+    "mean_lift", "target",
+)

@@ -1,0 +1,92 @@
+"""The project's exceptions and warnings.
+
+Every error a user can cause names *where* (file, row, column or parameter), *what was expected*
+and *what was found*, so that the message alone says how to fix the input.
+
+>>> err = DataFormatError("expected a header row", file="a.csv", row=1, found="empty file")
+>>> print(err)
+a.csv, row 1: expected a header row (found: empty file)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EngagementLabError",
+    "DataFormatError",
+    "SchemaError",
+    "AnalysisError",
+    "SpecError",
+    "EngagementLabWarning",
+    "ConfoundWarning",
+]
+
+
+class EngagementLabError(Exception):
+    """Base class of every error raised on purpose by Engagement Lab.
+
+    Parameters
+    ----------
+    message
+        What was expected, in words a user can act on.
+    file, row, column, parameter
+        Where the problem is; each is optional and shown when given.
+    found
+        What was found instead.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: object | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        parameter: str | None = None,
+        found: object | None = None,
+    ) -> None:
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.parameter = parameter
+        self.found = found
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.parameter is not None:
+            where.append(f"parameter {self.parameter!r}")
+        text = (", ".join(where) + ": " if where else "") + self.message
+        if self.found is not None:
+            text += f" (found: {self.found})"
+        return text
+
+
+class DataFormatError(EngagementLabError, ValueError):
+    """An input file cannot be read as any supported format, or as the format asked for."""
+
+
+class SchemaError(EngagementLabError, ValueError):
+    """A table does not follow the canonical schema (missing column, wrong dtype)."""
+
+
+class AnalysisError(EngagementLabError, ValueError):
+    """An analysis cannot run on this data or with these parameters."""
+
+
+class SpecError(EngagementLabError, ValueError):
+    """An experiment spec file is invalid."""
+
+
+class EngagementLabWarning(UserWarning):
+    """Base class of the project's warnings."""
+
+
+class ConfoundWarning(EngagementLabWarning):
+    """Something besides the change under study moved near the change date."""

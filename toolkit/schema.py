@@ -1,0 +1,196 @@
+"""The canonical tables and the project's vocabulary of column names, defined once.
+
+Every loader produces ``posts`` and ``followers`` tables with exactly these columns and dtypes
+(see ``ARCHITECTURE.md``); every analysis returns a result table whose first columns are
+:data:`RESULT_COLUMNS`. Other modules import the names from here instead of spelling them.
+
+>>> posts = empty_posts()
+>>> list(posts.columns) == list(POSTS)
+True
+>>> validate_posts(posts) is posts
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from toolkit.errors import SchemaError
+
+__all__ = [
+    "POSTS",
+    "FOLLOWERS",
+    "REJECTED",
+    "REPORT",
+    "RESULT_COLUMNS",
+    "COUNT_COLUMNS",
+    "PLATFORMS",
+    "MEDIA_TYPES",
+    "empty_posts",
+    "empty_followers",
+    "conform",
+    "validate_posts",
+    "validate_followers",
+]
+
+UTC_NS = "datetime64[ns, UTC]"
+
+PLATFORMS = ("x", "facebook", "instagram", "linkedin", "youtube", "other")
+MEDIA_TYPES = ("photo", "video", "link", "text", "other")
+
+#: Interaction and exposure counts of a post; NA when the export does not have them, never 0.
+COUNT_COLUMNS = (
+    "impressions",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "profile_visits",
+    "follows",
+)
+
+#: One row per post.
+POSTS: Mapping[str, object] = {
+    "account": "string",
+    "platform": pd.CategoricalDtype(list(PLATFORMS)),
+    "post_id": "string",
+    "published_at": UTC_NS,
+    "time_known": "bool",
+    "text": "string",
+    "media_type": pd.CategoricalDtype(list(MEDIA_TYPES)),
+    **{name: "Int64" for name in COUNT_COLUMNS},
+    "followers": "Int64",
+    "paid": "boolean",
+    "content_label": "string",
+    "source_file": "string",
+    "source_row": "Int64",
+    "exported_at": UTC_NS,
+}
+
+#: One row per account and day.
+FOLLOWERS: Mapping[str, object] = {
+    "account": "string",
+    "platform": pd.CategoricalDtype(list(PLATFORMS)),
+    "date": UTC_NS,
+    "followers": "Int64",
+    "new_follows": "Int64",
+    "unfollows": "Int64",
+    "source_file": "string",
+}
+
+#: Rows that could not be loaded, with the reason.
+REJECTED: Mapping[str, object] = {
+    "source_file": "string",
+    "source_row": "Int64",
+    "reason": "string",
+    "raw": "string",
+}
+
+#: One row per loaded file.
+REPORT: Mapping[str, object] = {
+    "source_file": "string",
+    "format": "string",
+    "rows_read": "int64",
+    "rows_loaded": "int64",
+    "rows_rejected": "int64",
+    "duplicates_merged": "int64",
+    "summary_rows": "int64",
+    "encoding": "string",
+    "notes": "string",
+}
+
+#: The columns every analysis result table starts with (ARCHITECTURE.md, "Public API").
+RESULT_COLUMNS = (
+    "method",
+    "metric",
+    "lift",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_baseline",
+    "n_treatment",
+)
+
+
+def _empty(schema: Mapping[str, object]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in schema.items()})
+
+
+def empty_posts() -> pd.DataFrame:
+    """An empty ``posts`` table with the canonical columns and dtypes."""
+    return _empty(POSTS)
+
+
+def empty_followers() -> pd.DataFrame:
+    """An empty ``followers`` table with the canonical columns and dtypes."""
+    return _empty(FOLLOWERS)
+
+
+def conform(frame: pd.DataFrame, schema: Mapping[str, object], *, name: str = "table") -> pd.DataFrame:
+    """Return ``frame`` with exactly the columns of ``schema``, in order, cast to its dtypes.
+
+    Columns the frame lacks are added as missing (NA), never as zeros. Extra columns are an error,
+    because a loader that produces them has a mapping bug.
+
+    >>> conform(pd.DataFrame({"account": ["a"]}), FOLLOWERS)["followers"].isna().all()
+    np.True_
+    """
+    extra = [c for c in frame.columns if c not in schema]
+    if extra:
+        raise SchemaError(f"{name} has columns outside the canonical schema", found=extra)
+    out = {}
+    n = len(frame)
+    for column, dtype in schema.items():
+        if column in frame.columns:
+            values = frame[column]
+            try:
+                out[column] = values.astype(dtype) if values.dtype != dtype else values
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(
+                    f"{name} column cannot be stored as {dtype}", column=column, found=str(exc)
+                ) from None
+        else:
+            if dtype == "bool":
+                raise SchemaError(f"{name} needs column {column!r}, which has no default", column=column)
+            out[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype) if n else pd.Series(dtype=dtype)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _validate(frame: pd.DataFrame, schema: Mapping[str, object], name: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise SchemaError(f"{name} must be a pandas DataFrame", found=type(frame).__name__)
+    missing = [c for c in schema if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{name} lacks canonical columns", found=missing)
+    for column, dtype in schema.items():
+        actual = frame[column].dtype
+        if str(actual) != str(dtype) and actual != dtype:
+            raise SchemaError(
+                f"{name} column must have dtype {dtype}", column=column, found=str(actual)
+            )
+    return frame
+
+
+def validate_posts(posts: pd.DataFrame) -> pd.DataFrame:
+    """Check that ``posts`` has every canonical column with its dtype; return it unchanged.
+
+    Extra columns (e.g. ``engagements`` added by :func:`toolkit.engagement`) are allowed.
+    Counts must not be negative.
+    """
+    _validate(posts, POSTS, "posts")
+    for column in COUNT_COLUMNS + ("followers",):
+        values = posts[column]
+        if (values < 0).any():
+            row = int(values[values < 0].index[0]) if len(values) else None
+            raise SchemaError("counts must be zero or more", column=column, row=row,
+                              found=int(values[values < 0].iloc[0]))
+    return posts
+
+
+def validate_followers(followers: pd.DataFrame) -> pd.DataFrame:
+    """Check that ``followers`` has every canonical column with its dtype; return it unchanged."""
+    return _validate(followers, FOLLOWERS, "followers")
