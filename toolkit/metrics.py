@@ -1,0 +1,703 @@
+"""Engagement metrics: counts, a weighted score, rates, and period or group aggregates.
+
+Everything a chart, table or widget shows about "how engaged" a post or a period was is computed here,
+under names defined once in this module (:data:`ENGAGEMENTS`, :data:`RATE_IMPRESSIONS`, ...) that
+other modules import instead of spelling them.
+
+The ladder of signals
+---------------------
+A like costs the audience one tap; a share puts the sharer's own name behind the post; a comment
+takes words; a click leaves the platform for the account's own site, the first step towards a
+sign-up or a sale. :data:`DEFAULT_WEIGHTS` encodes that ladder, ``like 1 < save 2 = share 2 <
+comment 3 < click 4``, as the weighted engagement score. The weights are a convention, not an
+estimate: equal steps keep the score easy to explain, and :func:`weight_sensitivity` shows how much
+rankings and rates move under other weightings, so a conclusion that holds only for one set of
+weights can be seen as such.
+
+Missing values
+--------------
+Counts that an export does not have stay NA. Rates are NA (never ``inf`` and never 0) when the
+numerator or the denominator is NA or the denominator is zero.
+
+>>> import pandas as pd
+>>> posts = pd.DataFrame({
+...     "likes": pd.array([10, 4, None], dtype="Int64"),
+...     "comments": pd.array([2, 0, None], dtype="Int64"),
+...     "impressions": pd.array([100, 0, 50], dtype="Int64"),
+... })
+>>> out = engagement(posts)
+>>> out[ENGAGEMENTS].tolist()
+[12, 4, <NA>]
+>>> out[RATE_IMPRESSIONS].tolist()
+[0.12, <NA>, <NA>]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import AnalysisError
+
+__all__ = [
+    "ENGAGEMENTS",
+    "ENGAGEMENTS_SOURCE",
+    "WEIGHTED_ENGAGEMENT",
+    "RATE_IMPRESSIONS",
+    "RATE_REACH",
+    "RATE_FOLLOWERS",
+    "CLICK_THROUGH",
+    "FOLLOWS_PER_IMPRESSION",
+    "RATES",
+    "METRIC_COLUMNS",
+    "INTERACTION_COLUMNS",
+    "DENOMINATORS",
+    "DEFAULT_WEIGHTS",
+    "ALTERNATIVE_WEIGHTS",
+    "HOW",
+    "DEFAULT_HOW",
+    "PERIODS",
+    "PERIOD",
+    "N_POSTS",
+    "N_USED",
+    "VALUE",
+    "CI_LOW",
+    "CI_HIGH",
+    "SHRUNK",
+    "SPARSE",
+    "WEEKDAY",
+    "HOUR",
+    "WEEKDAY_NAMES",
+    "engagement",
+    "weighted_engagement",
+    "rate",
+    "aggregate",
+    "describe",
+    "weekday_hour",
+    "top_posts",
+    "weight_sensitivity",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Column names added by engagement() (the vocabulary other modules import)
+# ---------------------------------------------------------------------------------------------
+#: Interactions per post: the export's own figure if it has one, else the sum of the counts present.
+ENGAGEMENTS = "engagements"
+#: Where :data:`ENGAGEMENTS` came from on each row: ``"export"`` or ``"sum"`` (NA when it is NA).
+ENGAGEMENTS_SOURCE = "engagements_source"
+#: The weighted engagement score (see :data:`DEFAULT_WEIGHTS`).
+WEIGHTED_ENGAGEMENT = "weighted_engagement"
+#: Engagements per impression.
+RATE_IMPRESSIONS = "engagement_rate_impressions"
+#: Engagements per person reached.
+RATE_REACH = "engagement_rate_reach"
+#: Engagements per follower at the time of the post.
+RATE_FOLLOWERS = "engagement_rate_followers"
+#: Clicks per impression (an opt-in signal: the reader chose to leave the feed).
+CLICK_THROUGH = "click_through_rate"
+#: New follows per impression (an opt-in signal: the reader chose to hear more).
+FOLLOWS_PER_IMPRESSION = "follows_per_impression"
+
+#: rate column -> (numerator, denominator)
+RATES: Mapping[str, tuple[str, str]] = {
+    RATE_IMPRESSIONS: (ENGAGEMENTS, "impressions"),
+    RATE_REACH: (ENGAGEMENTS, "reach"),
+    RATE_FOLLOWERS: (ENGAGEMENTS, "followers"),
+    CLICK_THROUGH: ("clicks", "impressions"),
+    FOLLOWS_PER_IMPRESSION: ("follows", "impressions"),
+}
+
+#: Interaction counts that make up :data:`ENGAGEMENTS` when the export gives no total of its own.
+#: ``profile_visits`` and ``follows`` are kept out: they are reported as opt-in signals of their own.
+INTERACTION_COLUMNS: tuple[str, ...] = ("likes", "comments", "shares", "saves", "clicks")
+
+#: Every per-post metric a chart or widget can show (counts and engagement columns).
+METRIC_COLUMNS: tuple[str, ...] = (
+    ENGAGEMENTS, WEIGHTED_ENGAGEMENT, "likes", "comments", "shares", "saves", "clicks",
+    "profile_visits", "follows", "impressions", "reach",
+)
+
+#: Exposures a rate can be taken over; ``None`` means per post.
+DENOMINATORS: tuple[str | None, ...] = ("impressions", "reach", "followers", None)
+
+#: like 1 < save 2 = share 2 < comment 3 < click 4: the ladder of effort and intent (module docstring).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"likes": 1, "saves": 2, "shares": 2, "comments": 3, "clicks": 4}
+
+#: Alternative weightings for :func:`weight_sensitivity`.
+ALTERNATIVE_WEIGHTS: Mapping[str, Mapping[str, float]] = {
+    "ladder 1-2-3-4 (default)": DEFAULT_WEIGHTS,
+    "equal (plain sum)": {"likes": 1, "saves": 1, "shares": 1, "comments": 1, "clicks": 1},
+    "steep 1-4-9-16": {"likes": 1, "saves": 4, "shares": 4, "comments": 9, "clicks": 16},
+    "likes only": {"likes": 1},
+    "no likes": {"saves": 2, "shares": 2, "comments": 3, "clicks": 4},
+}
+
+# ---------------------------------------------------------------------------------------------
+# Aggregates
+# ---------------------------------------------------------------------------------------------
+#: How a rate is aggregated over several posts, with the words every chart and table uses.
+HOW: Mapping[str, str] = {
+    "ratio_of_sums": "ratio of sums",
+    "mean_of_ratios": "mean of per-post ratios",
+    "sum": "sum",
+}
+#: The default aggregation: total interactions over total exposure, so a post with 10 impressions
+#: does not weigh as much as one with 10,000.
+DEFAULT_HOW = "ratio_of_sums"
+
+#: Period names accepted by :func:`aggregate` and their pandas period codes.
+PERIODS: Mapping[str, str] = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+
+PERIOD = "period"
+N_POSTS = "n_posts"
+N_USED = "n_used"
+VALUE = "value"
+CI_LOW = "ci_low"
+CI_HIGH = "ci_high"
+SHRUNK = "shrunk"
+SPARSE = "sparse"
+WEEKDAY = "weekday"
+HOUR = "hour"
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+_Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
+
+
+def _count(posts: pd.DataFrame, column: str) -> pd.Series:
+    """The column as a nullable numeric Series, all-NA when the table lacks it."""
+    if column in posts.columns:
+        values = posts[column]
+        if not (pd.api.types.is_numeric_dtype(values) or values.isna().all()):
+            raise AnalysisError("expected numeric counts", column=column, found=str(values.dtype))
+        return values
+    return pd.Series(pd.NA, index=posts.index, dtype="Int64")
+
+
+def _na_sum(frame: pd.DataFrame) -> pd.Series:
+    """Row sums skipping NA; NA when every value of the row is NA."""
+    if frame.shape[1] == 0:
+        return pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    return frame.sum(axis=1, min_count=1)
+
+
+def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator`` as Float64, NA where either is NA or the denominator is 0.
+
+    >>> rate(pd.Series([1, 2, None, 3], dtype="Int64"), pd.Series([4, 0, 5, None], dtype="Int64")).tolist()
+    [0.25, <NA>, <NA>, <NA>]
+    """
+    num = pd.array(numerator, dtype="Float64")
+    den = pd.array(denominator, dtype="Float64")
+    bad = den.isna() | (den <= 0) | num.isna()
+    out = pd.Series(num, index=numerator.index, dtype="Float64")
+    safe = pd.Series(den, index=numerator.index).mask(bad, 1.0)
+    out = (out / safe).mask(bad)
+    return out.astype("Float64")
+
+
+def _check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    if not isinstance(weights, Mapping) or not weights:
+        raise AnalysisError("weights must be a non-empty mapping of count column to weight",
+                            parameter="weights", found=weights)
+    out = {}
+    for column, weight in weights.items():
+        try:
+            w = float(weight)
+        except (TypeError, ValueError):
+            raise AnalysisError("weights must be numbers", parameter="weights",
+                                found=f"{column}: {weight!r}") from None
+        if not np.isfinite(w) or w < 0:
+            raise AnalysisError("weights must be finite and zero or more", parameter="weights",
+                                found=f"{column}: {weight!r}")
+        out[column] = w
+    return out
+
+
+def weighted_engagement(posts: pd.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.Series:
+    """The weighted engagement score: ``sum(weight * count)`` over the counts present (Float64).
+
+    Counts that are NA on a row are skipped; the score is NA when all of them are NA.
+    Columns named in ``weights`` but absent from ``posts`` count as NA.
+
+    >>> posts = pd.DataFrame({"likes": pd.array([10, None], dtype="Int64"),
+    ...                       "clicks": pd.array([1, None], dtype="Int64")})
+    >>> weighted_engagement(posts).tolist()
+    [14.0, <NA>]
+    >>> weighted_engagement(posts, {"likes": 0.5, "clicks": 10}).tolist()
+    [15.0, <NA>]
+    """
+    w = _check_weights(weights)
+    parts = pd.DataFrame({c: pd.array(_count(posts, c), dtype="Float64") * w[c] for c in w},
+                         index=posts.index)
+    return _na_sum(parts).astype("Float64")
+
+
+def engagement(
+    posts: pd.DataFrame,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    *,
+    interactions: Sequence[str] = INTERACTION_COLUMNS,
+    source_column: str = ENGAGEMENTS,
+) -> pd.DataFrame:
+    """A copy of ``posts`` with engagement counts, the weighted score and rates added.
+
+    Parameters
+    ----------
+    posts
+        A canonical posts table (or any frame with some of its count columns).
+    weights
+        Count column -> weight for :data:`WEIGHTED_ENGAGEMENT`; default :data:`DEFAULT_WEIGHTS`
+        (like 1 < save 2 = share 2 < comment 3 < click 4).
+    interactions
+        Counts summed into :data:`ENGAGEMENTS` when the export has no total of its own.
+    source_column
+        If ``posts`` already has this column (a platform's own "engagements" figure, which may count
+        things the export does not break out, such as media expansions), its non-NA values are kept
+        and only its NA rows are filled with the sum of ``interactions``.
+
+    Returns
+    -------
+    DataFrame
+        ``posts`` plus :data:`ENGAGEMENTS` (Int64), :data:`ENGAGEMENTS_SOURCE`,
+        :data:`WEIGHTED_ENGAGEMENT` (Float64) and every rate in :data:`RATES` (Float64; NA where the
+        numerator or denominator is NA or the denominator is 0). The input is not modified.
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({
+    ...     "likes": pd.array([10, None, 3], dtype="Int64"),
+    ...     "shares": pd.array([1, None, 0], dtype="Int64"),
+    ...     "clicks": pd.array([2, None, 0], dtype="Int64"),
+    ...     "impressions": pd.array([200, 100, None], dtype="Int64"),
+    ...     "followers": pd.array([1000, 1000, 0], dtype="Int64"),
+    ... })
+    >>> out = engagement(posts)
+    >>> out[ENGAGEMENTS].tolist(), out[WEIGHTED_ENGAGEMENT].tolist()
+    ([13, <NA>, 3], [20.0, <NA>, 3.0])
+    >>> out[RATE_IMPRESSIONS].tolist(), out[CLICK_THROUGH].tolist()
+    ([0.065, <NA>, <NA>], [0.01, <NA>, <NA>])
+    >>> out[RATE_FOLLOWERS].tolist()
+    [0.013, <NA>, <NA>]
+    """
+    if not isinstance(posts, pd.DataFrame):
+        raise AnalysisError("posts must be a pandas DataFrame", parameter="posts",
+                            found=type(posts).__name__)
+    w = _check_weights(weights)
+    out = posts.copy()
+    counted = pd.DataFrame({c: pd.array(_count(posts, c), dtype="Int64") for c in interactions},
+                           index=posts.index)
+    summed = _na_sum(counted).astype("Int64")
+    source = pd.Series(pd.NA, index=posts.index, dtype="string")
+    source = source.mask(summed.notna(), "sum")
+    if source_column in posts.columns:
+        given = pd.array(_count(posts, source_column), dtype="Int64")
+        given = pd.Series(given, index=posts.index)
+        summed = given.where(given.notna(), summed).astype("Int64")
+        source = source.mask(given.notna(), "export")
+    out[ENGAGEMENTS] = summed
+    out[ENGAGEMENTS_SOURCE] = source
+    out[WEIGHTED_ENGAGEMENT] = weighted_engagement(posts, w)
+    for name, (num, den) in RATES.items():
+        out[name] = rate(out[num] if num in out.columns else _count(posts, num), _count(posts, den))
+    return out
+
+
+def _ensure_metrics(posts: pd.DataFrame, columns: Sequence[str | None]) -> pd.DataFrame:
+    """Add engagement columns when a requested column is one of them and is missing."""
+    derived = {ENGAGEMENTS, WEIGHTED_ENGAGEMENT, *RATES}
+    if any(c in derived and c not in posts.columns for c in columns if c):
+        return engagement(posts)
+    return posts
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation
+# ---------------------------------------------------------------------------------------------
+def describe(metric: str, denominator: str | None = None, how: str = DEFAULT_HOW,
+             by: str | None = None) -> str:
+    """The words every chart title and table caption uses for an aggregate.
+
+    >>> describe("engagements", "impressions")
+    'engagements per impression (ratio of sums)'
+    >>> describe("likes", None, by="week")
+    'likes per post (mean per post, by week)'
+    >>> describe("clicks", "reach", "mean_of_ratios", by="month")
+    'clicks per reach (mean of per-post ratios, by month)'
+    """
+    if how not in HOW:
+        raise AnalysisError(f"how must be one of {sorted(HOW)}", parameter="how", found=how)
+    unit = {"impressions": "impression", "followers": "follower"}.get(denominator, denominator)
+    if how == "sum":
+        head, agg = f"total {metric}", "sum"
+    elif denominator is None:
+        head, agg = f"{metric} per post", "mean per post"
+    else:
+        head, agg = f"{metric} per {unit}", HOW[how]
+    return f"{head} ({agg}{', by ' + by if by else ''})"
+
+
+def _group_keys(posts: pd.DataFrame, by: str, tz: str) -> pd.Series:
+    if by in PERIODS:
+        times = _times(posts, tz)
+        if by == "day":
+            return times.dt.floor("D").dt.tz_localize(None)
+        return times.dt.tz_localize(None).dt.to_period(PERIODS[by]).dt.start_time
+    if by == WEEKDAY:
+        return _times(posts, tz).dt.day_of_week
+    if by == HOUR:
+        return _times(posts, tz).dt.hour.where(_time_known(posts))
+    if by not in posts.columns:
+        raise AnalysisError(
+            f"by must be a period ({', '.join(PERIODS)}), 'weekday', 'hour' or a column of posts",
+            parameter="by", found=by)
+    return posts[by]
+
+
+def _times(posts: pd.DataFrame, tz: str) -> pd.Series:
+    if "published_at" not in posts.columns:
+        raise AnalysisError("grouping by time needs a published_at column", column="published_at")
+    times = posts["published_at"]
+    if times.dt.tz is None:
+        times = times.dt.tz_localize("UTC")
+    return times.dt.tz_convert(tz)
+
+
+def _time_known(posts: pd.DataFrame) -> pd.Series:
+    if "time_known" in posts.columns:
+        return posts["time_known"].fillna(False).astype(bool)
+    return pd.Series(True, index=posts.index)
+
+
+def _check_how(how: str) -> None:
+    if how not in HOW:
+        raise AnalysisError(f"how must be one of {sorted(HOW)}", parameter="how", found=how)
+
+
+def _column(posts: pd.DataFrame, column: str, parameter: str) -> np.ndarray:
+    if column not in posts.columns:
+        raise AnalysisError("no such column in posts", parameter=parameter, column=column,
+                            found=sorted(map(str, posts.columns)))
+    return pd.array(posts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _summarise(keys: np.ndarray | pd.Series, y: np.ndarray, d: np.ndarray | None, how: str,
+               dropna_keys: bool = True) -> pd.DataFrame:
+    """Group sums -> value, normal-approximation CI; the core of aggregate() and weekday_hour()."""
+    if d is None:
+        used = ~np.isnan(y)
+        d_used = np.ones_like(y)
+    else:
+        used = ~np.isnan(y) & ~np.isnan(d) & (d > 0)
+        d_used = np.where(used, d, 0.0)
+    y0 = np.where(used, y, 0.0)
+    u = used.astype(float)
+    frame = pd.DataFrame({"key": keys, "n": 1, "u": u, "y": y0, "d": d_used * u, "yy": y0 * y0,
+                          "dd": d_used * d_used * u, "yd": y0 * d_used * u})
+    if how == "mean_of_ratios" and d is not None:
+        r = np.where(used, y0 / np.where(used, d_used, 1.0), 0.0)
+        frame["r"], frame["rr"] = r, r * r
+    g = frame.groupby("key", sort=True, dropna=dropna_keys, observed=True).sum()
+    n_used = g["u"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if how == "sum":
+            value = np.where(n_used > 0, g["y"].to_numpy(), np.nan)
+            se = np.full(len(g), np.nan)
+        elif how == "mean_of_ratios" and d is not None:
+            value = g["r"].to_numpy() / n_used
+            var = (g["rr"].to_numpy() - g["r"].to_numpy() ** 2 / n_used) / (n_used - 1)
+            se = np.sqrt(np.clip(var, 0, None) / n_used)
+        else:  # ratio of sums (per post when d is None: sum y / n)
+            sy, sd = g["y"].to_numpy(), g["d"].to_numpy()
+            value = sy / sd
+            # Ratio-estimator variance (Cochran 1977, 6.9): residuals y - R d, robust to overdispersion.
+            resid = g["yy"].to_numpy() - 2 * value * g["yd"].to_numpy() + value**2 * g["dd"].to_numpy()
+            dbar = sd / n_used
+            se = np.sqrt(np.clip(resid, 0, None) / (n_used * (n_used - 1))) / dbar
+    se = np.where(n_used >= 2, se, np.nan)
+    out = pd.DataFrame({
+        N_POSTS: g["n"].to_numpy().astype("int64"),
+        N_USED: n_used.astype("int64"),
+        "metric_total": g["y"].to_numpy(),
+        "denominator_total": g["d"].to_numpy() if d is not None else n_used,
+        VALUE: value,
+        CI_LOW: np.clip(value - _Z95 * se, 0, None),
+        CI_HIGH: value + _Z95 * se,
+    }, index=g.index)
+    for c in (VALUE, CI_LOW, CI_HIGH):
+        out[c] = pd.array(np.where(np.isfinite(out[c].to_numpy()), out[c].to_numpy(), np.nan),
+                          dtype="Float64")
+    return out
+
+
+def aggregate(
+    posts: pd.DataFrame,
+    by: str = "week",
+    *,
+    metric: str = ENGAGEMENTS,
+    denominator: str | None = "impressions",
+    how: str = DEFAULT_HOW,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """Aggregate a metric over periods or groups, saying how it aggregated.
+
+    Parameters
+    ----------
+    posts
+        Posts, with engagement columns (added by :func:`engagement` if a derived metric is asked for).
+    by
+        A period (``"day"``, ``"week"`` (weeks start on Monday), ``"month"``, ``"quarter"``,
+        ``"year"``), ``"weekday"`` (0 = Monday), ``"hour"`` (posts whose time of day is unknown are
+        left out), or any column of ``posts`` (``"media_type"``, ``"content_label"``, ``"account"``).
+    metric
+        The numerator: a count or engagement column.
+    denominator
+        The exposure (``"impressions"``, ``"reach"``, ``"followers"``) or ``None`` for "per post".
+    how
+        ``"ratio_of_sums"`` (default): ``sum(metric) / sum(denominator)`` over the posts where both
+        are present and the denominator is positive; the CI uses the ratio-estimator variance.
+        ``"mean_of_ratios"``: the mean of the per-post ratios, each post weighing the same, with a
+        t-style normal interval. ``"sum"``: the total of the metric (no interval).
+        The two ratios differ when small posts have unusual rates; the chart titles name the one used.
+    tz
+        Time zone in which days, weeks, weekdays and hours are cut (default UTC).
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the key (column ``period`` for periods, else the name of ``by``),
+        ``n_posts``, ``n_used`` (posts with both values present), ``metric_total``,
+        ``denominator_total``, ``value``, ``ci_low``, ``ci_high`` (95%, normal approximation,
+        NA below two posts), ``how``. ``.attrs["description"]`` holds :func:`describe`'s words.
+
+    Examples
+    --------
+    Two posts in one week: 10 of 100 and 1 of 1 impressions.
+
+    >>> posts = pd.DataFrame({
+    ...     "published_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 10:00"], utc=True),
+    ...     "likes": pd.array([10, 1], dtype="Int64"),
+    ...     "impressions": pd.array([100, 1], dtype="Int64")})
+    >>> aggregate(posts, "week", metric="likes")[["period", "n_used", "value"]]
+          period  n_used     value
+    0 2024-01-01       2  0.108911
+    >>> float(aggregate(posts, "week", metric="likes", how="mean_of_ratios")["value"].iloc[0])
+    0.55
+    """
+    _check_how(how)
+    if denominator is not None and denominator not in DENOMINATORS and denominator not in posts.columns:
+        raise AnalysisError("denominator must be an exposure column or None", parameter="denominator",
+                            found=denominator)
+    posts = _ensure_metrics(posts, [metric, denominator])
+    y = _column(posts, metric, "metric")
+    d = None if denominator is None else _column(posts, denominator, "denominator")
+    keys = _group_keys(posts, by, tz)
+    key_name = PERIOD if by in PERIODS else by
+    out = _summarise(keys.to_numpy() if by not in posts.columns else keys, y, d, how)
+    out.index.name = key_name
+    out = out.reset_index()
+    out["how"] = how
+    out.attrs["description"] = describe(metric, denominator, how, by)
+    return out
+
+
+def weekday_hour(
+    posts: pd.DataFrame,
+    *,
+    metric: str = ENGAGEMENTS,
+    denominator: str | None = "impressions",
+    how: str = DEFAULT_HOW,
+    min_posts: int = 5,
+    prior_posts: float = 10.0,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """The metric by weekday x hour, with n, intervals, shrinkage, and sparse cells flagged.
+
+    A cell with two posts can show any rate by chance, so each cell carries its number of posts,
+    a 95% interval (as in :func:`aggregate`), a ``sparse`` flag (fewer than ``min_posts`` posts) and a
+    ``shrunk`` value: the cell's rate pulled towards the overall rate as if ``prior_posts`` average
+    posts at the overall rate had been added to it (``(Y + k r0 dbar) / (D + k dbar)`` for a ratio of
+    sums). Busy cells barely move; sparse ones move most of the way to the overall rate. Posts whose
+    time of day is unknown (``time_known`` False) are left out.
+
+    Returns all 7 x 24 cells (empty ones with n_posts 0 and the overall value as ``shrunk``).
+
+    >>> posts = pd.DataFrame({
+    ...     "published_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 09:30",
+    ...                                     "2024-01-02 18:00"], utc=True),
+    ...     "likes": pd.array([10, 30, 1], dtype="Int64"),
+    ...     "impressions": pd.array([100, 100, 100], dtype="Int64")})
+    >>> cells = weekday_hour(posts, metric="likes", prior_posts=1)
+    >>> len(cells)
+    168
+    >>> busy = cells[cells["n_posts"] > 0]
+    >>> busy[["weekday", "hour", "n_posts"]].values.tolist()
+    [['Mon', 9, 2], ['Tue', 18, 1]]
+    >>> busy["value"].tolist(), busy["shrunk"].round(4).tolist(), busy["sparse"].tolist()
+    ([0.2, 0.01], [0.1789, 0.0733], [True, True])
+    """
+    _check_how(how)
+    if how == "sum":
+        raise AnalysisError("a weekday x hour view compares rates; use ratio_of_sums or mean_of_ratios",
+                            parameter="how", found=how)
+    posts = _ensure_metrics(posts, [metric, denominator])
+    known = _time_known(posts).to_numpy()
+    times = _times(posts, tz)
+    cell = (times.dt.day_of_week * 24 + times.dt.hour).to_numpy()[known]
+    y = _column(posts, metric, "metric")[known]
+    d = None if denominator is None else _column(posts, denominator, "denominator")[known]
+    cells = _summarise(cell, y, d, how).reindex(range(168))
+    overall = _summarise(np.zeros(len(y), dtype=int), y, d, how)
+    r0 = float(overall[VALUE].iloc[0]) if len(overall) and pd.notna(overall[VALUE].iloc[0]) else np.nan
+    k = float(prior_posts)
+    n_used = cells[N_USED].fillna(0).to_numpy(dtype=float)
+    val = cells[VALUE].to_numpy(dtype=float, na_value=np.nan)
+    if how == "mean_of_ratios" and d is not None:
+        total = np.where(n_used > 0, val * n_used, 0.0)
+        shrunk = (total + k * r0) / (n_used + k)
+    else:
+        dbar = float(overall["denominator_total"].iloc[0] / overall[N_USED].iloc[0]) if len(overall) and overall[N_USED].iloc[0] else np.nan
+        ytot = cells["metric_total"].fillna(0).to_numpy(dtype=float)
+        dtot = cells["denominator_total"].fillna(0).to_numpy(dtype=float)
+        shrunk = (ytot + k * r0 * dbar) / (dtot + k * dbar)
+    out = pd.DataFrame({
+        WEEKDAY: pd.Categorical.from_codes(np.arange(168) // 24, categories=list(WEEKDAY_NAMES),
+                                           ordered=True),
+        HOUR: np.arange(168) % 24,
+        N_POSTS: cells[N_POSTS].fillna(0).astype("int64").to_numpy(),
+        N_USED: n_used.astype("int64"),
+        VALUE: cells[VALUE].array,
+        CI_LOW: cells[CI_LOW].array,
+        CI_HIGH: cells[CI_HIGH].array,
+        SHRUNK: pd.array(np.where(np.isfinite(shrunk), shrunk, np.nan), dtype="Float64"),
+        SPARSE: n_used < min_posts,
+    })
+    out["how"] = how
+    out.attrs["description"] = describe(metric, denominator, how, "weekday x hour")
+    out.attrs["overall"] = r0
+    return out
+
+
+def top_posts(
+    posts: pd.DataFrame,
+    *,
+    metric: str = ENGAGEMENTS,
+    denominator: str | None = None,
+    n: int = 10,
+    bottom: bool = False,
+    min_exposure: float = 0,
+) -> pd.DataFrame:
+    """The ``n`` best (or worst) posts by a metric or a per-post rate.
+
+    Posts whose metric (or rate) is NA are left out, and with a ``denominator`` so are posts whose
+    exposure is below ``min_exposure`` (a post seen 3 times can have a 67% rate by chance).
+
+    >>> posts = pd.DataFrame({"post_id": ["a", "b", "c"],
+    ...     "likes": pd.array([5, 50, None], dtype="Int64"),
+    ...     "impressions": pd.array([10, 1000, 100], dtype="Int64")})
+    >>> top_posts(posts, metric="likes", n=1)["post_id"].tolist()
+    ['b']
+    >>> top_posts(posts, metric="likes", denominator="impressions", n=1)["post_id"].tolist()
+    ['a']
+    >>> top_posts(posts, metric="likes", denominator="impressions", n=1, min_exposure=100)["post_id"].tolist()
+    ['b']
+    """
+    posts = _ensure_metrics(posts, [metric, denominator])
+    if metric not in posts.columns:
+        raise AnalysisError("no such column in posts", parameter="metric", found=metric)
+    value = pd.array(posts[metric], dtype="Float64")
+    value = pd.Series(value, index=posts.index)
+    name = metric
+    keep = value.notna()
+    if denominator is not None:
+        den = _count(posts, denominator)
+        value = rate(value, den)
+        name = f"{metric} per {denominator}"
+        keep = value.notna() & (pd.array(den, dtype="Float64") >= min_exposure)
+    chosen = value[keep].sort_values(ascending=bottom, kind="stable").index[:n]
+    shown = [c for c in ("account", "platform", "post_id", "published_at", "media_type", "content_label",
+                         "text", metric, denominator) if c and c in posts.columns]
+    out = posts.loc[chosen, list(dict.fromkeys(shown))].copy()
+    if denominator is not None:
+        out[name] = value.loc[chosen]
+    if "text" in out.columns:
+        out["text"] = out["text"].str.slice(0, 80)
+    return out.reset_index(drop=True)
+
+
+def weight_sensitivity(
+    posts: pd.DataFrame,
+    alternatives: Mapping[str, Mapping[str, float]] = ALTERNATIVE_WEIGHTS,
+    *,
+    denominator: str | None = "impressions",
+    by: str | None = "content_label",
+    top: int = 20,
+    baseline: str | None = None,
+) -> pd.DataFrame:
+    """How rankings and rates change under other weightings of the engagement ladder.
+
+    For each weighting: the overall weighted rate (ratio of sums), the Spearman correlation of the
+    per-post weighted rates with those of the baseline weighting, the share of the baseline's top
+    ``top`` posts that stay in the top ``top``, and, with ``by``, the weighted rate of each group and
+    the groups in order of that rate. If the group order or the top posts change between rows, the
+    conclusion depends on the weights.
+
+    Parameters
+    ----------
+    alternatives
+        Name -> weights; the first one (or ``baseline``) is the reference.
+
+    >>> posts = pd.DataFrame({"likes": pd.array([100, 10, 50], dtype="Int64"),
+    ...     "clicks": pd.array([0, 20, 5], dtype="Int64"),
+    ...     "impressions": pd.array([1000, 1000, 1000], dtype="Int64"),
+    ...     "content_label": ["brand", "personal", "brand"]})
+    >>> t = weight_sensitivity(posts, {"ladder": DEFAULT_WEIGHTS, "likes only": {"likes": 1}}, top=1)
+    >>> t[["weights", "spearman_vs_baseline", "top_overlap", "order"]]
+          weights  spearman_vs_baseline  top_overlap             order
+    0      ladder                   1.0          1.0  personal > brand
+    1  likes only                   0.5          1.0  brand > personal
+    """
+    if not alternatives:
+        raise AnalysisError("alternatives must name at least one weighting", parameter="alternatives")
+    names = list(alternatives)
+    base = baseline if baseline is not None else names[0]
+    if base not in alternatives:
+        raise AnalysisError("baseline must be one of the alternatives", parameter="baseline", found=base)
+    den = _count(posts, denominator) if denominator else pd.Series(1, index=posts.index, dtype="Int64")
+    scores = {name: weighted_engagement(posts, w) for name, w in alternatives.items()}
+    rates = {name: rate(s, den) for name, s in scores.items()}
+    base_rate = rates[base].astype(float)
+    base_top = set(base_rate.dropna().sort_values(ascending=False, kind="stable").index[:top])
+    rows = []
+    for name in names:
+        r = rates[name].astype(float)
+        both = base_rate.notna() & r.notna()
+        spearman = (base_rate[both].rank().corr(r[both].rank()) if both.sum() >= 3 else np.nan)
+        mine = set(r.dropna().sort_values(ascending=False, kind="stable").index[:top])
+        row = {
+            "weights": name,
+            "definition": ", ".join(f"{k} {v:g}" for k, v in alternatives[name].items()),
+            "rate": _ratio(scores[name], den),
+            "spearman_vs_baseline": float(spearman) if pd.notna(spearman) else np.nan,
+            "top_overlap": len(mine & base_top) / len(base_top) if base_top else np.nan,
+        }
+        if by is not None and by in posts.columns:
+            groups = {}
+            for key, index in posts.groupby(by, observed=True, sort=True).groups.items():
+                groups[str(key)] = _ratio(scores[name].loc[index], den.loc[index])
+            row.update({f"rate[{k}]": v for k, v in groups.items()})
+            order = sorted((k for k in groups if pd.notna(groups[k])), key=lambda k: -groups[k])
+            row["order"] = " > ".join(order)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["description"] = describe("weighted engagement", denominator, "ratio_of_sums")
+    return out
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> float:
+    num = pd.array(numerator, dtype="Float64")
+    den = pd.array(denominator, dtype="Float64")
+    used = ~(num.isna() | den.isna()) & (den > 0)
+    total = float(den[used].sum()) if used.any() else 0.0
+    return float(num[used].sum()) / total if total > 0 else np.nan
