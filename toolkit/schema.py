@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from toolkit.errors import SchemaError
 
 __all__ = [
     "POSTS",
     "FOLLOWERS",
+    "DAILY",
     "REJECTED",
     "REPORT",
     "RESULT_COLUMNS",
@@ -30,6 +32,7 @@ __all__ = [
     "MEDIA_TYPES",
     "empty_posts",
     "empty_followers",
+    "empty_daily",
     "conform",
     "validate_posts",
     "validate_followers",
@@ -53,6 +56,10 @@ COUNT_COLUMNS = (
     "follows",
 )
 
+#: The platform's own total of engagements, where the export states one (NA otherwise);
+#: :func:`toolkit.engagement` falls back to the sum of the interaction counts.
+ENGAGEMENTS = "engagements"
+
 #: One row per post.
 POSTS: Mapping[str, object] = {
     "account": "string",
@@ -63,6 +70,7 @@ POSTS: Mapping[str, object] = {
     "text": "string",
     "media_type": pd.CategoricalDtype(list(MEDIA_TYPES)),
     **{name: "Int64" for name in COUNT_COLUMNS},
+    "engagements": "Int64",
     "followers": "Int64",
     "paid": "boolean",
     "content_label": "string",
@@ -79,6 +87,24 @@ FOLLOWERS: Mapping[str, object] = {
     "followers": "Int64",
     "new_follows": "Int64",
     "unfollows": "Int64",
+    "source_file": "string",
+}
+
+#: One row per account and day, from daily overview files (account-level totals, not posts).
+DAILY: Mapping[str, object] = {
+    "account": "string",
+    "platform": pd.CategoricalDtype(list(PLATFORMS)),
+    "date": UTC_NS,
+    "posts": "Int64",
+    "impressions": "Int64",
+    "reach": "Int64",
+    "engagements": "Int64",
+    "likes": "Int64",
+    "comments": "Int64",
+    "shares": "Int64",
+    "clicks": "Int64",
+    "profile_visits": "Int64",
+    "video_views": "Int64",
     "source_file": "string",
 }
 
@@ -125,6 +151,11 @@ def empty_posts() -> pd.DataFrame:
     return _empty(POSTS)
 
 
+def empty_daily() -> pd.DataFrame:
+    """An empty ``daily`` table with the canonical columns and dtypes."""
+    return _empty(DAILY)
+
+
 def empty_followers() -> pd.DataFrame:
     """An empty ``followers`` table with the canonical columns and dtypes."""
     return _empty(FOLLOWERS)
@@ -148,7 +179,7 @@ def conform(frame: pd.DataFrame, schema: Mapping[str, object], *, name: str = "t
         if column in frame.columns:
             values = frame[column]
             try:
-                out[column] = values.astype(dtype) if values.dtype != dtype else values
+                out[column] = values if values.dtype == pandas_dtype(dtype) else values.astype(dtype)
             except (TypeError, ValueError) as exc:
                 raise SchemaError(
                     f"{name} column cannot be stored as {dtype}", column=column, found=str(exc)
@@ -168,7 +199,7 @@ def _validate(frame: pd.DataFrame, schema: Mapping[str, object], name: str) -> p
         raise SchemaError(f"{name} lacks canonical columns", found=missing)
     for column, dtype in schema.items():
         actual = frame[column].dtype
-        if str(actual) != str(dtype) and actual != dtype:
+        if actual != pandas_dtype(dtype):
             raise SchemaError(
                 f"{name} column must have dtype {dtype}", column=column, found=str(actual)
             )

@@ -1,0 +1,133 @@
+"""Turn a table of raw strings into canonical rows, following a format's column mapping.
+
+Every record ends either in the output table or in ``rejected`` with the reasons of the first
+cell that could not be read; cells that are merely empty stay missing (NA).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from toolkit.errors import DataFormatError
+from toolkit.loading.parse import (
+    NA_TOKENS,
+    clean_text,
+    first_reason,
+    parse_counts,
+    parse_datetimes,
+    parse_ids,
+)
+from toolkit.loading.readers import RawTable
+from toolkit.loading.source import Parsed, Source, rejected_frame
+from toolkit.schema import COUNT_COLUMNS, DAILY, FOLLOWERS, POSTS
+
+__all__ = ["resolve", "build_table", "raw_text"]
+
+_COUNTS = set(COUNT_COLUMNS) | {"engagements", "followers", "new_follows", "unfollows", "posts",
+                                "video_views"}
+
+
+def resolve(raw: RawTable, aliases: str | tuple[str, ...] | None) -> str | None:
+    """The first of ``aliases`` present among the table's (normalised) columns."""
+    if aliases is None:
+        return None
+    for name in (aliases,) if isinstance(aliases, str) else aliases:
+        if name in raw.frame.columns:
+            return name
+    return None
+
+
+def raw_text(frame: pd.DataFrame, rows: pd.Index, sep: str = ",") -> list[str]:
+    """The raw cells of ``rows`` joined back into one line, for the rejected table."""
+    cells = frame.loc[rows, [c for c in frame.columns if c != "source_row"]].astype("string")
+    return cells.fillna("").agg(sep.join, axis=1).tolist() if len(rows) else []
+
+
+def build_table(
+    raw: RawTable,
+    source: Source,
+    columns: Mapping[str, str | tuple[str, ...]],
+    *,
+    table: str = "posts",
+    platform: str,
+    account: str | None = None,
+    exported_at: pd.Timestamp | None = None,
+    required: tuple[str, ...] = (),
+) -> Parsed:
+    """Build a canonical ``posts``, ``followers`` or ``daily`` table from ``raw``.
+
+    Parameters
+    ----------
+    columns
+        Canonical name -> source column (or aliases), as in :attr:`Format.columns`.
+    table
+        Which canonical table to build.
+    platform, account, exported_at
+        Values for every row (``account`` is overridden by an ``account`` column mapping).
+    required
+        Canonical columns whose source column must exist (else :class:`DataFormatError`).
+    """
+    fmt = source.format
+    frame = raw.frame
+    schema = {"posts": POSTS, "followers": FOLLOWERS, "daily": DAILY}[table]
+    found = {name: resolve(raw, aliases) for name, aliases in columns.items()}
+    for name in required:
+        if found.get(name) is None:
+            raise DataFormatError(
+                f"expected a column for {name!r} ({columns.get(name)!r})",
+                file=source.path, found=sorted(raw.columns)[:40])
+    out: dict[str, pd.Series] = {}
+    reasons: list[pd.Series] = []
+    for name, col in found.items():
+        if col is None or name not in schema and name not in {"published_at"}:
+            continue
+        values = frame[col]
+        label = raw.header[raw.columns.index(col)] if col in raw.columns else col
+        if name == "post_id":
+            out[name], why = parse_ids(values, label)
+        elif name in {"published_at", "date"}:
+            out[name], why = parse_datetimes(values, label, fmt.date_formats or ("ISO8601",),
+                                             date_only=fmt.date_only or table != "posts",
+                                             excel_serial=fmt.excel_serial)
+        elif name in _COUNTS:
+            out[name], why = parse_counts(values, label)
+        elif name == "text":
+            out[name] = clean_text(values, fmt.text_placeholders)
+            continue
+        elif name == "media_type":
+            lowered = values.astype("string").str.strip().str.lower()
+            mapping = {k.lower(): v for k, v in fmt.media_types.items()}
+            mapped = lowered.map(mapping)
+            unknown = lowered.notna() & ~lowered.isin(NA_TOKENS) & mapped.isna()
+            out[name] = mapped.mask(unknown, "other")
+            continue
+        else:
+            out[name] = clean_text(values)
+            continue
+        reasons.append(why)
+    n = len(frame)
+    result = pd.DataFrame(out, index=frame.index)
+    result["platform"] = platform
+    if "account" not in result.columns or account is not None and result["account"].isna().all():
+        result["account"] = account
+    result["source_file"] = str(source.path)
+    result["source_row"] = frame["source_row"]
+    if table == "posts":
+        result["time_known"] = not fmt.date_only
+        result["exported_at"] = exported_at
+        if "published_at" not in result.columns:
+            result["published_at"] = pd.NaT
+    why = first_reason(*reasons) if reasons else pd.Series(pd.NA, index=frame.index, dtype="string")
+    bad = why.notna()
+    rejected = rejected_frame(str(source.path), frame.loc[bad, "source_row"], why[bad],
+                              raw_text(frame, why[bad].index, raw_sep(source)))
+    kept = result.loc[~bad]
+    parsed = Parsed(rows_read=n, rejected=rejected, encoding=raw.encoding, exported_at=exported_at)
+    setattr(parsed, table, kept)
+    return parsed
+
+
+def raw_sep(source: Source) -> str:
+    return source.sniff.sep if source.sniff is not None else ","

@@ -1,0 +1,315 @@
+"""``toolkit.load``: any mix of export files -> one set of canonical tables, nothing lost.
+
+For each file the format is recognised from its header (or named by the caller), the format's
+parser builds canonical rows, and every record that cannot be used is kept in ``rejected`` with
+its reason. Then overlapping exports of one account are merged (the row from the latest export
+wins, and the report counts the merge) and follower histories are joined onto posts as of the
+publish time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.errors import DataFormatError
+from toolkit.loading import registry
+from toolkit.loading.readers import sniff
+from toolkit.loading.source import Parsed, Source
+from toolkit.schema import (
+    DAILY,
+    FOLLOWERS,
+    POSTS,
+    REJECTED,
+    REPORT,
+    conform,
+    validate_followers,
+    validate_posts,
+)
+
+__all__ = ["Dataset", "load", "detect"]
+
+#: file-name dates such as tweet_activity_metrics_me_20240101_20240331_en.csv
+_RANGE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})_(20\d{2})(\d{2})(\d{2})(?!\d)")
+
+
+@dataclass
+class Dataset:
+    """The canonical tables loaded from a set of export files.
+
+    Attributes
+    ----------
+    posts
+        One row per post (columns of ``toolkit.schema.POSTS``).
+    followers
+        One row per account and day (``toolkit.schema.FOLLOWERS``).
+    daily
+        Account-level daily totals from overview files (``toolkit.schema.DAILY``).
+    rejected
+        Records that could not be loaded: ``source_file``, ``source_row``, ``reason``, ``raw``.
+    report
+        One row per file: ``source_file``, ``format``, ``rows_read``, ``rows_loaded``,
+        ``rows_rejected``, ``duplicates_merged``, ``summary_rows``, ``encoding``, ``notes``.
+        For every file ``rows_read == rows_loaded + rows_rejected + duplicates_merged``.
+    """
+
+    posts: pd.DataFrame
+    followers: pd.DataFrame
+    daily: pd.DataFrame
+    rejected: pd.DataFrame
+    report: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (f"Dataset({len(self.posts)} posts, {len(self.followers)} follower days, "
+                f"{len(self.daily)} daily rows, {len(self.rejected)} rejected, "
+                f"{len(self.report)} files)")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.report.to_html(index=False, border=0)
+
+
+def _as_paths(paths) -> list[Path]:
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise DataFormatError("no such file", file=p)
+    if not out:
+        raise DataFormatError("expected at least one export file", parameter="paths", found=paths)
+    return out
+
+
+def detect(path: Path | str) -> tuple[registry.Format, Source]:
+    """Recognise the format of ``path`` from its header.
+
+    Raises :class:`DataFormatError` naming the closest known format and the columns that differ
+    when nothing matches.
+    """
+    path = Path(path)
+    candidates = registry.all_formats()
+    best: tuple[float, int, registry.Format | None, int, list[str]] = (0.0, 0, None, 0, [])
+    sniffed = None
+    for fmt in candidates:
+        if fmt.detect is not None:
+            header = fmt.detect(path)
+            if header is None:
+                continue
+            lines = [(0, header)]
+        else:
+            if path.suffix.lower() not in fmt.extensions:
+                continue
+            if sniffed is None:
+                sniffed = sniff(path)
+            lines = sniffed.header_candidates(fmt.header_search)
+        for line_no, header in lines:
+            present = set(header)
+            hits = sum(1 for s in fmt.signature if s in present)
+            score = hits / len(fmt.signature) if fmt.signature else 0.0
+            key = (score, len(fmt.signature))
+            if key > best[:2]:
+                missing = [s for s in fmt.signature if s not in present]
+                best = (score, len(fmt.signature), fmt, line_no, missing)
+    score, _, fmt, line_no, missing = best
+    if fmt is None or score < 1.0:
+        closest = f"closest format: {fmt.name} ({fmt.description}), missing columns {missing}" \
+            if fmt is not None else "no format shares any column"
+        header = sniffed.lines[0][:200] if sniffed and sniffed.lines else "(no text header)"
+        raise DataFormatError(
+            f"matches no supported format; {closest}; pass format= or mapping= to load it",
+            file=path, found=f"header {header!r}")
+    source = Source(path=path, format=fmt, sniff=sniffed if fmt.detect is None else None,
+                    header_line=line_no)
+    return fmt, source
+
+
+def _source_for(path: Path, name: str) -> Source:
+    fmt = registry.get(name)
+    if fmt.detect is not None:
+        return Source(path=path, format=fmt)
+    sniffed = sniff(path)
+    lines = sniffed.header_candidates(fmt.header_search)
+    line_no = next((i for i, h in lines if all(s in h for s in fmt.signature)), 0)
+    return Source(path=path, format=fmt, sniff=sniffed, header_line=line_no)
+
+
+def exported_at_from(path: Path) -> tuple[pd.Timestamp | None, str]:
+    """When an export was taken: the end of the date range in its name, else its file time."""
+    match = _RANGE.search(path.name)
+    if match:
+        y, m, d = match.group(4, 5, 6)
+        stamp = pd.Timestamp(f"{y}-{m}-{d}", tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+        return stamp, "file name date range"
+    stamp = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").floor("s")
+    return stamp, "file modification time"
+
+
+def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[str, Parsed]:
+    if mapping is not None and format == "auto":
+        format = "generic"
+    if format == "auto":
+        fmt, source = detect(path)
+    else:
+        source = _source_for(path, format)
+        fmt = source.format
+    source.account = account
+    source.mapping = dict(mapping) if mapping is not None else None
+    if fmt.parse is None:
+        raise DataFormatError(f"format {fmt.name!r} has no parser", file=path)
+    parsed = fmt.parse(source)
+    return fmt.name, parsed
+
+
+def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Keep one row per (platform, account, post_id): the one from the latest export.
+
+    Returns the merged posts and the number of rows dropped per source file.
+    """
+    if posts.empty:
+        return posts, pd.Series(dtype="int64")
+    order = posts.assign(_order=range(len(posts)))
+    order = order.sort_values(["exported_at", "_order"], na_position="first", kind="stable")
+    key = ["platform", "account", "post_id"]
+    dup = order.duplicated(key, keep="last")
+    dropped = order.loc[dup, "source_file"].value_counts()
+    kept = order.loc[~dup].sort_values(["published_at", "account", "post_id"], kind="stable")
+    return kept.drop(columns="_order").reset_index(drop=True), dropped
+
+
+def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Fill missing ``posts.followers`` from the follower history, as of the publish day."""
+    known = followers.dropna(subset=["followers"])
+    need = posts["followers"].isna() & posts["published_at"].notna()
+    if known.empty or not need.any():
+        return posts, 0
+    left = posts.loc[need, ["account", "platform", "published_at"]].copy()
+    left["_day"] = left["published_at"].dt.floor("D")
+    left["_idx"] = left.index
+    right = known[["account", "platform", "date", "followers"]].rename(columns={"date": "_day"})
+    left["_key"] = left["account"].astype(str) + "|" + left["platform"].astype(str)
+    right = right.assign(_key=right["account"].astype(str) + "|" + right["platform"].astype(str))
+    joined = pd.merge_asof(left.sort_values("_day"), right[["_key", "_day", "followers"]].sort_values("_day"),
+                           on="_day", by="_key", direction="backward")
+    joined = joined.dropna(subset=["followers"])
+    posts = posts.copy()
+    posts.loc[joined["_idx"].to_numpy(), "followers"] = joined["followers"].to_numpy()
+    return posts, len(joined)
+
+
+def load(
+    paths,
+    format: str = "auto",
+    account: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    cache: bool = True,
+    progress: bool | None = None,
+) -> Dataset:
+    """Load platform exports into canonical tables.
+
+    Parameters
+    ----------
+    paths
+        A file, a folder (every file in it) or a list of them. Files are never modified.
+    format
+        ``"auto"`` recognises each file from its header; or a name from :func:`toolkit.formats`.
+    account
+        Account name for files that do not state one (a generic CSV, a single-account export).
+    mapping
+        For any other export: canonical column -> the file's column name, e.g.
+        ``{"post_id": "ID", "published_at": "Date", "likes": "Hearts"}`` (implies
+        ``format="generic"``).
+    cache
+        Reuse the parsed tables of unchanged files (keyed by the file's content hash).
+    progress
+        Show a progress bar (default: when more than three files are loaded).
+
+    Returns
+    -------
+    Dataset
+        ``posts``, ``followers``, ``daily``, ``rejected`` and a per-file ``report``.
+
+    Examples
+    --------
+    >>> ds = load("data/real/dataset_Facebook.csv")
+    >>> int(ds.report.loc[0, "rows_read"]), len(ds.posts) + len(ds.rejected)
+    (500, 500)
+    """
+    from toolkit.loading import cache as file_cache
+
+    files = _as_paths(paths)
+    show = len(files) > 3 if progress is None else progress
+    iterator = files
+    if show:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(files, desc="loading", unit="file")
+    results: list[tuple[Path, str, Parsed]] = []
+    for path in iterator:
+        key = file_cache.key_for(path, format=format, account=account, mapping=mapping) if cache else None
+        hit = file_cache.get(key) if key else None
+        if hit is not None:
+            name, parsed = hit
+        else:
+            name, parsed = _parse_one(path, format, account, mapping)
+            if key:
+                file_cache.put(key, name, parsed)
+        results.append((path, name, parsed))
+    return assemble(results, account=account)
+
+
+def _frames(results, attr: str, schema) -> pd.DataFrame:
+    frames = [getattr(p, attr) for _, _, p in results if getattr(p, attr) is not None]
+    frames = [conform(f, schema, name=attr) for f in frames if len(f)]
+    if not frames:
+        return conform(pd.DataFrame(), schema, name=attr)
+    return pd.concat(frames, ignore_index=True)
+
+
+def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None) -> Dataset:
+    """Combine per-file results: merge overlapping exports, join followers, account rows."""
+    notes: list[str] = []
+    for path, _, parsed in results:
+        if parsed.posts is not None and len(parsed.posts):
+            if "exported_at" not in parsed.posts or parsed.posts["exported_at"].isna().all():
+                parsed.posts = parsed.posts.assign(exported_at=parsed.exported_at)
+            if account is not None:
+                parsed.posts = parsed.posts.assign(account=parsed.posts["account"].fillna(account)
+                                                   if "account" in parsed.posts else account)
+    posts = _frames(results, "posts", POSTS)
+    followers = _frames(results, "followers", FOLLOWERS)
+    daily = _frames(results, "daily", DAILY)
+    rejected = _frames(results, "rejected", REJECTED)
+    posts, dropped = _merge_posts(posts)
+    posts, joined = _join_followers(posts, followers)
+    if joined:
+        notes.append(f"followers at publish time for {joined} posts come from the follower history "
+                     "(as of the publish day)")
+    followers = followers.sort_values(["account", "date"], kind="stable").reset_index(drop=True)
+    rows = []
+    for path, name, parsed in results:
+        source = str(path)
+        loaded = sum(len(t) for t in (parsed.posts, parsed.followers, parsed.daily) if t is not None)
+        merged = int(dropped.get(source, 0))
+        rows.append({
+            "source_file": source, "format": name, "rows_read": parsed.rows_read,
+            "rows_loaded": loaded - merged,
+            "rows_rejected": 0 if parsed.rejected is None else len(parsed.rejected),
+            "duplicates_merged": merged, "summary_rows": parsed.summary_rows,
+            "encoding": parsed.encoding, "notes": "; ".join(parsed.notes),
+        })
+    report = pd.DataFrame(rows).astype(dict(REPORT))
+    validate_posts(posts)
+    validate_followers(followers)
+    return Dataset(posts=posts, followers=followers, daily=daily,
+                   rejected=rejected.reset_index(drop=True), report=report, notes=notes)

@@ -1,0 +1,266 @@
+"""Vectorised parsers for the cell values found in platform exports.
+
+Each parser takes a column of raw strings and returns the parsed values plus a Series of
+rejection reasons (``<NA>`` where the cell is fine), so that a loader can reject exactly the rows
+whose cells are broken and keep the rest. Missing cells (``""``, ``-``, ``NA`` ...) parse to
+``<NA>``, never to 0.
+
+>>> import pandas as pd
+>>> counts, why = parse_counts(pd.Series(["215.0", "-", "", "1,204", "3.5", "x"]), "likes")
+>>> counts.tolist()
+[215, <NA>, <NA>, 1204, <NA>, <NA>]
+>>> why.tolist()[4:]
+["likes: expected a whole count, found '3.5'", "likes: expected a count, found 'x'"]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "NA_TOKENS",
+    "normalise_header",
+    "parse_counts",
+    "parse_ids",
+    "parse_datetimes",
+    "parse_excel_serial",
+    "clean_text",
+    "first_reason",
+]
+
+#: Cell values that mean "no value" in the exports we know.
+NA_TOKENS = frozenset({"", "-", "--", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "nan", "NaN", "#N/A"})
+
+_SCI_ID = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def normalise_header(name: object) -> str:
+    """Normalise a column name for matching: NFKC, no soft hyphens/BOM, trimmed, lower case.
+
+    Trailing colons (seen in localised X exports) and repeated spaces are removed.
+
+    >>> normalise_header("\\ufeffVideo pub\\u00adlish time ")
+    'video publish time'
+    >>> normalise_header("cliques no perfil do usuário:")
+    'cliques no perfil do usuário'
+    """
+    text = unicodedata.normalize("NFKC", str(name)).replace("\u00ad", "").replace("\ufeff", "")
+    text = text.replace("\u00a0", " ").strip().rstrip(":").strip().lower()
+    return re.sub(r"\s+", " ", text)
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip()
+
+
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string()) \
+        if not isinstance(values.dtype, pd.ArrowDtype) and getattr(values.dtype, "storage", "") != "pyarrow" \
+        else pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return pc.utf8_trim_whitespace(array.cast(pa.string()))
+
+
+def _no_reasons(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    """Parse count cells into nullable integers.
+
+    Accepts integers, integral floats (``"215.0"``) and thousands separators (``"1,204"``).
+    Missing tokens give ``<NA>``. Negative, fractional or non-numeric cells give ``<NA>`` and a
+    reason naming ``column``.
+    """
+    # Fast path (vectorised in Arrow): every cell is a plain count or a missing token.
+    strings = _arrow_strings(values)
+    missing = pc.or_kleene(pc.is_null(strings), pc.is_in(strings, pa.array(sorted(NA_TOKENS))))
+    plain = pc.match_substring_regex(strings, r"^\+?\d{1,18}(\.0*)?$")
+    if pc.all(pc.or_kleene(pc.fill_null(missing, True), pc.fill_null(plain, False))).as_py():
+        numbers = pc.cast(pc.cast(pc.if_else(plain, strings, None), pa.float64()), pa.int64())
+        counts = pd.Series(pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64"),
+                           index=values.index)
+        return counts, _no_reasons(values.index)
+    raw = _strip(values)
+    missing = raw.isna() | raw.isin(NA_TOKENS)
+    text = raw.mask(missing)
+    has_comma = text.str.contains(",", regex=False).fillna(False)
+    if has_comma.any():
+        grouped = text.str.fullmatch(_THOUSANDS.pattern).fillna(False)
+        text = text.mask(has_comma & grouped, text.str.replace(",", "", regex=False))
+    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = numbers.astype("Float64") if numbers.dtype != "Float64" else numbers
+    not_number = ~missing & numbers.isna()
+    fractional = (numbers % 1 != 0).fillna(False)
+    negative = (numbers < 0).fillna(False)
+    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
+    if not_number.any():
+        reasons[not_number] = f"{column}: expected a count, found '" + raw[not_number] + "'"
+    if fractional.any():
+        reasons[fractional] = f"{column}: expected a whole count, found '" + raw[fractional] + "'"
+    if negative.any():
+        reasons[negative & ~fractional] = f"{column}: expected a count >= 0, found '" + raw[negative & ~fractional] + "'"
+    bad = not_number | fractional | negative
+    result = numbers.mask(bad).round().astype("Int64")
+    return result, reasons
+
+
+def parse_ids(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    """Keep post ids as text; reject missing ids and ids mangled into scientific notation.
+
+    An id like ``1.47689E+18`` has lost its last digits in a spreadsheet; merging on it would
+    collapse different posts, so such rows are rejected with the reason.
+
+    >>> ids, why = parse_ids(pd.Series(["1476890000000000001", "1.47689E+18", ""]), "Tweet id")
+    >>> ids.tolist()
+    ['1476890000000000001', <NA>, <NA>]
+    >>> why.tolist()[1]
+    "Tweet id: id in scientific notation ('1.47689E+18') has lost digits; export ids as text"
+    """
+    raw = _strip(values)
+    missing = raw.isna() | raw.isin(NA_TOKENS)
+    sci = raw.str.fullmatch(_SCI_ID.pattern).fillna(False) & ~missing
+    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
+    if missing.any():
+        reasons[missing] = f"{column}: expected a post id, found an empty cell"
+    if sci.any():
+        reasons[sci] = (f"{column}: id in scientific notation ('" + raw[sci]
+                        + "') has lost digits; export ids as text")
+    return raw.mask(missing | sci).astype("string"), reasons
+
+
+def parse_excel_serial(values: pd.Series) -> pd.Series:
+    """Convert Excel serial day numbers (``44193.4123``) to UTC timestamps; other cells give NaT.
+
+    Serials are read with the 1900 date system (day 0 = 1899-12-30), in the plausible range
+    1990-2100.
+
+    >>> parse_excel_serial(pd.Series(["44193.5", "2020-12-28"])).tolist()
+    [Timestamp('2020-12-28 12:00:00+0000', tz='UTC'), NaT]
+    """
+    numbers = pd.to_numeric(_strip(values), errors="coerce").astype("float64")
+    plausible = (numbers > 32874) & (numbers < 73051)  # 1990-01-01 .. 2100-01-01
+    stamps = pd.to_datetime(numbers.where(plausible), unit="D", origin="1899-12-30")
+    return stamps.dt.round("s").dt.tz_localize("UTC")
+
+
+def parse_datetimes(
+    values: pd.Series,
+    column: str,
+    formats: Sequence[str],
+    *,
+    date_only: bool = False,
+    excel_serial: bool = False,
+    tz: str = "UTC",
+) -> tuple[pd.Series, pd.Series]:
+    """Parse timestamps trying each ``strptime`` format in turn; return UTC times and reasons.
+
+    Times without an offset are taken to be in ``tz``. ``date_only`` formats give midnight.
+    With ``excel_serial`` numbers such as ``44193.4123`` are read as Excel serial dates.
+
+    >>> t, why = parse_datetimes(pd.Series(["2021-01-30 12:56 +0000", "junk"]), "time",
+    ...                          ["%Y-%m-%d %H:%M %z"])
+    >>> t.tolist(), why.tolist()
+    ([Timestamp('2021-01-30 12:56:00+0000', tz='UTC'), NaT], [<NA>, "time: expected a date like '%Y-%m-%d %H:%M %z', found 'junk'"])
+    """
+    raw = _strip(values)
+    missing = raw.isna() | raw.isin(NA_TOKENS)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    todo = ~missing
+    for fmt in formats:
+        if not todo.any():
+            break
+        has_offset = "%z" in fmt or "%Z" in fmt
+        fast = _arrow_strptime(raw, todo, fmt, tz if not has_offset else "UTC")
+        if fast is not None:
+            ok = fast.notna()
+            result[ok[ok].index] = fast[ok]
+            todo = todo & result.isna()
+            continue
+        parsed = pd.to_datetime(raw[todo], format=fmt, errors="coerce", utc=has_offset)
+        if not has_offset:
+            parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        parsed = parsed.astype("datetime64[ns, UTC]")
+        ok = parsed.notna()
+        result[ok[ok].index] = parsed[ok]
+        todo = todo & result.isna()
+    if excel_serial and todo.any():
+        serial = parse_excel_serial(raw[todo])
+        ok = serial.notna()
+        result[ok[ok].index] = serial[ok]
+        todo = todo & result.isna()
+    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
+    if missing.any():
+        reasons[missing] = f"{column}: expected a date, found an empty cell"
+    if todo.any():
+        shown = " or ".join(repr(f) for f in formats)
+        reasons[todo] = f"{column}: expected a date like {shown}, found '" + raw[todo] + "'"
+    if date_only:
+        result = result.dt.normalize()
+    return result, reasons
+
+
+def _arrow_strptime(raw: pd.Series, todo: pd.Series, fmt: str, tz: str) -> pd.Series | None:
+    """Arrow's strptime for the cells in ``todo``; None when Arrow cannot handle ``fmt``."""
+    if fmt == "ISO8601" or "%f" in fmt or "%p" in fmt:
+        return None
+    try:
+        array = _arrow_strings(raw[todo])
+        parsed = pc.strptime(array, format=fmt, unit="ns", error_is_null=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    stamps = pd.Series(parsed.to_pandas(), index=raw[todo].index)
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return stamps.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def clean_text(values: pd.Series, placeholders: Iterable[str] = ()) -> pd.Series:
+    """Post text as nullable strings: empty cells and known placeholders become ``<NA>``.
+
+    Text is otherwise kept exactly (embedded newlines, NBSP, emoji).
+
+    >>> clean_text(pd.Series(["hi\\nthere", "", "(Post with no description)"]),
+    ...            ["(Post with no description)"]).tolist()
+    ['hi\\nthere', <NA>, <NA>]
+    """
+    text = values.astype("string")
+    empty = text.isna() | (text.str.strip() == "") | text.isin(list(placeholders))
+    return text.mask(empty)
+
+
+def first_reason(*reasons: pd.Series) -> pd.Series:
+    """Combine per-column reason Series: the first non-missing reason of each row."""
+    if not reasons:
+        raise ValueError("first_reason needs at least one Series")
+    out = reasons[0].astype("string")
+    for more in reasons[1:]:
+        out = out.fillna(more.astype("string"))
+    return out
+
+
+def as_bool(values: pd.Series, true: Iterable[str], false: Iterable[str]) -> pd.Series:
+    """Map text cells to a nullable boolean using explicit true/false vocabularies.
+
+    >>> as_bool(pd.Series(["Sponsored", "Organic", ""]), ["sponsored"], ["organic"]).tolist()
+    [True, False, <NA>]
+    """
+    lowered = _strip(values).str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[lowered.isin([t.lower() for t in true]).fillna(False)] = True
+    out[lowered.isin([f.lower() for f in false]).fillna(False)] = False
+    return out
+
+
+def numpy_int(values: pd.Series) -> np.ndarray:
+    """Nullable integers as a float array with NaN for missing (for numeric work)."""
+    return values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)

@@ -1,0 +1,266 @@
+"""Reading export files into tables of raw strings, whatever their encoding and damage.
+
+:func:`sniff` decodes the start of a file (BOM, UTF-8, UTF-16, a cp1252 fallback) so a format can be
+recognised from its header; :func:`read_csv_table` then reads every record as text, keeping the
+spreadsheet row number of each record and setting aside records with the wrong number of fields.
+Parsing values is left to :mod:`toolkit.loading.parse`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from toolkit.errors import DataFormatError
+from toolkit.loading.parse import normalise_header
+
+__all__ = ["Sniff", "RawTable", "sniff", "read_csv_table", "unique_names"]
+
+_HEAD_BYTES = 256 * 1024
+
+
+@dataclass
+class Sniff:
+    """The first lines of a text file, decoded, and how it was decoded."""
+
+    path: Path
+    encoding: str
+    bom: bool
+    lines: list[str]
+    sep: str
+    #: physical line breaks inside the sniffed head ("\r\n" or "\n")
+    newline: str
+
+    def header_candidates(self, max_line: int) -> list[tuple[int, list[str]]]:
+        """``(line_index, normalised field names)`` for the first ``max_line`` lines."""
+        out = []
+        for i, line in enumerate(self.lines[:max_line]):
+            fields = next(csv.reader([line], delimiter=self.sep), [])
+            out.append((i, [normalise_header(f) for f in fields]))
+        return out
+
+
+@dataclass
+class RawTable:
+    """Every data record of one file as strings.
+
+    ``frame`` has one column per header field (normalised names, repeats suffixed ``#2``, ``#3``)
+    and a ``source_row`` column: the row number a spreadsheet shows for the record (the header is
+    the row after any preamble lines). ``header`` keeps the original field names.
+    ``invalid`` lists records that could not be split into the header's fields.
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    header: list[str]
+    encoding: str
+    invalid: list[tuple[int | None, str, str]] = field(default_factory=list)
+    preamble: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c != "source_row"]
+
+
+def _decode_head(data: bytes) -> tuple[str, str, bool]:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", True
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return data[2:].decode("utf-16-le", errors="replace"), "utf-16-le", True
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return data[2:].decode("utf-16-be", errors="replace"), "utf-16-be", True
+    if len(data) > 3 and data[1] == 0 and data[3] == 0:
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le", False
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError as exc:
+        if exc.start > len(data) - 4:  # a character cut at the end of the sniffed block
+            return data[: exc.start].decode("utf-8"), "utf-8", False
+        return data.decode("cp1252", errors="replace"), "cp1252", False
+
+
+def sniff(path: Path, *, sep: str | None = None, lines: int = 12) -> Sniff:
+    """Decode the head of ``path``: encoding, first lines and field separator.
+
+    A ``sep=;`` preamble line (Excel's hint) sets the separator; otherwise the most frequent of
+    ``,``, ``;`` and tab in the first line is taken.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise DataFormatError("cannot read the file", file=path, found=exc.strerror) from None
+    if not data.strip():
+        raise DataFormatError("expected a header row", file=path, found="an empty file")
+    text, encoding, bom = _decode_head(data)
+    newline = "\r\n" if "\r\n" in text[:10000] else "\n"
+    head = text.splitlines()[:lines]
+    if sep is None:
+        first = head[0] if head else ""
+        if first.lower().startswith("sep=") and len(first) >= 5:
+            sep = first[4]
+        else:
+            sep = max([",", ";", "\t"], key=first.count)
+    return Sniff(path=path, encoding=encoding, bom=bom, lines=head, sep=sep, newline=newline)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Normalise header names and make repeats unique (``x``, ``x#2``, ...).
+
+    >>> unique_names(["Views", "views ", "Likes"])
+    ['views', 'views#2', 'likes']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        key = normalise_header(name)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
+
+
+def _file_bytes(path: Path, encoding: str) -> bytes:
+    data = path.read_bytes()
+    if encoding == "utf-8-sig":
+        return data[3:]
+    if encoding in {"utf-16-le", "utf-16-be"}:
+        start = 2 if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0
+        return data[start:].decode(encoding).encode("utf-8")
+    if encoding == "cp1252":
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+    return data
+
+
+def _header_and_offset(data: bytes, header_line: int, sep: str) -> tuple[list[str], int, list[str]]:
+    """The header fields, the byte offset where data starts, and the preamble lines."""
+    stream = io.BytesIO(data)
+    preamble = []
+    for _ in range(header_line):
+        preamble.append(stream.readline().decode("utf-8", errors="replace").rstrip("\r\n"))
+    start = stream.tell()
+    # The header may itself hold quoted newlines: read records until one is complete.
+    buffer = b""
+    while True:
+        line = stream.readline()
+        if not line:
+            break
+        buffer += line
+        if buffer.count(b'"') % 2 == 0:
+            break
+    fields = next(csv.reader([buffer.decode("utf-8", errors="replace").rstrip("\r\n")], delimiter=sep), [])
+    if not fields or not any(f.strip() for f in fields):
+        raise DataFormatError("expected a header row", row=header_line + 1, found="an empty line")
+    return fields, start + len(buffer), preamble
+
+
+def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_after_header: int = 0) -> RawTable:
+    """Read every record of a delimited file as text.
+
+    Parameters
+    ----------
+    path, sniffed
+        The file and what :func:`sniff` found.
+    header_line
+        0-based index of the header line (lines before it are a preamble).
+    skip_after_header
+        Records directly under the header that are not data (e.g. a description row).
+
+    Records with more or fewer fields than the header go to ``RawTable.invalid`` with the reason.
+    A fast multi-threaded reader (pyarrow) handles clean files; files with broken records are
+    re-read with Python's csv module so every record keeps its exact row number.
+    """
+    data = _file_bytes(path, sniffed.encoding)
+    header, offset, preamble = _header_and_offset(data, header_line, sniffed.sep)
+    names = unique_names(header)
+    body = data[offset:].rstrip(b"\r\n") + b"\n"
+    first_row = header_line + 2  # spreadsheet row of the first record under the header
+    invalid: list[tuple[int | None, str, str]] = []
+
+    frame = None
+    if body.strip():
+        try:
+            frame = _read_fast(body, len(names), sniffed.sep)
+        except (pa.ArrowInvalid, _Broken):
+            frame = None
+        if frame is None:
+            frame, invalid = _read_exact(body, len(names), sniffed.sep, first_row)
+    else:
+        frame = pd.DataFrame({i: pd.Series(dtype="string") for i in range(len(names))})
+        frame["source_row"] = pd.Series(dtype="Int64")
+
+    if "source_row" not in frame.columns:
+        frame["source_row"] = pd.array(range(first_row, first_row + len(frame)), dtype="Int64")
+    frame.columns = names + ["source_row"]
+    if skip_after_header:
+        frame = frame.iloc[skip_after_header:]
+    return RawTable(path=path, frame=frame, header=header, encoding=sniffed.encoding,
+                    invalid=invalid, preamble=preamble)
+
+
+class _Broken(Exception):
+    pass
+
+
+def _read_fast(body: bytes, n_fields: int, sep: str) -> pd.DataFrame:
+    blank_lines = []
+
+    def handle(row):
+        if not row.text.strip(sep + " \r\n"):
+            blank_lines.append(row.number)  # blank lines are not records
+            return "skip"
+        raise _Broken(row.text)  # a broken record: the exact reader gives it a row number
+
+    table = pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(n_fields)],
+                                       use_threads=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                         ignore_empty_lines=False, invalid_row_handler=handle),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"c{i}": pa.string() for i in range(n_fields)},
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if blank_lines:  # interior blank lines shift row numbers: let the exact reader count them
+        raise _Broken("blank lines between records")
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    frame.columns = range(n_fields)
+    return frame
+
+
+def _read_exact(body: bytes, n_fields: int, sep: str, first_row: int):
+    text = body.decode("utf-8", errors="replace")
+    rows, numbers, invalid = [], [], []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    row_number = first_row
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            invalid.append((row_number, f"cannot split the record into fields ({exc})", ""))
+            row_number += 1
+            continue
+        if not record:  # blank line: not a record
+            continue
+        if len(record) != n_fields:
+            if len(record) < n_fields and all(not f.strip() for f in record):
+                continue  # a line of empty separators, as spreadsheets append: not a record
+            raw = sep.join(record)
+            invalid.append((row_number, f"expected {n_fields} fields, found {len(record)}", raw))
+        else:
+            rows.append(record)
+            numbers.append(row_number)
+        row_number += 1
+    frame = pd.DataFrame(rows, columns=range(n_fields), dtype="string") if rows else \
+        pd.DataFrame({i: pd.Series(dtype="string") for i in range(n_fields)})
+    frame["source_row"] = pd.array(numbers, dtype="Int64")
+    return frame, invalid
