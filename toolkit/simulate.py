@@ -1,0 +1,630 @@
+"""Simulated social media profiles with known, planted effects, and the bundled sample data.
+
+Engagement Lab's calibration studies, tests and sample data all come from :func:`simulate_profile`,
+a generative model of one account whose every effect is recorded in ``Simulation.truth``, so that
+an analysis can be checked against the value it should find.
+
+The model (one profile, ``days`` consecutive UTC days from ``start``)
+----------------------------------------------------------------------
+Followers
+    The daily follower count grows by organic flows: ``new_follows[d] ~ Poisson(A[d] * (growth +
+    churn))`` and ``unfollows[d] ~ Poisson(A[d] * churn)``, where ``A[d] = followers_start *
+    (1 + growth) ** d`` is the *active* audience and ``churn = 0.0005``. A **purge** removes a
+    fraction of the followers on its date (the platform deleting inactive or fake accounts); a
+    **spike** adds bought followers on its date. Purged and bought followers are inactive: they change
+    the follower count but not the active audience, so impressions do not jump with them. The purge is
+    counted in that day's ``unfollows`` and the spike in its ``new_follows``, so ``followers[d] -
+    followers[d-1] == new_follows[d] - unfollows[d]`` holds on every day. The count of a date holds
+    for the whole day; ``posts.followers`` is the count on the post's publish date (an as-of join).
+Posting
+    ``Poisson(posts_per_day)`` posts per day, at hours drawn from a daily rhythm (morning, lunch and
+    evening peaks, quiet nights) and uniform minutes; times are UTC with minute resolution, as X
+    exports them. A post is ``personal`` with probability ``personal_share`` (otherwise ``brand``);
+    its media type is drawn from a mix that depends on the label (brand posts often carry a link).
+Impressions
+    ``impressions ~ 1 + NB2(mean = A[d] * reach_rate * exp(w_imp[weekday] + h_imp[hour] +
+    m_imp[media]), size = impressions_dispersion)``, and ``reach ~ Binomial(impressions, 0.8)``
+    (so ``reach <= impressions``).
+Engagement
+    Each day has a shock ``s[d]`` on the log engagement rate, a stationary Gaussian AR(1) with
+    coefficient ``ar1`` and standard deviation ``shock_sd``, shared by all posts of that day. Every
+    engagement count ``y`` of post ``i`` (likes, comments, shares, clicks, saves, profile_visits,
+    follows) is ``Poisson(G[i] * mu[i, y])`` with one Gamma(shape=``dispersion``, mean 1) frailty
+    ``G[i]`` per post, i.e. NB2 with size ``dispersion``::
+
+        mu = impressions * base_rate[y] * exp(w[weekday] + h[hour]
+                                             + personal * log(1 + personal_lift)
+                                             + after_change * log(1 + change_lift)
+                                             + s[d] - shock_sd**2 / 2)
+
+    Because the frailty is shared, any sum of the counts (e.g. total engagements) is itself NB2 with
+    the same size. The ``- shock_sd**2 / 2`` term makes ``E[exp(s)] = 1``, so without weekday/hour
+    effects the expected engagement per impression is exactly ``base_rate``. Weekday and hour
+    effects are centred (mean zero on the log scale over weekdays and over the posting-hour rhythm).
+    Media type affects impressions only, never the engagement rate, so the planted lifts are the
+    true rate ratios whatever an analysis controls for.
+Text
+    Personal posts are first person, use personal-life vocabulary, often ask the audience a
+    question and never carry links; brand posts speak about products and offers and usually end
+    with an ``https://example.com`` link. About 3 in 10 texts span several lines. Texts are built by
+    vectorised choice of template pieces (``text=False`` skips them for speed).
+Ids
+    ``post_id`` is a 19-digit X-style snowflake (millisecond time since the X epoch shifted left by
+    22 bits, plus a per-account worker id and a sequence), unique and increasing with time.
+
+Everything is drawn from ``numpy.random.default_rng(seed)``: the same arguments give the same
+profile, bit for bit.
+
+>>> sim = simulate_profile(days=60, posts_per_day=3, change="2024-02-01", change_lift=0.25, seed=1)
+>>> sim.truth["change_lift"], str(sim.truth["change"].date())
+(0.25, '2024-02-01')
+>>> sim.posts["post_id"].str.len().eq(19).all() and sim.posts["post_id"].is_unique
+True
+>>> bool((sim.posts["reach"] <= sim.posts["impressions"]).all())
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.arrays import BooleanArray, IntegerArray
+
+from toolkit.errors import SpecError
+from toolkit.schema import FOLLOWERS, MEDIA_TYPES, PLATFORMS, POSTS
+
+__all__ = ["Simulation", "simulate_profile", "BASE_RATES", "EXTRA_RATES", "ENGAGEMENT_METRICS", "main"]
+
+#: engagement counts the simulator draws, in the order of ``BASE_RATES``
+ENGAGEMENT_METRICS = ("likes", "comments", "shares", "clicks", "saves", "profile_visits", "follows")
+
+#: expected count per impression of each metric at the reference weekday/hour (X-like sizes)
+BASE_RATES: dict[str, float] = {
+    "likes": 0.020,
+    "comments": 0.003,
+    "shares": 0.004,
+    "clicks": 0.002,
+    "saves": 0.0015,
+    "profile_visits": 0.0025,
+    "follows": 0.0003,
+}
+
+#: rates of the counts only some exports carry (see ``Simulation.extra``)
+EXTRA_RATES: dict[str, float] = {
+    "detail_expands": 0.010,
+    "permalink_clicks": 0.001,
+    "hashtag_clicks": 0.0004,
+    "media_views": 0.040,
+    "media_engagements": 0.004,
+}
+
+CHURN = 0.0005
+REACH_SHARE = 0.8
+X_EPOCH_MS = 1288834974657
+
+# Posting rhythm over the 24 UTC hours (relative weights).
+_HOUR_WEIGHTS = np.array(
+    [0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.4, 1.0, 1.6, 1.5, 1.1, 1.2,
+     1.6, 1.5, 1.0, 0.9, 1.0, 1.3, 1.7, 1.8, 1.6, 1.1, 0.7, 0.4]
+)
+_HOUR_P = _HOUR_WEIGHTS / _HOUR_WEIGHTS.sum()
+
+# Log-rate effects of the weekday (Mon..Sun) on engagement per impression, and on impressions.
+_WEEKDAY_RATE = np.array([0.06, 0.08, 0.05, 0.02, -0.03, -0.12, -0.06])
+_WEEKDAY_IMP = np.array([0.05, 0.06, 0.04, 0.02, 0.0, -0.10, -0.07])
+
+
+def _hour_band_effects(values: dict[tuple[int, int], float]) -> np.ndarray:
+    out = np.zeros(24)
+    for (lo, hi), v in values.items():
+        out[lo:hi] = v
+    return out
+
+
+# Hour bands: night 0-6, morning 7-11, midday 12-14, afternoon 15-17, evening 18-21, late 22-23.
+_BANDS = {(0, 7): -0.15, (7, 12): 0.04, (12, 15): 0.08, (15, 18): -0.02, (18, 22): 0.10, (22, 24): -0.06}
+_HOUR_RATE = _hour_band_effects(_BANDS)
+_HOUR_IMP = _hour_band_effects({k: v * 0.6 for k, v in _BANDS.items()})
+
+_MEDIA_IMP = {"photo": 0.10, "video": 0.25, "link": -0.15, "text": 0.0, "other": 0.0}
+#: media mix by content label (probabilities over MEDIA_TYPES order photo, video, link, text, other)
+_MEDIA_MIX = {
+    "personal": np.array([0.45, 0.15, 0.0, 0.40, 0.0]),
+    "brand": np.array([0.30, 0.10, 0.45, 0.15, 0.0]),
+}
+
+
+def _centre(effects: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    w = np.full(len(effects), 1 / len(effects)) if weights is None else weights / weights.sum()
+    return effects - float(np.dot(effects, w))
+
+
+WEEKDAY_RATE = _centre(_WEEKDAY_RATE)
+WEEKDAY_IMP = _centre(_WEEKDAY_IMP)
+HOUR_RATE = _centre(_HOUR_RATE, _HOUR_P)
+HOUR_IMP = _centre(_HOUR_IMP, _HOUR_P)
+
+
+@dataclass
+class Simulation:
+    """One simulated profile.
+
+    Attributes
+    ----------
+    posts
+        Canonical ``posts`` table (:data:`toolkit.schema.POSTS`), one row per post, in time order.
+    followers
+        Canonical ``followers`` table, one row per day.
+    truth
+        Every planted effect and parameter (change date and lift, personal lift, purge/spike dates
+        and sizes, dispersion, AR(1) coefficient, seed, base rates, weekday/hour effects ...).
+    extra
+        Counts that only some exports carry (X's detail expands, permalink clicks, hashtag clicks,
+        media views and media engagements), drawn from the same model with :data:`EXTRA_RATES`,
+        aligned with ``posts``; the export writers use them.
+    """
+
+    posts: pd.DataFrame
+    followers: pd.DataFrame
+    truth: dict[str, Any] = field(default_factory=dict)
+    extra: pd.DataFrame | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# text templates
+_P_OPEN = np.array([
+    "I finally took a day off and went hiking with my kids.",
+    "My grandmother taught me this recipe when I was ten.",
+    "Honestly, I was nervous before opening the shop this morning.",
+    "I spent the weekend painting the kitchen with my partner.",
+    "Today my daughter asked me why I started this business.",
+    "I burned the first batch this morning and laughed about it with my team.",
+    "My dog refused to leave the bakery door today.",
+    "I remember my first day here, ten years ago, like it was yesterday.",
+    "I went back to my hometown for my mother's birthday.",
+    "Last night I could not sleep, so I wrote down everything I am grateful for.",
+    "I ran my first 10k on Sunday and my legs still hurt.",
+    "My son made me breakfast for once. It was mostly toast.",
+    "I'm proud of my team this week.",
+    "Confession: I still get butterflies when a regular says hello.",
+])
+_P_MID = np.array([
+    "I feel lucky to have my family and friends around me.",
+    "It reminded me why I love what I do.",
+    "We talked for hours and I missed my own bedtime.",
+    "Life is busy, but these little moments matter to me.",
+    "My heart is full.",
+    "I'm still smiling about it.",
+    "It was messy and perfect.",
+    "I will never forget how it felt.",
+])
+_P_ASK = np.array([
+    "What do you do to unwind on weekends?",
+    "Have you ever had a day like that?",
+    "What was the first thing you ever cooked?",
+    "How do you make time for the people you love?",
+    "Who taught you your favourite recipe?",
+    "Do you remember your first job?",
+    "What made you smile today?",
+])
+_B_OPEN = np.array([
+    "New in store: our seasonal sourdough loaf.",
+    "Save 20% on all pastries this week.",
+    'Our "Morning Bun" is back for a limited time.',
+    "Limited offer: free delivery on orders over $30.",
+    "Introducing the new café menu, now available at all locations.",
+    "Our holiday gift boxes are now on sale.",
+    "Try the new oat-milk latte, only $3.50 this month.",
+    "Order ahead and skip the line with our app.",
+    "Sale ends Sunday: two loaves for the price of one.",
+    "Catering for your next event? Get a quote in minutes.",
+    "Fresh product drop: spelt croissants, every Friday.",
+    "Members get 10% off every purchase.",
+])
+_B_MID = np.array([
+    "Available while supplies last.",
+    "Order online today.",
+    "Discount applied at checkout.",
+    "Shop now before it sells out.",
+    "Offer valid in store and online.",
+    "#sale #bakery",
+    "Book your order now.",
+])
+_B_LINK = np.array([
+    "https://example.com/shop",
+    "https://example.com/offers",
+    "https://example.com/menu",
+    "https://example.com/shop?utm_source=x",
+    "https://example.com/gifts",
+])
+
+
+_SEP1 = (" ", "\n")
+_SEP2 = (" ", "\n\n")
+
+
+def _combine(parts: list[np.ndarray]) -> np.ndarray:
+    """Every combination of the pieces (first piece varies slowest), joined as given."""
+    grids = np.meshgrid(*[np.arange(len(p)) for p in parts], indexing="ij")
+    out = np.full(grids[0].shape, "", dtype=object)
+    for piece, idx in zip(parts, grids):
+        out = out + np.asarray(piece, dtype=object)[idx]
+    return out.ravel()
+
+
+_TEXT_TABLES: dict[str, np.ndarray] = {}
+
+
+def _text_tables() -> dict[str, np.ndarray]:
+    """All personal and brand texts the templates can make, built once (a few thousand strings)."""
+    if not _TEXT_TABLES:
+        ask = np.concatenate([[""], _P_ASK])
+        link = np.concatenate([[""], _B_LINK])
+        # separator before a missing question or link is dropped
+        for name, first, mid, last in (("personal", _P_OPEN, _P_MID, ask), ("brand", _B_OPEN, _B_MID, link)):
+            table = _combine([first, np.array(_SEP1), mid, np.array(_SEP2), last])
+            _TEXT_TABLES[name] = np.array([t.rstrip() for t in table], dtype=object)
+    return _TEXT_TABLES
+
+
+def _texts(rng: np.random.Generator, personal: np.ndarray) -> np.ndarray:
+    """Vectorised text generation: one string per post, picked from the template combinations.
+
+    About 6 in 10 personal posts end with a question to the audience; 7 in 10 brand posts end with
+    a link; each of the two separators is a line break with probability 0.18, so about 3 in 10
+    texts span several lines.
+    """
+    n = len(personal)
+    tables = _text_tables()
+    u = rng.random((6, n))
+    sep1 = (u[0] < 0.18).astype(np.int64)
+    sep2 = (u[1] < 0.18).astype(np.int64)
+    # personal: open(14) x sep1(2) x mid(8) x sep2(2) x ask(1 + 7)
+    n_ask = len(_P_ASK) + 1
+    ask = np.where(u[2] < 0.6, 1 + (u[3] * len(_P_ASK)).astype(np.int64), 0)
+    p_open = (u[4] * len(_P_OPEN)).astype(np.int64)
+    p_mid = (u[5] * len(_P_MID)).astype(np.int64)
+    p_idx = (((p_open * 2 + sep1) * len(_P_MID) + p_mid) * 2 + sep2) * n_ask + ask
+    # brand: open(12) x sep1(2) x mid(7) x sep2(2) x link(1 + 5), reusing the same uniforms
+    n_link = len(_B_LINK) + 1
+    link = np.where(u[2] < 0.7, 1 + (u[3] * len(_B_LINK)).astype(np.int64), 0)
+    b_open = (u[4] * len(_B_OPEN)).astype(np.int64)
+    b_mid = (u[5] * len(_B_MID)).astype(np.int64)
+    b_idx = (((b_open * 2 + sep1) * len(_B_MID) + b_mid) * 2 + sep2) * n_link + link
+    out = tables["brand"][b_idx]
+    out[personal] = tables["personal"][p_idx[personal]]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+def _event(value: Any, default_size: float, name: str) -> tuple[pd.Timestamp, float] | None:
+    """Normalise a purge/spike argument: None, a date, (date, size) or {"date":, "size"/"fraction":}."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        date = value.get("date")
+        size = value.get("size", value.get("fraction", default_size))
+    elif isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise SpecError(f"{name} must be a date or a (date, fraction) pair", parameter=name, found=value)
+        date, size = value
+    else:
+        date, size = value, default_size
+    try:
+        ts = _utc_day(date)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} date must be a date like '2024-06-15'", parameter=name, found=date) from None
+    if not 0 < float(size) < (1 if name == "purge" else 100):
+        raise SpecError(f"{name} size must be a positive fraction of followers", parameter=name, found=size)
+    return ts, float(size)
+
+
+def _utc_day(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        raise ValueError(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.floor("D")
+
+
+def _nb(rng: np.random.Generator, mean: np.ndarray, size: float) -> np.ndarray:
+    """NB2 draws with the given mean and size (gamma-Poisson)."""
+    return rng.poisson(rng.gamma(size, 1.0, len(mean)) * (mean / size))
+
+
+def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
+    """A stationary Gaussian AR(1) series of length ``n`` with marginal SD ``sd``."""
+    if n == 0 or sd == 0:
+        return np.zeros(n)
+    from scipy.signal import lfilter
+
+    eps = rng.standard_normal(n) * sd * np.sqrt(1 - phi**2)
+    eps[0] = rng.standard_normal() * sd
+    return lfilter([1.0], [1.0, -phi], eps)
+
+
+def simulate_profile(
+    days: int = 365,
+    posts_per_day: float = 2.0,
+    start: str = "2024-01-01",
+    account: str = "sim",
+    platform: str = "x",
+    change: Any = None,
+    change_lift: float = 0.0,
+    personal_share: float = 0.3,
+    personal_lift: float = 0.0,
+    dispersion: float = 5.0,
+    ar1: float = 0.5,
+    shock_sd: float = 0.15,
+    weekday_effects: bool = True,
+    followers_start: int = 5000,
+    follower_growth: float = 0.001,
+    purge: Any = None,
+    spike: Any = None,
+    seed: int = 0,
+    *,
+    text: bool = True,
+    hour_effects: bool | None = None,
+    reach_rate: float = 0.25,
+    impressions_dispersion: float = 4.0,
+    base_rates: dict[str, float] | None = None,
+    personal_share_after: float | None = None,
+) -> Simulation:
+    """Simulate one account's posts and daily followers with known planted effects.
+
+    The model is described in the module docstring; every parameter and effect ends up in
+    ``Simulation.truth``.
+
+    Parameters
+    ----------
+    days, posts_per_day, start
+        Length of the profile in days, mean posts per day (Poisson), first UTC day.
+    account, platform
+        Values of the ``account`` and ``platform`` columns.
+    change, change_lift
+        Strategy-change date (posts published on or after its UTC midnight are "after") and the
+        relative lift of engagement per impression after it (0.25 = +25%). ``None``: no change.
+    personal_share, personal_lift
+        Share of posts labelled ``personal`` and their relative lift over ``brand`` posts.
+    dispersion
+        NB2 size of the engagement counts (smaller = more overdispersed; ``var = mu + mu**2/size``).
+    ar1, shock_sd
+        AR(1) coefficient and marginal SD of the day-level shock on the log engagement rate.
+    weekday_effects
+        Plant weekday (and, unless ``hour_effects`` says otherwise, hour-of-day) effects.
+    followers_start, follower_growth
+        Initial followers and daily organic growth rate of the active audience.
+    purge, spike
+        ``None``, a date, a ``(date, fraction)`` pair or ``{"date": ..., "fraction": ...}``: a sudden
+        drop of followers by ``fraction`` (default 0.12) / a jump by bought followers (default 0.3).
+    seed
+        Seed of ``numpy.random.default_rng``.
+    text
+        Generate post texts (``False`` leaves ``text`` missing, slightly faster).
+    hour_effects
+        Plant hour-of-day effects (default: same as ``weekday_effects``).
+    reach_rate, impressions_dispersion
+        Mean impressions per active follower and their NB2 size.
+    base_rates
+        Engagement per impression of each metric (defaults: :data:`BASE_RATES`).
+    personal_share_after
+        Share of personal posts after ``change`` (default: unchanged). A different share makes the
+        change confounded with the content mix; the planted ``change_lift`` stays the within-label lift.
+
+    Returns
+    -------
+    Simulation
+
+    Examples
+    --------
+    >>> sim = simulate_profile(days=30, seed=3, purge=("2024-01-15", 0.1))
+    >>> f = sim.followers.set_index("date")["followers"]
+    >>> bool(f["2024-01-15"] < 0.95 * f["2024-01-14"])
+    True
+    >>> simulate_profile(days=30, seed=3).posts.equals(simulate_profile(days=30, seed=3).posts)
+    True
+    """
+    if days < 1:
+        raise SpecError("days must be at least 1", parameter="days", found=days)
+    if posts_per_day < 0:
+        raise SpecError("posts_per_day must be zero or more", parameter="posts_per_day", found=posts_per_day)
+    if not 0 <= personal_share <= 1:
+        raise SpecError("personal_share must be between 0 and 1", parameter="personal_share", found=personal_share)
+    if dispersion <= 0:
+        raise SpecError("dispersion must be positive", parameter="dispersion", found=dispersion)
+    if not -1 < ar1 < 1:
+        raise SpecError("ar1 must be strictly between -1 and 1", parameter="ar1", found=ar1)
+    for name, lift in (("change_lift", change_lift), ("personal_lift", personal_lift)):
+        if lift <= -1:
+            raise SpecError("a lift must be greater than -1 (-100%)", parameter=name, found=lift)
+    if platform not in PLATFORMS:
+        raise SpecError("unknown platform", parameter="platform", found=platform)
+    rates = dict(BASE_RATES if base_rates is None else base_rates)
+    unknown = set(rates) - set(ENGAGEMENT_METRICS)
+    if unknown:
+        raise SpecError("base_rates has unknown metrics", parameter="base_rates", found=sorted(unknown))
+    hour_effects = weekday_effects if hour_effects is None else hour_effects
+
+    rng = np.random.default_rng(seed)
+    start_ts = _utc_day(start)
+    day_index = pd.date_range(start_ts, periods=days, freq="D")
+    day_index = day_index.as_unit("ns")
+    day_ns = day_index.asi8  # ns since epoch, UTC midnight
+    change_ts = None if change is None else _utc_day(change)
+    purge_ev = _event(purge, 0.12, "purge")
+    spike_ev = _event(spike, 0.30, "spike")
+
+    # ---- followers -----------------------------------------------------------------------
+    d = np.arange(days)
+    active = followers_start * (1.0 + follower_growth) ** d
+    prev_active = np.concatenate([[followers_start], active[:-1]])
+    new = rng.poisson(prev_active * (max(follower_growth, 0) + CHURN))
+    lost = rng.poisson(prev_active * (CHURN + max(-follower_growth, 0)))
+    new[0] = lost[0] = 0  # day 0 is the starting count
+    level = followers_start + np.cumsum(new - lost)
+    events = sorted(
+        [(e[0], kind, e[1]) for e, kind in ((purge_ev, "purge"), (spike_ev, "spike")) if e is not None],
+        key=lambda t: t[0],
+    )
+    event_truth = {}
+    for ts, kind, size in events:  # at most two events
+        k = int((ts - start_ts) / pd.Timedelta(days=1))
+        if not 0 < k < days:
+            raise SpecError(f"{kind} date must fall inside the profile, after its first day",
+                            parameter=kind, found=str(ts.date()))
+        jump = int(round(level[k - 1] * size))
+        if kind == "purge":
+            lost[k] += jump
+            level[k:] -= jump
+        else:
+            new[k] += jump
+            level[k:] += jump
+        event_truth[kind] = {"date": ts, "size": size, "followers_delta": jump if kind == "spike" else -jump,
+                             "followers_before": int(level[k - 1])}
+    level = np.maximum(level, 0)
+
+    # ---- posting times -------------------------------------------------------------------
+    per_day = rng.poisson(posts_per_day, days)
+    n = int(per_day.sum())
+    post_day = np.repeat(d, per_day)
+    hour = rng.choice(24, size=n, p=_HOUR_P)
+    minute = rng.integers(0, 60, n)
+    ts_ns = day_ns[post_day] + (hour * 3600 + minute * 60) * 1_000_000_000
+    order = np.argsort(ts_ns, kind="stable")
+    post_day, hour, ts_ns = post_day[order], hour[order], ts_ns[order]
+    weekday = (post_day + start_ts.day_of_week) % 7
+
+    after = np.zeros(n, dtype=bool) if change_ts is None else ts_ns >= change_ts.value
+    share = personal_share if personal_share_after is None else np.where(after, personal_share_after, personal_share)
+    personal = rng.random(n) < share
+    media_u = rng.random(n)
+    cum_p = np.cumsum(_MEDIA_MIX["personal"]), np.cumsum(_MEDIA_MIX["brand"])
+    media_code = np.where(
+        personal,
+        np.searchsorted(cum_p[0], media_u, side="right"),
+        np.searchsorted(cum_p[1], media_u, side="right"),
+    ).clip(0, len(MEDIA_TYPES) - 1)
+
+    # ---- impressions ---------------------------------------------------------------------
+    w_rate = WEEKDAY_RATE if weekday_effects else np.zeros(7)
+    w_imp = WEEKDAY_IMP if weekday_effects else np.zeros(7)
+    h_rate = HOUR_RATE if hour_effects else np.zeros(24)
+    h_imp = HOUR_IMP if hour_effects else np.zeros(24)
+    m_imp = np.array([_MEDIA_IMP[m] for m in MEDIA_TYPES])
+    imp_mean = active[post_day] * reach_rate * np.exp(w_imp[weekday] + h_imp[hour] + m_imp[media_code])
+    impressions = 1 + _nb(rng, np.maximum(imp_mean - 1, 1e-9), impressions_dispersion)
+    reach = rng.binomial(impressions, REACH_SHARE)
+
+    # ---- engagement ----------------------------------------------------------------------
+    shock = _ar1(rng, days, ar1, shock_sd)
+    log_mult = (
+        w_rate[weekday]
+        + h_rate[hour]
+        + personal * np.log1p(personal_lift)
+        + after * np.log1p(change_lift)
+        + shock[post_day]
+        - shock_sd**2 / 2
+    )
+    frailty = rng.gamma(dispersion, 1.0 / dispersion, n)
+    base_mu = impressions * np.exp(log_mult) * frailty
+    counts = {}
+    for metric in ENGAGEMENT_METRICS:  # seven metrics, each vectorised over all posts
+        if metric in rates:
+            counts[metric] = np.minimum(rng.poisson(base_mu * rates[metric]), impressions)
+
+    # counts that only some exports have (X's detail expands, ...): same model, own rates
+    extra = {name: rng.poisson(base_mu * r) for name, r in EXTRA_RATES.items()}
+
+    # ---- ids and texts -------------------------------------------------------------------
+    worker = int(rng.integers(0, 1024))
+    ms = ts_ns // 1_000_000 + rng.integers(0, 60_000, n)
+    ids = ((ms - X_EPOCH_MS) << 22) | (worker << 12) | (np.arange(n) % 4096)
+    texts = _texts(rng, personal) if text else None
+
+    string = POSTS["post_id"]
+    no_mask = np.zeros(n, dtype=bool)
+    columns: dict[str, Any] = {
+        "account": pd.array(np.full(n, account, dtype=object), dtype=string),
+        "platform": pd.Categorical.from_codes(np.full(n, PLATFORMS.index(platform)), dtype=POSTS["platform"]),
+        "post_id": pd.Series(ids, copy=False).astype(string).array,
+        "published_at": pd.DatetimeIndex(ts_ns.view("datetime64[ns]")).tz_localize("UTC"),
+        "time_known": np.ones(n, dtype=bool),
+        "text": pd.array(texts if text else np.full(n, None, dtype=object), dtype=string),
+        "media_type": pd.Categorical.from_codes(media_code, dtype=POSTS["media_type"]),
+        "impressions": IntegerArray(impressions.astype(np.int64), no_mask),
+        "reach": IntegerArray(reach.astype(np.int64), no_mask),
+        **{m: IntegerArray(v.astype(np.int64), no_mask) for m, v in counts.items()},
+        "followers": IntegerArray(level[post_day].astype(np.int64), no_mask),
+        "paid": BooleanArray(np.zeros(n, dtype=bool), no_mask),
+        "content_label": pd.array(np.where(personal, "personal", "brand").astype(object), dtype=string),
+    }
+    posts = _frame(columns, POSTS, n)
+
+    followers = _frame({
+        "account": pd.array(np.full(days, account, dtype=object), dtype=string),
+        "platform": pd.Categorical.from_codes(np.full(days, PLATFORMS.index(platform)), dtype=FOLLOWERS["platform"]),
+        "date": day_index,
+        "followers": IntegerArray(level.astype(np.int64), np.zeros(days, dtype=bool)),
+        "new_follows": IntegerArray(new.astype(np.int64), np.zeros(days, dtype=bool)),
+        "unfollows": IntegerArray(lost.astype(np.int64), np.zeros(days, dtype=bool)),
+    }, FOLLOWERS, days)
+    extra_frame = pd.DataFrame({k: v.astype(np.int64) for k, v in extra.items()}, index=posts.index)
+
+    truth = {
+        "account": account,
+        "platform": platform,
+        "seed": seed,
+        "start": start_ts,
+        "days": days,
+        "posts_per_day": posts_per_day,
+        "n_posts": n,
+        "change": change_ts,
+        "change_lift": float(change_lift) if change_ts is not None else 0.0,
+        "personal_share": personal_share,
+        "personal_share_after": personal_share_after,
+        "personal_lift": float(personal_lift),
+        "dispersion": float(dispersion),
+        "ar1": float(ar1),
+        "shock_sd": float(shock_sd),
+        "weekday_effects": dict(zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), w_rate.round(6))),
+        "hour_effects": h_rate.round(6).tolist(),
+        "base_rates": rates,
+        "reach_rate": reach_rate,
+        "impressions_dispersion": impressions_dispersion,
+        "followers_start": followers_start,
+        "follower_growth": follower_growth,
+        "churn": CHURN,
+        "day_shock": shock,
+        "purge": event_truth.get("purge"),
+        "spike": event_truth.get("spike"),
+    }
+    return Simulation(posts=posts, followers=followers, truth=truth, extra=extra_frame)
+
+
+def _frame(columns: dict[str, Any], schema: Mapping[str, object], n: int) -> pd.DataFrame:
+    """A canonical table from columns already in their dtypes; absent columns become NA."""
+    out = {}
+    for name, dtype in schema.items():
+        if name in columns:
+            out[name] = columns[name]
+        else:
+            out[name] = pd.array(np.full(n, None, dtype=object), dtype=dtype) if n else pd.array([], dtype=dtype)
+    return pd.DataFrame(out, copy=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m toolkit sample-data --out DIR``: write the bundled sample data (see data/README.md)."""
+    parser = argparse.ArgumentParser(prog="python -m toolkit sample-data",
+                                     description="Regenerate the sample exports from their fixed seed.")
+    parser.add_argument("--out", type=Path, default=Path("data/sample"), help="output folder")
+    args = parser.parse_args(argv)
+    written = write_sample_data(args.out)
+    for path in written:
+        print(path)
+    return 0
