@@ -1,0 +1,1036 @@
+"""Plan an experiment before running it: power, minimum detectable lift and a randomised schedule.
+
+Three steps, each a function:
+
+1. :func:`fit_history` reads an account's own ``posts`` table and estimates what drives the noise
+   in its engagement: posting rate, the rate per unit of exposure, overdispersion of the counts,
+   day-to-day shocks and their autocorrelation, and the weekday pattern.
+2. :func:`power` simulates the account's next weeks from those estimates (with a planted lift of
+   10/20/30 %...), runs a test on every simulated profile and reports how often it detects the
+   lift: power against weeks of posting, and the minimum detectable lift (MDL) per horizon.
+   :func:`closed_form_power` gives the normal-approximation answer where its assumptions hold.
+3. :func:`schedule` draws which upcoming posting slots carry the content under test, balanced by
+   weekday and hour (blocked randomisation), reproducible from a seed; :func:`schedule_to_csv`
+   writes it in the column layout of bulk-scheduling tools.
+
+The simulation model
+--------------------
+Posts per day are Poisson(``posts_per_day``). Post ``i`` on day ``d`` has exposure ``E_i`` drawn
+from the account's own exposures and mean ``mu_i = rate * E_i * weekday[d] * exp(u_d - s^2/2)``,
+where ``u_d`` is a stationary AR(1) day shock with standard deviation ``s = shock_sd`` and
+autocorrelation ``ar1``. The count is negative binomial with mean ``mu_i * (1 + lift)`` for treated
+posts and size ``dispersion`` (variance ``mu + mu^2 / dispersion``). These are the parameters of
+:func:`toolkit.simulate.simulate_profile`, fitted to the account.
+
+The fast test (``method="wald"``)
+---------------------------------
+A Wald test of the log rate ratio ``log(sum(Y_T)/sum(E_T)) - log(sum(Y_C)/sum(E_C))`` (the Poisson
+quasi-likelihood estimate of a one-covariate model with a log exposure offset), with a variance
+that is robust to overdispersion and to correlation within a day (content lift: posts are
+randomised within days, so a day shock hits both arms) or across nearby days (before/after:
+Newey-West on daily scores with Bartlett weights). It is vectorised over simulations, so a grid of
+lifts and horizons takes seconds. Other methods (``"glm"``, ``"its"``, ``"permutation"``...) run
+the project's real analyses (:func:`toolkit.before_after`, :func:`toolkit.content_lift`) on every
+simulated profile: slower, exact for that method.
+
+>>> import numpy as np
+>>> h = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
+...             weekday=(1.0,) * 7, exposures=np.array([2000.0]))
+>>> res = power(history=h, lifts=[0.2], weeks=[8], n_sims=400, seed=1, progress=False)
+>>> res.table[["lift", "weeks", "power"]].round(2).to_dict("records")  # doctest: +SKIP
+[{'lift': 0.2, 'weeks': 8, 'power': 0.64}]
+>>> 0.5 < res.table["power"].iloc[0] < 0.8
+np.True_
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import signal, stats
+
+from toolkit.errors import AnalysisError
+
+__all__ = [
+    "History",
+    "PowerResult",
+    "fit_history",
+    "power",
+    "closed_form_power",
+    "schedule",
+    "schedule_to_csv",
+    "SCHEDULE_CSV_COLUMNS",
+    "POWER_COLUMNS",
+]
+
+#: Columns of :attr:`PowerResult.table`, in order.
+POWER_COLUMNS = (
+    "analysis",
+    "method",
+    "metric",
+    "lift",
+    "weeks",
+    "n_posts",
+    "power",
+    "power_se",
+    "power_closed_form",
+    "runs",
+)
+
+ANALYSES = ("content_lift", "before_after")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+INTERACTIONS = ("likes", "comments", "shares", "saves", "clicks")
+
+
+# --------------------------------------------------------------------------------------------
+# fitting the account's history
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class History:
+    """The noise model of one account, fitted by :func:`fit_history` (or set by hand).
+
+    Attributes
+    ----------
+    posts_per_day
+        Mean number of posts per calendar day.
+    rate
+        Metric per unit of exposure (per post when there is no exposure).
+    dispersion
+        Negative binomial size of post-level counts: variance ``mu + mu**2 / dispersion``.
+    ar1
+        Lag-one autocorrelation of the day shocks.
+    shock_sd
+        Standard deviation of the (log) day shock shared by the posts of one day.
+    weekday
+        Seven multiplicative factors, Monday first (1.0 each = no weekday pattern).
+    exposures
+        Observed exposures, resampled in simulations (``[1.0]`` when there is no exposure).
+    """
+
+    posts_per_day: float
+    rate: float
+    dispersion: float
+    ar1: float
+    shock_sd: float
+    weekday: tuple[float, ...] = (1.0,) * 7
+    exposures: np.ndarray = field(default_factory=lambda: np.array([1.0]), repr=False)
+    metric: str = "engagements"
+    exposure: str | None = "impressions"
+    n_posts: int = 0
+    n_days: int = 0
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("posts_per_day", "rate", "dispersion"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value > 0):
+                raise AnalysisError("must be a positive number", parameter=name, found=value)
+        if not 0 <= self.ar1 < 1:
+            raise AnalysisError("must be in [0, 1)", parameter="ar1", found=self.ar1)
+        if not self.shock_sd >= 0:
+            raise AnalysisError("must be zero or more", parameter="shock_sd", found=self.shock_sd)
+        if len(self.weekday) != 7:
+            raise AnalysisError("needs 7 factors, Monday first", parameter="weekday",
+                                found=len(self.weekday))
+        exposures = np.asarray(self.exposures, dtype=float)
+        if exposures.size == 0 or not np.all(exposures > 0):
+            raise AnalysisError("exposures must be positive", parameter="exposures",
+                                found=exposures.size)
+        object.__setattr__(self, "exposures", exposures)
+
+    def table(self) -> pd.DataFrame:
+        """The fitted parameters as a two-column table (``parameter``, ``value``)."""
+        rows = [
+            ("metric", self.metric),
+            ("exposure", self.exposure or "none (counts per post)"),
+            ("posts analysed", self.n_posts),
+            ("days spanned", self.n_days),
+            ("posts per day", round(self.posts_per_day, 3)),
+            (f"{self.metric} per {self.exposure or 'post'}", float(f"{self.rate:.4g}")),
+            ("mean exposure per post", float(f"{self.exposures.mean():.4g}")),
+            ("dispersion (NB size)", round(self.dispersion, 3)),
+            ("day shock sd (log)", round(self.shock_sd, 3)),
+            ("day shock autocorrelation (AR1)", round(self.ar1, 3)),
+        ] + [(f"weekday factor {d}", round(f, 3)) for d, f in zip(WEEKDAYS, self.weekday)]
+        return pd.DataFrame(rows, columns=["parameter", "value"]).astype({"value": object})
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (self.table().to_html(index=False, border=0)
+                + (f"<ul>{notes}</ul>" if notes else ""))
+
+
+def _metric_values(posts: pd.DataFrame, metric: str, notes: list[str]) -> pd.Series:
+    if metric in posts.columns:
+        return pd.to_numeric(posts[metric], errors="coerce").astype("Float64")
+    if metric == "engagements":
+        try:
+            from toolkit.metrics import engagement
+
+            added = engagement(posts)
+            if "engagements" in added.columns:
+                return pd.to_numeric(added["engagements"], errors="coerce").astype("Float64")
+        except ImportError:
+            pass
+        present = [c for c in INTERACTIONS if c in posts.columns and posts[c].notna().any()]
+        if not present:
+            raise AnalysisError("no interaction counts to sum into engagements", parameter="metric",
+                                found=list(posts.columns))
+        notes.append("engagements = sum of " + ", ".join(present) + " (NA when all are NA)")
+        frame = posts[present].astype("Float64")
+        total = frame.sum(axis=1, skipna=True)
+        total[frame.isna().all(axis=1)] = pd.NA
+        return total
+    raise AnalysisError("metric is not a column of posts", parameter="metric", found=metric)
+
+
+def fit_history(
+    posts: pd.DataFrame,
+    metric: str = "engagements",
+    exposure: str | None = "impressions",
+    *,
+    account: str | None = None,
+) -> History:
+    """Estimate an account's posting rate, overdispersion, day shocks and weekday pattern.
+
+    Method of moments on the posts table (no model fit, so it is fast and never fails to
+    converge): the weekday rates are ratios of sums; total overdispersion is
+    ``sum((y - mu)**2 - y) / sum(mu**2)``; the part shared by posts of the same day (the day
+    shock) comes from the covariance of residuals of distinct posts on one day; its
+    autocorrelation from the covariance of consecutive days' relative residuals.
+
+    Parameters
+    ----------
+    posts
+        A canonical posts table (one or several accounts; see ``account``).
+    metric
+        Count column to model (``"engagements"`` is computed when absent).
+    exposure
+        Exposure column (``None`` to model counts per post).
+    account
+        Keep only this account.
+
+    Returns
+    -------
+    History
+        With ``notes`` saying which rows were left out and why.
+
+    Assumes
+    -------
+    Posts are independent given the day; the rate is stable over the history (no trend); a day's
+    shock multiplies all its posts. Rows with a missing metric or a missing or zero exposure are
+    left out (counted in ``notes``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 600
+    >>> posts = pd.DataFrame({
+    ...     "published_at": pd.date_range("2024-01-01", periods=n, freq="12h", tz="UTC"),
+    ...     "impressions": np.full(n, 1000), "likes": rng.poisson(30, n)})
+    >>> h = fit_history(posts, metric="likes")
+    >>> round(h.posts_per_day, 2), round(h.rate, 3)
+    (2.0, 0.03)
+    """
+    if not isinstance(posts, pd.DataFrame):
+        raise AnalysisError("posts must be a DataFrame", parameter="posts", found=type(posts).__name__)
+    notes: list[str] = []
+    if account is not None:
+        if "account" not in posts.columns:
+            raise AnalysisError("posts has no account column", parameter="account", found=account)
+        posts = posts[posts["account"] == account]
+        if posts.empty:
+            raise AnalysisError("no posts for this account", parameter="account", found=account)
+    if "published_at" not in posts.columns:
+        raise AnalysisError("posts needs a published_at column", column="published_at")
+    y = _metric_values(posts, metric, notes)
+    if exposure is None:
+        e = pd.Series(1.0, index=posts.index, dtype="Float64")
+    elif exposure in posts.columns:
+        e = pd.to_numeric(posts[exposure], errors="coerce").astype("Float64")
+    else:
+        raise AnalysisError("exposure is not a column of posts", parameter="exposure", found=exposure)
+    when = pd.to_datetime(posts["published_at"], utc=True)
+    ok = y.notna() & e.notna() & (e > 0) & when.notna()
+    ok = ok.fillna(False).to_numpy(dtype=bool)
+    if (~ok).any():
+        notes.append(f"{int((~ok).sum())} of {len(ok)} posts left out: missing {metric}, "
+                     f"missing or zero {exposure or 'exposure'}, or no date")
+    y = y.to_numpy(dtype=float, na_value=np.nan)[ok]
+    e = e.to_numpy(dtype=float, na_value=np.nan)[ok]
+    when = when[ok]
+    if len(y) < 20:
+        raise AnalysisError("too few usable posts to fit the history (need at least 20)",
+                            parameter="posts", found=len(y))
+    day0 = when.min().normalize()
+    day = ((when.dt.normalize() - day0).dt.days).to_numpy()
+    n_days = int(day.max()) + 1
+    wd = when.dt.day_of_week.to_numpy()
+
+    # weekday pattern: ratio of sums, shrunk towards 1 when a weekday has few posts
+    rate = y.sum() / e.sum()
+    if rate <= 0:
+        raise AnalysisError("the metric is zero on every post; nothing to plan on",
+                            parameter="metric", found=metric)
+    factors = np.ones(7)
+    for k in range(7):
+        m = wd == k
+        if m.sum() >= 5:
+            raw = y[m].sum() / (rate * e[m].sum())
+            weight = m.sum() / (m.sum() + 5.0)
+            factors[k] = weight * raw + (1 - weight) * 1.0
+    factors = factors / np.average(factors[wd], weights=e) if len(wd) else factors
+    mu = rate * e * factors[wd]
+
+    # total overdispersion alpha_tot = 1/k + v, v = var of the mean-one day multiplier
+    alpha_tot = max(((y - mu) ** 2 - y).sum() / (mu ** 2).sum(), 1e-6)
+    r = y - mu
+    sum_r = np.bincount(day, weights=r, minlength=n_days)
+    sum_r2 = np.bincount(day, weights=r * r, minlength=n_days)
+    sum_m = np.bincount(day, weights=mu, minlength=n_days)
+    sum_m2 = np.bincount(day, weights=mu * mu, minlength=n_days)
+    pair_rr = (sum_r ** 2 - sum_r2).sum()
+    pair_mm = (sum_m ** 2 - sum_m2).sum()
+    if pair_mm > 0 and np.count_nonzero(np.bincount(day) >= 2) >= 10:
+        v = float(np.clip(pair_rr / pair_mm, 0.0, alpha_tot * 0.95))
+    else:
+        v = 0.0
+        notes.append("too few days with two or more posts to separate day shocks from post noise: "
+                     "day shocks set to zero")
+    inv_k = max(alpha_tot - v, 1e-3)
+    dispersion = 1.0 / inv_k
+
+    # autocorrelation of the day shocks, from consecutive days with posts
+    ar1 = 0.0
+    if v > 0:
+        has = sum_m > 0
+        z = np.where(has, sum_r / np.where(has, sum_m, 1.0), np.nan)
+        a, b = z[:-1], z[1:]
+        both = np.isfinite(a) & np.isfinite(b)
+        if both.sum() >= 10:
+            ar1 = float(np.clip(np.mean(a[both] * b[both]) / v, 0.0, 0.95))
+    shock_sd = math.sqrt(math.log1p(v))
+    return History(
+        posts_per_day=len(y) / n_days,
+        rate=float(rate),
+        dispersion=float(dispersion),
+        ar1=ar1,
+        shock_sd=shock_sd,
+        weekday=tuple(float(f) for f in factors),
+        exposures=e if exposure is not None else np.array([1.0]),
+        metric=metric,
+        exposure=exposure,
+        n_posts=len(y),
+        n_days=n_days,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# simulation
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Base:
+    """Simulated posts of ``n_sims`` profiles over ``days`` days, before outcomes are drawn."""
+
+    cell: np.ndarray  # sim * days + day, per post
+    day: np.ndarray
+    exposure: np.ndarray
+    mean: np.ndarray  # mean count without lift
+    mix: np.ndarray  # gamma mixing variable (mean 1), per post
+    n_sims: int
+    days: int
+
+
+def _simulate_base(h: History, n_sims: int, days: int, rng: np.random.Generator,
+                   start_weekday: int = 0) -> _Base:
+    counts = rng.poisson(h.posts_per_day, size=(n_sims, days))
+    index_type = np.int32 if n_sims * days < 2**31 else np.int64
+    cell = np.repeat(np.arange(n_sims * days, dtype=index_type), counts.ravel())
+    day = cell % days
+    n = cell.size
+    if h.shock_sd > 0:
+        phi, s = h.ar1, h.shock_sd
+        innov = rng.normal(0.0, s * math.sqrt(1 - phi ** 2), size=(n_sims, days))
+        u0 = rng.normal(0.0, s, size=(n_sims, 1))
+        u = signal.lfilter([1.0], [1.0, -phi], innov, axis=1, zi=phi * u0)[0]
+        mult = np.exp(u - s ** 2 / 2).ravel()[cell]
+    else:
+        mult = 1.0
+    weekday = np.asarray(h.weekday)[(start_weekday + day) % 7]
+    exposure = h.exposures[rng.integers(0, h.exposures.size, size=n)]
+    mean = h.rate * exposure * weekday * mult
+    mix = rng.gamma(h.dispersion, 1.0 / h.dispersion, size=n)
+    return _Base(cell, day, exposure, mean, mix, n_sims, days)
+
+
+def _hac(scores: np.ndarray, lags: int) -> np.ndarray:
+    """Newey-West variance of the sum of ``scores`` along axis 1 (Bartlett weights)."""
+    var = (scores ** 2).sum(axis=1)
+    for lag in range(1, lags + 1):
+        var = var + 2 * (1 - lag / (lags + 1)) * (scores[:, lag:] * scores[:, :-lag]).sum(axis=1)
+    return var
+
+
+def _nw_lags(n_days: int) -> int:
+    return int(math.floor(4 * (n_days / 100) ** (2 / 9)))
+
+
+def _wald_z(base: _Base, treat: np.ndarray, lift: float, horizons: list[int],
+            lags: Callable[[int], int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Wald z statistic per horizon (end day, exclusive) and simulation; NaN when an arm is empty
+    or has no events; and the mean number of posts per horizon."""
+    mean = base.mean * np.where(treat, 1.0 + lift, 1.0) * base.mix
+    y = rng.poisson(mean).astype(float)
+    shape = (base.n_sims, base.days)
+    size = base.n_sims * base.days
+
+    def daily(values, mask):
+        return np.bincount(base.cell[mask], weights=values[mask], minlength=size).reshape(shape)
+
+    yt, xt = daily(y, treat), daily(base.exposure, treat)
+    yc, xc = daily(y, ~treat), daily(base.exposure, ~treat)
+    n_day = np.bincount(base.cell, minlength=size).reshape(shape)
+    zs, n_posts = [], []
+    for hi in horizons:
+        sl = slice(0, hi)
+        YT, XT, YC, XC = (a[:, sl].sum(axis=1) for a in (yt, xt, yc, xc))
+        valid = (YT > 0) & (YC > 0)
+        YTs, YCs = np.where(valid, YT, 1.0), np.where(valid, YC, 1.0)
+        XTs, XCs = np.where(XT > 0, XT, 1.0), np.where(XC > 0, XC, 1.0)
+        est = np.log(YTs / XTs) - np.log(YCs / XCs)
+        scores = (yt[:, sl] / YTs[:, None] - xt[:, sl] / XTs[:, None]
+                  - yc[:, sl] / YCs[:, None] + xc[:, sl] / XCs[:, None])
+        var = _hac(scores, lags(hi)) * hi / max(hi - 1, 1)
+        z = np.where(valid & (var > 0), est / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
+        zs.append(z)
+        n_posts.append(n_day[:, sl].sum(axis=1).mean())
+    return np.array(zs), np.array(n_posts)
+
+
+def _posts_frame(base: _Base, sim: int, treat: np.ndarray, y: np.ndarray, start: pd.Timestamp,
+                 end_day: int, metric: str, exposure: str | None, seed: int) -> pd.DataFrame:
+    """One simulated profile as a canonical posts table (for the real analysis methods)."""
+    from toolkit.schema import COUNT_COLUMNS, POSTS, conform
+
+    sel = (base.cell // base.days == sim) & (base.day < end_day)
+    n = int(sel.sum())
+    hour = np.random.default_rng(seed).integers(8, 21, size=n)
+    published = start + pd.to_timedelta(base.day[sel], unit="D") + pd.to_timedelta(hour, unit="h")
+    frame = pd.DataFrame({
+        "account": "simulated",
+        "platform": "other",
+        "post_id": [f"s{sim}-{i}" for i in range(n)],
+        "published_at": published,
+        "time_known": True,
+        "media_type": "text",
+        "content_label": np.where(treat[sel], "personal", "brand"),
+        "source_file": "simulated",
+        "source_row": np.arange(1, n + 1),
+    })
+    if exposure is not None and exposure in POSTS:
+        frame[exposure] = np.round(base.exposure[sel]).astype("int64")
+    if metric in COUNT_COLUMNS:
+        frame[metric] = y[sel].astype("int64")
+    posts = conform(frame, POSTS, name="simulated posts")
+    if metric not in COUNT_COLUMNS:
+        posts[metric] = y[sel].astype("int64")
+    if exposure is not None and exposure not in POSTS:
+        posts[exposure] = base.exposure[sel]
+    return posts.sort_values("published_at", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# power
+# --------------------------------------------------------------------------------------------
+@dataclass
+class PowerResult:
+    """Power of a planned test against weeks of posting, per lift.
+
+    Attributes
+    ----------
+    table
+        One row per lift and horizon, columns :data:`POWER_COLUMNS`: ``power`` is the share of
+        simulated profiles where the test rejected at ``alpha`` (two-sided; size-adjusted for
+        ``method="wald"``, see :func:`power`), ``power_se`` its Monte Carlo standard error,
+        ``power_closed_form`` the normal approximation where it applies (content lift without
+        day shocks, else NaN).
+    mdl
+        Per horizon: ``min_detectable_lift`` at ``target`` power (interpolated on a lift grid),
+        ``false_positive_rate`` (the unadjusted test's rejection rate with no true lift) and, for
+        ``"wald"``, the ``critical_z`` used.
+    history
+        The fitted :class:`History` the simulation used.
+    """
+
+    table: pd.DataFrame
+    mdl: pd.DataFrame
+    history: History
+    alpha: float
+    target: float
+    text: str
+    assumptions: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def chart(self):
+        """Power against weeks, one line per lift (:func:`toolkit.charts.design.power_chart`)."""
+        from toolkit.charts.design import power_chart
+
+        return power_chart(self.table, target=self.target)
+
+    def summary(self) -> str:
+        return self.text + "\n\nAssumes: " + self.assumptions
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        wide = self.table.pivot_table(index="weeks", columns="lift", values="power")
+        wide.columns = [f"lift {c:+.0%}" for c in wide.columns]
+        return "\n".join([
+            '<div class="engagement-lab-result">',
+            f"<p>{html.escape(self.text)}</p>",
+            "<p><b>Power</b> (share of simulated profiles where the test found the lift)</p>",
+            wide.to_html(float_format=lambda v: f"{v:.2f}", border=0),
+            f"<p><b>Minimum detectable lift</b> at {self.target:.0%} power</p>",
+            self.mdl.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0),
+            f"<p><small><b>Assumes:</b> {html.escape(self.assumptions)}</small></p>",
+            "</div>",
+        ])
+
+
+def closed_form_power(history: History, lift: float, weeks: float, *, share: float = 0.5,
+                      alpha: float = 0.05) -> float:
+    """Normal-approximation power of the Wald test of the log rate ratio (content lift).
+
+    With ``n`` posts split ``share : 1 - share`` at random, the ratio-of-sums estimate of the log
+    rate ratio has variance ``V = v_T / n_T + v_C / n_C`` with
+    ``v_g = 1 / m_g + E[m^2] / (E[m]^2 * dispersion)`` (``m_g`` the mean count per post in arm
+    ``g``), and power is ``Phi(|log(1+lift)| / sqrt(V) - z) + Phi(-|log(1+lift)| / sqrt(V) - z)``,
+    evaluated with statsmodels' ``NormalIndPower``. Valid for independent negative binomial counts:
+    it ignores day shocks and their autocorrelation (it returns NaN when ``shock_sd > 0``).
+
+    >>> h = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
+    ...             exposures=np.array([2000.0]))
+    >>> round(closed_form_power(h, 0.2, 8), 3)
+    0.533
+    """
+    from statsmodels.stats.power import NormalIndPower
+
+    if history.shock_sd > 0:
+        return float("nan")
+    weights = np.asarray(history.weekday)
+    ex = history.exposures
+    m1 = history.rate * ex.mean() * weights.mean()
+    m2 = history.rate ** 2 * (ex ** 2).mean() * (weights ** 2).mean()
+    ratio = m2 / m1 ** 2
+    n = history.posts_per_day * 7 * weeks
+    n_t, n_c = share * n, (1 - share) * n
+    v_t = 1 / (m1 * (1 + lift)) + ratio / history.dispersion
+    v_c = 1 / m1 + ratio / history.dispersion
+    var = v_t / n_t + v_c / n_c
+    delta = abs(math.log1p(lift))
+    if delta == 0:
+        return float(alpha)
+    effect = delta * math.sqrt(1 / n_c + 1 / n_t) / math.sqrt(var)
+    return float(NormalIndPower().power(effect_size=effect, nobs1=n_c, alpha=alpha,
+                                        ratio=n_t / n_c, alternative="two-sided"))
+
+
+def _as_list(values, name: str, cast) -> list:
+    if np.isscalar(values):
+        values = [values]
+    try:
+        out = [cast(v) for v in values]
+    except (TypeError, ValueError):
+        raise AnalysisError("must be a number or a list of numbers", parameter=name,
+                            found=values) from None
+    if not out:
+        raise AnalysisError("must not be empty", parameter=name, found=values)
+    return out
+
+
+def power(
+    posts: pd.DataFrame | None = None,
+    *,
+    analysis: str = "content_lift",
+    lifts: Sequence[float] = (0.1, 0.2, 0.3),
+    weeks: Sequence[int] = (2, 4, 6, 8, 12, 16, 26),
+    metric: str = "engagements",
+    exposure: str | None = "impressions",
+    method: str = "wald",
+    alpha: float = 0.05,
+    target: float = 0.8,
+    share: float = 0.5,
+    baseline_weeks: int | None = None,
+    n_sims: int = 500,
+    min_detectable: bool = True,
+    history: History | None = None,
+    account: str | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    analysis_kwargs: dict[str, Any] | None = None,
+) -> PowerResult:
+    """Power and minimum detectable lift by simulation from the account's own history.
+
+    Parameters
+    ----------
+    posts
+        The account's posts so far (canonical table); fitted with :func:`fit_history`.
+        Give ``history`` instead to plan with hand-set parameters.
+    analysis
+        ``"content_lift"``: over the next ``weeks``, a share ``share`` of posts (chosen at random,
+        see :func:`schedule`) carries the content under test. ``"before_after"``: the strategy
+        changes now; ``baseline_weeks`` of history before are compared with ``weeks`` after.
+    lifts
+        Relative lifts to plan for (``0.2`` = +20 %). No-lift profiles are always simulated too:
+        their rejection rate is the test's false positive rate (``.mdl``).
+    weeks
+        Horizons, in weeks of posting (after the change, for before/after).
+    metric, exposure
+        As in the analyses: the count and its exposure (``None`` for counts per post).
+    method
+        ``"wald"`` (fast, vectorised; see the module notes; its critical value is raised where
+        the no-lift simulations show it would flag more than ``alpha`` of profiles, so its power
+        is size-adjusted and never flattered by a test that is too liberal at short horizons)
+        or a method of the analysis
+        (``"glm"``, ``"its"``, ``"counterfactual"`` for before/after; ``"glm"``,
+        ``"permutation"``, ``"bootstrap"``... for content lift), which runs
+        :func:`toolkit.before_after` / :func:`toolkit.content_lift` on every simulated profile.
+    alpha
+        Two-sided significance level.
+    target
+        Power at which the minimum detectable lift is read off.
+    share
+        Share of treated posts (content lift).
+    baseline_weeks
+        Weeks before the change (before/after); default the history's length, at most 26.
+    n_sims
+        Simulated profiles per lift and horizon; the Monte Carlo standard error of a power ``p``
+        is ``sqrt(p (1 - p) / n_sims)`` (at most 0.022 for 500).
+    min_detectable
+        Also simulate a grid of lifts (2.5 % to 200 %) to read off the minimum detectable lift
+        (fast method only; set False to simulate just ``lifts``).
+    seed
+        Everything is drawn from ``numpy.random.default_rng(seed)``: same seed, same table.
+    progress
+        Show a tqdm progress bar.
+    analysis_kwargs
+        Extra keyword arguments for the real analysis (e.g. ``{"controls": []}``).
+
+    Returns
+    -------
+    PowerResult
+        ``.table`` (power per lift and horizon), ``.mdl``, ``.text``, ``.chart()``.
+
+    Assumes
+    -------
+    The account's next weeks look like its history (same rate, noise and weekday pattern; no
+    trend); the lift multiplies the rate of treated posts (content lift) or of every post after
+    the change (before/after). Treated posts are chosen at random, so day shocks hit both arms.
+
+    Examples
+    --------
+    >>> h = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.5, shock_sd=0.15,
+    ...             exposures=np.array([2000.0]))
+    >>> res = power(history=h, lifts=[0.3], weeks=[4, 12], n_sims=200, seed=3, progress=False)
+    >>> list(res.table.columns) == list(POWER_COLUMNS)
+    True
+    >>> bool(res.table.query("lift == 0.3")["power"].is_monotonic_increasing)
+    True
+    """
+    from tqdm.auto import tqdm
+
+    if analysis not in ANALYSES:
+        raise AnalysisError(f"must be one of {ANALYSES}", parameter="analysis", found=analysis)
+    if history is None:
+        if posts is None:
+            raise AnalysisError("give the account's posts (or a fitted history)", parameter="posts")
+        history = fit_history(posts, metric=metric, exposure=exposure, account=account)
+    elif not isinstance(history, History):
+        raise AnalysisError("must be a History (see fit_history)", parameter="history",
+                            found=type(history).__name__)
+    lifts = _as_list(lifts, "lifts", float)
+    weeks = sorted(set(_as_list(weeks, "weeks", int)))
+    if any(lift <= -1 for lift in lifts):
+        raise AnalysisError("lifts are relative changes and must be above -1", parameter="lifts",
+                            found=lifts)
+    if weeks[0] < 1:
+        raise AnalysisError("weeks must be at least 1", parameter="weeks", found=weeks)
+    if not 0 < alpha < 1:
+        raise AnalysisError("must be between 0 and 1", parameter="alpha", found=alpha)
+    if not 0 < target < 1:
+        raise AnalysisError("must be between 0 and 1", parameter="target", found=target)
+    if not 0 < share < 1:
+        raise AnalysisError("must be between 0 and 1", parameter="share", found=share)
+    if int(n_sims) < 10:
+        raise AnalysisError("use at least 10 simulations", parameter="n_sims", found=n_sims)
+    n_sims = int(n_sims)
+    if baseline_weeks is None:
+        baseline_weeks = int(min(max(history.n_days // 7, 4), 26)) if history.n_days else 8
+    baseline_weeks = int(baseline_weeks)
+    if analysis == "before_after" and baseline_weeks < 1:
+        raise AnalysisError("must be at least 1", parameter="baseline_weeks", found=baseline_weeks)
+
+    # the lift grid: requested lifts, 0, and a grid for the minimum detectable lift
+    mdl_grid = [0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0]
+    all_lifts = sorted(set([0.0] + lifts + mdl_grid))
+    pre = baseline_weeks * 7 if analysis == "before_after" else 0
+    days = pre + 7 * weeks[-1]
+    horizons = [pre + 7 * w for w in weeks]
+
+    root = np.random.default_rng(seed)
+    base_seed, *lift_seeds = root.spawn(1 + len(all_lifts))
+    base = _simulate_base(history, n_sims, days, base_seed)
+    if analysis == "content_lift":
+        treat = np.random.default_rng(base_seed.integers(2**63)).random(base.cell.size) < share
+        lags = lambda n_days: 0  # noqa: E731 - posts randomised within days: day clusters
+    else:
+        treat = base.day >= pre
+        lags = _nw_lags
+
+    rows = []
+    fast = method == "wald"
+    real = None if fast else _analysis_function(analysis)
+    kwargs = dict(analysis_kwargs or {})
+    run_lifts = all_lifts if fast and min_detectable else sorted(set([0.0] + lifts))
+    bar = tqdm(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)), disable=not progress,
+               desc=f"power ({analysis}, {method})", leave=False)
+    z_nominal = stats.norm.ppf(1 - alpha / 2)
+    crit = np.full(len(weeks), z_nominal)
+    false_positive = np.full(len(weeks), np.nan)
+    try:
+        for lift, lrng in zip(all_lifts, lift_seeds):
+            if lift not in run_lifts:
+                continue
+            if fast:
+                z, n_posts = _wald_z(base, treat, lift, horizons, lags, lrng)
+                absz = np.nan_to_num(np.abs(z), nan=0.0)
+                if lift == 0:
+                    # size adjustment: the critical value that gives the nominal false positive
+                    # rate on this account's simulated noise, never below the normal one
+                    false_positive = (absz > z_nominal).mean(axis=1)
+                    crit = np.maximum(z_nominal, np.quantile(absz, 1 - alpha, axis=1))
+                rej = absz > crit[:, None]
+                bar.update(1)
+            else:
+                rej, n_posts = _real_power(base, treat, lift, horizons, alpha, analysis, method,
+                                           real, history, pre, kwargs, lrng, bar)
+                if lift == 0:
+                    false_positive = rej.mean(axis=1)
+            for i, w in enumerate(weeks):
+                p = float(rej[i].mean())
+                closed = (closed_form_power(history, lift, w, share=share, alpha=alpha)
+                          if analysis == "content_lift" else float("nan"))
+                rows.append({
+                    "analysis": analysis, "method": method, "metric": history.metric,
+                    "lift": lift, "weeks": w, "n_posts": float(n_posts[i]), "power": p,
+                    "power_se": math.sqrt(max(p * (1 - p), 1e-12) / n_sims),
+                    "power_closed_form": closed, "runs": n_sims,
+                })
+    finally:
+        bar.close()
+    full = pd.DataFrame(rows, columns=list(POWER_COLUMNS))
+    mdl = _mdl(full, weeks, target)
+    mdl["false_positive_rate"] = false_positive
+    if fast:
+        mdl["critical_z"] = crit
+    requested = set(lifts)
+    table = full[full["lift"].isin(requested)].sort_values(["lift", "weeks"]).reset_index(drop=True)
+    text = _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast)
+    assumptions = (
+        "The next weeks look like the history (same rate per exposure, overdispersion, "
+        "day shocks and weekday pattern, no trend); the lift multiplies the expected count of "
+        + ("randomly chosen treated posts" if analysis == "content_lift"
+           else "every post after the change")
+        + ("; the Wald test of the log rate ratio uses day-clustered (content lift) or "
+           "Newey-West (before/after) variances, with its critical value raised where needed so "
+           "that it flags no more than alpha of the no-lift simulations (size-adjusted power)"
+           if fast else f"; each profile is analysed with {analysis}(method={method!r}) and "
+           "power is its rejection rate at alpha")
+        + f"; two-sided tests at alpha {alpha:g}; {n_sims} simulated profiles per cell."
+    )
+    return PowerResult(table=table, mdl=mdl, history=history, alpha=alpha, target=target,
+                       text=text, assumptions=assumptions,
+                       details={"all_lifts": full, "baseline_weeks": baseline_weeks,
+                                "share": share, "seed": seed})
+
+
+def _analysis_function(analysis: str):
+    import importlib
+
+    try:
+        module = importlib.import_module(f"toolkit.{analysis}")
+    except ImportError as exc:
+        raise AnalysisError(f"toolkit.{analysis} is not available in this installation",
+                            parameter="method", found=str(exc)) from None
+    return getattr(module, analysis)
+
+
+def _real_power(base, treat, lift, horizons, alpha, analysis, method, fn, history, pre, kwargs,
+                rng, bar):
+    mean = base.mean * np.where(treat, 1.0 + lift, 1.0) * base.mix
+    y = rng.poisson(mean)
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    reject = np.zeros((len(horizons), base.n_sims), dtype=bool)
+    n_posts = np.zeros(len(horizons))
+    for s in range(base.n_sims):
+        for i, hi in enumerate(horizons):
+            posts = _posts_frame(base, s, treat, y, start, hi, history.metric, history.exposure,
+                                 seed=s)
+            n_posts[i] += len(posts) / base.n_sims
+            call = dict(metric=history.metric, exposure=history.exposure, method=method, **kwargs)
+            if analysis == "content_lift":
+                call["label"] = ("content_label", "personal")
+            else:
+                call["change"] = (start + pd.Timedelta(days=pre)).strftime("%Y-%m-%d")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = fn(posts, **call)
+                p = float(result.table["p_value"].iloc[0])
+                reject[i, s] = np.isfinite(p) and p < alpha
+            except AnalysisError:
+                reject[i, s] = False  # a profile the method cannot analyse counts as not detected
+            bar.update(1)
+    return reject, n_posts
+
+
+def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
+    rows = []
+    for w in weeks:
+        part = full[(full["weeks"] == w) & (full["lift"] > 0)].sort_values("lift")
+        lifts, pw = part["lift"].to_numpy(), part["power"].to_numpy()
+        pw = np.maximum.accumulate(pw)  # Monte Carlo noise can make the curve dip; power rises with lift
+        above = np.nonzero(pw >= target)[0]
+        if above.size == 0:
+            value = float("nan")
+        elif above[0] == 0:
+            value = float(lifts[0])
+        else:
+            j = above[0]
+            x0, x1, y0, y1 = lifts[j - 1], lifts[j], pw[j - 1], pw[j]
+            value = float(x0 + (target - y0) * (x1 - x0) / (y1 - y0)) if y1 > y0 else float(x1)
+        rows.append({"weeks": w, "min_detectable_lift": value})
+    return pd.DataFrame(rows)
+
+
+def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast) -> str:
+    what = ("treated (e.g. personal) posts vs the rest" if analysis == "content_lift"
+            else f"{baseline_weeks} weeks before vs the weeks after a change")
+    found = mdl.dropna(subset=["min_detectable_lift"])
+    parts = [f"Comparing {what} on {history.metric} per {history.exposure or 'post'} "
+             f"({method} test, alpha {alpha:g}, ~{history.posts_per_day * 7:.0f} posts a week):"]
+    if len(found):
+        first, last = found.iloc[0], found.iloc[-1]
+        parts.append(f"after {int(first['weeks'])} weeks a lift of "
+                     f"{first['min_detectable_lift']:.0%} is detected with {target:.0%} power")
+        if last["weeks"] != first["weeks"]:
+            parts.append(f"and after {int(last['weeks'])} weeks a lift of "
+                         f"{last['min_detectable_lift']:.0%}.")
+        else:
+            parts[-1] += "."
+    else:
+        parts.append(f"no lift up to +200% reaches {target:.0%} power within "
+                     f"{int(mdl['weeks'].max())} weeks.")
+    fpr = mdl["false_positive_rate"]
+    if fast and (fpr > alpha).any():
+        worst = mdl.loc[fpr.idxmax()]
+        parts.append(f"Short horizons are hard: with no true lift the plain test would flag "
+                     f"{worst['false_positive_rate']:.0%} of profiles at {int(worst['weeks'])} "
+                     f"weeks (nominal {alpha:.0%}), so power here is size-adjusted.")
+    elif not fast and len(fpr.dropna()):
+        parts.append(f"With no true lift the method flagged {fpr.max():.0%} of profiles at most "
+                     f"(nominal {alpha:.0%}).")
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# randomised schedule
+# --------------------------------------------------------------------------------------------
+#: Columns written by :func:`schedule_to_csv`: ``date_time`` (local ``DD/MM/YYYY HH:MM``, 24 h,
+#: the bulk-composer format of Hootsuite and similar tools), ``message`` (a placeholder to replace
+#: with the post text), ``link`` (empty), ``label`` (``personal`` or ``other``: which content this
+#: slot must carry), ``slot_id`` (stable id to match the published posts back to the schedule).
+SCHEDULE_CSV_COLUMNS = ("date_time", "message", "link", "label", "slot_id")
+
+_DEFAULT_TIMES = ("09:00", "13:00", "18:00")
+
+
+def _parse_time(text: str) -> tuple[int, int]:
+    try:
+        hh, mm = str(text).strip().split(":")
+        hh, mm = int(hh), int(mm)
+        if not (0 <= hh < 24 and 0 <= mm < 60):
+            raise ValueError
+    except ValueError:
+        raise AnalysisError("slot times must look like 'HH:MM' (24 h)", parameter="times",
+                            found=text) from None
+    return hh, mm
+
+
+def schedule(
+    start: str | pd.Timestamp,
+    weeks: int,
+    slots_per_week: int | None = None,
+    *,
+    times: Sequence[str] | None = None,
+    share_personal: float = 0.5,
+    seed: int = 0,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """Randomly assign upcoming posting slots to personal vs other content, balanced by slot.
+
+    Blocked randomisation: each recurring slot (weekday x time) is a stratum; within a stratum,
+    consecutive weeks form blocks of the smallest length ``b`` with ``share_personal * b`` whole
+    (2 for 50 %, 10 for 30 %), and exactly ``share_personal * b`` slots of every block are drawn
+    as personal. So every weekday and hour gets the same share, the share is kept over time, and
+    nobody picks which posts are personal.
+
+    Parameters
+    ----------
+    start
+        First day of the schedule (a date; slots begin on that day).
+    weeks
+        Number of weeks to schedule.
+    slots_per_week
+        Slots spread over the week (round-robin over days, at 09:00, 13:00, 18:00 as needed).
+    times
+        Alternatively, slot times: ``"HH:MM"`` (every day) or ``"Mon 09:00"`` (that weekday).
+    share_personal
+        Share of slots that carry personal content.
+    seed
+        Seed of ``numpy.random.default_rng``: the same seed gives the same schedule.
+    tz
+        Time zone of the slot times.
+
+    Returns
+    -------
+    DataFrame
+        ``slot_id``, ``slot_time`` (tz-aware), ``weekday``, ``time``, ``week``, ``block``,
+        ``label`` (``"personal"``/``"other"``). Export with :func:`schedule_to_csv`.
+
+    Examples
+    --------
+    >>> s = schedule("2025-01-06", weeks=4, times=["09:00", "18:00"], seed=1)
+    >>> len(s), s["label"].value_counts().to_dict()
+    (56, {'other': 28, 'personal': 28})
+    >>> s.groupby(["weekday", "time"])["label"].apply(lambda x: (x == "personal").sum()).unique()
+    array([2])
+    """
+    if not 0 < share_personal < 1:
+        raise AnalysisError("must be between 0 and 1", parameter="share_personal",
+                            found=share_personal)
+    try:
+        weeks = int(weeks)
+    except (TypeError, ValueError):
+        raise AnalysisError("must be a whole number of weeks", parameter="weeks", found=weeks) from None
+    if weeks < 1:
+        raise AnalysisError("must be at least 1", parameter="weeks", found=weeks)
+    try:
+        day0 = pd.Timestamp(start).normalize()
+    except (TypeError, ValueError):
+        raise AnalysisError("must be a date like 2025-01-06", parameter="start", found=start) from None
+    if day0.tzinfo is not None:
+        day0 = day0.tz_localize(None)
+    # recurring slots as (day offset within the week from start, hour, minute)
+    slots: list[tuple[int, int, int]] = []
+    if times is not None and slots_per_week is not None:
+        raise AnalysisError("give slots_per_week or times, not both", parameter="times")
+    if times is not None:
+        if isinstance(times, str):
+            times = [times]
+        for t in times:
+            parts = str(t).split()
+            if len(parts) == 1:
+                hh, mm = _parse_time(parts[0])
+                slots += [(d, hh, mm) for d in range(7)]
+            elif len(parts) == 2 and parts[0][:3].title() in WEEKDAYS:
+                hh, mm = _parse_time(parts[1])
+                offset = (WEEKDAYS.index(parts[0][:3].title()) - day0.weekday()) % 7
+                slots.append((offset, hh, mm))
+            else:
+                raise AnalysisError("slot times must be 'HH:MM' or 'Mon 09:00'",
+                                    parameter="times", found=t)
+    else:
+        n = 7 if slots_per_week is None else int(slots_per_week)
+        if not 1 <= n <= 7 * len(_DEFAULT_TIMES):
+            raise AnalysisError(f"must be between 1 and {7 * len(_DEFAULT_TIMES)}",
+                                parameter="slots_per_week", found=slots_per_week)
+        per_day = math.ceil(n / 7)
+        for k in range(n):
+            day = (k * 7) // n if n <= 7 else k % 7
+            slot_in_day = 0 if n <= 7 else k // 7
+            hh, mm = _parse_time(_DEFAULT_TIMES[min(slot_in_day, per_day - 1)])
+            slots.append((day, hh, mm))
+    slots = sorted(set(slots))
+    if not slots:
+        raise AnalysisError("no slots to schedule", parameter="times", found=times)
+
+    from fractions import Fraction
+
+    block_len = Fraction(share_personal).limit_denominator(100).denominator
+    rng = np.random.default_rng(seed)
+    rows = []
+    for offset, hh, mm in slots:
+        labels = np.zeros(weeks, dtype=bool)
+        for b0 in range(0, weeks, block_len):
+            size = min(block_len, weeks - b0)
+            exact = share_personal * size
+            k = int(math.floor(exact))
+            if rng.random() < exact - k:  # partial last block: randomised rounding
+                k += 1
+            pick = rng.permutation(size)[:k]
+            labels[b0 + pick] = True
+        for w in range(weeks):
+            when = day0 + pd.Timedelta(days=7 * w + offset, hours=hh, minutes=mm)
+            rows.append((when, w + 1, w // block_len + 1, bool(labels[w])))
+    frame = pd.DataFrame(rows, columns=["slot_time", "week", "block", "personal"])
+    frame = frame.sort_values("slot_time", kind="stable").reset_index(drop=True)
+    frame["slot_time"] = frame["slot_time"].dt.tz_localize(tz)
+    frame.insert(0, "slot_id", [f"slot-{i + 1:04d}" for i in range(len(frame))])
+    frame["weekday"] = pd.Categorical(frame["slot_time"].dt.day_name().str[:3],
+                                      categories=list(WEEKDAYS))
+    frame["time"] = frame["slot_time"].dt.strftime("%H:%M")
+    frame["label"] = np.where(frame.pop("personal"), "personal", "other")
+    return frame[["slot_id", "slot_time", "weekday", "time", "week", "block", "label"]]
+
+
+def schedule_to_csv(plan: pd.DataFrame, path=None, *, message: str = "[{label} post: write the text here]"):
+    """Write a schedule as CSV for a bulk scheduler (columns :data:`SCHEDULE_CSV_COLUMNS`).
+
+    ``date_time`` is the slot's local time as ``DD/MM/YYYY HH:MM`` (24 h), the first column of
+    Hootsuite's bulk composer; ``message`` is a placeholder naming the content the slot must carry
+    (replace it with the real text before uploading); ``link`` is empty; ``label`` and ``slot_id``
+    keep the assignment so published posts can be matched back to it. Returns the CSV text when
+    ``path`` is None.
+
+    >>> s = schedule("2025-01-06", weeks=1, times=["Mon 09:00"], seed=0)
+    >>> print(schedule_to_csv(s).splitlines()[0])
+    date_time,message,link,label,slot_id
+    """
+    missing = [c for c in ("slot_id", "slot_time", "label") if c not in plan.columns]
+    if missing:
+        raise AnalysisError("not a schedule from toolkit.design.schedule", parameter="plan",
+                            found=missing)
+    out = pd.DataFrame({
+        "date_time": plan["slot_time"].dt.strftime("%d/%m/%Y %H:%M"),
+        "message": [message.format(label=label) for label in plan["label"]],
+        "link": "",
+        "label": plan["label"],
+        "slot_id": plan["slot_id"],
+    })
+    text = out.to_csv(index=False, lineterminator="\n")
+    if path is None:
+        return text
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    return path
