@@ -1,0 +1,475 @@
+"""Offline chart display for notebooks and for shared HTML reports.
+
+Every notebook starts with ``toolkit.display.setup()``. It picks one of two modes:
+
+``live`` (a kernel behind JupyterLab, Voila or nbval)
+    Altair charts display as ``JupyterChart`` widgets whose JavaScript (Vega, Vega-Lite,
+    vega-embed) comes from vl-convert's bundle inside the Python package, so charts render with
+    no internet access; the VegaFusion data transformer aggregates data in Python, so a
+    200,000-post profile charts without ``MaxRowsError`` and without shipping every row.
+
+``static`` (a notebook executed headless for a report by :mod:`toolkit.report`)
+    Charts display as ``text/html``: a ``<div>`` and a small script that calls ``vegaEmbed`` on the
+    (VegaFusion pre-transformed) Vega spec. The report page carries vl-convert's bundle inlined
+    once in its ``<head>`` (:func:`report_head`), so the page renders offline and Altair's own
+    interactivity (tooltips, brushing, sliders bound to inputs) keeps working without Python.
+    The ``mimetype`` renderer is never used (nbconvert and JupyterLab 4.6 cannot handle
+    Altair 6's mimetype).
+
+``mode="auto"`` chooses ``static`` when the environment variable ``ENGAGEMENT_LAB_REPORT`` is
+``1`` (set by :func:`toolkit.report.build_report` for the kernel it starts), else ``live``.
+
+Contract for widget panels
+--------------------------
+Widgets cannot run in a static page. A panel's ``_ipython_display_`` must check
+:func:`is_report_mode`: when it is true, display the panel's *current* results as ordinary
+outputs (``Result`` objects, DataFrames, Altair charts, text) instead of the ipywidgets container.
+:func:`show_panel` does exactly that and is the recommended one-liner::
+
+    def _ipython_display_(self):
+        toolkit.display.show_panel(self)
+
+It displays ``self.widget`` in live mode; in report mode it shows a small table of the
+controls' current values followed by ``self.static_outputs()`` (a list of displayable objects
+the panel provides).
+
+Redaction
+---------
+With ``redact`` on (``ENGAGEMENT_LAB_REDACT=1``, set by ``build_report(redact=True)``), every
+DataFrame, ``Result`` and chart displayed in report mode has its ``text`` column replaced by
+``[redacted]`` and its ``account`` values replaced by stable pseudonyms (``account 1``, ...).
+Analyses run on the real data (numbers are unchanged); only what is displayed is redacted. The
+originals seen are logged (``ENGAGEMENT_LAB_REDACT_LOG``) so the report builder can scrub any
+remaining mention (e.g. a handle in a sentence) from the page and verify that none is left.
+
+>>> import altair as alt, pandas as pd
+>>> chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_point().encode(x="x", y="y")
+>>> snippet = chart_html(chart)
+>>> 'class="engagement-lab-chart"' in snippet and "vegaEmbed" in snippet
+True
+>>> "<script>alert" in chart_html(alt.Chart(pd.DataFrame({"t": ["<script>alert(1)</script>"]}))
+...     .mark_text().encode(text="t"))
+False
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import uuid
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "setup", "mode", "is_report_mode", "is_redacting", "chart_html", "report_head",
+    "javascript_bundle", "show_panel", "redact_frame", "redact_text", "note_sensitive",
+    "REPORT_ENV", "REDACT_ENV", "REDACT_LOG_ENV", "REDACTED_TEXT", "REDACT_COLUMNS",
+    "STATIC_RENDERER",
+]
+
+#: environment variable that puts ``setup(mode="auto")`` into static (report) mode
+REPORT_ENV = "ENGAGEMENT_LAB_REPORT"
+#: environment variable that turns redaction on in report mode
+REDACT_ENV = "ENGAGEMENT_LAB_REDACT"
+#: file (JSON lines) where the kernel logs the original values it redacted
+REDACT_LOG_ENV = "ENGAGEMENT_LAB_REDACT_LOG"
+#: what replaces a post text in a redacted report
+REDACTED_TEXT = "[redacted]"
+#: columns whose values are redacted: post text and account handle (see toolkit.schema.POSTS)
+REDACT_COLUMNS = {"text": "text", "account": "account"}
+#: name under which the static renderer is registered with ``alt.renderers``
+STATIC_RENDERER = "engagement_lab_static"
+
+_MODES = ("auto", "live", "static")
+_state: dict[str, Any] = {"mode": None, "redact": None, "aliases": {}}
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def mode() -> str:
+    """The display mode in force: ``"live"`` or ``"static"`` (``setup`` not yet called: from env).
+
+    >>> mode() in {"live", "static"}
+    True
+    """
+    if _state["mode"] is not None:
+        return _state["mode"]
+    return "static" if _env_flag(REPORT_ENV) else "live"
+
+
+def is_report_mode() -> bool:
+    """True when outputs go into a static report page (widgets cannot run there).
+
+    Panels check this in ``_ipython_display_`` and show their current results instead of widgets.
+    """
+    return mode() == "static"
+
+
+def is_redacting() -> bool:
+    """True when displayed post texts and account handles must be redacted (report mode only)."""
+    if not is_report_mode():
+        return False
+    if _state["redact"] is not None:
+        return bool(_state["redact"])
+    return _env_flag(REDACT_ENV)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | None = 100_000) -> None:
+    """Make Altair charts render with no internet access; call first in every notebook.
+
+    Parameters
+    ----------
+    mode
+        ``"auto"`` (static when ``ENGAGEMENT_LAB_REPORT=1``, else live), ``"live"`` or ``"static"``.
+    redact
+        Redact post texts and account handles in displayed outputs (static mode only). ``None``
+        reads ``ENGAGEMENT_LAB_REDACT``.
+    max_rows
+        VegaFusion's limit on rows sent to the browser after aggregation (``None``: no limit).
+
+    :func:`mode` tells which mode is in force afterwards.
+
+    Examples
+    --------
+    >>> setup("static")
+    >>> import altair as alt
+    >>> mode(), alt.renderers.active, alt.data_transformers.active
+    ('static', 'engagement_lab_static', 'vegafusion')
+    >>> setup("live")
+    >>> mode(), alt.renderers.active
+    ('live', 'jupyter')
+    """
+    import altair as alt
+
+    from toolkit.errors import SpecError
+
+    if mode not in _MODES:
+        raise SpecError(f"display mode must be one of {_MODES}", parameter="mode", found=mode)
+    chosen = ("static" if _env_flag(REPORT_ENV) else "live") if mode == "auto" else mode
+    _state["mode"] = chosen
+    _state["redact"] = redact
+    alt.data_transformers.enable("vegafusion", max_rows=max_rows)
+    if chosen == "static":
+        if STATIC_RENDERER not in alt.renderers.names():
+            alt.renderers.register(STATIC_RENDERER, _static_renderer)
+        alt.renderers.enable(STATIC_RENDERER)
+        _install_redaction_formatters()
+    else:
+        alt.renderers.enable("jupyter", offline=True)
+
+
+# --------------------------------------------------------------------------- static charts
+
+
+@lru_cache(maxsize=1)
+def javascript_bundle() -> str:
+    """vl-convert's bundle of Vega, Vega-Lite and vega-embed (defines ``window.vegaEmbed``)."""
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    bundle = vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    if "</script" in bundle.lower():  # would end the inline <script> early
+        bundle = re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    return bundle
+
+
+_CHART_CSS = """
+.engagement-lab-chart { width: 100%; overflow-x: auto; }
+.engagement-lab-chart.vega-embed details, .engagement-lab-chart.vega-embed details summary { position: relative; }
+.engagement-lab-chart-error { color: #b00020; font-family: monospace; }
+#vg-tooltip-element { z-index: 10000; }
+"""
+
+
+def report_head() -> str:
+    """``<style>`` and ``<script>`` for a report page's ``<head>``: vega-embed inlined, no network."""
+    return (
+        f"<style>{_CHART_CSS}</style>\n"
+        "<script type=\"text/javascript\">/* Vega, Vega-Lite and vega-embed, bundled by vl-convert */\n"
+        + javascript_bundle()
+        + "\n</script>\n"
+    )
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside an HTML ``<script>``: ``<``, ``>``, ``&`` and line separators escaped."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False, default=str)
+    return (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+def _compile(spec: dict) -> tuple[dict, str]:
+    """Vega-Lite spec -> (spec, mode); with VegaFusion active, a pre-transformed Vega spec."""
+    from altair.utils._vegafusion_data import compile_with_vegafusion, using_vegafusion
+
+    if using_vegafusion():
+        return compile_with_vegafusion(spec), "vega"
+    return spec, "vega-lite"
+
+
+def chart_html(chart: Any, *, embed_options: dict | None = None) -> str:
+    """The static HTML for one chart: a div and a script calling ``vegaEmbed`` (bundle in the page).
+
+    ``chart`` is an Altair chart or a Vega-Lite spec dict. Data values are JSON-escaped so a post
+    text such as ``<script>`` can never end the script element.
+    """
+    if isinstance(chart, dict):
+        spec = chart
+    else:
+        spec = chart.to_dict(context={"pre_transform": False})
+    spec, spec_mode = _compile(spec)
+    if is_redacting():
+        spec = _redact_spec(spec)
+    div = f"altair-viz-{uuid.uuid4().hex}"
+    options = {"mode": spec_mode, "renderer": "svg", "actions": False}
+    options.update(embed_options or {})
+    return (
+        f'<div class="engagement-lab-chart" id="{div}"></div>\n'
+        '<script type="text/javascript">\n'
+        "(function () {\n"
+        f'  var el = document.getElementById("{div}");\n'
+        f"  var spec = {_script_json(spec)};\n"
+        f"  var opt = {_script_json(options)};\n"
+        "  function fail(msg) { el.className += ' engagement-lab-chart-error'; el.textContent = msg; }\n"
+        "  if (typeof window.vegaEmbed !== 'function') {\n"
+        "    fail('Chart not shown: this page lacks the Vega bundle (open the Engagement Lab report page).');\n"
+        "    return;\n"
+        "  }\n"
+        "  window.vegaEmbed(el, spec, opt).catch(function (err) { console.error(err); fail('Chart failed: ' + err); });\n"
+        "})();\n"
+        "</script>"
+    )
+
+
+def _static_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
+    """Altair renderer for report mode: ``text/html`` for a static page, plus a text fallback."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    label = f"<Altair chart{': ' + str(title) if title else ''}>"
+    return {
+        "text/html": chart_html(spec, embed_options=metadata.get("embed_options")),
+        "text/plain": label,
+    }
+
+
+# --------------------------------------------------------------------------- panels
+
+
+def _control_rows(widget: Any, rows: list[tuple[str, str]]) -> None:
+    """Collect (description, value) of value widgets, depth first."""
+    children = getattr(widget, "children", None)
+    if children:
+        for child in children:
+            _control_rows(child, rows)
+        return
+    if not hasattr(widget, "value") or type(widget).__name__ in {"HTML", "HTMLMath", "Label", "Output",
+                                                                  "Button", "FileUpload"}:
+        return
+    value = widget.value
+    label = getattr(widget, "description", "") or type(widget).__name__
+    if isinstance(value, (tuple, list)):
+        value = " to ".join(map(str, value)) if len(value) == 2 else ", ".join(map(str, value))
+    rows.append((str(label), str(value)))
+
+
+def show_panel(panel: Any) -> None:
+    """Display a widget panel: its widget when live, its current results when in report mode.
+
+    In report mode, shows the controls' current values as a small table, then each object of
+    ``panel.static_outputs()`` (falling back to the panel's ``result`` attribute).
+    """
+    from IPython.display import HTML, display
+
+    if not is_report_mode():
+        display(panel.widget)
+        return
+    rows: list[tuple[str, str]] = []
+    widget = getattr(panel, "widget", None)
+    if widget is not None:
+        _control_rows(widget, rows)
+    if rows:
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(redact_text(v))}</td></tr>"
+            for k, v in rows
+        )
+        display(HTML(f'<table class="engagement-lab-controls">{body}</table>'))
+    outputs = panel.static_outputs() if hasattr(panel, "static_outputs") else [getattr(panel, "result", None)]
+    for item in outputs or []:
+        if item is None:
+            continue
+        if isinstance(item, str):
+            item = HTML(f"<p>{html.escape(redact_text(item))}</p>")
+        display(item)
+
+
+# --------------------------------------------------------------------------- redaction
+
+
+def _log_sensitive(kind: str, value: str, alias: str | None = None) -> None:
+    path = os.environ.get(REDACT_LOG_ENV)
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"kind": kind, "value": value, "alias": alias}) + "\n")
+
+
+def _alias(account: Any) -> Any:
+    if account is None or (not isinstance(account, str) and _isna(account)):
+        return account
+    account = str(account)
+    aliases: dict[str, str] = _state["aliases"]
+    if account not in aliases:
+        aliases[account] = f"account {len(aliases) + 1}"
+        _log_sensitive("account", account, aliases[account])
+    return aliases[account]
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def note_sensitive(accounts: Any = (), texts: Any = ()) -> None:
+    """Register handles and post texts that must not appear in a redacted report.
+
+    Loaders and panels may call this with the loaded data; it does nothing unless redacting.
+    """
+    if not is_redacting():
+        return
+    for account in accounts:
+        _alias(account)
+    for text in texts:
+        if isinstance(text, str) and text.strip():
+            _log_sensitive("text", text)
+
+
+def redact_text(text: str) -> str:
+    """Replace known account handles in free text by their pseudonyms (when redacting)."""
+    if not is_redacting() or not isinstance(text, str):
+        return text
+    for account, alias in sorted(_state["aliases"].items(), key=lambda kv: -len(kv[0])):
+        text = re.sub(rf"(?<![A-Za-z0-9])@?{re.escape(account)}(?![A-Za-z0-9])", alias, text)
+    return text
+
+
+def redact_frame(frame: Any) -> Any:
+    """A copy of ``frame`` with ``text`` values blanked and ``account`` values pseudonymised.
+
+    Index levels named ``text``/``account`` are treated like columns. Without redaction the frame is
+    returned unchanged.
+
+    >>> import pandas as pd
+    >>> redact_frame(pd.DataFrame({"account": ["a"]})).equals(pd.DataFrame({"account": ["a"]}))
+    True
+    """
+    import pandas as pd
+
+    if not is_redacting() or not isinstance(frame, pd.DataFrame):
+        return frame
+    out = frame.copy()
+    names = list(out.index.names)
+    if any(n in REDACT_COLUMNS for n in names):
+        out = out.reset_index()
+    for column in out.columns:
+        key = column[-1] if isinstance(column, tuple) else column
+        if key == REDACT_COLUMNS["text"]:
+            for value in out[column].dropna().unique():
+                if isinstance(value, str) and value.strip():
+                    _log_sensitive("text", value)
+            out[column] = out[column].map(lambda v: v if _isna(v) else REDACTED_TEXT).astype(object)
+        elif key == REDACT_COLUMNS["account"]:
+            out[column] = out[column].map(_alias).astype(object)
+    if any(n in REDACT_COLUMNS for n in names):
+        out = out.set_index([n for n in names])
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype).startswith("str"):
+            out[column] = out[column].map(lambda v: redact_text(v) if isinstance(v, str) else v)
+    return out
+
+
+def _redact_spec(spec: Any) -> Any:
+    """Redact ``text``/``account`` fields in inline chart data, recursively."""
+    if isinstance(spec, dict):
+        out = {}
+        for key, value in spec.items():
+            if key == "values" and isinstance(value, list):
+                out[key] = [_redact_record(v) for v in value]
+            else:
+                out[key] = _redact_spec(value)
+        return out
+    if isinstance(spec, list):
+        return [_redact_spec(v) for v in spec]
+    if isinstance(spec, str):
+        return redact_text(spec)
+    return spec
+
+
+def _redact_record(record: Any) -> Any:
+    if not isinstance(record, dict):
+        return _redact_spec(record)
+    out = {}
+    for key, value in record.items():
+        if key == REDACT_COLUMNS["text"] and isinstance(value, str):
+            _log_sensitive("text", value)
+            out[key] = REDACTED_TEXT
+        elif key == REDACT_COLUMNS["account"] and value is not None:
+            out[key] = _alias(value)
+        else:
+            out[key] = redact_text(value) if isinstance(value, str) else value
+    return out
+
+
+def _install_redaction_formatters() -> None:
+    """In report mode, route DataFrames and Results through :func:`redact_frame` before display."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    import pandas as pd
+
+    from toolkit.result import Result
+
+    html_fmt = ip.display_formatter.formatters["text/html"]
+    plain_fmt = ip.display_formatter.formatters["text/plain"]
+
+    def frame_html(frame: pd.DataFrame) -> str | None:
+        if not is_redacting():
+            return frame._repr_html_()
+        return redact_frame(frame)._repr_html_()
+
+    def frame_plain(frame: pd.DataFrame, p: Any, cycle: bool) -> None:
+        p.text(repr(redact_frame(frame)) if is_redacting() else repr(frame))
+
+    def result_html(result: Result) -> str:
+        if not is_redacting():
+            return result._repr_html_()
+        import dataclasses
+
+        clean = dataclasses.replace(
+            result, table=redact_frame(result.table), text=redact_text(result.text),
+            assumptions=redact_text(result.assumptions),
+        )
+        return clean._repr_html_()
+
+    html_fmt.for_type(pd.DataFrame, frame_html)
+    plain_fmt.for_type(pd.DataFrame, frame_plain)
+    html_fmt.for_type(Result, result_html)
