@@ -310,12 +310,14 @@ def check_offline(page: str) -> None:
     >>> check_offline('<script src="https://cdn.example/x.js"></script>')
     Traceback (most recent call last):
     ...
-    toolkit.report.ReportError: report page would load from another host (found: <script src="https://cdn.example/x.js"...)
+    toolkit.report.ReportError: report page would load from another host (found: <script src="https://cdn.example/x.js">)
     """
     for pattern in (_REMOTE_RESOURCE, _REMOTE_CSS):
         match = pattern.search(page)
         if match:
-            raise ReportError("report page would load from another host", found=match.group(0) + "...")
+            end = page.find(">", match.end())
+            tag = page[match.start(): end + 1 if end != -1 else match.end()][:200]
+            raise ReportError("report page would load from another host", found=tag)
 
 
 def _check_redacted(page: str, secrets: Mapping[str, Any]) -> None:
