@@ -1,0 +1,1261 @@
+"""Before vs after a content-strategy change: did engagement really move, or is it noise?
+
+:func:`before_after` compares engagement before and after a change date with methods that fit
+engagement data (overdispersed counts over an exposure, day-to-day autocorrelation, weekday
+rhythms), states the uncertainty and checks its own answer:
+
+``glm``
+    Post-level negative binomial (NB2) regression of the metric on an after-change indicator with
+    ``log(exposure)`` as offset, weekday / hour-band / media-type controls, the dispersion
+    estimated by maximum likelihood (as R's ``MASS::glm.nb``) and standard errors clustered by
+    calendar week (or Newey-West HAC in time order, ``robust="hac"``).
+``its``
+    Interrupted time series: least squares on the daily log rate with a level and a slope change at
+    the change date and Newey-West standard errors.
+``counterfactual``
+    A structural time-series model (local level, weekly seasonality, AR(1) day shocks; optional
+    control-account covariate) fitted on the pre-period and forecast over the post-period.
+``did``
+    Difference in differences against a control account with the same count model as ``glm``.
+
+Every method returns the standard result columns (``lift`` = relative change, ``0.25`` = +25 %)
+plus method-specific ones; ``result.placebo(n=...)`` repeats the analysis at fake change dates in
+the pre-period.
+
+>>> from toolkit.before_after import _demo_posts
+>>> posts = _demo_posts()
+>>> r = before_after(posts, change="2024-07-01", method="glm")
+>>> r.table.loc[0, ["method", "metric"]].tolist()
+['glm', 'engagements']
+>>> bool(r.table.loc[0, "ci_low"] < 0.25 < r.table.loc[0, "ci_high"])
+True
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from toolkit.errors import AnalysisError, ConfoundWarning
+from toolkit.result import Result, format_pct
+from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
+
+__all__ = [
+    "before_after",
+    "BeforeAfterResult",
+    "METHODS",
+    "CONTROLS",
+    "DEFAULT_CONTROLS",
+    "MIN_POSTS",
+    "MIN_DAYS",
+    "nb_glm",
+    "NBFit",
+]
+
+#: Methods :func:`before_after` knows.
+METHODS = ("glm", "its", "counterfactual", "did")
+#: Control names ``controls=`` accepts (besides any categorical column of the posts table).
+CONTROLS = ("weekday", "hour_band", "media_type", "followers", "trend")
+#: Controls used when ``controls`` is not given.
+DEFAULT_CONTROLS = ("weekday", "hour_band", "media_type")
+#: Fewest posts on each side of the change for the post-level methods (glm, did).
+MIN_POSTS = 20
+#: Fewest days with posts on each side of the change (its and counterfactual need a few weeks to
+#: see the weekly rhythm and the trend).
+MIN_DAYS = {"glm": 7, "did": 7, "its": 21, "counterfactual": 28}
+#: Hour bands (UTC hours) used as a control.
+HOUR_BANDS = ((0, 6, "night"), (6, 12, "morning"), (12, 18, "afternoon"), (18, 24, "evening"))
+
+_ROBUST = ("week", "hac", "model")
+
+ASSUMPTIONS = {
+    "glm": (
+        "glm: each post's metric is a negative binomial count whose mean is exposure x rate "
+        "(log link, log-exposure offset; NB2 variance mu + mu^2/theta with theta estimated by "
+        "maximum likelihood); the after-change effect is one multiplicative shift of the rate, the "
+        "same for every post; the controls (weekday, hour band, media type by default) capture the "
+        "other systematic differences between the periods; there is no underlying trend in the "
+        "rate apart from the change; posts in different calendar weeks are independent given the "
+        "model (week-clustered standard errors, t with weeks-1 degrees of freedom), while posts "
+        "within a week may be correlated in any way."
+    ),
+    "its": (
+        "its: the daily log rate (metric/exposure summed per day) follows a straight line in time "
+        "with weekday effects before the change, and the change shifts its level and slope; the "
+        "pre-change line extrapolated into the after window is what would have happened without "
+        "the change; day-to-day errors may be autocorrelated and heteroscedastic (Newey-West "
+        "standard errors, Bartlett kernel); the lift is the average over the after window of the "
+        "ratio of the fitted post path to the extrapolated pre path (delta-method interval on "
+        "the log scale)."
+    ),
+    "counterfactual": (
+        "counterfactual: the daily log rate before the change is a local level (random walk) plus "
+        "a fixed weekly pattern, an AR(1) day shock and noise, optionally plus a control series "
+        "unaffected by the change; that model, fitted by maximum likelihood on the pre-period only, "
+        "describes what the after window would have looked like without the change; the "
+        "intervals use the full covariance of the forecast errors across horizons but treat the "
+        "estimated model parameters as known."
+    ),
+    "did": (
+        "did: the treated and the control account would have moved in parallel (same relative "
+        "change of the rate) without the change, and the change did not affect the control account; "
+        "counts are negative binomial with a log-exposure offset (as glm), with standard errors "
+        "clustered by calendar week across both accounts."
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Negative binomial GLM (NB2) with ML dispersion, model-based and robust covariances
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NBFit:
+    """A fitted NB2 regression (log link, offset), as ``MASS::glm.nb`` computes it.
+
+    Attributes
+    ----------
+    params, cov
+        Coefficients and their model-based covariance ``(X' W X)^-1`` at the fitted theta
+        (what ``summary(glm.nb(...))`` reports).
+    theta
+        The NB2 size parameter (variance ``mu + mu^2/theta``), estimated by maximum likelihood.
+    mu, scores
+        Fitted means and per-observation score contributions ``x_i (y_i - mu_i)/(1 + mu_i/theta)``.
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    theta: float
+    mu: np.ndarray
+    scores: np.ndarray
+    loglik: float
+    iterations: int
+    names: list[str] = field(default_factory=list)
+
+    def robust_cov(self, kind: str = "week", *, groups: np.ndarray | None = None,
+                   lag: int | None = None, adjust: bool = True) -> np.ndarray:
+        """Sandwich covariance of the coefficients.
+
+        ``kind="hac"``: Newey-West with Bartlett weights ``1 - j/(lag+1)`` over the rows in their
+        order, no prewhitening, times ``n/(n-k)`` when ``adjust`` (R: ``sandwich::NeweyWest(fit,
+        lag=lag, prewhite=FALSE, adjust=adjust)``). ``kind="week"`` (any ``groups``): cluster-robust
+        with the CR1 factor ``G/(G-1) (n-1)/(n-k)`` (R: ``sandwich::vcovCL(fit, cluster=groups,
+        type="HC1")``).
+        """
+        s = self.scores
+        n, k = s.shape
+        bread = self.cov
+        if kind == "hac":
+            if lag is None:
+                raise AnalysisError("HAC covariance needs a lag", parameter="lag")
+            meat = s.T @ s
+            for j in range(1, min(lag, n - 1) + 1):
+                g = s[j:].T @ s[:-j]
+                meat += (1.0 - j / (lag + 1.0)) * (g + g.T)
+            if adjust:
+                meat *= n / (n - k)
+        elif kind in ("week", "cluster"):
+            if groups is None:
+                raise AnalysisError("clustered covariance needs groups", parameter="groups")
+            codes, uniq = pd.factorize(groups)
+            g = len(uniq)
+            sg = np.zeros((g, k))
+            np.add.at(sg, codes, s)
+            meat = sg.T @ sg
+            if adjust:
+                meat *= g / (g - 1) * (n - 1) / (n - k)
+        elif kind == "model":
+            return self.cov
+        else:
+            raise AnalysisError("unknown robust covariance", parameter="robust",
+                                found=kind)
+        return bread @ meat @ bread
+
+
+def _nb_loglik(y: np.ndarray, mu: np.ndarray, theta: float) -> float:
+    return float(np.sum(special.gammaln(y + theta) - special.gammaln(theta) - special.gammaln(y + 1)
+                        + theta * np.log(theta / (theta + mu)) + y * np.log(mu / (theta + mu) + 1e-300)))
+
+
+def _theta_ml(y: np.ndarray, mu: np.ndarray, theta: float, tol: float = 1e-12) -> float:
+    """ML estimate of the NB2 size parameter for fixed means (Newton on log theta, as MASS)."""
+    n = len(y)
+    if theta is None or not np.isfinite(theta) or theta <= 0:
+        theta = n / max(np.sum((y / mu - 1.0) ** 2), 1e-8)
+    lt = math.log(theta)
+    for _ in range(100):
+        t = math.exp(lt)
+        score = np.sum(special.digamma(y + t) - special.digamma(t) + math.log(t) + 1.0
+                       - np.log(t + mu) - (y + t) / (mu + t))
+        info = np.sum(-special.polygamma(1, y + t) + special.polygamma(1, t) - 1.0 / t
+                      + 2.0 / (mu + t) - (y + t) / (mu + t) ** 2)
+        # Newton on log theta: d/dlt = t*score; d2/dlt2 = -t^2*info + t*score
+        g = t * score
+        h = -(t * t) * info + t * score
+        step = -g / h if h < 0 else (1.0 if g > 0 else -1.0)
+        step = max(min(step, 2.0), -2.0)
+        lt += step
+        if lt > math.log(1e8):
+            return 1e8
+        if abs(step) < tol:
+            break
+    return math.exp(lt)
+
+
+def _irls(y, X, offset, theta, beta, tol=1e-13, maxit=50):
+    inv_theta = 0.0 if theta is None else 1.0 / theta
+    for it in range(maxit):
+        eta = X @ beta + offset
+        mu = np.exp(eta)
+        w = mu / (1.0 + mu * inv_theta)
+        z = eta - offset + (y - mu) / mu
+        xw = X * w[:, None]
+        new = np.linalg.solve(X.T @ xw, xw.T @ z)
+        delta = np.max(np.abs(new - beta)) if beta is not None else np.inf
+        beta = new
+        if delta < tol * (1 + np.max(np.abs(beta))):
+            break
+    return beta, it + 1
+
+
+def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = None,
+           names: Sequence[str] | None = None, tol: float = 1e-11, maxit: int = 200) -> NBFit:
+    """Fit an NB2 regression with a log link by maximum likelihood (beta and theta jointly).
+
+    Alternates IRLS for the coefficients at fixed theta with Newton steps for theta at fixed
+    means, exactly as ``MASS::glm.nb`` does, to a tight tolerance.
+
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=2000)
+    >>> mu = np.exp(1 + 0.5 * x)
+    >>> y = rng.negative_binomial(4, 4 / (4 + mu))
+    >>> fit = nb_glm(y, np.column_stack([np.ones_like(x), x]))
+    >>> np.round(fit.params, 1).tolist(), bool(3 < fit.theta < 5.5)
+    ([1.0, 0.5], True)
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
+    # Poisson start (glm.nb: poisson fit, then theta.ml at its means)
+    beta0 = np.zeros(X.shape[1])
+    beta0[0] = math.log(max(y.mean(), 1e-8)) - off.mean() if np.allclose(X[:, 0], 1) else 0.0
+    beta, _ = _irls(y, X, off, None, beta0, tol=1e-8)
+    mu = np.exp(X @ beta + off)
+    theta = _theta_ml(y, mu, None)
+    it = 0
+    for it in range(1, maxit + 1):
+        beta_new, _ = _irls(y, X, off, theta, beta)
+        mu = np.exp(X @ beta_new + off)
+        theta_new = _theta_ml(y, mu, theta)
+        done = (np.max(np.abs(beta_new - beta)) < tol * (1 + np.max(np.abs(beta_new)))
+                and abs(theta_new - theta) < tol * theta)
+        beta, theta = beta_new, theta_new
+        if done:
+            break
+    beta, _ = _irls(y, X, off, theta, beta)
+    mu = np.exp(X @ beta + off)
+    w = mu / (1.0 + mu / theta)
+    xtwx = X.T @ (X * w[:, None])
+    cov = np.linalg.inv(xtwx)
+    scores = X * ((y - mu) / (1.0 + mu / theta))[:, None]
+    return NBFit(params=beta, cov=cov, theta=float(theta), mu=mu, scores=scores,
+                 loglik=_nb_loglik(y, mu, theta), iterations=it,
+                 names=list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])])
+
+
+def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True) -> np.ndarray:
+    """Newey-West covariance of OLS coefficients (Bartlett kernel, no prewhitening).
+
+    Same estimator as R's ``sandwich::NeweyWest(lm(...), lag=lag, prewhite=FALSE,
+    adjust=adjust)``.
+    """
+    n, k = X.shape
+    bread = np.linalg.inv(X.T @ X)
+    s = X * resid[:, None]
+    meat = s.T @ s
+    for j in range(1, min(lag, n - 1) + 1):
+        g = s[j:].T @ s[:-j]
+        meat += (1.0 - j / (lag + 1.0)) * (g + g.T)
+    if adjust:
+        meat *= n / (n - k)
+    return bread @ meat @ bread
+
+
+# --------------------------------------------------------------------------------------------
+# Data preparation
+# --------------------------------------------------------------------------------------------
+
+
+def _metric_values(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """The metric per post; engagement columns come from :func:`toolkit.metrics.engagement`.
+
+    ``engagements`` is the export's own total where it has one, else the sum of the interaction
+    counts present (NA when all are missing), as :mod:`toolkit.metrics` defines it.
+    """
+    from toolkit import metrics  # noqa: PLC0415
+
+    derived = {metrics.ENGAGEMENTS, metrics.WEIGHTED_ENGAGEMENT}
+    if metric in derived:
+        return metrics.engagement(frame)[metric]
+    return frame[metric]
+
+
+def _to_day(values: pd.Series) -> pd.Series:
+    ts = pd.to_datetime(values, utc=True)
+    return ts.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+
+
+def _parse_date(value: Any, parameter: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise AnalysisError("expected a date such as '2024-10-01'", parameter=parameter,
+                            found=repr(value)) from None
+    if ts is pd.NaT or pd.isna(ts):
+        raise AnalysisError("expected a date such as '2024-10-01'", parameter=parameter,
+                            found=repr(value))
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.normalize()
+
+
+def _hour_band(ts: pd.Series, known: pd.Series | None) -> np.ndarray:
+    hours = pd.to_datetime(ts, utc=True).dt.hour.to_numpy()
+    out = np.empty(len(hours), dtype=object)
+    for lo, hi, name in HOUR_BANDS:
+        out[(hours >= lo) & (hours < hi)] = name
+    if known is not None:
+        out[~known.fillna(False).astype(bool).to_numpy()] = "unknown"
+    return out
+
+
+@dataclass
+class _Data:
+    """Posts of one analysis, cleaned and sorted by time, with daily aggregates."""
+
+    frame: pd.DataFrame          # y, e, day, t (days from change), after, control columns
+    change: pd.Timestamp
+    metric: str
+    exposure: str | None
+    left_out: dict[str, int]
+    account: str | None
+
+    def daily(self) -> pd.DataFrame:
+        f = self.frame
+        g = f.groupby("day", sort=True).agg(y=("y", "sum"), e=("e", "sum"), posts=("y", "size"))
+        g = g[g["e"] > 0]
+        g["t"] = (g.index - self.change).days.astype(float)
+        g["after"] = g["t"] >= 0
+        g["weekday"] = g.index.day_of_week
+        g["log_rate"] = np.log((g["y"] + 0.5) / g["e"])
+        return g
+
+
+def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure: str | None,
+             window: Any, exclude: Any, account: str | None, extra_columns: Iterable[str] = (),
+             parameter_posts: str = "posts") -> _Data:
+    if not isinstance(posts, pd.DataFrame):
+        raise AnalysisError("expected a posts DataFrame", parameter=parameter_posts,
+                            found=type(posts).__name__)
+    if "published_at" not in posts.columns:
+        raise AnalysisError("posts need a published_at column", parameter=parameter_posts,
+                            found=list(posts.columns))
+    frame = posts
+    if account is not None:
+        if "account" not in posts.columns:
+            raise AnalysisError("posts have no account column", parameter="account", found=account)
+        frame = posts[posts["account"] == account]
+        if frame.empty:
+            raise AnalysisError("no posts of this account", parameter="account",
+                                found=f"{account!r}; accounts: {sorted(posts['account'].dropna().unique())}")
+    left_out: dict[str, int] = {}
+    if metric in ("engagements", "weighted_engagement") or metric in frame.columns:
+        y = _metric_values(frame, metric)
+    else:
+        raise AnalysisError("metric must be a column of posts (or 'engagements')",
+                            parameter="metric", found=f"{metric!r}; columns: {list(posts.columns)}")
+    y = pd.to_numeric(y, errors="coerce").astype("Float64")
+    if exposure is None:
+        e = pd.Series(1.0, index=frame.index, dtype="Float64")
+    elif exposure in frame.columns:
+        e = pd.to_numeric(frame[exposure], errors="coerce").astype("Float64")
+    else:
+        raise AnalysisError("exposure must be a column of posts or None", parameter="exposure",
+                            found=f"{exposure!r}; columns: {list(posts.columns)}")
+    if not (e.fillna(0) > 0).any():
+        raise AnalysisError("exposure is zero or missing on every post; pass exposure=None to "
+                            "compare raw counts", parameter="exposure", column=exposure,
+                            found=f"{int(e.isna().sum())} missing, {int((e == 0).sum())} zero")
+    if (y.dropna() < 0).any():
+        raise AnalysisError("the metric must be a count (zero or more)", parameter="metric",
+                            found=float(y.dropna().min()))
+    day = _to_day(frame["published_at"])
+    data = pd.DataFrame({"y": y, "e": e, "day": day}, index=frame.index)
+    data["ts"] = pd.to_datetime(frame["published_at"], utc=True)
+    data["weekday"] = day.dt.day_of_week.to_numpy()
+    data["hour_band"] = _hour_band(frame["published_at"],
+                                   frame["time_known"] if "time_known" in frame.columns else None)
+    if "media_type" in frame.columns:
+        data["media_type"] = frame["media_type"].astype(object).where(frame["media_type"].notna(),
+                                                                       "unknown").to_numpy()
+    else:
+        data["media_type"] = "unknown"
+    data["followers"] = (pd.to_numeric(frame["followers"], errors="coerce").astype("Float64")
+                         if "followers" in frame.columns else pd.NA)
+    for c in extra_columns:
+        if c not in data.columns:
+            data[c] = frame[c].astype(object).where(frame[c].notna(), "unknown").to_numpy()
+    if "post_id" in frame.columns:
+        data["post_id"] = frame["post_id"].astype(str).to_numpy()
+    bad_y = data["y"].isna()
+    bad_e = ~bad_y & (data["e"].isna() | (data["e"] <= 0)).fillna(True)
+    bad_t = ~bad_y & ~bad_e & data["day"].isna()
+    if bad_y.any():
+        left_out[f"missing {metric}"] = int(bad_y.sum())
+    if bad_e.any():
+        left_out[f"missing or zero {exposure}"] = int(bad_e.sum())
+    if bad_t.any():
+        left_out["missing published_at"] = int(bad_t.sum())
+    data = data[~(bad_y | bad_e | bad_t)]
+    # window and exclusions
+    first, last = (data["day"].min(), data["day"].max()) if len(data) else (pd.NaT, pd.NaT)
+    if len(data) == 0 or not (first < change <= last):
+        raise AnalysisError(
+            "the change date must fall inside the data, after the first and on or before the last "
+            "day with usable posts", parameter="change",
+            found=f"{change.date()}; data run from {getattr(first, 'date', lambda: first)()} "
+                  f"to {getattr(last, 'date', lambda: last)()}")
+    if window is not None:
+        if isinstance(window, (int, np.integer)):
+            before_days = after_days = int(window)
+        else:
+            try:
+                before_days, after_days = (None if w is None else int(w) for w in window)
+            except (TypeError, ValueError):
+                raise AnalysisError("window must be days on each side (int) or (before, after)",
+                                    parameter="window", found=repr(window)) from None
+        keep = pd.Series(True, index=data.index)
+        if before_days is not None:
+            keep &= data["day"] >= change - pd.Timedelta(days=before_days)
+        if after_days is not None:
+            keep &= data["day"] < change + pd.Timedelta(days=after_days)
+        n_out = int((~keep).sum())
+        if n_out:
+            left_out["outside window"] = n_out
+        data = data[keep]
+    if exclude is not None:
+        drop = pd.Series(False, index=data.index)
+        items = [exclude] if isinstance(exclude, (int, np.integer, tuple, str, pd.Timestamp)) else list(exclude)
+        for item in items:
+            if isinstance(item, (int, np.integer)):
+                lo, hi = change, change + pd.Timedelta(days=int(item) - 1)
+            elif isinstance(item, tuple) and len(item) == 2:
+                lo, hi = _parse_date(item[0], "exclude"), _parse_date(item[1], "exclude")
+            else:
+                lo = hi = _parse_date(item, "exclude")
+            drop |= (data["day"] >= lo) & (data["day"] <= hi)
+        if drop.any():
+            left_out["excluded days"] = int(drop.sum())
+        data = data[~drop]
+    data = data.sort_values(["ts"] + (["post_id"] if "post_id" in data.columns else []), kind="stable")
+    data["t"] = (data["day"] - change).dt.days.astype(float)
+    data["after"] = (data["t"] >= 0).astype(float)
+    data["week"] = (data["day"] - pd.to_timedelta(data["weekday"], unit="D")).to_numpy()
+    data["y"] = data["y"].astype(float)
+    data["e"] = data["e"].astype(float)
+    return _Data(frame=data, change=change, metric=metric, exposure=exposure, left_out=left_out,
+                 account=account)
+
+
+def _check_sizes(d: _Data, method: str) -> None:
+    f = d.frame
+    n_before, n_after = int((f["after"] == 0).sum()), int((f["after"] == 1).sum())
+    days_before = f.loc[f["after"] == 0, "day"].nunique()
+    days_after = f.loc[f["after"] == 1, "day"].nunique()
+    need_days = MIN_DAYS[method]
+    for side, n, days in (("before", n_before, days_before), ("after", n_after, days_after)):
+        if method in ("glm", "did") and n < MIN_POSTS:
+            raise AnalysisError(f"too few usable posts {side} the change for method {method!r}: "
+                                f"the minimum is {MIN_POSTS}", parameter="change",
+                                found=f"{n} posts {side} {d.change.date()}")
+        if days < need_days:
+            raise AnalysisError(f"too few days with posts {side} the change for method "
+                                f"{method!r}: the minimum is {need_days}", parameter="change",
+                                found=f"{days} days {side} {d.change.date()}")
+
+
+def _dummies(values: np.ndarray, name: str) -> tuple[np.ndarray, list[str]]:
+    levels, counts = np.unique(values.astype(str), return_counts=True)
+    if len(levels) < 2:
+        return np.empty((len(values), 0)), []
+    ref = levels[np.argmax(counts)]
+    keep = [lv for lv in levels if lv != ref]
+    cols = np.column_stack([(values.astype(str) == lv).astype(float) for lv in keep])
+    return cols, [f"{name}[{lv}]" for lv in keep]
+
+
+def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
+            extra: Sequence[tuple[str, np.ndarray]] = ()) -> tuple[np.ndarray, list[str], pd.Series]:
+    """Intercept, extra columns (e.g. after), then controls; drops rows with missing controls."""
+    keep = pd.Series(True, index=f.index)
+    if "followers" in controls:
+        keep &= f["followers"].notna() & (f["followers"].fillna(0) > 0)
+    cols = [np.ones(len(f))]
+    names = ["(Intercept)"]
+    for name, col in extra:
+        cols.append(np.asarray(col, dtype=float))
+        names.append(name)
+    X = np.column_stack(cols)
+    blocks, bnames = [X], list(names)
+    for c in controls:
+        if c == "trend":
+            blocks.append((f["t"].to_numpy(float) / 365.25)[:, None])
+            bnames.append("trend")
+        elif c == "followers":
+            lf = np.log(f["followers"].astype(float).where(keep, 1.0).to_numpy(float))
+            blocks.append((lf - lf[keep.to_numpy()].mean())[:, None])
+            bnames.append("log_followers")
+        else:
+            m, nm = _dummies(f[c].to_numpy(), c)
+            blocks.append(m)
+            bnames += nm
+    X = np.column_stack(blocks)
+    # drop columns that are constant or collinear with earlier ones (keeps the first occurrence)
+    Xk = X[keep.to_numpy()]
+    gram = Xk.T @ Xk
+    chosen: list[int] = []
+    for j in range(Xk.shape[1]):
+        r = gram[j, j]
+        if chosen:
+            gc = gram[np.ix_(chosen, chosen)]
+            r = r - gram[j, chosen] @ np.linalg.solve(gc, gram[chosen, j])
+        if r > 1e-9 * max(gram[j, j], 1e-300):
+            chosen.append(j)
+    if len(chosen) < len(extra) + 1 or chosen[: len(extra) + 1] != list(range(len(extra) + 1)):
+        raise AnalysisError("the before/after comparison is confounded with the controls: "
+                            "drop the control that only occurs on one side", parameter="controls",
+                            found=list(controls))
+    return X[:, chosen], [bnames[j] for j in chosen], keep
+
+
+def _crit(level: float, df: float | None) -> float:
+    q = 0.5 + level / 2
+    return float(stats.norm.ppf(q) if df is None or not np.isfinite(df) else stats.t.ppf(q, df))
+
+
+def _pval(z: float, df: float | None) -> float:
+    if not np.isfinite(z):
+        return float("nan")
+    return float(2 * (stats.norm.sf(abs(z)) if df is None or not np.isfinite(df) else stats.t.sf(abs(z), df)))
+
+
+def _row(method: str, metric: str, logratio: float, se: float, df: float | None, level: float,
+         n_before: int, n_after: int, **extra: Any) -> dict[str, Any]:
+    c = _crit(level, df)
+    return {
+        "method": method,
+        "metric": metric,
+        "lift": math.expm1(logratio),
+        "ci_low": math.expm1(logratio - c * se),
+        "ci_high": math.expm1(logratio + c * se),
+        "p_value": _pval(logratio / se if se > 0 else float("nan"), df),
+        "n_baseline": int(n_before),
+        "n_treatment": int(n_after),
+        "log_ratio": logratio,
+        "se": se,
+        **extra,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Methods
+# --------------------------------------------------------------------------------------------
+
+
+def _default_lag(n_days: int) -> int:
+    """Newey-West lag in days: 2 n^(1/3), at least 7 (one week), at most n/4."""
+    return int(max(7, min(round(2 * n_days ** (1 / 3)), n_days // 4)))
+
+
+def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: int | None,
+             method: str = "glm", treated: np.ndarray | None = None) -> dict[str, Any]:
+    f = d.frame
+    after = f["after"].to_numpy(float)
+    extra: list[tuple[str, np.ndarray]] = [("after", after)]
+    if treated is not None:  # did: after x treated, after, treated
+        extra = [("after:treated", after * treated), ("after", after), ("treated", treated)]
+    X, names, keep = _design(f, controls, d.change, extra)
+    if not keep.all():
+        d.left_out["missing followers"] = int((~keep).sum())
+        f = f[keep]
+        X = X[keep.to_numpy()]
+    y = f["y"].to_numpy(float)
+    off = np.log(f["e"].to_numpy(float)) if d.exposure is not None else np.zeros(len(f))
+    fit = nb_glm(y, X, off, names=names)
+    days = f["day"].to_numpy()
+    if robust == "hac":
+        n_days = f["day"].nunique()
+        L = lag if lag is not None else int(round(_default_lag(n_days) * len(f) / max(n_days, 1)))
+        cov = fit.robust_cov("hac", lag=L)
+        df = None
+        robust_label = f"Newey-West HAC (lag {L} posts)"
+    elif robust == "week":
+        weeks = f["week"].to_numpy()
+        cov = fit.robust_cov("week", groups=weeks)
+        n_weeks = len(np.unique(weeks))
+        df = n_weeks - 1
+        robust_label = f"clustered by week ({n_weeks} weeks)"
+    else:
+        cov = fit.cov
+        df = None
+        robust_label = "model-based"
+    b, se = float(fit.params[0 + 1]), float(math.sqrt(cov[1, 1]))
+    is_after = after[keep.to_numpy()] if treated is None else (after * treated)[keep.to_numpy()]
+    n_before = int((is_after == 0).sum()) if treated is None else int(((after == 0) & (treated == 1))[keep.to_numpy()].sum())
+    n_after = int(is_after.sum())
+    y_after = float(y[is_after == 1].sum())
+    row = _row(method, d.metric, b, se, df, level, n_before, n_after,
+               level_change=math.expm1(b), slope_change=float("nan"),
+               cumulative_effect=y_after * (1 - math.exp(-b)),
+               dispersion=fit.theta, se_type=robust_label, model_se=float(math.sqrt(fit.cov[1, 1])))
+    c = _crit(level, df)
+    row["cumulative_low"] = y_after * (1 - math.exp(-(b - c * se)))
+    row["cumulative_high"] = y_after * (1 - math.exp(-(b + c * se)))
+    # the path: daily observed rate, fitted, and without the change (band from the lift CI)
+    mu = fit.mu
+    mu0 = mu * np.exp(-b * is_after)
+    tmp = pd.DataFrame({"day": days, "y": y, "e": f["e"].to_numpy(float), "mu": mu, "mu0": mu0,
+                        "mu2": mu * mu / fit.theta,
+                        "treat": is_after if treated is None else treated[keep.to_numpy()]})
+    if treated is not None:
+        tmp = tmp[tmp["treat"] == 1]
+    g = tmp.groupby("day").sum()
+    path = pd.DataFrame({
+        "day": g.index, "observed": g["y"] / g["e"], "fitted": g["mu"] / g["e"],
+        "counterfactual": g["mu0"] / g["e"]})
+    post = path["day"] >= d.change
+    path["cf_low"] = np.where(post, path["fitted"] / (1 + row["ci_high"]), np.nan)
+    path["cf_high"] = np.where(post, path["fitted"] / (1 + row["ci_low"]), np.nan)
+    path.loc[~post, "counterfactual"] = path.loc[~post, "fitted"]
+    resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
+    return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names}
+
+
+def _its_design(daily: pd.DataFrame, weekday: bool) -> tuple[np.ndarray, list[str]]:
+    t = daily["t"].to_numpy(float)
+    after = daily["after"].to_numpy(float)
+    cols = [np.ones(len(t)), after, t * after, t]
+    names = ["(Intercept)", "after", "t_after", "t"]
+    if weekday:
+        m, nm = _dummies(daily["weekday"].to_numpy(), "weekday")
+        cols.append(m)
+        names += nm
+    return np.column_stack(cols), names
+
+
+def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -> dict[str, Any]:
+    daily = d.daily()
+    X, names = _its_design(daily, "weekday" in controls)
+    yv = daily["log_rate"].to_numpy(float)
+    beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
+    resid = yv - X @ beta
+    L = lag if lag is not None else _default_lag(len(daily))
+    cov = newey_west(X, resid, L)
+    df = len(yv) - X.shape[1]
+    post = daily["after"].to_numpy(bool)
+    t_post = daily["t"].to_numpy(float)[post]
+    delta = beta[1] + beta[2] * t_post
+    ratio = np.exp(delta)
+    m = ratio.mean()
+    logratio = math.log(m)
+    grad = np.zeros(len(beta))
+    grad[1] = 1.0
+    grad[2] = float((t_post * ratio).mean() / m)
+    se = float(math.sqrt(grad @ cov @ grad))
+    n_before = int((d.frame["after"] == 0).sum())
+    n_after = int((d.frame["after"] == 1).sum())
+    y_after = float(daily.loc[post, "y"].sum())
+    c = _crit(level, df)
+    se_level = math.sqrt(cov[1, 1])
+    row = _row("its", d.metric, logratio, se, df, level, n_before, n_after,
+               level_change=math.expm1(beta[1]), slope_change=math.expm1(30 * beta[2]),
+               cumulative_effect=y_after * (1 - math.exp(-logratio)),
+               dispersion=float("nan"), se_type=f"Newey-West HAC (lag {L} days)",
+               model_se=float("nan"))
+    row["cumulative_low"] = y_after * (1 - math.exp(-(logratio - c * se)))
+    row["cumulative_high"] = y_after * (1 - math.exp(-(logratio + c * se)))
+    row["level_change_low"] = math.expm1(beta[1] - c * se_level)
+    row["level_change_high"] = math.expm1(beta[1] + c * se_level)
+    row["slope_change_p"] = _pval(beta[2] / math.sqrt(cov[2, 2]), df)
+    fitted = X @ beta
+    Xcf = X.copy()
+    Xcf[:, 1] = 0
+    Xcf[:, 2] = 0
+    cf = Xcf @ beta
+    cf_se = np.sqrt(np.einsum("ij,jk,ik->i", Xcf, cov, Xcf))
+    corr = 0.5 * np.var(resid)  # log-normal mean correction, so paths are on the rate scale
+    path = pd.DataFrame({
+        "day": daily.index, "observed": daily["y"] / daily["e"],
+        "fitted": np.exp(fitted + corr), "counterfactual": np.exp(cf + corr),
+        "cf_low": np.where(post, np.exp(cf + corr - c * cf_se), np.nan),
+        "cf_high": np.where(post, np.exp(cf + corr + c * cf_se), np.nan)})
+    return {"row": row, "beta": beta, "cov": cov, "names": names, "path": path,
+            "resid": pd.Series(resid, index=daily.index)}
+
+
+def _uc_forecast_cov(res, steps: int, exog_post: np.ndarray | None):
+    """Mean and covariance of the 1..steps-ahead forecasts of an UnobservedComponents fit."""
+    fr = res.filter_results
+    Z = np.asarray(fr.design[:, :, 0])
+    T = np.asarray(fr.transition[:, :, 0])
+    R = np.asarray(fr.selection[:, :, 0])
+    Q = np.asarray(fr.state_cov[:, :, 0])
+    H = float(np.asarray(fr.obs_cov[:, :, 0])[0, 0])
+    a = np.asarray(fr.predicted_state[:, -1])
+    P = np.asarray(fr.predicted_state_cov[:, :, -1])
+    RQR = R @ Q @ R.T
+    m = T.shape[0]
+    G = np.empty((steps, m))      # Z T^k
+    v = np.empty((steps, m))      # P_i Z'
+    mean = np.empty(steps)
+    g = Z[0].copy()
+    for k in range(steps):
+        G[k] = g
+        g = g @ T
+        mean[k] = Z[0] @ a
+        v[k] = P @ Z[0]
+        a = T @ a
+        P = T @ P @ T.T + RQR
+    if exog_post is not None and exog_post.size:
+        beta = np.asarray(res.params[[n for n in res.param_names if n.startswith("beta.")]])
+        mean = mean + exog_post @ beta
+    # C[j, i] = G[j - i] . v[i] for j >= i, symmetric, plus H on the diagonal
+    idx = np.arange(steps)
+    lagm = idx[:, None] - idx[None, :]
+    lower = lagm >= 0
+    C = np.where(lower, np.einsum("jik,ik->ji", G[np.clip(lagm, 0, None)], v), 0.0)
+    C = C + np.tril(C, -1).T
+    C[idx, idx] += H
+    return mean, C
+
+
+def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
+                        control_daily: pd.DataFrame | None = None) -> dict[str, Any]:
+    from statsmodels.tsa.statespace.structural import UnobservedComponents  # noqa: PLC0415
+
+    daily = d.daily()
+    start, end = daily.index.min(), daily.index.max()
+    days = pd.date_range(start, end, freq="D")
+    full = daily.reindex(days)
+    yv = full["log_rate"].to_numpy(float)
+    pre = days < d.change
+    exog = None
+    if control_daily is not None:
+        cx = control_daily["log_rate"].reindex(days)
+        exog = cx.fillna(cx.mean()).to_numpy(float)[:, None]
+    # the weekly pattern as a fixed seasonal (deterministic, estimated by the filter)
+    seasonal = 7 if "weekday" in controls else None
+    trend = "trend" in controls
+    model = UnobservedComponents(
+        yv[pre], level="local linear deterministic trend" if trend else "local level",
+        seasonal=seasonal, stochastic_seasonal=False, autoregressive=1,
+        exog=None if exog is None else exog[pre])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = model.fit(disp=False, method="lbfgs", maxiter=200)
+    steps = int((~pre).sum())
+    mean, C = _uc_forecast_cov(res, steps, None if exog is None else exog[~pre])
+    obs_post = yv[~pre]
+    ok = np.isfinite(obs_post)
+    eff = obs_post[ok] - mean[ok]
+    Cok = C[np.ix_(ok, ok)]
+    h = int(ok.sum())
+    logratio = float(eff.mean())
+    se = float(math.sqrt(Cok.sum()) / h)
+    n_before = int((d.frame["after"] == 0).sum())
+    n_after = int((d.frame["after"] == 1).sum())
+    y_after = float(full.loc[~pre, "y"].sum())
+    c = _crit(level, None)
+    row = _row("counterfactual", d.metric, logratio, se, None, level, n_before, n_after,
+               level_change=float("nan"), slope_change=float("nan"),
+               cumulative_effect=y_after * (1 - math.exp(-logratio)),
+               dispersion=float("nan"), se_type="state-space forecast covariance",
+               model_se=float("nan"))
+    row["cumulative_low"] = y_after * (1 - math.exp(-(logratio - c * se)))
+    row["cumulative_high"] = y_after * (1 - math.exp(-(logratio + c * se)))
+    # pointwise: one-step-ahead in-sample predictions before, forecast after
+    pred_pre = np.asarray(res.filter_results.forecasts[0])
+    sd_post = np.sqrt(np.diag(C))
+    corr = 0.5 * float(np.nanvar(yv[pre] - pred_pre))
+    cf = np.concatenate([pred_pre, mean])
+    path = pd.DataFrame({"day": days, "observed": np.exp(yv) , "counterfactual": np.exp(cf + corr)})
+    path["observed"] = (full["y"] / full["e"]).to_numpy()
+    path["cf_low"] = np.concatenate([np.full(pre.sum(), np.nan), np.exp(mean + corr - c * sd_post)])
+    path["cf_high"] = np.concatenate([np.full(pre.sum(), np.nan), np.exp(mean + corr + c * sd_post)])
+    path["fitted"] = np.where(pre, path["counterfactual"], np.nan)
+    path = path[np.isfinite(yv)].reset_index(drop=True)
+    pointwise = pd.DataFrame({"day": days[~pre][ok], "effect": np.expm1(eff),
+                              "effect_low": np.expm1(eff - c * sd_post[ok]),
+                              "effect_high": np.expm1(eff + c * sd_post[ok])})
+    resid = pd.Series(yv[pre] - pred_pre, index=days[pre]).dropna().iloc[7:]
+    return {"row": row, "model": res, "path": path, "pointwise": pointwise, "resid": resid,
+            "forecast_cov": Cok}
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnostics and confound checks
+# --------------------------------------------------------------------------------------------
+
+
+def _ljung_box(x: np.ndarray, lags: int = 7) -> tuple[float, float, float]:
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)] - np.nanmean(x)
+    n = len(x)
+    if n <= lags + 2:
+        return float("nan"), float("nan"), float("nan")
+    denom = float(x @ x)
+    r = np.array([float(x[k:] @ x[:-k]) / denom for k in range(1, lags + 1)])
+    q = n * (n + 2) * float(np.sum(r ** 2 / (n - np.arange(1, lags + 1))))
+    return float(r[0]), q, float(stats.chi2.sf(q, lags))
+
+
+def _pretrend(d: _Data, controls: Sequence[str]) -> tuple[float, float]:
+    daily = d.daily()
+    pre = daily[~daily["after"]]
+    if len(pre) < 14:
+        return float("nan"), float("nan")
+    cols = [np.ones(len(pre)), pre["t"].to_numpy(float)]
+    if "weekday" in controls:
+        m, _ = _dummies(pre["weekday"].to_numpy(), "weekday")
+        cols.append(m)
+    X = np.column_stack(cols)
+    yv = pre["log_rate"].to_numpy(float)
+    beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
+    cov = newey_west(X, yv - X @ beta, _default_lag(len(pre)))
+    return math.expm1(30 * beta[1]), _pval(beta[1] / math.sqrt(cov[1, 1]), len(pre) - X.shape[1])
+
+
+def _confounds(d: _Data, days: int = 28) -> list[str]:
+    """Plain-language warnings about other things that moved near the change date."""
+    f = d.frame
+    ch = d.change
+    near = f[(f["day"] >= ch - pd.Timedelta(days=days)) & (f["day"] < ch + pd.Timedelta(days=days))]
+    before, after = near[near["after"] == 0], near[near["after"] == 1]
+    out: list[str] = []
+    if len(before) < 5 or len(after) < 5:
+        return out
+    span_b = max((ch - before["day"].min()).days, 1)
+    span_a = max((after["day"].max() - ch).days + 1, 1)
+    fb, fa = len(before) / span_b, len(after) / span_a
+    ratio = fa / fb
+    # a Poisson test of equal posting rates, so that small samples do not warn by chance
+    p = stats.binomtest(len(after), len(after) + len(before), span_a / (span_a + span_b)).pvalue
+    if (ratio > 1.5 or ratio < 1 / 1.5) and p < 0.01:
+        out.append(f"posting frequency changed from {fb:.1f} to {fa:.1f} posts a day around the "
+                   f"change date ({days} days each side)")
+    mb = before["media_type"].value_counts(normalize=True)
+    ma = after["media_type"].value_counts(normalize=True)
+    tv = 0.5 * float(mb.subtract(ma, fill_value=0).abs().sum())
+    if tv > 0.25:
+        top = (ma.subtract(mb, fill_value=0)).sort_values()
+        out.append(f"the media mix changed by {tv:.0%} (total variation) around the change date: "
+                   f"{top.index[-1]} {mb.get(top.index[-1], 0):.0%} -> {ma.get(top.index[-1], 0):.0%}, "
+                   f"{top.index[0]} {mb.get(top.index[0], 0):.0%} -> {ma.get(top.index[0], 0):.0%}")
+    fol = near.dropna(subset=["followers"]).groupby("day")["followers"].median().astype(float)
+    if len(fol) >= 4:
+        fb_ = fol[fol.index < ch]
+        fa_ = fol[fol.index >= ch]
+        if len(fb_) and len(fa_):
+            rel = fa_.median() / fb_.median() - 1
+            jumps = fol.pct_change().dropna()
+            worst = jumps.loc[jumps.abs().idxmax()] if len(jumps) else 0.0
+            if abs(rel) > 0.10 or abs(worst) > 0.05:
+                when = jumps.abs().idxmax().date() if len(jumps) else ch.date()
+                out.append(f"the follower count changed sharply near the change date (median "
+                           f"{fb_.median():,.0f} -> {fa_.median():,.0f}; largest day-to-day step "
+                           f"{worst:+.0%} on {when}), e.g. a purge or a viral spike")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+class BeforeAfterResult(Result):
+    """A :class:`~toolkit.result.Result` that can rerun itself at placebo change dates."""
+
+    def placebo(self, n: int = 100, *, method: str | None = None, progress: bool = True) -> Result:
+        """Repeat the analysis at ``n`` fake change dates inside the pre-period.
+
+        Only pre-change posts are used, split at evenly spaced fake dates that leave the method's
+        minimum on each side. The empirical p-value is the share of placebo lifts at least as large
+        (in absolute log ratio) as the real one, counting the real one: ``(1 + k) / (1 + n)``.
+
+        Returns a :class:`Result` whose table row has the real lift, the empirical ``p_value`` and
+        the placebo distribution's spread; ``details["placebo"]`` lists every fake date's lift.
+        """
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        args = self.details["call"]
+        method = method or str(self.table.loc[0, "method"])
+        real = self.table.loc[self.table["method"] == method]
+        if real.empty:
+            raise AnalysisError("placebo needs a method of this result", parameter="method",
+                                found=f"{method!r}; result has {list(self.table['method'])}")
+        real_lift = float(real["lift"].iloc[0])
+        d: _Data = self.details["data"]
+        pre = d.frame[d.frame["after"] == 0]
+        days = np.sort(pre["day"].unique())
+        need = MIN_DAYS[method]
+        if method in ("glm", "did"):
+            need = max(need, int(math.ceil(MIN_POSTS / max(len(pre) / max(len(days), 1), 1e-9))) + 1)
+        if len(days) < 2 * need:
+            raise AnalysisError(f"the pre-period is too short for placebo dates: it needs at least "
+                                f"{2 * need} days with posts", parameter="n",
+                                found=f"{len(days)} days before {d.change.date()}")
+        candidates = days[need: len(days) - need + 1]
+        pick = np.unique(np.linspace(0, len(candidates) - 1, num=min(n, len(candidates))).round().astype(int))
+        fakes = pd.to_datetime(candidates[pick])
+        rows = []
+        control = args.get("control_data")
+        for fake in tqdm(fakes, desc=f"placebo dates ({method})", disable=not progress):
+            dd = _Data(frame=_refit_frame(pre, pd.Timestamp(fake)), change=pd.Timestamp(fake),
+                       metric=d.metric, exposure=d.exposure, left_out={}, account=d.account)
+            try:
+                out = _run_method(method, dd, args["controls"], args["level"], args["robust"],
+                                  args["lag"], control)
+                rows.append({"change": pd.Timestamp(fake), "lift": out["row"]["lift"],
+                             "p_value": out["row"]["p_value"]})
+            except AnalysisError:
+                continue
+        plc = pd.DataFrame(rows)
+        k = int((np.abs(np.log1p(plc["lift"])) >= abs(math.log1p(real_lift))).sum())
+        p_emp = (1 + k) / (1 + len(plc))
+        q = plc["lift"].quantile([0.025, 0.975]).to_numpy()
+        table = pd.DataFrame([{
+            "method": f"{method} placebo", "metric": d.metric, "lift": real_lift,
+            "ci_low": float("nan"), "ci_high": float("nan"), "p_value": p_emp,
+            "n_baseline": len(plc), "n_treatment": 1, "placebo_rank": len(plc) - k,
+            "placebo_low": q[0], "placebo_high": q[1],
+            "placebo_rejection_rate": float((plc["p_value"] < 1 - args["level"]).mean())}])
+        text = (f"The real {method} lift ({format_pct(real_lift)}) is larger in size than "
+                f"{len(plc) - k} of {len(plc)} placebo lifts at fake change dates in the pre-period "
+                f"(empirical p = {p_emp:.3f}); 95% of placebo lifts lie between {format_pct(q[0])} "
+                f"and {format_pct(q[1])}, and {plc['p_value'].lt(1 - args['level']).mean():.0%} of "
+                f"them were nominally significant.")
+        result = Result(table=table, text=text,
+                        assumptions="Fake dates in the pre-period share the real date's noise, "
+                                    "autocorrelation and trends but no real change.",
+                        level=self.level, details={"placebo": plc, "real_lift": real_lift},
+                        chart_builder=_placebo_chart)
+        self.details["placebo"] = plc
+        return result
+
+
+def _placebo_chart(result: Result):
+    from toolkit.charts.before_after import placebo_chart  # noqa: PLC0415
+
+    return placebo_chart(result.details["placebo"], result.details["real_lift"])
+
+
+def _refit_frame(pre: pd.DataFrame, fake: pd.Timestamp) -> pd.DataFrame:
+    f = pre.copy()
+    f["t"] = (f["day"] - fake).dt.days.astype(float)
+    f["after"] = (f["t"] >= 0).astype(float)
+    return f
+
+
+def _run_method(method: str, d: _Data, controls: Sequence[str], level: float, robust: str,
+                lag: int | None, control: _Data | None) -> dict[str, Any]:
+    _check_sizes(d, method)
+    if method == "glm":
+        return _fit_glm(d, controls, level, robust, lag)
+    if method == "its":
+        return _fit_its(d, controls, level, lag)
+    if method == "counterfactual":
+        cdaily = None
+        if control is not None:
+            cdaily = control.daily()
+        return _fit_counterfactual(d, controls, level, cdaily)
+    if method == "did":
+        if control is None:
+            raise AnalysisError("method 'did' needs a control account", parameter="control_account",
+                                found=None)
+        cf = control.frame
+        cf = cf[(cf["day"] >= d.frame["day"].min()) & (cf["day"] <= d.frame["day"].max())].copy()
+        cf["t"] = (cf["day"] - d.change).dt.days.astype(float)
+        cf["after"] = (cf["t"] >= 0).astype(float)
+        if (cf["after"] == 0).sum() < MIN_POSTS or (cf["after"] == 1).sum() < MIN_POSTS:
+            raise AnalysisError(f"the control account needs at least {MIN_POSTS} posts on each "
+                                "side of the change", parameter="control_account",
+                                found=f"{int((cf['after'] == 0).sum())} before, "
+                                      f"{int((cf['after'] == 1).sum())} after")
+        both = pd.concat([d.frame.assign(_treated=1.0), cf.assign(_treated=0.0)])
+        both = both.sort_values("ts", kind="stable")
+        dd = _Data(frame=both, change=d.change, metric=d.metric, exposure=d.exposure,
+                   left_out=d.left_out, account=d.account)
+        return _fit_glm(dd, controls, level, robust, lag, method="did",
+                        treated=both["_treated"].to_numpy(float))
+    raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=method)
+
+
+def _check_controls(controls: Any, posts: pd.DataFrame) -> tuple[list[str], list[str]]:
+    if controls is None:
+        return list(DEFAULT_CONTROLS), []
+    if isinstance(controls, str):
+        controls = [controls]
+    out, extra = [], []
+    for c in controls:
+        if c in CONTROLS:
+            out.append(c)
+        elif c in posts.columns and c not in COUNT_COLUMNS:
+            out.append(c)
+            extra.append(c)
+        else:
+            raise AnalysisError(f"unknown control: expected one of {list(CONTROLS)} or a "
+                                "categorical column of posts", parameter="controls", found=c)
+    return out, extra
+
+
+def _date_text(ts: pd.Timestamp) -> str:
+    return f"{ts.day} {ts.strftime('%B %Y')}"
+
+
+def _describe(row: dict[str, Any], d: _Data, level: float) -> str:
+    per = f"per 1,000 {d.exposure}" if d.exposure else "per post"
+    rising = "rose" if row["lift"] >= 0 else "fell"
+    what = {"glm": "compared post by post with the negative binomial model",
+            "its": "against the extrapolated pre-change trend (interrupted time series)",
+            "counterfactual": "against the forecast of a model fitted on the pre-period",
+            "did": "relative to the control account (difference in differences)"}[row["method"]]
+    sig = ("a change this large is unlikely to be noise" if row["p_value"] < 1 - level
+           else "this is within what noise alone produces")
+    return (f"After {_date_text(d.change)}, {d.metric} {per} {rising} "
+            f"{abs(row['lift']) * 100:.0f}% {what} ({level:.0%} CI {format_pct(row['ci_low'])} to "
+            f"{format_pct(row['ci_high'])}; p = {row['p_value']:.3g}): {sig}. That is about "
+            f"{row['cumulative_effect']:+,.0f} {d.metric} over the {row['n_treatment']:,} posts "
+            f"after the change.")
+
+
+def before_after(
+    posts: pd.DataFrame,
+    change: Any,
+    metric: str = "engagements",
+    exposure: str | None = "impressions",
+    method: str | Sequence[str] = "glm",
+    window: int | tuple[int | None, int | None] | None = None,
+    exclude: Any = None,
+    controls: Sequence[str] | None = None,
+    control_account: str | None = None,
+    level: float = 0.95,
+    *,
+    account: str | None = None,
+    robust: str = "week",
+    lag: int | None = None,
+    warn: bool = True,
+) -> BeforeAfterResult:
+    """Did ``metric`` per ``exposure`` change after the ``change`` date?
+
+    Parameters
+    ----------
+    posts
+        Canonical posts table (``toolkit.load(...).posts``; ``toolkit.engagement`` may have
+        added ``engagements``). Several accounts are allowed with ``account=`` (and
+        ``control_account=`` for ``did``).
+    change
+        First day of the new strategy (UTC date); posts published on or after it are "after".
+    metric
+        Count column to analyse. ``"engagements"`` uses that column when present, else the sum of
+        the interaction counts the table has (likes, comments, shares, saves, clicks; a post missing
+        one of them is left out, not counted as zero).
+    exposure
+        Column used as exposure (``log`` offset; rates are per 1,000 of it), or ``None`` to compare
+        raw counts per post.
+    method
+        ``"glm"``, ``"its"``, ``"counterfactual"``, ``"did"``, or a list of them (one row each).
+    window
+        Days kept on each side of the change: an int, a ``(before, after)`` pair (``None`` = all),
+        or ``None`` for all data.
+    exclude
+        Days left out, e.g. a transition period: an int ``k`` drops the first ``k`` days from the
+        change, a ``(start, end)`` pair or a date drops those days; or a list of these.
+    controls
+        Control names: ``"weekday"``, ``"hour_band"``, ``"media_type"`` (the default),
+        ``"followers"`` (log follower count), ``"trend"`` (a linear time trend), or any categorical
+        column of ``posts``; ``[]`` for none. ``its`` and ``counterfactual`` use ``weekday``
+        (day-level rhythm) and ``trend``; the others apply to post-level models.
+    control_account
+        Account in ``posts`` that did not change: used by ``did``, and as a covariate series by
+        ``counterfactual``.
+    level
+        Confidence level of the intervals.
+    account
+        Account to analyse when ``posts`` has several (default: the only one, or the only one
+        besides ``control_account``).
+    robust
+        Standard errors of the count models: ``"week"`` (clustered by calendar week, t with weeks-1
+        df; the default, calibrated in ``toolkit.calibration.before_after``), ``"hac"`` (Newey-West
+        in time order, lag in posts spanning ~``2 n_days^(1/3)`` days unless ``lag`` is given) or
+        ``"model"`` (no robustness, for comparison).
+    lag
+        Newey-West lag (posts for ``glm``/``did`` with ``robust="hac"``, days for ``its``).
+    warn
+        Emit :class:`~toolkit.errors.ConfoundWarning` when posting frequency, media mix or
+        follower count changed sharply near the change date.
+
+    Returns
+    -------
+    BeforeAfterResult
+        ``.table`` has the standard columns plus ``level_change``, ``slope_change`` (relative change
+        of the rate per 30 days, ``its``), ``cumulative_effect`` (extra metric counts over the after
+        window: observed total minus total expected without the change, with
+        ``cumulative_low``/``cumulative_high``), ``dispersion`` (NB2 theta, ``glm``/``did``),
+        ``se_type``; ``.text``; ``.chart()``; ``.diagnostics`` (residual autocorrelation,
+        pre-trend check, confound checks); ``.assumptions``; ``.placebo(n)``.
+
+    Notes
+    -----
+    Assumptions of each method (also in ``result.assumptions``):
+
+    * glm: counts are negative binomial around exposure x rate; one multiplicative after-change
+      shift; controls capture other differences; no trend apart from the change; posts in
+      different weeks independent (week-clustered SEs).
+    * its: the daily log rate is linear in time (plus weekday effects) before the change; the change
+      shifts level and slope; Newey-West SEs allow autocorrelated days.
+    * counterfactual: local level + fixed weekly pattern + AR(1) day shocks fitted on the
+      pre-period describe the counterfactual; parameters are treated as known.
+    * did: parallel trends between the account and the control account; the control is unaffected.
+
+    Examples
+    --------
+    >>> from toolkit.before_after import _demo_posts
+    >>> r = before_after(_demo_posts(), change="2024-07-01", method=["glm", "its"])
+    >>> r.table["method"].tolist()
+    ['glm', 'its']
+    >>> r.text.startswith("After 1 July 2024, engagements per 1,000 impressions rose")
+    True
+    """
+    methods = [method] if isinstance(method, str) else list(method)
+    if not methods:
+        raise AnalysisError("method must name at least one method", parameter="method", found=[])
+    for m in methods:
+        if m not in METHODS:
+            raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=m)
+    if not (0 < level < 1):
+        raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
+    if robust not in _ROBUST:
+        raise AnalysisError(f"robust must be one of {list(_ROBUST)}", parameter="robust", found=robust)
+    change_ts = _parse_date(change, "change")
+    if not isinstance(posts, pd.DataFrame):
+        raise AnalysisError("expected a posts DataFrame", parameter="posts", found=type(posts).__name__)
+    ctrl, extra_cols = _check_controls(controls, posts)
+    if account is None and "account" in posts.columns:
+        accounts = [a for a in posts["account"].dropna().unique() if a != control_account]
+        if len(accounts) > 1:
+            raise AnalysisError("posts hold several accounts: choose one with account=",
+                                parameter="account", found=sorted(map(str, accounts)))
+        if control_account is not None and accounts:
+            account = accounts[0]
+    if "did" in methods and control_account is None:
+        raise AnalysisError("method 'did' needs control_account= (an account in posts that did "
+                            "not change)", parameter="control_account", found=None)
+    d = _prepare(posts, change=change_ts, metric=metric, exposure=exposure, window=window,
+                 exclude=exclude, account=account, extra_columns=extra_cols)
+    control = None
+    if control_account is not None:
+        control = _prepare(posts, change=change_ts, metric=metric, exposure=exposure,
+                           window=window, exclude=exclude, account=control_account,
+                           extra_columns=extra_cols)
+    rows, fits, diags = [], {}, []
+    for m in methods:
+        out = _run_method(m, d, ctrl, level, robust, lag, control)
+        rows.append(out["row"])
+        fits[m] = out
+        r1, q, pq = _ljung_box(out["resid"].to_numpy(float))
+        diags.append({"method": m, "check": "residual autocorrelation (lag 1)", "statistic": r1,
+                      "p_value": float("nan"),
+                      "note": "daily residuals; standard errors allow for it" if m != "counterfactual"
+                      else "one-step-ahead errors of the pre-period fit; near 0 if the model fits"})
+        diags.append({"method": m, "check": "Ljung-Box, lags 1-7", "statistic": q, "p_value": pq,
+                      "note": "small p: residual day-to-day structure left"})
+    slope, p_trend = _pretrend(d, ctrl)
+    diags.append({"method": "all", "check": "pre-trend (rate change per 30 days before the change)",
+                  "statistic": slope, "p_value": p_trend,
+                  "note": "small p: the rate was already moving before the change; prefer its or "
+                          "counterfactual over glm"})
+    confounds = _confounds(d) if warn or True else []
+    for msg in confounds:
+        diags.append({"method": "all", "check": "confound", "statistic": float("nan"),
+                      "p_value": float("nan"), "note": msg})
+        if warn:
+            warnings.warn(ConfoundWarning(msg + "; the before/after comparison mixes its effect "
+                                          "with the change's"), stacklevel=2)
+    table = pd.DataFrame(rows)
+    table = table[list(RESULT_COLUMNS) + [c for c in table.columns if c not in RESULT_COLUMNS]]
+    texts = [_describe(r, d, level) for r in rows]
+    if d.left_out:
+        texts.append("Left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in d.left_out.items()) + ".")
+    if np.isfinite(p_trend) and p_trend < 1 - level:
+        texts.append(f"Caution: the rate was already trending before the change "
+                     f"({format_pct(slope, 1)} per 30 days, p = {p_trend:.3g}).")
+    for msg in confounds:
+        texts.append(f"Caution: {msg}.")
+    assumptions = " ".join(ASSUMPTIONS[m] for m in methods)
+    details = {"data": d, "fits": fits, "confounds": confounds,
+               "paths": {m: fits[m]["path"] for m in methods},
+               "call": {"controls": ctrl, "level": level, "robust": robust, "lag": lag,
+                        "control_data": control, "methods": methods}}
+    if "counterfactual" in fits:
+        details["pointwise"] = fits["counterfactual"]["pointwise"]
+    return BeforeAfterResult(table=table, text=" ".join(texts), assumptions=assumptions,
+                             level=level, details=details, diagnostics=pd.DataFrame(diags),
+                             chart_builder=_chart)
+
+
+def _chart(result: Result):
+    from toolkit.charts.before_after import before_after_chart  # noqa: PLC0415
+
+    return before_after_chart(result)
+
+
+def _demo_posts(days: int = 240, posts_per_day: int = 3, change: str = "2024-07-01",
+                lift: float = 0.25, seed: int = 1) -> pd.DataFrame:
+    """A small canonical posts table with a planted lift, for examples and quick tests.
+
+    Negative binomial engagements (theta 6) over impressions, weekday effects and AR(1) day shocks.
+    """
+    from toolkit.schema import POSTS, conform  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(change) - pd.Timedelta(days=days // 2)
+    n = days * posts_per_day
+    day = np.repeat(np.arange(days), posts_per_day)
+    shock = np.zeros(days)
+    for i in range(1, days):
+        shock[i] = 0.5 * shock[i - 1] + rng.normal(0, 0.1)
+    dates = start + pd.to_timedelta(day, unit="D")
+    hours = rng.integers(7, 22, n)
+    ts = dates + pd.to_timedelta(hours, unit="h")
+    impressions = rng.lognormal(7.5, 0.5, n).round().astype(int) + 1
+    wd = np.asarray(dates.day_of_week)
+    rate = 0.03 * np.exp(0.1 * (wd >= 5) + shock[day]) * np.where(dates >= pd.Timestamp(change), 1 + lift, 1.0)
+    mu = impressions * rate
+    theta = 6.0
+    likes = rng.negative_binomial(theta, theta / (theta + 0.8 * mu))
+    comments = rng.poisson(0.2 * mu)
+    frame = pd.DataFrame({
+        "account": "demo", "platform": "x", "post_id": [f"p{i}" for i in range(n)],
+        "published_at": pd.DatetimeIndex(ts).tz_localize("UTC"), "time_known": True,
+        "media_type": rng.choice(["photo", "text", "link"], n), "impressions": impressions,
+        "likes": likes, "comments": comments, "followers": 5000 + day * 3})
+    return conform(frame, POSTS)
