@@ -418,14 +418,14 @@ def elasticity(
     frame = pd.DataFrame({
         "y": pd.array(posts[metric], dtype="Float64").to_numpy(dtype=float, na_value=np.nan),
         "x": pd.array(posts[audience], dtype="Float64").to_numpy(dtype=float, na_value=np.nan),
-    }, index=posts.index)
+    })
     if "published_at" in posts.columns:
-        frame["t"] = posts["published_at"]
+        frame["t"] = posts["published_at"].to_numpy()
         frame = frame.sort_values("t", kind="stable")
     if level == "account":
         if "account" not in posts.columns:
             raise AnalysisError("level='account' needs an account column", column="account")
-        frame["account"] = posts["account"]
+        frame["account"] = posts["account"].to_numpy()[frame.index.to_numpy()]
         frame = frame.dropna(subset=["y", "x"]).groupby("account").agg(y=("y", "mean"), x=("x", "median"))
     frame = frame.dropna(subset=["y", "x"])
     frame = frame[frame["x"] > 0]
@@ -463,10 +463,16 @@ def elasticity(
         "elasticity": b, "elasticity_ci_low": lo, "elasticity_ci_high": hi, "se": se,
         "p_value_zero": p_zero, "n_dropped": n_dropped, "level": level,
     }])
-    verdict = ("grows less than in proportion to" if hi < 1 else
-               "grows more than in proportion to" if lo > 1 else "is consistent with proportional growth in")
+    if lo <= 0 <= hi and lo <= 1 <= hi:
+        verdict = "is too uncertain to tell proportional growth from no relation with"
+    elif hi < 1:
+        verdict = "grows less than in proportion to"
+    elif lo > 1:
+        verdict = "grows more than in proportion to"
+    else:
+        verdict = "is consistent with proportional growth in"
     text = (
-        f"Across {len(frame)} {level}s, {metric} rise by about {b:.2f}% for each 1% more {audience} "
+        f"Across {len(frame)} {level}s, {metric} change by about {b:.2f}% for each 1% more {audience} "
         f"(elasticity {b:.2f}, {level_ci:.0%} CI {lo:.2f} to {hi:.2f}): doubling {audience} goes with "
         f"{format_pct(2**b - 1)} {metric} ({format_pct(2**lo - 1)} to {format_pct(2**hi - 1)}), so engagement "
         f"{verdict} the audience (p = {p_one:.3g} against proportional growth)."

@@ -307,7 +307,9 @@ def engagement(
 def _ensure_metrics(posts: pd.DataFrame, columns: Sequence[str | None]) -> pd.DataFrame:
     """Add engagement columns when a requested column is one of them and is missing."""
     derived = {ENGAGEMENTS, WEIGHTED_ENGAGEMENT, *RATES}
-    if any(c in derived and c not in posts.columns for c in columns if c):
+    # A canonical posts table has an ``engagements`` column of its own (the export's figure, often
+    # all NA); ENGAGEMENTS_SOURCE marks a table that has been through engagement().
+    if any(c in derived for c in columns if c) and ENGAGEMENTS_SOURCE not in posts.columns:
         return engagement(posts)
     return posts
 

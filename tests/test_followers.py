@@ -1,0 +1,157 @@
+"""Follower events and elasticity, on the simulator's planted truth and on closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import followers as fl
+from toolkit.errors import AnalysisError
+from toolkit.metrics import engagement
+from toolkit.simulate import simulate_profile
+
+
+def _history(level, start="2024-01-01", account="me", **flows):
+    days = pd.date_range(start, periods=len(level), freq="D", tz="UTC")
+    frame = pd.DataFrame({"account": account, "date": days, "followers": pd.array(level, dtype="Int64")})
+    for name, values in flows.items():
+        frame[name] = pd.array(values, dtype="Int64")
+    return frame
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_planted_purge_and_spike_found_on_their_dates(seed):
+    # seeded simulation with known truth: simulate.truth holds each event's date and follower change
+    sim = simulate_profile(days=365, seed=seed, purge=("2024-03-15", 0.1), spike=("2024-08-01", 0.3))
+    events = fl.detect_events(sim.followers)
+    assert events["kind"].tolist() == ["purge", "spike"]
+    assert events["date"].tolist() == [sim.truth["purge"]["date"], sim.truth["spike"]["date"]]
+    # the excess over the usual daily change is the planted jump, give or take a few days' organic flow
+    for (_, ev), kind in zip(events.iterrows(), ("purge", "spike")):
+        assert ev["size"] == pytest.approx(sim.truth[kind]["followers_delta"], abs=30)
+        assert ev["days"] == 1
+    assert events["relative_size"].iloc[0] == pytest.approx(-0.1, abs=0.01)
+
+
+def test_small_purge_is_found():
+    # 2% of 20,000 followers: well above the day-to-day noise, above the 0.5% floor
+    sim = simulate_profile(days=200, seed=7, followers_start=20000, purge=("2024-05-02", 0.02))
+    events = fl.detect_events(sim.followers)
+    assert events["date"].tolist() == [pd.Timestamp("2024-05-02", tz="UTC")]
+    assert events["kind"].tolist() == ["purge"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_no_event_series_finds_nothing(seed):
+    sim = simulate_profile(days=730, seed=seed, posts_per_day=0.5)
+    assert len(fl.detect_events(sim.followers)) == 0
+
+
+def test_steady_and_smooth_histories_find_nothing():
+    assert len(fl.detect_events(_history([1000 + 3 * i for i in range(100)]))) == 0
+    assert len(fl.detect_events(_history([5000] * 50))) == 0
+
+
+def test_event_from_flows_only_and_across_a_gap():
+    rng = np.random.default_rng(3)
+    new = rng.poisson(8, 120)
+    lost = rng.poisson(3, 120)
+    lost[60] += 400
+    flows = _history([None] * 120, new_follows=new, unfollows=lost)
+    events = fl.detect_events(flows)
+    assert events["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01"]  # day 60
+    # the same history with counts, missing the two days before the purge
+    level = 10000 + np.cumsum(new - lost)
+    counts = _history(level).drop(index=[58, 59])
+    events = fl.detect_events(counts)
+    assert events["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01"]
+    assert events["size"].iloc[0] == pytest.approx(-400, abs=40)
+
+
+def test_consecutive_days_form_one_event():
+    level = [1000 + 2 * i for i in range(80)]
+    level = level[:40] + [v - 150 for v in level[40:]]
+    level = level[:41] + [v - 150 for v in level[41:]]
+    events = fl.detect_events(_history(level))
+    assert len(events) == 1 and events["days"].iloc[0] == 2 and events["size"].iloc[0] == -300
+
+
+def test_detect_events_errors():
+    with pytest.raises(AnalysisError) as err:
+        fl.detect_events(pd.DataFrame({"followers": [1, 2]}))
+    assert err.value.column == "date"
+    with pytest.raises(AnalysisError):
+        fl.detect_events(_history([1, 2, 3]), threshold=-1)
+
+
+def test_follower_growth_hand_computed():
+    history = _history(list(range(100, 114)), new_follows=[1] * 14, unfollows=[0] * 14)
+    weekly = fl.follower_growth(history, "week")
+    assert weekly["followers_start"].tolist() == [100, 107]
+    assert weekly["followers_end"].tolist() == [106, 113]
+    assert weekly["net_change"].tolist() == [6, 6]
+    assert weekly["growth"].tolist() == pytest.approx([0.06, 6 / 107])
+    assert weekly["new_follows"].tolist() == [7, 7]
+    assert list(weekly.columns) == list(fl.GROWTH_COLUMNS)
+
+
+def test_purge_of_inactive_followers_raises_engagement_per_follower_only():
+    # simulate: purged followers are inactive, so engagement per post does not follow the count.
+    # per follower = per post / followers; followers fall by 30% at the purge and grow 0.1% a day
+    # (simulate's default follower_growth), so the mean count of the 28 days after is about
+    # 0.7 * (1 + 28 * 0.001) times that of the 28 days before: log gap -log(0.7) - 0.028
+    sim = simulate_profile(days=240, posts_per_day=3, seed=0, purge=("2024-04-01", 0.3))
+    events = fl.detect_events(sim.followers)
+    out = fl.engagement_around_events(engagement(sim.posts), events)
+    row = out.iloc[0]
+    assert row["n_before"] > 50 and row["n_after"] > 50
+    gap = np.log1p(row["per_follower_change"]) - np.log1p(row["per_post_change"])
+    assert gap == pytest.approx(-np.log(0.7) - 0.028, abs=0.02)
+
+
+@pytest.mark.filterwarnings("ignore:Perfect separation")  # an exact fit is the point of the case
+def test_elasticity_closed_forms():
+    # y = 3 x^0.5 exactly: OLS on logs and Poisson PML both give b = 0.5
+    x = np.array([100, 400, 900, 1600, 2500, 3600])
+    posts = pd.DataFrame({"followers": pd.array(x, dtype="Int64"),
+                          "likes": pd.array(3 * np.sqrt(x), dtype="Int64")})
+    for method in ("ols", "ppml"):
+        r = fl.elasticity(posts, metric="likes", method=method)
+        assert r.table.loc[0, "elasticity"] == pytest.approx(0.5, abs=1e-9)
+        assert r.table.loc[0, "lift"] == pytest.approx(2**0.5 - 1, abs=1e-9)
+    assert list(r.table.columns[:8]) == ["method", "metric", "lift", "ci_low", "ci_high", "p_value",
+                                         "n_baseline", "n_treatment"]
+
+
+def test_elasticity_drops_zeros_for_ols_and_keeps_them_for_ppml():
+    posts = pd.DataFrame({"followers": pd.array([100, 200, 400, 800, 1600], dtype="Int64"),
+                          "likes": pd.array([0, 2, 4, 8, 16], dtype="Int64")})
+    ols = fl.elasticity(posts, metric="likes")
+    assert ols.table.loc[0, "n_dropped"] == 1 and "zero likes" in ols.text
+    ppml = fl.elasticity(posts, metric="likes", method="ppml")
+    assert ppml.table.loc[0, "n_baseline"] == 5
+
+
+def test_elasticity_across_accounts_recovers_proportional_truth():
+    # simulate: engagement is proportional to the active audience, so across accounts of very
+    # different sizes the elasticity is 1
+    posts = pd.concat([
+        simulate_profile(days=60, seed=100 + i, followers_start=int(f), account=f"a{i}").posts
+        for i, f in enumerate(np.geomspace(1000, 1e6, 12))
+    ])
+    r = fl.elasticity(posts, level="account")
+    row = r.table.iloc[0]
+    assert row["elasticity_ci_low"] <= 1 <= row["elasticity_ci_high"]
+    assert row["elasticity"] == pytest.approx(1, abs=0.05)
+    assert "12 accounts" in r.text and "descriptive" in r.assumptions
+
+
+def test_elasticity_errors():
+    posts = pd.DataFrame({"followers": pd.array([100, 100], dtype="Int64"),
+                          "likes": pd.array([1, 2], dtype="Int64")})
+    with pytest.raises(AnalysisError):
+        fl.elasticity(posts, metric="likes")
+    with pytest.raises(AnalysisError) as err:
+        fl.elasticity(posts, metric="likes", level="country")
+    assert err.value.parameter == "level"

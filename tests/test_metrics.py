@@ -1,0 +1,215 @@
+"""Metrics pinned on hand-computed cases (closed forms written out in the comments)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import metrics as m
+from toolkit.errors import AnalysisError
+
+
+def _posts(**columns):
+    n = len(next(iter(columns.values())))
+    frame = {"published_at": pd.date_range("2024-01-01 09:00", periods=n, freq="D", tz="UTC")}
+    for name, values in columns.items():
+        frame[name] = pd.array(values, dtype="Int64") if name not in ("content_label", "post_id", "media_type") \
+            else values
+    return pd.DataFrame(frame)
+
+
+def test_engagements_are_na_aware_sums():
+    posts = _posts(likes=[10, None, 0, None], comments=[2, None, 0, 5], shares=[1, None, None, None],
+                   clicks=[3, None, 0, None], saves=[None, None, None, None])
+    out = m.engagement(posts)
+    # row 0: 10 + 2 + 1 + 3; row 1: everything NA -> NA; row 2: all zero -> 0 (a real zero);
+    # row 3: only comments present -> 5
+    assert out[m.ENGAGEMENTS].tolist() == [16, pd.NA, 0, 5]
+    assert str(out[m.ENGAGEMENTS].dtype) == "Int64"
+    assert out[m.ENGAGEMENTS_SOURCE].tolist() == ["sum", pd.NA, "sum", "sum"]
+
+
+def test_source_engagements_are_kept_and_only_gaps_filled():
+    posts = _posts(likes=[10, 10, None], comments=[1, 1, None])
+    posts[m.ENGAGEMENTS] = pd.array([100, None, None], dtype="Int64")
+    out = m.engagement(posts)
+    # the export's own figure (100, which counts more than likes + comments) wins; row 1 falls back
+    assert out[m.ENGAGEMENTS].tolist() == [100, 11, pd.NA]
+    assert out[m.ENGAGEMENTS_SOURCE].tolist() == ["export", "sum", pd.NA]
+
+
+def test_input_is_not_modified():
+    posts = _posts(likes=[1, 2], impressions=[10, 0])
+    before = posts.copy()
+    m.engagement(posts)
+    pd.testing.assert_frame_equal(posts, before)
+
+
+def test_weighted_engagement_default_ladder():
+    posts = _posts(likes=[10, None], shares=[1, None], comments=[2, None], clicks=[3, None], saves=[0, None])
+    out = m.engagement(posts)
+    # 1*10 + 2*1 + 3*2 + 4*3 + 2*0 = 30; all NA -> NA
+    assert out[m.WEIGHTED_ENGAGEMENT].tolist() == [30.0, pd.NA]
+    w = m.DEFAULT_WEIGHTS
+    assert w["likes"] < w["shares"] < w["comments"] < w["clicks"]
+
+
+def test_weighted_engagement_custom_weights_and_errors():
+    posts = _posts(likes=[10], clicks=[1])
+    assert m.engagement(posts, {"likes": 0.5, "clicks": 10})[m.WEIGHTED_ENGAGEMENT].tolist() == [15.0]
+    with pytest.raises(AnalysisError, match="weights") as err:
+        m.engagement(posts, {"likes": -1})
+    assert err.value.parameter == "weights"
+    with pytest.raises(AnalysisError):
+        m.engagement(posts, {})
+
+
+def test_rates_hand_computed_with_na_and_zero_denominators():
+    posts = _posts(likes=[12, 5, 3, None, 7], clicks=[2, 1, 0, 1, None], follows=[1, 0, None, 0, 0],
+                   impressions=[200, 0, None, 50, 100], reach=[100, 10, 0, None, 70],
+                   followers=[1000, 0, 300, 100, None])
+    out = m.engagement(posts)
+    # engagements = likes + clicks (NA-aware): 14, 6, 3, 1, 7
+    assert out[m.ENGAGEMENTS].tolist() == [14, 6, 3, 1, 7]
+    assert out[m.RATE_IMPRESSIONS].tolist() == [14 / 200, pd.NA, pd.NA, 1 / 50, 7 / 100]
+    assert out[m.RATE_REACH].tolist() == [14 / 100, 6 / 10, pd.NA, pd.NA, 7 / 70]
+    assert out[m.RATE_FOLLOWERS].tolist() == [14 / 1000, pd.NA, 3 / 300, 1 / 100, pd.NA]
+    assert out[m.CLICK_THROUGH].tolist() == [2 / 200, pd.NA, pd.NA, 1 / 50, pd.NA]
+    assert out[m.FOLLOWS_PER_IMPRESSION].tolist() == [1 / 200, pd.NA, pd.NA, 0.0, 0.0]
+    for name in m.RATES:
+        values = out[name].to_numpy(dtype=float, na_value=np.nan)
+        assert not np.isinf(values).any(), name
+        assert str(out[name].dtype) == "Float64"
+
+
+def test_rate_function_never_inf_or_zero_for_missing():
+    r = m.rate(pd.Series([0, 5, None], dtype="Int64"), pd.Series([0, 0, 0], dtype="Int64"))
+    assert r.isna().all()
+
+
+def test_aggregate_ratio_of_sums_and_mean_of_ratios_hand_computed():
+    posts = _posts(likes=[1, 2, 3, 9], impressions=[10, 10, 20, 0])
+    ros = m.aggregate(posts, "year", metric="likes")
+    # zero-impression post left out: R = (1+2+3) / (10+10+20) = 0.15
+    assert ros["n_posts"].tolist() == [4] and ros["n_used"].tolist() == [3]
+    assert ros["value"].iloc[0] == pytest.approx(0.15)
+    # ratio-estimator SE (Cochran 6.9): resid y - R d = (-0.5, 0.5, 0); sum sq 0.5;
+    # se = sqrt(0.5 / (3 * 2)) / (40 / 3)
+    se = math.sqrt(0.5 / 6) / (40 / 3)
+    assert ros["ci_low"].iloc[0] == pytest.approx(0.15 - 1.959963984540054 * se)
+    assert ros["ci_high"].iloc[0] == pytest.approx(0.15 + 1.959963984540054 * se)
+    mor = m.aggregate(posts, "year", metric="likes", how="mean_of_ratios")
+    # ratios 0.1, 0.2, 0.15: mean 0.15, sd 0.05
+    assert mor["value"].iloc[0] == pytest.approx(0.15)
+    assert mor["ci_high"].iloc[0] == pytest.approx(0.15 + 1.959963984540054 * 0.05 / math.sqrt(3))
+    assert ros.attrs["description"] == "likes per impression (ratio of sums, by year)"
+    assert mor.attrs["description"] == "likes per impression (mean of per-post ratios, by year)"
+    assert set(ros["how"]) == {"ratio_of_sums"}
+
+
+def test_aggregate_ratios_differ_when_small_posts_have_unusual_rates():
+    posts = _posts(likes=[10, 1], impressions=[100, 1])
+    # ratio of sums 11/101; mean of ratios (0.1 + 1) / 2
+    assert m.aggregate(posts, "year", metric="likes")["value"].iloc[0] == pytest.approx(11 / 101)
+    assert m.aggregate(posts, "year", metric="likes", how="mean_of_ratios")["value"].iloc[0] == pytest.approx(0.55)
+
+
+def test_aggregate_group_with_only_zero_denominators_is_na():
+    posts = _posts(likes=[1, 2, 3], impressions=[0, 0, 10], media_type=["photo", "photo", "video"])
+    out = m.aggregate(posts, "media_type", metric="likes").set_index("media_type")
+    assert pd.isna(out.loc["photo", "value"]) and out.loc["photo", "n_used"] == 0
+    assert out.loc["video", "value"] == pytest.approx(0.3)
+    assert pd.isna(out.loc["video", "ci_low"])  # one post: no interval
+
+
+def test_aggregate_periods_per_post_and_sum():
+    # 2024-01-07 is a Sunday, 2024-01-08 a Monday: two different weeks
+    posts = pd.DataFrame({
+        "published_at": pd.to_datetime(["2024-01-07 23:00", "2024-01-08 01:00", "2024-01-09 12:00"], utc=True),
+        "likes": pd.array([4, 6, None], dtype="Int64"),
+    })
+    per_post = m.aggregate(posts, "week", metric="likes", denominator=None)
+    assert per_post["period"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-08"]
+    assert per_post["value"].tolist() == [4.0, 6.0]
+    assert per_post["n_posts"].tolist() == [1, 2]
+    total = m.aggregate(posts, "month", metric="likes", denominator=None, how="sum")
+    assert total["value"].tolist() == [10.0]
+    assert total.attrs["description"] == "total likes (sum, by month)"
+    # the same hours in New York fall a day earlier
+    ny = m.aggregate(posts, "day", metric="likes", denominator=None, tz="America/New_York")
+    assert ny["period"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-07", "2024-01-09"]
+
+
+def test_aggregate_errors_name_the_parameter():
+    posts = _posts(likes=[1], impressions=[10])
+    for kwargs, parameter in (({"how": "median"}, "how"), ({"by": "fortnight"}, "by"),
+                              ({"metric": "hearts"}, "metric"), ({"denominator": "views"}, "denominator")):
+        with pytest.raises(AnalysisError) as err:
+            m.aggregate(posts, **{"by": "week", "metric": "likes", **kwargs})
+        assert err.value.parameter == parameter
+
+
+def test_aggregate_adds_engagement_columns_on_demand():
+    posts = _posts(likes=[1, 3], comments=[1, 1], impressions=[10, 10])
+    out = m.aggregate(posts, "year")  # engagements per impression
+    assert out["value"].iloc[0] == pytest.approx(6 / 20)
+
+
+def test_weekday_hour_counts_intervals_shrinkage_and_sparse_flags():
+    posts = pd.DataFrame({
+        "published_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 09:30", "2024-01-02 18:00",
+                                        "2024-01-03 00:00"], utc=True),
+        "time_known": [True, True, True, False],
+        "likes": pd.array([10, 30, 1, 500], dtype="Int64"),
+        "impressions": pd.array([100, 100, 100, 100], dtype="Int64"),
+    })
+    cells = m.weekday_hour(posts, metric="likes", prior_posts=2, min_posts=2)
+    assert len(cells) == 168 and cells["n_posts"].sum() == 3  # the date-only post is left out
+    mon9 = cells[(cells["weekday"] == "Mon") & (cells["hour"] == 9)].iloc[0]
+    tue18 = cells[(cells["weekday"] == "Tue") & (cells["hour"] == 18)].iloc[0]
+    # overall r0 = 41/300, mean exposure 100, k = 2: shrunk = (Y + 2 r0 100) / (D + 200)
+    r0 = 41 / 300
+    assert mon9["shrunk"] == pytest.approx((40 + 200 * r0) / 400)
+    assert tue18["shrunk"] == pytest.approx((1 + 200 * r0) / 300)
+    assert not mon9["sparse"] and tue18["sparse"]
+    empty = cells[cells["n_posts"] == 0]
+    assert empty["value"].isna().all() and empty["sparse"].all()
+    assert empty["shrunk"].astype(float).round(12).eq(round(r0, 12)).all()
+    with pytest.raises(AnalysisError):
+        m.weekday_hour(posts, how="sum")
+
+
+def test_top_and_bottom_posts():
+    posts = _posts(likes=[5, 50, None, 1], impressions=[10, 1000, 100, 2000], post_id=["a", "b", "c", "d"])
+    assert m.top_posts(posts, metric="likes", n=2)["post_id"].tolist() == ["b", "a"]
+    assert m.top_posts(posts, metric="likes", n=1, bottom=True)["post_id"].tolist() == ["d"]
+    rated = m.top_posts(posts, metric="likes", denominator="impressions", n=3)
+    assert rated["post_id"].tolist() == ["a", "b", "d"]
+    assert rated["likes per impressions"].tolist() == [0.5, 0.05, 0.0005]
+
+
+def test_weight_sensitivity_baseline_row_and_rank_change():
+    posts = _posts(likes=[100, 10, 50, 20], clicks=[0, 20, 5, 1], impressions=[1000] * 4,
+                   content_label=["brand", "personal", "brand", "personal"])
+    t = m.weight_sensitivity(posts, {"ladder": m.DEFAULT_WEIGHTS, "likes only": {"likes": 1}}, top=1)
+    base = t.iloc[0]
+    assert base["spearman_vs_baseline"] == pytest.approx(1.0) and base["top_overlap"] == 1.0
+    # ladder scores 100, 90, 70, 24 -> ranks 4,3,2,1; likes only 100,10,50,20 -> ranks 4,1,3,2
+    # Spearman = 1 - 6 * (0 + 4 + 1 + 1) / (4 * 15) = 0.4
+    assert t.iloc[1]["spearman_vs_baseline"] == pytest.approx(0.4)
+    # group rates: ladder brand 170/2000, personal 114/2000; likes only brand 150/2000, personal 30/2000
+    assert base["rate[brand]"] == pytest.approx(0.085) and base["rate[personal]"] == pytest.approx(0.057)
+    assert t.iloc[1]["order"] == "brand > personal"
+
+
+def test_engagement_on_simulated_profile_matches_sum_of_counts():
+    from toolkit.simulate import simulate_profile
+
+    posts = simulate_profile(days=20, seed=1).posts
+    out = m.engagement(posts)
+    expected = sum(posts[c].astype("int64") for c in m.INTERACTION_COLUMNS)
+    assert out[m.ENGAGEMENTS].astype("int64").tolist() == expected.tolist()
+    assert (out[m.ENGAGEMENTS_SOURCE] == "sum").all()
