@@ -204,7 +204,7 @@ def fit_history(
     converge): the weekday rates are ratios of sums; total overdispersion is
     ``sum((y - mu)**2 - y) / sum(mu**2)``; the part shared by posts of the same day (the day
     shock) comes from the covariance of residuals of distinct posts on one day; its
-    autocorrelation from the covariance of consecutive days' relative residuals.
+    autocorrelation from the same covariance for posts on consecutive days.
 
     Parameters
     ----------
@@ -305,18 +305,19 @@ def fit_history(
         v = 0.0
         notes.append("too few days with two or more posts to separate day shocks from post noise: "
                      "day shocks set to zero")
-    inv_k = max(alpha_tot - v, 1e-3)
+    # Var(y) = mu + mu^2 ((1 + 1/k)(1 + v) - 1) for a Gamma frailty times a day multiplier
+    inv_k = max((alpha_tot - v) / (1 + v), 1e-3)
     dispersion = 1.0 / inv_k
 
-    # autocorrelation of the day shocks, from consecutive days with posts
+    # autocorrelation of the day shocks: the same pair covariance for posts on consecutive days,
+    # E[r_i r_j] = mu_i mu_j (exp(s^2 ar1) - 1), against exp(s^2) - 1 within a day
     ar1 = 0.0
     if v > 0:
-        has = sum_m > 0
-        z = np.where(has, sum_r / np.where(has, sum_m, 1.0), np.nan)
-        a, b = z[:-1], z[1:]
-        both = np.isfinite(a) & np.isfinite(b)
-        if both.sum() >= 10:
-            ar1 = float(np.clip(np.mean(a[both] * b[both]) / v, 0.0, 0.95))
+        lag_rr = (sum_r[:-1] * sum_r[1:]).sum()
+        lag_mm = (sum_m[:-1] * sum_m[1:]).sum()
+        if lag_mm > 0 and np.count_nonzero((sum_m[:-1] > 0) & (sum_m[1:] > 0)) >= 10:
+            c1 = max(lag_rr / lag_mm, 0.0)
+            ar1 = float(np.clip(math.log1p(c1) / math.log1p(v), 0.0, 0.95))
     shock_sd = math.sqrt(math.log1p(v))
     return History(
         posts_per_day=len(y) / n_days,

@@ -1,0 +1,258 @@
+"""Tests of toolkit.design: fitted history, power by simulation, closed form, schedule."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.design import (
+    POWER_COLUMNS,
+    SCHEDULE_CSV_COLUMNS,
+    History,
+    closed_form_power,
+    fit_history,
+    power,
+    schedule,
+    schedule_to_csv,
+)
+from toolkit.errors import AnalysisError
+
+#: The closed-form setting: independent NB counts (no day shocks, no autocorrelation, no weekday
+#: pattern), constant exposure, so the normal approximation's assumptions hold.
+CLOSED = History(posts_per_day=3.0, rate=0.02, dispersion=4.0, ar1=0.0, shock_sd=0.0,
+                 exposures=np.array([1500.0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# closed form
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lift, expected", [
+    # R: tests/reference/design_power.R, pwr::pwr.2p2n.test(h, n1 = 273, n2 = 273)
+    (0.10, 0.5547577639),
+    (0.15, 0.8685425392),
+])
+def test_closed_form_matches_r_pwr(lift, expected):
+    assert closed_form_power(CLOSED, lift, 26) == pytest.approx(expected, abs=1e-8)
+
+
+def test_closed_form_is_nan_when_days_share_shocks():
+    h = History(posts_per_day=3.0, rate=0.02, dispersion=4.0, ar1=0.5, shock_sd=0.2)
+    assert math.isnan(closed_form_power(h, 0.1, 26))
+
+
+def test_simulated_power_agrees_with_closed_form_within_3_points():
+    # 4000 seeded simulations: Monte Carlo SE <= sqrt(0.25/4000) = 0.8 points, so a 3-point
+    # tolerance leaves room for the closed form's own (delta-method) approximation error.
+    res = power(history=CLOSED, lifts=[0.10, 0.15], weeks=[26], n_sims=4000, seed=7,
+                progress=False, min_detectable=False)
+    assert (res.table["power_se"] < 0.01).all()
+    for row in res.table.itertuples():
+        assert abs(row.power - row.power_closed_form) < 0.03, row
+    # the unadjusted Wald test keeps its level here (binomial SD of the rate: 0.0034)
+    assert 0.04 <= res.mdl["false_positive_rate"].iloc[0] <= 0.065
+
+
+# ---------------------------------------------------------------------------------------------
+# power by simulation
+# ---------------------------------------------------------------------------------------------
+SHOCKY = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.5, shock_sd=0.15,
+                 exposures=np.array([1200.0, 2000.0, 3500.0]))
+
+
+def test_power_is_deterministic_given_a_seed():
+    a = power(history=SHOCKY, lifts=[0.2], weeks=[4, 8], n_sims=200, seed=5, progress=False)
+    b = power(history=SHOCKY, lifts=[0.2], weeks=[4, 8], n_sims=200, seed=5, progress=False)
+    c = power(history=SHOCKY, lifts=[0.2], weeks=[4, 8], n_sims=200, seed=6, progress=False)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.mdl, b.mdl)
+    assert not a.table["power"].equals(c.table["power"])
+
+
+def test_power_table_shape_and_monotone_in_lift_and_weeks():
+    res = power(history=SHOCKY, lifts=[0.1, 0.2, 0.3], weeks=[4, 12, 26], n_sims=400, seed=2,
+                progress=False)
+    assert list(res.table.columns) == list(POWER_COLUMNS)
+    assert len(res.table) == 9
+    wide = res.table.pivot(index="weeks", columns="lift", values="power")
+    # the same simulated profiles are cut at each horizon and share their noise across lifts,
+    # so power rises with both (a 0.02 allowance for Monte Carlo noise, SE <= 0.025)
+    assert (wide.diff(axis=0).dropna() > -0.02).all().all()
+    assert (wide.diff(axis=1).iloc[:, 1:] > -0.02).all().all()
+    assert wide.loc[26, 0.3] > 0.9 and wide.loc[4, 0.1] < 0.3
+    # minimum detectable lift shrinks with more weeks
+    mdl = res.mdl.set_index("weeks")["min_detectable_lift"]
+    assert mdl.is_monotonic_decreasing
+    assert "detected with 80% power" in res.text
+    assert "Assumes" in res.summary()
+
+
+def test_size_adjustment_caps_the_false_positive_rate():
+    # before/after with day shocks: the plain Newey-West Wald test is liberal at short horizons;
+    # with the adjusted critical value a no-lift profile is flagged at most alpha of the time.
+    res = power(history=SHOCKY, analysis="before_after", lifts=[0.0, 0.2], weeks=[2, 8],
+                baseline_weeks=8, n_sims=500, seed=4, progress=False, min_detectable=False)
+    null = res.table[res.table["lift"] == 0.0]
+    assert (null["power"] <= 0.05 + 1e-12).all()
+    assert (res.mdl["critical_z"] >= 1.959).all()
+    assert (res.mdl["false_positive_rate"] >= 0).all()
+
+
+def test_power_needs_posts_or_history_and_names_bad_parameters():
+    with pytest.raises(AnalysisError, match="posts"):
+        power()
+    with pytest.raises(AnalysisError, match="'analysis'"):
+        power(history=SHOCKY, analysis="t_test")
+    with pytest.raises(AnalysisError, match="'lifts'"):
+        power(history=SHOCKY, lifts=[-1.5])
+    with pytest.raises(AnalysisError, match="'weeks'"):
+        power(history=SHOCKY, weeks=[0])
+    with pytest.raises(AnalysisError, match="'alpha'"):
+        power(history=SHOCKY, alpha=5)
+
+
+def test_power_chart_spec():
+    res = power(history=SHOCKY, lifts=[0.1, 0.3], weeks=[4, 8], n_sims=100, seed=1, progress=False)
+    spec = res.chart().to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["field"] == "weeks"
+    assert spec["layer"][0]["encoding"]["y"]["field"] == "power"
+    data = next(iter(spec["datasets"].values()))
+    assert len(data) == 4  # aggregated in Python: one point per lift and horizon
+    assert "lift" in res._repr_html_()
+
+
+def test_real_method_hook_runs_the_analysis_on_simulated_profiles():
+    content_lift = pytest.importorskip("toolkit.content_lift")
+    if not hasattr(content_lift, "content_lift"):
+        pytest.skip("toolkit.content_lift.content_lift is not there yet")
+    h = History(posts_per_day=3.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
+                exposures=np.array([1500.0]), metric="likes")
+    res = power(history=h, lifts=[1.0], weeks=[8], n_sims=12, seed=0, method="glm",
+                progress=False, analysis_kwargs={"controls": []})
+    # +100% on ~170 posts of mean 30 (closed form power ~1.0): the NB GLM finds it every time
+    assert res.table["power"].iloc[0] >= 0.9
+    assert res.table["method"].iloc[0] == "glm"
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting the history
+# ---------------------------------------------------------------------------------------------
+def test_fit_history_recovers_simulated_parameters():
+    simulate = pytest.importorskip("toolkit.simulate")
+    fits = []
+    for seed in range(20):
+        sim = simulate.simulate_profile(days=365, posts_per_day=3, dispersion=5, ar1=0.5,
+                                        shock_sd=0.3, hour_effects=False, text=False, seed=seed)
+        h = fit_history(sim.posts, metric="likes")
+        fits.append((h.posts_per_day, h.rate, h.dispersion, h.ar1, h.shock_sd))
+    mean = np.mean(fits, axis=0)
+    # truth from simulate_profile's arguments (and its BASE_RATES["likes"] = 0.02); tolerances
+    # are about 3 SE of a mean of 20 fits (SDs of single fits: 0.1, 0.0007, 0.66, 0.18, 0.039)
+    assert mean[0] == pytest.approx(3.0, abs=0.07)
+    assert mean[1] == pytest.approx(0.02, abs=0.0005)
+    assert mean[2] == pytest.approx(5.0, abs=0.5)
+    assert mean[3] == pytest.approx(0.5, abs=0.13)
+    assert mean[4] == pytest.approx(0.3, abs=0.03)
+
+
+def test_fit_history_without_day_shocks_finds_none():
+    simulate = pytest.importorskip("toolkit.simulate")
+    sim = simulate.simulate_profile(days=365, posts_per_day=3, dispersion=5, ar1=0.0,
+                                    shock_sd=0.0, weekday_effects=False, text=False, seed=3)
+    h = fit_history(sim.posts, metric="likes")
+    assert h.shock_sd < 0.1  # seeded; the single-fit SD at shock_sd=0.3 is 0.04
+    assert h.dispersion == pytest.approx(5.0, rel=0.3)
+    assert h.table()["parameter"].str.contains("dispersion").any()
+
+
+def test_fit_history_leaves_out_missing_rows_and_says_so():
+    n = 200
+    posts = pd.DataFrame({
+        "published_at": pd.date_range("2024-01-01", periods=n, freq="8h", tz="UTC"),
+        "impressions": pd.array([1000] * (n - 10) + [pd.NA] * 5 + [0] * 5, dtype="Int64"),
+        "likes": pd.array(np.random.default_rng(0).poisson(20, n), dtype="Int64"),
+    })
+    h = fit_history(posts, metric="likes")
+    assert h.n_posts == n - 10
+    assert any("10 of 200 posts left out" in note for note in h.notes)
+    with pytest.raises(AnalysisError, match="'metric'"):
+        fit_history(posts, metric="hearts")
+    with pytest.raises(AnalysisError, match="'exposure'"):
+        fit_history(posts, metric="likes", exposure="views")
+    with pytest.raises(AnalysisError, match="at least 20"):
+        fit_history(posts.head(10), metric="likes")
+
+
+def test_power_from_posts_runs_end_to_end():
+    simulate = pytest.importorskip("toolkit.simulate")
+    sim = simulate.simulate_profile(days=120, posts_per_day=2, text=False, seed=1)
+    res = power(sim.posts, metric="likes", lifts=[0.2], weeks=[8], n_sims=100, seed=0,
+                progress=False)
+    assert res.history.n_posts == len(sim.posts)
+    assert 0 <= res.table["power"].iloc[0] <= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# schedule
+# ---------------------------------------------------------------------------------------------
+def test_schedule_is_balanced_by_weekday_and_hour_and_over_time():
+    s = schedule("2025-03-03", weeks=8, times=["09:00", "18:00"], share_personal=0.5, seed=11)
+    assert len(s) == 8 * 14
+    per_slot = s.groupby(["weekday", "time"], observed=True)["label"].apply(
+        lambda x: (x == "personal").sum())
+    assert (per_slot == 4).all()  # every weekday x hour: half of its 8 weeks
+    per_block = s.groupby(["weekday", "time", "block"], observed=True)["label"].apply(
+        lambda x: (x == "personal").sum())
+    assert (per_block == 1).all()  # blocks of 2 weeks: one personal each
+    assert s["slot_time"].is_monotonic_increasing
+    assert str(s["slot_time"].dt.tz) == "UTC"
+
+
+def test_schedule_is_reproducible_from_its_seed_and_random_between_seeds():
+    a = schedule("2025-03-03", weeks=6, slots_per_week=5, seed=1)
+    b = schedule("2025-03-03", weeks=6, slots_per_week=5, seed=1)
+    c = schedule("2025-03-03", weeks=6, slots_per_week=5, seed=2)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["label"].equals(c["label"])
+    assert len(a) == 30
+
+
+def test_schedule_share_30_percent_uses_blocks_of_10_weeks():
+    s = schedule("2025-01-06", weeks=20, times=["Mon 10:00", "Thu 19:30"], share_personal=0.3,
+                 seed=0)
+    assert set(s["weekday"].astype(str)) == {"Mon", "Thu"}
+    counts = s.groupby(["weekday", "block"], observed=True)["label"].apply(
+        lambda x: (x == "personal").sum())
+    assert (counts == 3).all()
+
+
+def test_schedule_csv_columns_and_format(tmp_path):
+    s = schedule("2025-01-06", weeks=2, times=["Tue 08:15"], seed=0, tz="Europe/Lisbon")
+    path = schedule_to_csv(s, tmp_path / "plan.csv")
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert tuple(back.columns) == SCHEDULE_CSV_COLUMNS
+    assert back["date_time"].tolist() == ["07/01/2025 08:15", "14/01/2025 08:15"]
+    assert set(back["label"]) <= {"personal", "other"}
+    assert back["message"].str.contains("write the text here").all()
+    assert schedule_to_csv(s) == (tmp_path / "plan.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    ({"share_personal": 1.2}, "share_personal"),
+    ({"weeks": 0}, "weeks"),
+    ({"times": ["25:00"]}, "times"),
+    ({"times": ["Someday 09:00"]}, "times"),
+    ({"slots_per_week": 50}, "slots_per_week"),
+])
+def test_schedule_errors_name_the_parameter(kwargs, parameter):
+    args = {"start": "2025-01-06", "weeks": 4, **kwargs}
+    with pytest.raises(AnalysisError, match=f"'{parameter}'"):
+        schedule(**args)
+
+
+def test_schedule_csv_rejects_other_tables():
+    with pytest.raises(AnalysisError, match="'plan'"):
+        schedule_to_csv(pd.read_csv(io.StringIO("a,b\n1,2\n")))
