@@ -110,7 +110,7 @@ def test_purge_of_inactive_followers_raises_engagement_per_follower_only():
     assert gap == pytest.approx(-np.log(0.7) - 0.028, abs=0.02)
 
 
-@pytest.mark.filterwarnings("ignore:Perfect separation")  # an exact fit is the point of the case
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")  # an exact fit is the point of the case
 def test_elasticity_closed_forms():
     # y = 3 x^0.5 exactly: OLS on logs and Poisson PML both give b = 0.5
     x = np.array([100, 400, 900, 1600, 2500, 3600])
