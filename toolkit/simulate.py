@@ -102,6 +102,7 @@ EXTRA_RATES: dict[str, float] = {
     "hashtag_clicks": 0.0004,
     "media_views": 0.040,
     "media_engagements": 0.004,
+    "sends": 0.0008,
 }
 
 CHURN = 0.0005
@@ -166,7 +167,8 @@ class Simulation:
         and sizes, dispersion, AR(1) coefficient, seed, base rates, weekday/hour effects ...).
     extra
         Counts that only some exports carry (X's detail expands, permalink clicks, hashtag clicks,
-        media views and media engagements), drawn from the same model with :data:`EXTRA_RATES`,
+        media views, media engagements, and ``sends``: shares by message or link, which X's new
+        export calls Shares, as opposed to reposts), drawn from the same model with :data:`EXTRA_RATES`,
         aligned with ``posts``; the export writers use them.
     """
 
@@ -546,6 +548,9 @@ def simulate_profile(
     ms = ts_ns // 1_000_000 + rng.integers(0, 60_000, n)
     ids = ((ms - X_EPOCH_MS) << 22) | (worker << 12) | (np.arange(n) % 4096)
     texts = _texts(rng, personal) if text else None
+    if text:  # only texts with a hashtag get hashtag clicks
+        has_tag = np.fromiter(("#" in t for t in texts), dtype=bool, count=n)
+        extra["hashtag_clicks"] = np.where(has_tag, extra["hashtag_clicks"], 0)
 
     string = POSTS["post_id"]
     no_mask = np.zeros(n, dtype=bool)
@@ -618,13 +623,123 @@ def _frame(columns: dict[str, Any], schema: Mapping[str, object], n: int) -> pd.
     return pd.DataFrame(out, copy=False)
 
 
+# --------------------------------------------------------------------------------------------
+# bundled sample data
+#: fixed seed of ``data/sample`` (each account adds its index)
+SAMPLE_SEED = 20240101
+SAMPLE_START, SAMPLE_END = "2024-01-01", "2025-06-30"
+SAMPLE_CHANGE = "2024-10-01"
+
+#: the invented accounts of ``data/sample`` and their planted effects
+SAMPLE_ACCOUNTS: tuple[dict[str, Any], ...] = (
+    {   # main account: X legacy exports in overlapping 91-day files, plus a follower history
+        "account": "harborbakes", "posts_per_day": 2.5, "change": SAMPLE_CHANGE, "change_lift": 0.25,
+        "personal_share": 0.35, "personal_lift": 0.30, "dispersion": 4.0, "ar1": 0.5, "shock_sd": 0.15,
+        "followers_start": 8000, "follower_growth": 0.0015, "purge": ("2025-02-15", 0.12),
+    },
+    {   # second account: X new account-analytics exports (both header variants) + daily overview
+        "account": "trailmixstudio", "posts_per_day": 1.5, "change": None, "change_lift": 0.0,
+        "personal_share": 0.5, "personal_lift": 0.30, "dispersion": 6.0, "ar1": 0.4, "shock_sd": 0.12,
+        "followers_start": 3000, "follower_growth": 0.002, "spike": ("2024-08-20", 0.35),
+    },
+    {   # control account: no change, Portuguese legacy exports in consecutive 91-day files
+        "account": "oficina_pedal", "posts_per_day": 2.0, "change": None, "change_lift": 0.0,
+        "personal_share": 0.3, "personal_lift": 0.30, "dispersion": 5.0, "ar1": 0.5, "shock_sd": 0.15,
+        "followers_start": 12000, "follower_growth": 0.0008,
+    },
+)
+
+
+def sample_profiles(seed: int = SAMPLE_SEED) -> list[Simulation]:
+    """The simulated profiles behind ``data/sample`` (one per :data:`SAMPLE_ACCOUNTS` entry).
+
+    >>> [s.truth["account"] for s in sample_profiles()]
+    ['harborbakes', 'trailmixstudio', 'oficina_pedal']
+    """
+    days = (_utc_day(SAMPLE_END) - _utc_day(SAMPLE_START)).days + 1
+    return [simulate_profile(days=days, start=SAMPLE_START, seed=seed + i, **spec)
+            for i, spec in enumerate(SAMPLE_ACCOUNTS)]
+
+
+def _windows(start: pd.Timestamp, end: pd.Timestamp, length: int, step: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    out = []
+    lo = start
+    while lo <= end:
+        hi = min(lo + pd.Timedelta(days=length - 1), end)
+        if hi == end:  # the last export is a full window ending on the last day (may overlap more)
+            out.append((max(start, end - pd.Timedelta(days=length - 1)), end))
+            break
+        out.append((lo, hi))
+        lo = lo + pd.Timedelta(days=step)
+    return out
+
+
+def _legacy_series(sim: Simulation, out: Path, *, handle: str, lang: str, step: int, seed: int,
+                   first_likes_header: str = "likes") -> list[Path]:
+    """Legacy exports of 91-day windows every ``step`` days; overlapping posts show smaller counts in
+    the earlier file (lifetime counts grow), the latest file holds the simulated counts."""
+    from toolkit.exports import counts_as_of, write_x_legacy_posts
+
+    windows = _windows(_utc_day(SAMPLE_START), _utc_day(SAMPLE_END), 91, step)
+    exported = [hi + pd.Timedelta(days=1) - pd.Timedelta(seconds=1) for _, hi in windows]
+    t = sim.posts["published_at"]
+    final = pd.Series(pd.NaT, index=sim.posts.index, dtype=t.dtype)
+    for (lo, hi), stamp in zip(windows, exported):
+        final[(t >= lo) & (t < hi + pd.Timedelta(days=1))] = stamp
+    paths = []
+    for k, ((lo, hi), stamp) in enumerate(zip(windows, exported)):
+        posts, extra = sim.posts, sim.extra
+        if k < len(windows) - 1:
+            posts, extra = counts_as_of(sim.posts, stamp, final, extra=sim.extra, seed=seed + k)
+        paths.append(write_x_legacy_posts(posts, out, handle=handle, start=lo, end=hi, lang=lang, extra=extra,
+                                          likes_header=first_likes_header if k == 0 else "likes"))
+    return paths
+
+
+def write_sample_data(out: str | Path, seed: int = SAMPLE_SEED) -> list[Path]:
+    """Write the bundled sample exports into ``out`` (see ``data/README.md``); returns the paths.
+
+    Deterministic: the same ``seed`` writes the same bytes.
+    """
+    from toolkit.exports import write_follower_history, write_x_overview, write_x_posts
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    main_sim, second, control = sample_profiles(seed)
+    paths: list[Path] = []
+    # 1. main account: English legacy exports, overlapping by 14 days; the oldest says "favorites"
+    paths += _legacy_series(main_sim, out, handle="harborbakes", lang="en", step=77, seed=seed,
+                            first_likes_header="favorites")
+    paths.append(write_follower_history(main_sim.followers, out / "followers_harborbakes.csv"))
+    labels = main_sim.posts[["post_id", "content_label"]]
+    rows = "post_id,content_label\n" + "".join(f"{i},{c}\n" for i, c in zip(labels["post_id"], labels["content_label"]))
+    (out / "content_labels_harborbakes.csv").write_bytes(rows.encode("utf-8"))
+    paths.append(out / "content_labels_harborbakes.csv")
+    # 2. second account: new per-post exports (2024: header variant 1, 2025: variant 2) + overview
+    posts, extra = second.posts, second.extra
+    in_2024 = (posts["published_at"] < pd.Timestamp("2025-01-01", tz="UTC")).to_numpy()
+    paths.append(write_x_posts(posts[in_2024], out / "account_analytics_content_trailmixstudio_20240101_20241231.csv",
+                               handle="trailmixstudio", variant=1, extra=extra))
+    paths.append(write_x_posts(posts[~in_2024], out / "account_analytics_content_trailmixstudio_20250101_20250630.csv",
+                               handle="trailmixstudio", variant=2, extra=extra))
+    paths.append(write_x_overview(posts, second.followers,
+                                  out / "account_overview_analytics_trailmixstudio_20240101_20250630.csv",
+                                  date_style=1, extra=extra))
+    paths.append(write_follower_history(second.followers, out / "followers_trailmixstudio.csv"))
+    # 3. control account: Portuguese legacy exports, consecutive 91-day files
+    paths += _legacy_series(control, out, handle="oficina_pedal", lang="pt", step=91, seed=seed + 100)
+    paths.append(write_follower_history(control.followers, out / "followers_oficina_pedal.csv"))
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m toolkit sample-data --out DIR``: write the bundled sample data (see data/README.md)."""
     parser = argparse.ArgumentParser(prog="python -m toolkit sample-data",
                                      description="Regenerate the sample exports from their fixed seed.")
     parser.add_argument("--out", type=Path, default=Path("data/sample"), help="output folder")
+    parser.add_argument("--seed", type=int, default=SAMPLE_SEED, help="base seed (default: the bundled one)")
     args = parser.parse_args(argv)
-    written = write_sample_data(args.out)
+    written = write_sample_data(args.out, seed=args.seed)
     for path in written:
         print(path)
     return 0
