@@ -66,7 +66,7 @@ __all__ = [
     "setup", "mode", "is_report_mode", "is_redacting", "chart_html", "report_head",
     "javascript_bundle", "show_panel", "redact_frame", "redact_text", "note_sensitive",
     "REPORT_ENV", "REDACT_ENV", "REDACT_LOG_ENV", "REDACTED_TEXT", "REDACT_COLUMNS",
-    "STATIC_RENDERER",
+    "STATIC_RENDERER", "LIVE_RENDERER", "CHART_CLASS",
 ]
 
 #: environment variable that puts ``setup(mode="auto")`` into static (report) mode
@@ -81,6 +81,10 @@ REDACTED_TEXT = "[redacted]"
 REDACT_COLUMNS = {"text": "text", "account": "account"}
 #: name under which the static renderer is registered with ``alt.renderers``
 STATIC_RENDERER = "engagement_lab_static"
+#: name of the live renderer (Altair's offline JupyterChart, tagged with :data:`CHART_CLASS`)
+LIVE_RENDERER = "engagement_lab_live"
+#: CSS class of every chart element, live or static (the browser tests look for it)
+CHART_CLASS = "engagement-lab-chart"
 
 _MODES = ("auto", "live", "static")
 _state: dict[str, Any] = {"mode": None, "redact": None, "aliases": {}}
@@ -144,7 +148,7 @@ def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | Non
     ('static', 'engagement_lab_static', 'vegafusion')
     >>> setup("live")
     >>> mode(), alt.renderers.active
-    ('live', 'jupyter')
+    ('live', 'engagement_lab_live')
     """
     import altair as alt
 
@@ -162,7 +166,22 @@ def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | Non
         alt.renderers.enable(STATIC_RENDERER)
         _install_redaction_formatters()
     else:
-        alt.renderers.enable("jupyter", offline=True)
+        if LIVE_RENDERER not in alt.renderers.names():
+            alt.renderers.register(LIVE_RENDERER, _live_renderer)
+        alt.renderers.enable(LIVE_RENDERER)
+
+
+# --------------------------------------------------------------------------- live charts
+
+
+def _live_renderer(spec: dict, **metadata: Any) -> Any:
+    """Altair's ``jupyter`` renderer, offline, with the chart element tagged :data:`CHART_CLASS`."""
+    from altair import Chart, JupyterChart
+
+    JupyterChart.enable_offline(offline=True)
+    widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
+    widget.add_class(CHART_CLASS)
+    return widget._repr_mimebundle_()
 
 
 # --------------------------------------------------------------------------- static charts

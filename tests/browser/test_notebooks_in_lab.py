@@ -1,0 +1,202 @@
+"""Every notebook, run in JupyterLab in headless Chromium with no network: no errors, charts drawn, widgets live.
+
+For each ``notebooks/*.ipynb`` (plus the display fixture): open it, run all cells, wait until the
+kernel is idle (``GET /api/sessions``), then check that
+
+* no cell has an error output (read from the notebook model, reported with cell number);
+* every chart element (``.engagement-lab-chart``, set by :mod:`toolkit.display`, or any
+  ``.vega-embed``) holds an ``svg`` or ``canvas``, and no "Error loading script"/"JavaScript Error"
+  or widget error is shown;
+* changing the first dropdown/select/slider changes a displayed chart or table;
+* no request left 127.0.0.1.
+
+A screenshot of each notebook goes to ``test-output/browser/<name>.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_NOTEBOOK = Path(__file__).with_name("display_fixture.ipynb")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOKS = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+NOTEBOOKS.append(f"fixture/{FIXTURE_NOTEBOOK.name}")
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+RUN_TIMEOUT = 300  # seconds for all cells of one notebook
+
+# JS helpers run in the page; the notebook panel is the current widget of the shell
+_MODEL_STATE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.content || !panel.content.widgets) return null;
+  return panel.content.widgets.map((cell, i) => {
+    const m = cell.model;
+    if (m.type !== 'code') return {index: i, type: m.type};
+    const outputs = m.outputs.toJSON();
+    return {
+      index: i, type: 'code', count: m.executionCount,
+      errors: outputs.filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue),
+      source: m.sharedModel.getSource().slice(0, 80),
+    };
+  });
+}"""
+
+_CHART_STATE = """(panelSel) => {
+  const panel = document.querySelector(panelSel);
+  const cells = Array.from(panel.querySelectorAll('.jp-Cell'));
+  const charts = Array.from(panel.querySelectorAll('.engagement-lab-chart, .vega-embed'))
+    .filter(el => !el.parentElement.closest('.engagement-lab-chart, .vega-embed'));
+  return charts.map(el => ({
+    cell: cells.indexOf(el.closest('.jp-Cell')),
+    drawn: !!el.querySelector('svg, canvas'),
+    text: (el.innerText || '').slice(0, 200),
+  }));
+}"""
+
+_SIGNATURE = """(panelSel) => {
+  const panel = document.querySelector(panelSel);
+  const parts = [];
+  panel.querySelectorAll('.jp-OutputArea-output').forEach(out => {
+    out.querySelectorAll('.engagement-lab-chart svg, .vega-embed svg').forEach(s => parts.push(s.outerHTML));
+    out.querySelectorAll('.engagement-lab-chart canvas, .vega-embed canvas').forEach(c => {
+      try { parts.push(c.toDataURL()); } catch (e) { parts.push(String(c.width) + 'x' + c.height); }
+    });
+    out.querySelectorAll('table').forEach(t => parts.push(t.innerText));
+    out.querySelectorAll('.jp-RenderedHTMLCommon, .widget-html-content').forEach(h => {
+      if (!h.querySelector('svg, canvas, table')) parts.push(h.innerText);
+    });
+  });
+  return parts.join('\\n@@\\n');
+}"""
+
+_ERROR_TEXTS = ("Error loading script", "JavaScript Error", "Error displaying widget",
+                "Failed to load model class", "Chart failed", "Chart not shown")
+
+
+def _wait_kernel_idle(lab, rel: str, page, timeout: float) -> None:
+    """Idle in the REST API *and* every code cell numbered (no ``[*]``), stable for 1.5 s."""
+    deadline = time.monotonic() + timeout
+    stable_since = None
+    while time.monotonic() < deadline:
+        session = lab.session_for(rel)
+        state = session and session["kernel"]["execution_state"]
+        cells = page.evaluate(_MODEL_STATE) or []
+        pending = [c for c in cells if c["type"] == "code" and c["count"] is None and c["source"].strip()]
+        running = page.locator(f"{PANEL} .jp-InputArea-prompt:has-text('[*]')").count()
+        if state == "idle" and not pending and not running:
+            stable_since = stable_since or time.monotonic()
+            if time.monotonic() - stable_since > 1.5:
+                return
+        else:
+            stable_since = None
+        time.sleep(0.5)
+    cells = page.evaluate(_MODEL_STATE) or []
+    unfinished = [f"cell {c['index']}: {c['source']!r}" for c in cells
+                  if c["type"] == "code" and c["count"] is None and c["source"].strip()]
+    pytest.fail(f"{rel}: kernel not idle after {timeout} s; cells not run: {unfinished}", pytrace=False)
+
+
+def _wait_charts(page, timeout: float = 45) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    charts = page.evaluate(_CHART_STATE, PANEL)
+    while time.monotonic() < deadline and not all(c["drawn"] for c in charts):
+        time.sleep(0.5)
+        charts = page.evaluate(_CHART_STATE, PANEL)
+    return charts
+
+
+def _screenshot(page, path: Path) -> None:
+    height = page.evaluate(
+        """(sel) => { const p = document.querySelector(sel + ' .jp-WindowedPanel-inner')
+                     || document.querySelector(sel + ' .jp-Notebook'); return p ? p.scrollHeight : 900; }""",
+        PANEL,
+    )
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    page.set_viewport_size({"width": 1280, "height": int(min(max(height + 200, 900), 12000))})
+    page.wait_for_timeout(800)
+    page.evaluate("""(sel) => { const o = document.querySelector(sel + ' .jp-WindowedPanel-outer');
+                                if (o) o.scrollTop = 0; }""", PANEL)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+
+
+def _change_first_widget(page) -> str | None:
+    """Change the first dropdown/select/slider; return what was done (None: no such widget)."""
+    control = page.locator(
+        f"{PANEL} .jp-OutputArea-output :is(.widget-dropdown select, .widget-select select, "
+        ".widget-slider .noUi-handle)"
+    ).first
+    if control.count() == 0:
+        return None
+    tag = control.evaluate("el => el.tagName.toLowerCase()")
+    if tag == "select":
+        options = control.evaluate("el => Array.from(el.options).map(o => [o.value, o.selected])")
+        choices = [value for value, selected in options if not selected]
+        if not choices:
+            return None
+        control.select_option(choices[0])
+        return f"select -> {choices[0]!r}"
+    control.focus()
+    control.press("ArrowRight")
+    control.press("ArrowRight")
+    return "slider -> two steps right"
+
+
+@pytest.mark.parametrize("rel", NOTEBOOKS, ids=[Path(n).stem for n in NOTEBOOKS])
+def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel):
+    page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{lab.base}/lab/tree/{rel}?reset&token={lab.token}")
+        page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session", timeout=90_000)
+        deadline = time.monotonic() + 90
+        while (lab.session_for(rel) or {}).get("kernel", {}).get("execution_state") != "idle":
+            if time.monotonic() > deadline:
+                pytest.fail(f"{rel}: kernel did not become idle after start", pytrace=False)
+            time.sleep(0.5)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        time.sleep(1.0)
+        _wait_kernel_idle(lab, rel, page, RUN_TIMEOUT)
+
+        cells = page.evaluate(_MODEL_STATE)
+        errors = [f"cell {c['index']} ({c['source']!r}): {e}" for c in cells if c["type"] == "code"
+                  for e in c["errors"]]
+        charts = _wait_charts(page)
+        name = Path(rel).stem
+        _screenshot(page, output_dir / f"{name}.png")
+
+        assert not errors, f"{rel}: cells raised errors:\n" + "\n".join(errors)
+        undrawn = [c for c in charts if not c["drawn"]]
+        assert not undrawn, f"{rel}: charts not rendered (cell, text shown): " + json.dumps(undrawn)
+        panel_text = page.locator(PANEL).inner_text()
+        shown_errors = [t for t in _ERROR_TEXTS if t in panel_text]
+        assert not shown_errors, f"{rel}: the notebook shows {shown_errors}"
+
+        before = page.evaluate(_SIGNATURE, PANEL)
+        action = _change_first_widget(page)
+        assert action is not None, f"{rel}: no dropdown, select or slider to change"
+        deadline = time.monotonic() + 30
+        after = before
+        while time.monotonic() < deadline and after == before:
+            time.sleep(0.5)
+            after = page.evaluate(_SIGNATURE, PANEL)
+        _wait_kernel_idle(lab, rel, page, 60)
+        charts_after = _wait_charts(page)
+        _screenshot(page, output_dir / f"{name}-after-change.png")
+        assert after != before, f"{rel}: {action} changed no chart or table"
+        assert all(c["drawn"] for c in charts_after), f"{rel}: a chart broke after {action}"
+        cells = page.evaluate(_MODEL_STATE)
+        errors = [f"cell {c['index']}: {e}" for c in cells if c["type"] == "code" for e in c["errors"]]
+        assert not errors, f"{rel}: errors after {action}: {errors}"
+        assert not guard.blocked, f"{rel}: requests to other hosts were attempted: {guard.blocked[:5]}"
+    finally:
+        lab.shutdown_kernel(rel)
