@@ -1,0 +1,412 @@
+"""Which posts are personal? Labels from an existing column, a transparent heuristic and hand labelling.
+
+Three sources give one label column:
+
+* an **existing column** with a mapping (:func:`from_column`), e.g. the UCI file's ``Category``
+  (3 = inspiration) or a platform's own content type;
+* the **heuristic** :func:`label_personal`: a score from features a person can check (first-person
+  voice, personal-life vocabulary, a question to the audience, no link, brand vocabulary), listing
+  for every post which features fired and which words matched. The vocabularies are plain text files
+  in ``toolkit/vocab/`` (``first_person_<lang>.txt``, ``personal_<lang>.txt``, ``audience_<lang>.txt``,
+  ``brand_<lang>.txt``), so another language is four files (English and Portuguese ship);
+* **hand labels** made in :class:`toolkit.widgets.labelling.LabellingPanel`, appended to a CSV keyed by
+  ``post_id`` (:func:`append_label`, flushed and fsynced per label) and read back by
+  :func:`load_hand_labels`.
+
+:func:`combine_labels` merges them (hand labels first by default) and :func:`agreement` says how well
+two sources agree (confusion table and Cohen's kappa), e.g. whether the heuristic can be trusted on
+an account.
+
+>>> import pandas as pd
+>>> posts = pd.DataFrame({"post_id": ["1", "2"], "text": [
+...     "I took my kids hiking this weekend. What do you do to unwind?",
+...     "Save 20% on all pastries this week. Shop now https://example.com/shop"]})
+>>> out = label_personal(posts)
+>>> out["personal"].tolist()
+[True, False]
+>>> out.loc[0, "features"]
+'first_person, personal_life, question_to_audience, no_link'
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import AnalysisError, DataFormatError
+
+__all__ = [
+    "FEATURES",
+    "WEIGHTS",
+    "HAND_LABELS",
+    "HAND_COLUMNS",
+    "label_personal",
+    "vocabulary",
+    "from_column",
+    "append_label",
+    "load_hand_labels",
+    "hand_label_column",
+    "combine_labels",
+    "agreement",
+    "Agreement",
+]
+
+#: heuristic feature -> what it means
+FEATURES = {
+    "first_person": "speaks in the first person singular (I, me, my)",
+    "personal_life": "uses personal-life vocabulary (family, feelings, free time, memories)",
+    "question_to_audience": "asks the audience a question (a '?' and 'you'/'your')",
+    "no_link": "carries no link",
+    "brand_vocabulary": "uses brand or promotion vocabulary (sale, offer, shop, order)",
+}
+#: feature -> points added to the score when it fires
+WEIGHTS = {"first_person": 2, "personal_life": 2, "question_to_audience": 1, "no_link": 1,
+           "brand_vocabulary": -3}
+#: default score at or above which a post counts as personal
+THRESHOLD = 3
+
+#: hand-label values as stored in the CSV, and the boolean each maps to (skip = not labelled)
+HAND_LABELS = {"personal": True, "not": False, "skip": None}
+HAND_COLUMNS = ("post_id", "label", "labelled_at")
+
+_TOKEN = re.compile(r"[\w']+", re.UNICODE)
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def _read_vocab(path: Path) -> tuple[str, ...]:
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower().replace("\u2019", "'")
+        if line:
+            words.append(line)
+    return tuple(words)
+
+
+@lru_cache(maxsize=None)
+def _vocab_cached(language: str, folder: str | None) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for kind in ("first_person", "personal", "audience", "brand"):
+        name = f"{kind}_{language}.txt"
+        if folder is not None:
+            path = Path(folder) / name
+        else:
+            path = Path(str(resources.files("toolkit") / "vocab" / name))
+        if not path.exists():
+            raise AnalysisError("no vocabulary file for this language", parameter="language",
+                                file=path, found=language)
+        out[kind] = _read_vocab(path)
+    return out
+
+
+def vocabulary(language: str = "en", folder: str | Path | None = None) -> dict[str, tuple[str, ...]]:
+    """The heuristic's word lists for ``language`` (``first_person``, ``personal``, ``audience``, ``brand``).
+
+    ``folder`` points to a directory with your own ``<kind>_<language>.txt`` files.
+
+    >>> "my" in vocabulary("en")["first_person"]
+    True
+    """
+    return _vocab_cached(language, None if folder is None else str(folder))
+
+
+def _matches(tokens: list[str], joined: str, words: tuple[str, ...]) -> list[str]:
+    token_set = set(tokens)
+    found = []
+    for w in words:
+        if " " in w:
+            if f" {w} " in joined:
+                found.append(w)
+        elif w in token_set:
+            found.append(w)
+    return found
+
+
+def label_personal(posts: pd.DataFrame, *, language: str = "en", threshold: int = THRESHOLD,
+                   text: str = "text", folder: str | Path | None = None) -> pd.DataFrame:
+    """Score each post's text for "personal" content and show which features fired.
+
+    Parameters
+    ----------
+    posts
+        A posts table with a text column (and ``post_id`` if present).
+    language
+        Vocabulary files to use (``en``, ``pt``, or your own in ``folder``).
+    threshold
+        Score at or above which ``personal`` is True (default 3: e.g. first person + no link).
+    text
+        Name of the text column.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``posts``: ``post_id``, ``personal_score``, ``personal`` (boolean; NA when the
+        text is missing), ``features`` (the features that fired, comma-separated), ``matched`` (the
+        words that matched) and one boolean column per feature in :data:`FEATURES`.
+
+    Notes
+    -----
+    Score = sum of :data:`WEIGHTS` of the features that fired. The heuristic is a starting point,
+    not ground truth: check it against a hand-labelled sample with :func:`agreement`.
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({"text": ["My heart is full. Have you ever had a day like that?", None]})
+    >>> label_personal(posts)[["personal_score", "personal"]].values.tolist()
+    [[6, True], [<NA>, <NA>]]
+    """
+    if text not in posts.columns:
+        raise AnalysisError("posts have no text column", parameter="text", column=text,
+                            found=sorted(map(str, posts.columns)))
+    vocab = vocabulary(language, folder)
+    n = len(posts)
+    fired = {f: np.zeros(n, dtype=bool) for f in FEATURES}
+    matched = []
+    missing = posts[text].isna().to_numpy()
+    for i, value in enumerate(posts[text].astype("string").fillna("").tolist()):
+        lowered = value.lower().replace("\u2019", "'")
+        tokens = _TOKEN.findall(lowered)
+        joined = " " + " ".join(tokens) + " "
+        fp = _matches(tokens, joined, vocab["first_person"])
+        pl = _matches(tokens, joined, vocab["personal"])
+        au = _matches(tokens, joined, vocab["audience"]) if "?" in value else []
+        br = _matches(tokens, joined, vocab["brand"])
+        fired["first_person"][i] = bool(fp)
+        fired["personal_life"][i] = bool(pl)
+        fired["question_to_audience"][i] = bool(au)
+        fired["no_link"][i] = not _LINK.search(value) and not missing[i]
+        fired["brand_vocabulary"][i] = bool(br)
+        matched.append(", ".join(dict.fromkeys(fp + pl + au + br)))
+    score = sum(WEIGHTS[f] * fired[f].astype(int) for f in FEATURES) if n else np.zeros(0, dtype=int)
+    out = pd.DataFrame(index=posts.index)
+    out["post_id"] = posts["post_id"].astype("string") if "post_id" in posts.columns else pd.NA
+    out["personal_score"] = pd.array(score, dtype="Int64")
+    out["personal"] = pd.array(np.asarray(score) >= threshold, dtype="boolean")
+    out.loc[missing, ["personal_score", "personal"]] = pd.NA
+    names = list(FEATURES)
+    out["features"] = pd.array([", ".join(f for f in names if fired[f][i]) for i in range(n)], dtype="string")
+    out["matched"] = pd.array(matched, dtype="string")
+    for f in names:
+        out[f] = fired[f]
+    out.loc[missing, "features"] = pd.NA
+    return out
+
+
+def from_column(posts: pd.DataFrame, column: str, mapping: dict[Any, bool | None]) -> pd.Series:
+    """A boolean label from an existing column through ``mapping`` (value -> True/False/None).
+
+    Values are compared as text too, so ``{3: True}`` works on a column holding ``"3"``. Unmapped
+    values and missing cells give NA (not labelled), never False.
+
+    >>> posts = pd.DataFrame({"Category": [1, 3, 2, None]})
+    >>> from_column(posts, "Category", {3: True, 1: False, 2: False}).tolist()
+    [False, True, False, <NA>]
+    """
+    if column not in posts.columns:
+        raise AnalysisError("label column not found", parameter="column", column=column,
+                            found=sorted(map(str, posts.columns)))
+    text_map = {}
+    for key, value in mapping.items():
+        text_map[str(key)] = value
+        if isinstance(key, float) and key.is_integer():
+            text_map[str(int(key))] = value
+    values = posts[column]
+    keys = values.astype("string")
+    keys = keys.str.replace(r"\.0$", "", regex=True)
+    out = keys.map(lambda k: text_map.get(k) if k is not pd.NA else None)
+    return pd.Series(pd.array([v if v is not None else pd.NA for v in out], dtype="boolean"),
+                     index=posts.index, name=column)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand labels on disk
+# ---------------------------------------------------------------------------------------------
+def append_label(path: str | Path, post_id: str, label: str) -> None:
+    """Append one hand label to the CSV at ``path`` and force it to disk (flush + fsync).
+
+    The file is created with a header if needed. Each label is durable when this returns, so a
+    kernel that dies mid-session loses nothing that was already labelled.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "labels.csv")
+    >>> append_label(p, "123", "personal"); append_label(p, "124", "not")
+    >>> load_hand_labels(p)[["post_id", "label"]].values.tolist()
+    [['123', 'personal'], ['124', 'not']]
+    """
+    if label not in HAND_LABELS:
+        raise AnalysisError(f"hand label must be one of {list(HAND_LABELS)}", parameter="label", found=label)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    with open(path, "a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(HAND_COLUMNS)
+        writer.writerow([str(post_id), label, datetime.now(timezone.utc).isoformat(timespec="seconds")])
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_hand_labels(path: str | Path) -> pd.DataFrame:
+    """The hand labels saved at ``path``: one row per ``post_id`` (the latest label wins).
+
+    A missing file gives an empty table. A row cut short by a crash while it was being written (the
+    last line, without its fields) is ignored; any other malformed row is an error naming the row.
+    """
+    path = Path(path)
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in HAND_COLUMNS})
+    if not path.exists() or path.stat().st_size == 0:
+        return empty
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if not rows or [c.strip() for c in rows[0]] != list(HAND_COLUMNS):
+        raise DataFormatError("hand-label file must start with the header post_id,label,labelled_at",
+                              file=path, row=1, found=rows[0] if rows else "empty")
+    body = rows[1:]
+    good = []
+    for i, row in enumerate(body, start=2):
+        if len(row) == 3 and row[1] in HAND_LABELS:
+            good.append(row)
+        elif i == len(body) + 1:  # a torn last line
+            continue
+        else:
+            raise DataFormatError("malformed hand-label row", file=path, row=i, found=row)
+    if not good:
+        return empty
+    frame = pd.DataFrame(good, columns=list(HAND_COLUMNS)).astype("string")
+    return frame.drop_duplicates("post_id", keep="last").reset_index(drop=True)
+
+
+def hand_label_column(posts: pd.DataFrame, labels: str | Path | pd.DataFrame) -> pd.Series:
+    """Hand labels aligned to ``posts`` as a boolean Series (personal True, not False, else NA)."""
+    table = load_hand_labels(labels) if not isinstance(labels, pd.DataFrame) else labels
+    lookup = dict(zip(table["post_id"].astype(str), table["label"].astype(str)))
+    ids = posts["post_id"].astype("string")
+    vals = [HAND_LABELS.get(lookup.get(str(i))) if i is not pd.NA else None for i in ids]
+    return pd.Series(pd.array([pd.NA if v is None else v for v in vals], dtype="boolean"),
+                     index=posts.index, name="hand")
+
+
+def combine_labels(posts: pd.DataFrame, *, column: str | None = None, mapping: dict | None = None,
+                   heuristic: bool | pd.DataFrame = False, hand: str | Path | pd.DataFrame | None = None,
+                   order: tuple[str, ...] = ("hand", "column", "heuristic"), name: str = "personal",
+                   language: str = "en") -> pd.DataFrame:
+    """A copy of ``posts`` with one boolean label column ``name`` and ``<name>_source``.
+
+    Each post takes its label from the first source in ``order`` that has one: ``"hand"`` (labels
+    saved by the labelling widget), ``"column"`` (``column`` through ``mapping``) and ``"heuristic"``
+    (:func:`label_personal`, or a frame it returned). Posts no source labels stay NA.
+
+    >>> posts = pd.DataFrame({"post_id": ["1", "2", "3"], "text": ["My dog!", "Shop now", None],
+    ...                       "kind": ["x", "promo", "x"]})
+    >>> out = combine_labels(posts, column="kind", mapping={"promo": False}, heuristic=True)
+    >>> out["personal"].tolist(), out["personal_source"].tolist()
+    ([True, False, <NA>], ['heuristic', 'column', <NA>])
+    """
+    sources: dict[str, pd.Series] = {}
+    if hand is not None:
+        sources["hand"] = hand_label_column(posts, hand)
+    if column is not None:
+        if mapping is None:
+            raise AnalysisError("a label column needs a mapping (value -> True/False)", parameter="mapping")
+        sources["column"] = from_column(posts, column, mapping)
+    if heuristic is not False and heuristic is not None:
+        h = label_personal(posts, language=language) if heuristic is True else heuristic
+        sources["heuristic"] = h["personal"].reindex(posts.index)
+    if not sources:
+        raise AnalysisError("give at least one label source (hand, column or heuristic)", parameter="order")
+    label = pd.Series(pd.NA, index=posts.index, dtype="boolean")
+    source = pd.Series(pd.NA, index=posts.index, dtype="string")
+    for key in order:
+        if key not in sources:
+            continue
+        s = sources[key].astype("boolean")
+        fill = label.isna() & s.notna()
+        label[fill] = s[fill]
+        source[fill] = key
+    out = posts.copy()
+    out[name] = label
+    out[f"{name}_source"] = source
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Agreement:
+    """Agreement between two labellings of the same posts."""
+
+    confusion: pd.DataFrame
+    kappa: float
+    se: float
+    ci_low: float
+    ci_high: float
+    observed: float
+    expected: float
+    n: int
+    text: str
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<div><p>{html.escape(self.text)}</p>"
+                + self.confusion.to_html(border=0) + "</div>")
+
+    def __str__(self) -> str:
+        return self.text + "\n" + self.confusion.to_string()
+
+
+def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic", "hand"),
+              level: float = 0.95) -> Agreement:
+    """Confusion table and Cohen's kappa of two boolean labellings, over posts both labelled.
+
+    Kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960); its interval uses the large-sample standard error
+    sqrt(p_o (1 - p_o) / (n (1 - p_e)^2)).
+
+    >>> a = pd.Series([True] * 25 + [False] * 25)
+    >>> b = pd.Series([True] * 20 + [False] * 5 + [True] * 10 + [False] * 15)
+    >>> ag = agreement(a, b)   # closed form: p_o = 0.7, p_e = 0.5, kappa = 0.4
+    >>> round(ag.kappa, 3), ag.n
+    (0.4, 50)
+    """
+    from scipy import stats
+
+    a = pd.Series(a).astype("boolean")
+    b = pd.Series(b).astype("boolean").reindex(a.index)
+    both = a.notna() & b.notna()
+    x = a[both].astype(bool).to_numpy()
+    y = b[both].astype(bool).to_numpy()
+    n = len(x)
+    cats = [True, False]
+    labels = ["personal", "not personal"]
+    table = np.array([[np.sum((x == i) & (y == j)) for j in cats] for i in cats])
+    confusion = pd.DataFrame(table, index=pd.Index([f"{names[0]}: {l}" for l in labels]),
+                             columns=pd.Index([f"{names[1]}: {l}" for l in labels]))
+    if n == 0:
+        nan = float("nan")
+        return Agreement(confusion, nan, nan, nan, nan, nan, nan, 0,
+                         f"No post has both a {names[0]} and a {names[1]} label yet.")
+    po = np.trace(table) / n
+    pe = float((table.sum(1) / n) @ (table.sum(0) / n))
+    kappa = (po - pe) / (1 - pe) if pe < 1 else float("nan")
+    se = float(np.sqrt(po * (1 - po) / (n * (1 - pe) ** 2))) if pe < 1 else float("nan")
+    z = stats.norm.ppf(0.5 + level / 2)
+    lo, hi = kappa - z * se, kappa + z * se
+    verdict = ("almost perfect" if kappa > 0.8 else "substantial" if kappa > 0.6 else "moderate"
+               if kappa > 0.4 else "fair" if kappa > 0.2 else "slight or none")
+    text = (f"{names[0]} and {names[1]} labels agree on {po:.0%} of {n} posts; Cohen's kappa = "
+            f"{kappa:.2f} ({level:.0%} CI {lo:.2f} to {hi:.2f}), {verdict} agreement beyond chance"
+            " (Landis and Koch).")
+    if n < 30:
+        text += f" Only {n} posts are labelled by both: label more before trusting this."
+    return Agreement(confusion, float(kappa), se, float(lo), float(hi), float(po), pe, n, text)
