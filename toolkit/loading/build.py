@@ -23,7 +23,7 @@ from toolkit.loading.readers import RawTable
 from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.schema import COUNT_COLUMNS, DAILY, FOLLOWERS, POSTS
 
-__all__ = ["resolve", "build_table", "raw_text"]
+__all__ = ["resolve", "build_table", "raw_text", "reject_rows"]
 
 _COUNTS = set(COUNT_COLUMNS) | {"engagements", "followers", "new_follows", "unfollows", "posts",
                                 "video_views"}
@@ -99,7 +99,7 @@ def build_table(
         elif name == "media_type":
             lowered = values.astype("string").str.strip().str.lower()
             mapping = {k.lower(): v for k, v in fmt.media_types.items()}
-            mapped = lowered.map(mapping)
+            mapped = lowered.map(mapping).astype("string")
             unknown = lowered.notna() & ~lowered.isin(NA_TOKENS) & mapped.isna()
             out[name] = mapped.mask(unknown, "other")
             continue
@@ -113,8 +113,8 @@ def build_table(
     if "account" not in result.columns or account is not None and result["account"].isna().all():
         result["account"] = account
     result["source_file"] = str(source.path)
-    result["source_row"] = frame["source_row"]
     if table == "posts":
+        result["source_row"] = frame["source_row"]
         result["time_known"] = not fmt.date_only
         result["exported_at"] = exported_at
         if "published_at" not in result.columns:
@@ -131,3 +131,23 @@ def build_table(
 
 def raw_sep(source: Source) -> str:
     return source.sniff.sep if source.sniff is not None else ","
+
+
+def reject_rows(parsed: Parsed, raw: RawTable, source: Source, reasons: pd.Series,
+                table: str = "posts") -> Parsed:
+    """Move the rows of ``parsed.<table>`` that have a reason in ``reasons`` to ``rejected``.
+
+    For checks a format makes after :func:`build_table` (a label outside its vocabulary, a
+    second table fed by the same records). ``reasons`` is indexed like ``raw.frame``.
+    """
+    frame = getattr(parsed, table)
+    bad = reasons.reindex(frame.index).notna()
+    if not bad.any():
+        return parsed
+    rows = frame.index[bad.to_numpy()]
+    more = rejected_frame(str(source.path), raw.frame.loc[rows, "source_row"], reasons.loc[rows],
+                          raw_text(raw.frame, rows, raw_sep(source)))
+    setattr(parsed, table, frame.loc[~bad.to_numpy()])
+    parsed.rejected = more if parsed.rejected is None or not len(parsed.rejected) else \
+        pd.concat([parsed.rejected, more], ignore_index=True)
+    return parsed

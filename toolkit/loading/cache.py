@@ -88,7 +88,8 @@ def get(key: str) -> tuple[str, Parsed] | None:
     except Exception:  # a damaged entry is a miss, never an error
         return None
     exported = pd.Timestamp(meta["exported_at"]) if meta.get("exported_at") else None
-    parsed = Parsed(rows_read=meta["rows_read"], summary_rows=meta["summary_rows"],
+    parsed = Parsed(rows_read=meta["rows_read"], rows_loaded=meta.get("rows_loaded"),
+                    summary_rows=meta["summary_rows"],
                     encoding=meta["encoding"], exported_at=exported, notes=meta["notes"], **tables)
     return meta["format"], parsed
 
@@ -105,7 +106,8 @@ def put(key: str, name: str, parsed: Parsed) -> None:
             if frame is not None:
                 frame.to_parquet(tmp / f"{table}.parquet", index=False)
                 stored.append(table)
-        meta = {"format": name, "rows_read": parsed.rows_read, "summary_rows": parsed.summary_rows,
+        meta = {"format": name, "rows_read": parsed.rows_read, "rows_loaded": parsed.rows_loaded,
+                "summary_rows": parsed.summary_rows,
                 "encoding": parsed.encoding, "notes": parsed.notes, "tables": stored,
                 "exported_at": None if parsed.exported_at is None else parsed.exported_at.isoformat()}
         (tmp / "meta.json").write_text(json.dumps(meta))

@@ -34,7 +34,8 @@ from toolkit.schema import (
 __all__ = ["Dataset", "load", "detect"]
 
 #: file-name dates such as tweet_activity_metrics_me_20240101_20240331_en.csv
-_RANGE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})_(20\d{2})(\d{2})(\d{2})(?!\d)")
+#: or account_analytics_content_2025-01-10_2025-02-09.csv
+_RANGE = re.compile(r"(?<!\d)(20\d{2})-?(\d{2})-?(\d{2})_(20\d{2})-?(\d{2})-?(\d{2})(?!\d)")
 
 
 @dataclass
@@ -187,23 +188,40 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Fill missing ``posts.followers`` from the follower history, as of the publish day."""
-    known = followers.dropna(subset=["followers"])
+    """Fill missing ``posts.followers`` from the follower history, as of the publish day.
+
+    A history row matches posts of its account on its platform; a history without a platform
+    (a plain ``date,followers`` file) matches posts of its account on any platform.
+    """
+    known = followers.dropna(subset=["followers", "account"])
     need = posts["followers"].isna() & posts["published_at"].notna()
     if known.empty or not need.any():
         return posts, 0
-    left = posts.loc[need, ["account", "platform", "published_at"]].copy()
-    left["_day"] = left["published_at"].dt.floor("D")
-    left["_idx"] = left.index
-    right = known[["account", "platform", "date", "followers"]].rename(columns={"date": "_day"})
-    left["_key"] = left["account"].astype(str) + "|" + left["platform"].astype(str)
-    right = right.assign(_key=right["account"].astype(str) + "|" + right["platform"].astype(str))
-    joined = pd.merge_asof(left.sort_values("_day"), right[["_key", "_day", "followers"]].sort_values("_day"),
-                           on="_day", by="_key", direction="backward")
-    joined = joined.dropna(subset=["followers"])
     posts = posts.copy()
-    posts.loc[joined["_idx"].to_numpy(), "followers"] = joined["followers"].to_numpy()
-    return posts, len(joined)
+    filled = 0
+    for by_platform in (True, False):
+        need = posts["followers"].isna() & posts["published_at"].notna()
+        right = known[known["platform"].notna() == by_platform]
+        if right.empty or not need.any():
+            continue
+        left = posts.loc[need, ["account", "platform", "published_at"]].copy()
+        left["_day"] = left["published_at"].dt.floor("D")
+        left["_idx"] = left.index
+        right = right[["account", "platform", "date", "followers"]].rename(columns={"date": "_day"})
+
+        def key(frame):
+            text = frame["account"].astype(str)
+            return text + "|" + frame["platform"].astype(str) if by_platform else text
+
+        left["_key"] = key(left)
+        right = right.assign(_key=key(right))
+        joined = pd.merge_asof(left.sort_values("_day"),
+                               right[["_key", "_day", "followers"]].sort_values("_day"),
+                               on="_day", by="_key", direction="backward")
+        joined = joined.dropna(subset=["followers"])
+        posts.loc[joined["_idx"].to_numpy(), "followers"] = joined["followers"].to_numpy()
+        filled += len(joined)
+    return posts, filled
 
 
 def load(
@@ -272,7 +290,7 @@ def _frames(results, attr: str, schema) -> pd.DataFrame:
     frames = [getattr(p, attr) for _, _, p in results if getattr(p, attr) is not None]
     frames = [conform(f, schema, name=attr) for f in frames if len(f)]
     if not frames:
-        return conform(pd.DataFrame(), schema, name=attr)
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
     return pd.concat(frames, ignore_index=True)
 
 
@@ -286,6 +304,11 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
             if account is not None:
                 parsed.posts = parsed.posts.assign(account=parsed.posts["account"].fillna(account)
                                                    if "account" in parsed.posts else account)
+        for table in ("followers", "daily"):
+            frame = getattr(parsed, table)
+            if account is not None and frame is not None and len(frame):
+                setattr(parsed, table, frame.assign(
+                    account=frame["account"].fillna(account) if "account" in frame else account))
     posts = _frames(results, "posts", POSTS)
     followers = _frames(results, "followers", FOLLOWERS)
     daily = _frames(results, "daily", DAILY)
@@ -299,7 +322,8 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
     rows = []
     for path, name, parsed in results:
         source = str(path)
-        loaded = sum(len(t) for t in (parsed.posts, parsed.followers, parsed.daily) if t is not None)
+        loaded = parsed.rows_loaded if parsed.rows_loaded is not None else \
+            sum(len(t) for t in (parsed.posts, parsed.followers, parsed.daily) if t is not None)
         merged = int(dropped.get(source, 0))
         rows.append({
             "source_file": source, "format": name, "rows_read": parsed.rows_read,

@@ -181,14 +181,23 @@ def parse_datetimes(
             break
         has_offset = "%z" in fmt or "%Z" in fmt
         fast = _arrow_strptime(raw, todo, fmt, tz if not has_offset else "UTC")
+        exact = todo
         if fast is not None:
-            ok = fast.notna()
-            result[ok[ok].index] = fast[ok]
+            stamps, suspect = fast
+            ok = stamps.notna()
+            result[ok[ok].index] = stamps[ok]
             todo = todo & result.isna()
-            continue
-        parsed = pd.to_datetime(raw[todo], format=fmt, errors="coerce", utc=has_offset)
-        if not has_offset:
-            parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+            if not suspect.any():
+                continue
+            # Arrow rolls impossible days over (Feb 30 -> Mar 1) and pads loosely: those cells
+            # are read again by pandas, which rejects impossible dates.
+            exact = todo & suspect.reindex(todo.index, fill_value=False)
+        if fmt == "ISO8601":
+            parsed = _parse_iso(raw[exact], tz)
+        else:
+            parsed = pd.to_datetime(raw[exact], format=fmt, errors="coerce", utc=has_offset)
+            if not has_offset:
+                parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
         parsed = parsed.astype("datetime64[ns, UTC]")
         ok = parsed.notna()
         result[ok[ok].index] = parsed[ok]
@@ -209,19 +218,47 @@ def parse_datetimes(
     return result, reasons
 
 
-def _arrow_strptime(raw: pd.Series, todo: pd.Series, fmt: str, tz: str) -> pd.Series | None:
-    """Arrow's strptime for the cells in ``todo``; None when Arrow cannot handle ``fmt``."""
-    if fmt == "ISO8601" or "%f" in fmt or "%p" in fmt:
+_ISO_OFFSET = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
+
+
+def _parse_iso(raw: pd.Series, tz: str) -> pd.Series:
+    """ISO 8601 cells, with or without an offset; cells without one are taken to be in ``tz``."""
+    with_offset = raw.str.contains(_ISO_OFFSET, regex=True).fillna(False)
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+    if with_offset.any():
+        out[with_offset] = pd.to_datetime(raw[with_offset], format="ISO8601", errors="coerce", utc=True)
+    naive = ~with_offset
+    if naive.any():
+        stamps = pd.to_datetime(raw[naive], format="ISO8601", errors="coerce")
+        if getattr(stamps.dt, "tz", None) is None:
+            stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        out[naive] = stamps.dt.tz_convert("UTC")
+    return out
+
+
+def _arrow_strptime(raw: pd.Series, todo: pd.Series, fmt: str, tz: str):
+    """Arrow's strptime for the cells in ``todo``, or None when Arrow cannot handle ``fmt``.
+
+    Returns the parsed times (NaT where Arrow failed or the cell does not read back the same)
+    and a boolean Series of the cells Arrow parsed but that do not read back identically.
+    """
+    if fmt == "ISO8601" or "%f" in fmt or "%p" in fmt or "%Z" in fmt:
         return None
     try:
         array = _arrow_strings(raw[todo])
         parsed = pc.strptime(array, format=fmt, unit="ns", error_is_null=True)
+        back = pc.strftime(parsed, format=fmt)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    stamps = pd.Series(parsed.to_pandas(), index=raw[todo].index)
+    same = pc.fill_null(pc.equal(back, array), False)
+    suspect = pc.and_(pc.is_valid(parsed), pc.invert(same))
+    parsed = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+    index = raw[todo].index
+    stamps = pd.Series(parsed.to_pandas().array, index=index)
     if stamps.dt.tz is None:
         stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return stamps.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    stamps = stamps.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    return stamps, pd.Series(suspect.to_numpy(zero_copy_only=False), index=index)
 
 
 def clean_text(values: pd.Series, placeholders: Iterable[str] = ()) -> pd.Series:

@@ -55,6 +55,9 @@ class Parsed:
     """
 
     rows_read: int
+    #: records that became rows (set when one record feeds several tables, e.g. a daily file's
+    #: record feeding both ``daily`` and ``followers``); default: rows in posts+followers+daily
+    rows_loaded: int | None = None
     posts: pd.DataFrame | None = None
     followers: pd.DataFrame | None = None
     daily: pd.DataFrame | None = None
