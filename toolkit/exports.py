@@ -425,11 +425,19 @@ def write_x_overview(
 
 # ------------------------------------------------------------------------------------------
 # follower history
-def write_follower_history(followers: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``date,followers`` (``YYYY-MM-DD``, oldest first; NA counts as empty cells)."""
+def write_follower_history(followers: pd.DataFrame, path: str | Path, *, account: bool = False) -> Path:
+    """Write ``date,followers`` (``YYYY-MM-DD``, oldest first; NA counts as empty cells).
+
+    With ``account=True`` the file is ``date,account,followers``, so that a folder holding several
+    accounts' histories loads without naming the account for each file.
+    """
     dates = followers["date"].dt.strftime("%Y-%m-%d")
     counts = followers["followers"].astype("Int64").astype("string").fillna("")
-    rows = [("date", "followers")] + _columns_to_rows([dates, counts])
+    if account:
+        names = followers["account"].astype("string").fillna("")
+        rows = [("date", "account", "followers")] + _columns_to_rows([dates, names, counts])
+    else:
+        rows = [("date", "followers")] + _columns_to_rows([dates, counts])
     return _write(Path(path), rows, quoting=csv.QUOTE_MINIMAL)
 
 
@@ -442,7 +450,7 @@ def accrual(age_days: np.ndarray | float) -> np.ndarray:
     over months (time constant 45 days).
 
     >>> [round(float(a), 3) for a in accrual(np.array([0.0, 1.0, 30.0, 365.0]))]
-    [0.0, 0.781, 0.949, 1.0]
+    [0.0, 0.78, 0.949, 1.0]
     """
     age = np.maximum(np.asarray(age_days, dtype=float), 0.0)
     return 0.9 * -np.expm1(-age / 0.5) + 0.1 * -np.expm1(-age / 45.0)

@@ -710,11 +710,13 @@ def write_sample_data(out: str | Path, seed: int = SAMPLE_SEED) -> list[Path]:
     # 1. main account: English legacy exports, overlapping by 14 days; the oldest says "favorites"
     paths += _legacy_series(main_sim, out, handle="harborbakes", lang="en", step=77, seed=seed,
                             first_likes_header="favorites")
-    paths.append(write_follower_history(main_sim.followers, out / "followers_harborbakes.csv"))
+    paths.append(write_follower_history(main_sim.followers, out / "followers_harborbakes.csv", account=True))
+    # the owner's own content tags, in a sub-folder so that loading sample/*.csv skips them
     labels = main_sim.posts[["post_id", "content_label"]]
     rows = "post_id,content_label\n" + "".join(f"{i},{c}\n" for i, c in zip(labels["post_id"], labels["content_label"]))
-    (out / "content_labels_harborbakes.csv").write_bytes(rows.encode("utf-8"))
-    paths.append(out / "content_labels_harborbakes.csv")
+    (out / "labels").mkdir(exist_ok=True)
+    (out / "labels" / "harborbakes.csv").write_bytes(rows.encode("utf-8"))
+    paths.append(out / "labels" / "harborbakes.csv")
     # 2. second account: new per-post exports (2024: header variant 1, 2025: variant 2) + overview
     posts, extra = second.posts, second.extra
     in_2024 = (posts["published_at"] < pd.Timestamp("2025-01-01", tz="UTC")).to_numpy()
@@ -725,10 +727,10 @@ def write_sample_data(out: str | Path, seed: int = SAMPLE_SEED) -> list[Path]:
     paths.append(write_x_overview(posts, second.followers,
                                   out / "account_overview_analytics_trailmixstudio_20240101_20250630.csv",
                                   date_style=1, extra=extra))
-    paths.append(write_follower_history(second.followers, out / "followers_trailmixstudio.csv"))
+    paths.append(write_follower_history(second.followers, out / "followers_trailmixstudio.csv", account=True))
     # 3. control account: Portuguese legacy exports, consecutive 91-day files
     paths += _legacy_series(control, out, handle="oficina_pedal", lang="pt", step=91, seed=seed + 100)
-    paths.append(write_follower_history(control.followers, out / "followers_oficina_pedal.csv"))
+    paths.append(write_follower_history(control.followers, out / "followers_oficina_pedal.csv", account=True))
     return paths
 
 
