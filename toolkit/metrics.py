@@ -384,52 +384,64 @@ def _column(posts: pd.DataFrame, column: str, parameter: str) -> np.ndarray:
     return pd.array(posts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _summarise(keys: np.ndarray | pd.Series, y: np.ndarray, d: np.ndarray | None, how: str,
-               dropna_keys: bool = True) -> pd.DataFrame:
-    """Group sums -> value, normal-approximation CI; the core of aggregate() and weekday_hour()."""
+def _summarise(keys, y: np.ndarray, d: np.ndarray | None, how: str) -> pd.DataFrame:
+    """Group sums -> value and normal-approximation CI; the core of aggregate() and weekday_hour().
+
+    ``keys`` is array-like (NA keys are left out); groups come out sorted by key. Sums use
+    ``np.bincount`` on factorised keys, so this is fast enough to run on every widget change.
+    """
+    codes, uniques = pd.factorize(keys, sort=True, use_na_sentinel=True)
+    codes = np.asarray(codes)
+    k = len(uniques)
+    valid = codes >= 0
     if d is None:
-        used = ~np.isnan(y)
+        used = ~np.isnan(y) & valid
         d_used = np.ones_like(y)
     else:
-        used = ~np.isnan(y) & ~np.isnan(d) & (d > 0)
+        used = ~np.isnan(y) & ~np.isnan(d) & (d > 0) & valid
         d_used = np.where(used, d, 0.0)
+    c = np.where(valid, codes, 0)
     y0 = np.where(used, y, 0.0)
-    u = used.astype(float)
-    frame = pd.DataFrame({"key": keys, "n": 1, "u": u, "y": y0, "d": d_used * u, "yy": y0 * y0,
-                          "dd": d_used * d_used * u, "yd": y0 * d_used * u})
-    if how == "mean_of_ratios" and d is not None:
-        r = np.where(used, y0 / np.where(used, d_used, 1.0), 0.0)
-        frame["r"], frame["rr"] = r, r * r
-    g = frame.groupby("key", sort=True, dropna=dropna_keys, observed=True).sum()
-    n_used = g["u"].to_numpy()
+    d0 = np.where(used, d_used, 0.0)
+
+    def total(weights):
+        return np.bincount(c, weights=weights, minlength=k)[:k]
+
+    n_posts = np.bincount(c[valid], minlength=k)[:k]
+    n_used = total(used.astype(float))
+    sy, sd = total(y0), total(d0)
     with np.errstate(invalid="ignore", divide="ignore"):
         if how == "sum":
-            value = np.where(n_used > 0, g["y"].to_numpy(), np.nan)
-            se = np.full(len(g), np.nan)
+            value = np.where(n_used > 0, sy, np.nan)
+            se = np.full(k, np.nan)
         elif how == "mean_of_ratios" and d is not None:
-            value = g["r"].to_numpy() / n_used
-            var = (g["rr"].to_numpy() - g["r"].to_numpy() ** 2 / n_used) / (n_used - 1)
+            r = np.where(used, y0 / np.where(used, d_used, 1.0), 0.0)
+            sr, srr = total(r), total(r * r)
+            value = sr / n_used
+            var = (srr - sr**2 / n_used) / (n_used - 1)
             se = np.sqrt(np.clip(var, 0, None) / n_used)
         else:  # ratio of sums (per post when d is None: sum y / n)
-            sy, sd = g["y"].to_numpy(), g["d"].to_numpy()
             value = sy / sd
             # Ratio-estimator variance (Cochran 1977, 6.9): residuals y - R d, robust to overdispersion.
-            resid = g["yy"].to_numpy() - 2 * value * g["yd"].to_numpy() + value**2 * g["dd"].to_numpy()
+            resid = total(y0 * y0) - 2 * value * total(y0 * d0) + value**2 * total(d0 * d0)
             dbar = sd / n_used
             se = np.sqrt(np.clip(resid, 0, None) / (n_used * (n_used - 1))) / dbar
-    se = np.where(n_used >= 2, se, np.nan)
+        se = np.where(n_used >= 2, se, np.nan)
+        lo = np.clip(value - _Z95 * se, 0, None)
+        hi = value + _Z95 * se
+
+    def nullable(values):
+        return pd.array(np.where(np.isfinite(values), values, np.nan), dtype="Float64")
+
     out = pd.DataFrame({
-        N_POSTS: g["n"].to_numpy().astype("int64"),
+        N_POSTS: n_posts.astype("int64"),
         N_USED: n_used.astype("int64"),
-        "metric_total": g["y"].to_numpy(),
-        "denominator_total": g["d"].to_numpy() if d is not None else n_used,
-        VALUE: value,
-        CI_LOW: np.clip(value - _Z95 * se, 0, None),
-        CI_HIGH: value + _Z95 * se,
-    }, index=g.index)
-    for c in (VALUE, CI_LOW, CI_HIGH):
-        out[c] = pd.array(np.where(np.isfinite(out[c].to_numpy()), out[c].to_numpy(), np.nan),
-                          dtype="Float64")
+        "metric_total": sy,
+        "denominator_total": sd if d is not None else n_used,
+        VALUE: nullable(value),
+        CI_LOW: nullable(lo),
+        CI_HIGH: nullable(hi),
+    }, index=pd.Index(uniques, name="key"))
     return out
 
 
@@ -496,7 +508,7 @@ def aggregate(
     d = None if denominator is None else _column(posts, denominator, "denominator")
     keys = _group_keys(posts, by, tz)
     key_name = PERIOD if by in PERIODS else by
-    out = _summarise(keys.to_numpy() if by not in posts.columns else keys, y, d, how)
+    out = _summarise(keys, y, d, how)
     out.index.name = key_name
     out = out.reset_index()
     out["how"] = how

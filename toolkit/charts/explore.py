@@ -1,0 +1,436 @@
+"""Charts for exploring a profile: time series, distributions, weekday x hour, groups, followers.
+
+Every builder aggregates in Python (with :mod:`toolkit.metrics`) and embeds only the aggregate in
+the chart, so a profile of 200,000 posts gives a chart of a few hundred to a few thousand rows:
+no ``MaxRowsError`` and nothing heavy shipped to the browser. Titles name the aggregation
+(ratio of sums or mean of per-post ratios). Builders return Altair chart objects; offline
+rendering is set up by :func:`toolkit.display.setup`.
+
+>>> import pandas as pd
+>>> from toolkit.simulate import simulate_profile
+>>> posts = simulate_profile(days=30, seed=1).posts
+>>> spec = time_series(posts).to_dict()
+>>> spec["title"]["text"]
+'engagements per impression (ratio of sums, by day), 7-day rolling'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from toolkit import metrics as m
+from toolkit.errors import AnalysisError
+
+__all__ = [
+    "time_series",
+    "time_series_table",
+    "distribution",
+    "distribution_table",
+    "heatmap",
+    "group_bars",
+    "follower_history",
+    "follower_history_table",
+    "elasticity_chart",
+    "MAX_POINTS",
+    "data_rows",
+]
+
+#: Most points a time series or follower line puts in a chart before it coarsens the period.
+MAX_POINTS = 1500
+_COARSER = {"day": "week", "week": "month", "month": "quarter", "quarter": "year"}
+_WIDTH = 640
+_EVENT_COLOURS = alt.Scale(domain=["purge", "spike"], range=["#d62728", "#2ca02c"])
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable and categorical columns as plain floats/objects, which every renderer accepts."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values.dtype):
+            out[column] = values.astype(object).where(values.notna(), None)
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            out[column] = values.astype(object).where(values.notna(), None)
+        elif isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[column] = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif pd.api.types.is_extension_array_dtype(values.dtype) and pd.api.types.is_numeric_dtype(values.dtype):
+            out[column] = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out[column] = values
+    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+
+
+def data_rows(chart: alt.TopLevelMixin) -> int:
+    """Rows of data a chart embeds (summed over its datasets): what would be shipped to the browser.
+
+    >>> data_rows(alt.Chart(pd.DataFrame({"x": [1, 2, 3]})).mark_point().encode(x="x:Q"))
+    3
+    """
+    spec = chart.to_dict()
+    return sum(len(values) for values in spec.get("datasets", {}).values())
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle or [], anchor="start")
+
+
+def time_series_table(
+    posts: pd.DataFrame,
+    *,
+    metric: str = m.ENGAGEMENTS,
+    denominator: str | None = "impressions",
+    how: str = m.DEFAULT_HOW,
+    freq: str = "day",
+    window: int = 7,
+    max_points: int = MAX_POINTS,
+    tz: str = "UTC",
+) -> tuple[pd.DataFrame, str]:
+    """The aggregated series behind :func:`time_series` and the period actually used.
+
+    Periods with no post are kept (value NA) so the rolling window counts calendar periods. The
+    rolling value aggregates the same way as the points: for a ratio of sums it is the sum of the
+    metric over the window divided by the sum of the exposure over the window; for a mean of
+    per-post ratios, the mean over all posts in the window. If the range has more than
+    ``max_points`` periods, the period is coarsened (day -> week -> month ...).
+    """
+    if freq not in m.PERIODS:
+        raise AnalysisError(f"freq must be one of {list(m.PERIODS)}", parameter="freq", found=freq)
+    if window < 1:
+        raise AnalysisError("window must be at least 1", parameter="window", found=window)
+    table = m.aggregate(posts, freq, metric=metric, denominator=denominator, how=how, tz=tz)
+    while len(table) > 1 and freq in _COARSER:
+        span = table[m.PERIOD].iloc[-1] - table[m.PERIOD].iloc[0]
+        approx = {"day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.25}[freq]
+        if span / pd.Timedelta(days=approx) + 1 <= max_points:
+            break
+        freq = _COARSER[freq]
+        table = m.aggregate(posts, freq, metric=metric, denominator=denominator, how=how, tz=tz)
+    if len(table):
+        code = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}[freq]
+        full = pd.date_range(table[m.PERIOD].iloc[0], table[m.PERIOD].iloc[-1], freq=code)
+        table = table.set_index(m.PERIOD).reindex(full)
+        table.index.name = m.PERIOD
+        table = table.reset_index()
+        for column in (m.N_POSTS, m.N_USED):
+            table[column] = table[column].fillna(0).astype("int64")
+        table["how"] = how
+    y = table["metric_total"].astype(float).fillna(0.0)
+    d = table["denominator_total"].astype(float).fillna(0.0)
+    if how == "sum":
+        num, den = y, pd.Series(1.0, index=table.index)
+        num = y
+        roll = num.rolling(window, min_periods=1).mean()
+    elif how == "mean_of_ratios" and denominator is not None:
+        n = table[m.N_USED].astype(float)
+        total = table[m.VALUE].astype(float).fillna(0.0) * n
+        roll = total.rolling(window, min_periods=1).sum() / n.rolling(window, min_periods=1).sum()
+    else:
+        roll = y.rolling(window, min_periods=1).sum() / d.rolling(window, min_periods=1).sum()
+    table["rolling"] = roll.where(np.isfinite(roll))
+    return table, freq
+
+
+def time_series(
+    posts: pd.DataFrame,
+    *,
+    metric: str = m.ENGAGEMENTS,
+    denominator: str | None = "impressions",
+    how: str = m.DEFAULT_HOW,
+    freq: str = "day",
+    window: int = 7,
+    max_points: int = MAX_POINTS,
+    tz: str = "UTC",
+) -> alt.LayerChart:
+    """The metric per period (points) with a rolling average (line).
+
+    >>> from toolkit.simulate import simulate_profile
+    >>> chart = time_series(simulate_profile(days=60, seed=2).posts, metric="likes", denominator=None)
+    >>> spec = chart.to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["layer"]]
+    ['point', 'line']
+    >>> len(spec["datasets"][spec["data"]["name"]]) <= 60
+    True
+    """
+    table, used = time_series_table(posts, metric=metric, denominator=denominator, how=how, freq=freq,
+                                    window=window, max_points=max_points, tz=tz)
+    title = m.describe(metric, denominator, how, used) + f", {window}-{used} rolling"
+    note = None if used == freq else f"{freq} coarsened to {used}: more than {max_points} points"
+    data = _plain(table[[m.PERIOD, m.VALUE, "rolling", m.N_POSTS, m.CI_LOW, m.CI_HIGH]])
+    base = alt.Chart(data).encode(x=alt.X(f"{m.PERIOD}:T", title=used))
+    points = base.mark_point(size=12, opacity=0.35, filled=True).encode(
+        y=alt.Y(f"{m.VALUE}:Q", title=m.describe(metric, denominator, how).split(" (")[0]),
+        tooltip=[alt.Tooltip(f"{m.PERIOD}:T", title=used), alt.Tooltip(f"{m.VALUE}:Q", format=".4g"),
+                 alt.Tooltip(f"{m.N_POSTS}:Q", title="posts")],
+    )
+    line = base.mark_line(strokeWidth=2).encode(
+        y=alt.Y("rolling:Q"),
+        tooltip=[alt.Tooltip(f"{m.PERIOD}:T", title=used), alt.Tooltip("rolling:Q", format=".4g")],
+    )
+    return alt.layer(points, line, title=_title(title, note)).properties(width=_WIDTH, height=220)
+
+
+def distribution_table(
+    posts: pd.DataFrame,
+    *,
+    metric: str = m.ENGAGEMENTS,
+    denominator: str | None = None,
+    bins: int = 40,
+    log: bool = False,
+) -> tuple[pd.DataFrame, dict]:
+    """Histogram counts of the per-post metric (or per-post rate); NA and, on a log axis, zeros left out."""
+    posts = m._ensure_metrics(posts, [metric, denominator])
+    if metric not in posts.columns:
+        raise AnalysisError("no such column in posts", parameter="metric", found=metric)
+    values = pd.Series(pd.array(posts[metric], dtype="Float64"), index=posts.index)
+    if denominator is not None:
+        values = m.rate(values, m._count(posts, denominator))
+    x = values.to_numpy(dtype=float, na_value=np.nan)
+    info = {"n_na": int(np.isnan(x).sum())}
+    x = x[~np.isnan(x)]
+    info["n_zero"] = int((x <= 0).sum()) if log else 0
+    if log:
+        x = x[x > 0]
+    if len(x) == 0:
+        edges = np.array([0.0, 1.0])
+        counts = np.array([0])
+    else:
+        lo, hi = float(x.min()), float(x.max())
+        if hi == lo:
+            hi = lo + (abs(lo) if lo else 1.0)
+        edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+        counts, edges = np.histogram(x, bins=edges)
+    info["n"] = int(len(x))
+    table = pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "posts": counts.astype("int64")})
+    return table, info
+
+
+def distribution(
+    posts: pd.DataFrame,
+    *,
+    metric: str = m.ENGAGEMENTS,
+    denominator: str | None = None,
+    bins: int = 40,
+    log: bool = False,
+) -> alt.Chart:
+    """Histogram of the per-post metric (or per-post rate), binned in Python.
+
+    >>> from toolkit.simulate import simulate_profile
+    >>> spec = distribution(simulate_profile(days=30, seed=1).posts, bins=10).to_dict()
+    >>> len(spec["datasets"][spec["data"]["name"]]), spec["encoding"]["y"]["field"]
+    (10, 'posts')
+    """
+    table, info = distribution_table(posts, metric=metric, denominator=denominator, bins=bins, log=log)
+    what = metric if denominator is None else f"{metric} per {denominator}"
+    left_out = []
+    if info["n_na"]:
+        left_out.append(f"{info['n_na']} posts with no value")
+    if info["n_zero"]:
+        left_out.append(f"{info['n_zero']} zeros (log axis)")
+    subtitle = f"{info['n']} posts" + (f"; not shown: {', '.join(left_out)}" if left_out else "")
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    return alt.Chart(_plain(table)).mark_bar(opacity=0.8, binSpacing=0).encode(
+        x=alt.X("bin_start:Q", title=what, scale=scale, bin="binned"),
+        x2="bin_end:Q",
+        y=alt.Y("posts:Q", title="posts"),
+        tooltip=[alt.Tooltip("bin_start:Q", format=".4g", title="from"),
+                 alt.Tooltip("bin_end:Q", format=".4g", title="to"), "posts:Q"],
+    ).properties(title=_title(f"Distribution of {what} per post", subtitle), width=_WIDTH, height=200)
+
+
+def heatmap(
+    posts: pd.DataFrame,
+    *,
+    metric: str = m.ENGAGEMENTS,
+    denominator: str | None = "impressions",
+    how: str = m.DEFAULT_HOW,
+    min_posts: int = 5,
+    prior_posts: float = 10.0,
+    tz: str = "UTC",
+    cells: pd.DataFrame | None = None,
+) -> alt.LayerChart:
+    """Weekday x hour: colour is the shrunk rate, sparse cells faded and dotted, n in the tooltip.
+
+    ``cells`` may be a table from :func:`toolkit.metrics.weekday_hour` computed already.
+
+    >>> from toolkit.simulate import simulate_profile
+    >>> data_rows(heatmap(simulate_profile(days=30, seed=1).posts))
+    168
+    """
+    if cells is None:
+        cells = m.weekday_hour(posts, metric=metric, denominator=denominator, how=how,
+                               min_posts=min_posts, prior_posts=prior_posts, tz=tz)
+    desc = cells.attrs.get("description", m.describe(metric, denominator, how, "weekday x hour"))
+    data = _plain(cells)
+    data["weekday"] = data["weekday"].astype(str)
+    order = list(m.WEEKDAY_NAMES)
+    base = alt.Chart(data).encode(
+        x=alt.X("hour:O", title=f"hour ({tz})"),
+        y=alt.Y("weekday:O", sort=order, title=None),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(f"{m.SHRUNK}:Q", title="shrunk", scale=alt.Scale(scheme="viridis")),
+        opacity=alt.condition(f"datum.{m.SPARSE}", alt.value(0.35), alt.value(1.0)),
+        tooltip=[
+            "weekday:O", "hour:O", alt.Tooltip(f"{m.N_POSTS}:Q", title="posts"),
+            alt.Tooltip(f"{m.VALUE}:Q", format=".4g", title="cell value"),
+            alt.Tooltip(f"{m.CI_LOW}:Q", format=".4g", title="95% CI low"),
+            alt.Tooltip(f"{m.CI_HIGH}:Q", format=".4g", title="95% CI high"),
+            alt.Tooltip(f"{m.SHRUNK}:Q", format=".4g", title="shrunk"),
+            alt.Tooltip(f"{m.SPARSE}:N", title="sparse"),
+        ],
+    )
+    dots = base.transform_filter(f"datum.{m.SPARSE}").mark_text(text="·", color="white", fontSize=14)
+    subtitle = (f"colour: cell value shrunk towards the overall rate as if {prior_posts:g} average posts "
+                f"were added; faded with a dot: fewer than {min_posts} posts")
+    return alt.layer(rect, dots, title=_title(desc, subtitle)).properties(width=_WIDTH, height=200)
+
+
+def group_bars(
+    posts: pd.DataFrame,
+    by: str = "media_type",
+    *,
+    metric: str = m.ENGAGEMENTS,
+    denominator: str | None = "impressions",
+    how: str = m.DEFAULT_HOW,
+    table: pd.DataFrame | None = None,
+) -> alt.LayerChart:
+    """Bars of the metric by a group column (media type, content label, ...), with 95% intervals.
+
+    >>> from toolkit.simulate import simulate_profile
+    >>> spec = group_bars(simulate_profile(days=30, seed=1).posts, "content_label").to_dict()
+    >>> spec["layer"][0]["encoding"]["y"]["field"], spec["layer"][1]["mark"]["type"]
+    ('content_label', 'rule')
+    """
+    if table is None:
+        table = m.aggregate(posts, by, metric=metric, denominator=denominator, how=how)
+    desc = table.attrs.get("description", m.describe(metric, denominator, how, by))
+    data = _plain(table)
+    data[by] = data[by].astype(object).where(data[by].notna(), "(none)").astype(str)
+    base = alt.Chart(data).encode(y=alt.Y(f"{by}:N", title=by, sort="-x"))
+    bars = base.mark_bar(opacity=0.8).encode(
+        x=alt.X(f"{m.VALUE}:Q", title=desc.split(" (")[0]),
+        tooltip=[f"{by}:N", alt.Tooltip(f"{m.VALUE}:Q", format=".4g"),
+                 alt.Tooltip(f"{m.CI_LOW}:Q", format=".4g"), alt.Tooltip(f"{m.CI_HIGH}:Q", format=".4g"),
+                 alt.Tooltip(f"{m.N_USED}:Q", title="posts")],
+    )
+    rules = base.mark_rule(color="black").encode(x=f"{m.CI_LOW}:Q", x2=f"{m.CI_HIGH}:Q")
+    return alt.layer(bars, rules, title=_title(desc, "black lines: 95% intervals")).properties(
+        width=_WIDTH // 2, height=alt.Step(22))
+
+
+def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POINTS,
+                           keep: Sequence[pd.Timestamp] = ()) -> pd.DataFrame:
+    """Follower counts per account, thinned to at most about ``max_points`` per account.
+
+    Thinning keeps every ``k``-th day plus the first and last days and the days in ``keep``
+    (event dates and the day before each), so drops and spikes stay visible.
+    """
+    frame = followers.dropna(subset=["followers"]).sort_values(["account", "date"], kind="stable")
+    keep_set = set()
+    for ts in keep:
+        keep_set.add(pd.Timestamp(ts))
+        keep_set.add(pd.Timestamp(ts) - pd.Timedelta(days=1))
+    parts = []
+    for _, rows in frame.groupby("account", sort=True):
+        n = len(rows)
+        if n > max_points:
+            step = int(np.ceil(n / max_points))
+            pick = np.zeros(n, dtype=bool)
+            pick[::step] = True
+            pick[-1] = True
+            pick |= rows["date"].isin(keep_set).to_numpy()
+            rows = rows.loc[pick]
+        parts.append(rows[["account", "date", "followers"]])
+    if not parts:
+        return pd.DataFrame({"account": [], "date": [], "followers": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def follower_history(
+    followers: pd.DataFrame,
+    events: pd.DataFrame | str | None = "detect",
+    *,
+    max_points: int = MAX_POINTS,
+) -> alt.LayerChart:
+    """Followers over time with detected purges and spikes marked (rules and labels).
+
+    ``events`` is a table from :func:`toolkit.followers.detect_events`, ``"detect"`` (default: run it
+    with its defaults) or ``None``.
+
+    >>> from toolkit.simulate import simulate_profile
+    >>> sim = simulate_profile(days=120, seed=1, purge=("2024-03-01", 0.1))
+    >>> spec = follower_history(sim.followers).to_dict()
+    >>> spec["layer"][1]["mark"]["type"], len(spec["datasets"][spec["layer"][1]["data"]["name"]])
+    ('rule', 1)
+    """
+    from toolkit.followers import EVENT_COLUMNS, detect_events
+
+    if isinstance(events, str):
+        if events != "detect":
+            raise AnalysisError("events must be a table, 'detect' or None", parameter="events", found=events)
+        events = detect_events(followers)
+    if events is None:
+        events = pd.DataFrame(columns=list(EVENT_COLUMNS))
+    table = follower_history_table(followers, max_points=max_points, keep=list(events["date"]))
+    many = table["account"].nunique() > 1
+    line = alt.Chart(_plain(table)).mark_line().encode(
+        x=alt.X("date:T", title="date"),
+        y=alt.Y("followers:Q", title="followers", scale=alt.Scale(zero=False)),
+        color=alt.Color("account:N") if many else alt.value("#4c78a8"),
+        tooltip=["account:N", "date:T", alt.Tooltip("followers:Q", format=",")],
+    )
+    ev = events[["account", "date", "kind", "size", "relative_size"]].copy() if len(events) else \
+        pd.DataFrame({"account": [], "date": pd.to_datetime([], utc=True), "kind": [], "size": [],
+                      "relative_size": []})
+    ev["label"] = [f"{k} {s:+,}" for k, s in zip(ev["kind"], ev["size"])] if len(ev) else []
+    ev_data = _plain(ev)
+    rules = alt.Chart(ev_data).mark_rule(strokeDash=[4, 3], strokeWidth=2).encode(
+        x="date:T",
+        color=alt.Color("kind:N", scale=_EVENT_COLOURS, title="event"),
+        tooltip=["account:N", "date:T", "kind:N", alt.Tooltip("size:Q", format="+,"),
+                 alt.Tooltip("relative_size:Q", format="+.1%")],
+    )
+    labels = alt.Chart(ev_data).mark_text(align="left", dx=4, dy=-6, baseline="top").encode(
+        x="date:T", y=alt.value(0), text="label:N", color=alt.Color("kind:N", scale=_EVENT_COLOURS))
+    n = len(events)
+    subtitle = (f"{n} event{'s' if n != 1 else ''} detected (robust day-over-day changes, "
+                "see toolkit.followers.detect_events)")
+    return alt.layer(line, rules, labels, title=_title("Followers over time", subtitle)).properties(
+        width=_WIDTH, height=220).resolve_scale(color="independent")
+
+
+def elasticity_chart(result, *, bins: int = 40) -> alt.LayerChart:
+    """Binned means of the metric against the audience on log-log axes, with the fitted line.
+
+    ``result`` is a :class:`toolkit.result.Result` from :func:`toolkit.followers.elasticity`.
+    """
+    data = result.details["data"]
+    audience = result.details["audience"]
+    metric = result.table.loc[0, "metric"]
+    b = float(result.table.loc[0, "elasticity"])
+    a = float(result.details["intercept"])
+    x = data["x"].to_numpy(dtype=float)
+    y = data["y"].to_numpy(dtype=float)
+    if len(x) > bins:
+        q = pd.qcut(x, bins, duplicates="drop", labels=False)
+        binned = pd.DataFrame({"x": x, "y": y, "q": q}).groupby("q").agg(
+            x=("x", "median"), y=("y", "mean"), n=("y", "size")).reset_index(drop=True)
+    else:
+        binned = pd.DataFrame({"x": x, "y": y, "n": 1})
+    binned = binned[(binned["x"] > 0) & (binned["y"] > 0)]
+    grid = np.geomspace(max(x[x > 0].min(), 1e-9), x.max(), 50)
+    fit = pd.DataFrame({"x": grid, "y": np.exp(a) * grid**b})
+    points = alt.Chart(binned).mark_circle(size=50).encode(
+        x=alt.X("x:Q", scale=alt.Scale(type="log"), title=audience),
+        y=alt.Y("y:Q", scale=alt.Scale(type="log"), title=f"{metric} (mean per bin)"),
+        tooltip=[alt.Tooltip("x:Q", format=",.0f", title=audience), alt.Tooltip("y:Q", format=".4g"), "n:Q"],
+    )
+    line = alt.Chart(fit).mark_line(color="#d62728").encode(x="x:Q", y="y:Q")
+    return alt.layer(points, line, title=_title(
+        f"Elasticity of {metric} to {audience}: {b:.2f}",
+        "points: means of equal-count bins; line: fitted log-log slope")).properties(width=_WIDTH // 2,
+                                                                                  height=260)
