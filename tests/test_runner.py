@@ -1,0 +1,184 @@
+"""Tests of toolkit.runner: rerun a spec headless, record it, register it, report what changed.
+
+A small before/after spec on simulated X exports runs through a small notebook that follows the
+parameter contract (toolkit.spec.NOTEBOOK_PARAMETERS) and hands its result back with
+toolkit.runner.save_result. Each run starts a kernel (a few seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from toolkit import runner
+from toolkit.errors import SpecError
+from toolkit.spec import NOTEBOOK_PARAMETERS, dump_spec
+
+PARAMETERS_CELL = """\
+data_paths = []
+accounts = []
+metric = "likes"
+exposure = "impressions"
+method = "glm"
+alpha = 0.05
+min_lift = 0.1
+change = None
+label_column = None
+label_value = None
+schedule_path = None
+seed = 0
+experiment = None
+result_path = None
+"""
+
+ANALYSIS_CELL = """\
+import toolkit
+from toolkit.runner import save_result
+
+posts = toolkit.load(data_paths).posts
+result = toolkit.before_after(posts, change=change, metric=metric, exposure=exposure,
+                              method=method, controls=[], warn=False)
+save_result(result, result_path, posts=posts)
+result.table
+"""
+
+
+def _notebook(path: Path, analysis: str = ANALYSIS_CELL) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Mini before/after"), params,
+                nbformat.v4.new_code_cell(analysis)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A folder with two X legacy exports (Jan-Mar, Apr-Jun), a notebook and a spec on the first."""
+    from toolkit.exports import write_x_legacy_posts
+    from toolkit.simulate import simulate_profile
+
+    root = tmp_path_factory.mktemp("experiment")
+    (root / "data").mkdir()
+    (root / "later").mkdir()
+    # truth: +30% likes per impression from 2024-02-15 (seeded simulation)
+    sim = simulate_profile(days=182, posts_per_day=2, change="2024-02-15", change_lift=0.3,
+                           text=False, seed=42)
+    write_x_legacy_posts(sim.posts, root / "data", handle="mini", start="2024-01-01",
+                         end="2024-03-31", extra=sim.extra)
+    write_x_legacy_posts(sim.posts, root / "later", handle="mini", start="2024-04-01",
+                         end="2024-06-30", extra=sim.extra)
+    _notebook(root / "analysis.ipynb")
+    dump_spec({
+        "name": "mini_change",
+        "hypothesis": "Likes per impression rose after the change on 2024-02-15.",
+        "analysis": "before_after",
+        "notebook": "analysis.ipynb",
+        "data": ["data/tweet_activity_metrics_mini_*.csv"],
+        "metric": "likes",
+        "exposure": "impressions",
+        "method": "glm",
+        "alpha": 0.05,
+        "min_lift": 0.1,
+        "change": "2024-02-15",
+    }, root / "mini.toml")
+    return root
+
+
+def _stable(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in runner.VOLATILE_KEYS}
+
+
+@pytest.fixture(scope="module")
+def three_runs(project, tmp_path_factory):
+    """Run the spec twice on unchanged data, then once more after a later export is added."""
+    os.environ.setdefault("ENGAGEMENT_LAB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    reports = project / "reports"
+    first = runner.run(project / "mini.toml", reports=reports, html=False, echo=False)
+    second = runner.run(project / "mini.toml", reports=reports, html=False, echo=False)
+    later = project / "later" / "tweet_activity_metrics_mini_20240401_20240630_en.csv"
+    (project / "data" / later.name).write_bytes(later.read_bytes())
+    third = runner.run(project / "mini.toml", reports=reports, html=False, echo=False)
+    return first, second, third
+
+
+def test_rerun_on_unchanged_data_gives_an_identical_record(three_runs):
+    first, second, _ = three_runs
+    assert first["status"] == second["status"] == "ok"
+    assert first["run_id"] != second["run_id"]
+    assert _stable(first) == _stable(second)
+    assert first["since_last"] is None
+    change = second["since_last"]
+    assert change["previous_run"] == first["run_id"]
+    assert change["reproduced"] is True and change["same_numbers"] is True
+    assert change["rows_added"] == 0
+    assert not (change["inputs_added"] or change["inputs_removed"] or change["inputs_modified"])
+
+
+def test_rerun_on_appended_data_reports_the_change(three_runs):
+    first, second, third = three_runs
+    change = third["since_last"]
+    assert change["previous_run"] == second["run_id"]
+    assert change["inputs_added"] == ["data/tweet_activity_metrics_mini_20240401_20240630_en.csv"]
+    assert change["rows_then"] == first["result"]["n_rows"]
+    assert change["rows_added"] > 100  # three more months at ~2 posts a day
+    assert change["reproduced"] is None  # new inputs: a different answer is expected
+    lift = change["lift"][0]
+    assert lift["lift_then"] == first["result"]["table"][0]["lift"]
+    assert lift["lift_now"] == third["result"]["table"][0]["lift"] != lift["lift_then"]
+    out = "\n".join(runner._describe(third))  # what the run printed
+    assert "1 input file(s) added" in out and "lift then" in out
+
+
+def test_record_carries_provenance_and_the_result(three_runs, project):
+    first, _, third = three_runs
+    assert len(first["spec"]["sha256"]) == 64
+    assert all(len(i["sha256"]) == 64 for i in first["inputs"])
+    assert first["package_version"]
+    assert first["git_commit"] is None or len(first["git_commit"]) == 40
+    assert set(NOTEBOOK_PARAMETERS) - {"result_path"} <= set(first["parameters"])
+    assert first["parameters"]["change"] == "2024-02-15"
+    row = first["result"]["table"][0]
+    assert row["method"] == "glm" and row["metric"] == "likes"
+    # seeded simulation with a planted +30%: the interval covers it
+    assert row["ci_low"] < 0.3 < row["ci_high"]
+    run_dir = Path(third["outputs"]["record"]).parent
+    assert json.loads((run_dir / "record.json").read_text())["run_id"] == third["run_id"]
+    assert (run_dir / "notebook.ipynb").is_file()
+    table = runner.registry(project / "reports" / "mini_change")
+    assert list(table["run_id"]) == [r["run_id"] for r in three_runs]
+
+
+def test_cli_reports_spec_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nhypothesis = "h"\nanalysis = "before_after"\n')
+    assert runner.main([str(bad), "--reports", str(tmp_path / "r")]) == 1
+    assert "parameter 'notebook'" in capsys.readouterr().err
+
+
+def test_a_notebook_that_hands_back_nothing_fails_clearly(project, tmp_path):
+    _notebook(tmp_path / "silent.ipynb", analysis="x = 1\n")
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    dump_spec({"name": "silent", "hypothesis": "h", "analysis": "before_after",
+               "notebook": "silent.ipynb", "data": ["data.csv"], "min_lift": 0.1,
+               "change": "2024-01-01"}, tmp_path / "silent.toml")
+    with pytest.raises(runner.RunError, match="save_result"):
+        runner.run(tmp_path / "silent.toml", reports=tmp_path / "r", html=False, echo=False)
+    assert not (tmp_path / "r" / "silent" / "registry.jsonl").exists()
+
+
+def test_save_result_is_a_no_op_interactively(tmp_path):
+    runner.save_result(None, None)  # interactive run: result_path is None
+    with pytest.raises(runner.RunError, match="'result'"):
+        runner.save_result(object(), tmp_path / "r.json")
+
+
+def test_spec_error_reaches_the_caller(tmp_path):
+    with pytest.raises(SpecError):
+        runner.run(tmp_path / "missing.toml", reports=tmp_path, html=False)

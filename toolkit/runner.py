@@ -1,0 +1,436 @@
+"""Rerun a pre-registered experiment with one command, and keep a registry of every run.
+
+``python -m toolkit run SPEC`` (or ``make rerun SPEC=experiments/x.toml``):
+
+1. reads and validates the spec (:func:`toolkit.spec.load_spec`);
+2. executes the spec's analysis notebook headless with papermill, injecting the spec's parameters
+   (:data:`toolkit.spec.NOTEBOOK_PARAMETERS`) after the notebook's cell tagged ``parameters``;
+3. writes ``reports/<experiment>/<run>/``: ``notebook.ipynb`` (executed), ``report.html``
+   (self-contained, via :func:`toolkit.report.build_report`), ``result.json`` (what the notebook
+   handed back) and ``record.json``;
+4. appends the record to ``reports/<experiment>/registry.jsonl``: spec hash, SHA-256 of every input
+   file and of the notebook, package version, git commit, parameters, seed and the result table;
+5. compares with the last run and says what changed (files added, removed or modified, rows
+   added, the lift then and now), in the record (``since_last``) and on stdout. On unchanged inputs
+   the numbers must be identical; if they are not, the record says ``reproduced: false`` and the
+   command fails.
+
+The notebook hands its result back through :func:`save_result`: its last cell calls
+``toolkit.runner.save_result(result, result_path, posts=posts)``, which writes the result table to
+the path the runner passed in ``result_path`` (and does nothing when the notebook runs
+interactively, where ``result_path`` is ``None``).
+
+>>> import tempfile, pathlib, pandas as pd
+>>> table = pd.DataFrame([{"method": "glm", "metric": "likes", "lift": 0.2, "ci_low": 0.1,
+...     "ci_high": 0.3, "p_value": 0.01, "n_baseline": 50, "n_treatment": 40}])
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "result.json"
+>>> save_result(table, path)
+>>> read_result(path)["table"][0]["lift"]
+0.2
+>>> save_result(table, None)  # interactive run: nothing written
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from toolkit.errors import EngagementLabError, SpecError
+
+__all__ = ["save_result", "read_result", "run", "main", "registry", "RunError"]
+
+#: Record keys that differ between two runs of the same inputs (run identity and timing).
+VOLATILE_KEYS = ("run_id", "started_at", "finished_at", "outputs", "since_last")
+
+
+class RunError(EngagementLabError):
+    """A spec could not be rerun (notebook failed, or it did not hand back a result)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# the notebook side
+# ---------------------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """JSON-friendly Python values; floats keep every bit (json writes their repr)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (pd.Timestamp, dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _plain(v) for k, v in row.items()}
+            for row in table.astype(object).to_dict(orient="records")]
+
+
+def save_result(result: Any, result_path: str | os.PathLike | None, *,
+                posts: pd.DataFrame | None = None) -> None:
+    """Hand a notebook's result back to the runner (no-op when ``result_path`` is None).
+
+    Parameters
+    ----------
+    result
+        A :class:`toolkit.result.Result` (or anything with ``.table``), or a result table.
+    result_path
+        The ``result_path`` parameter the runner injected.
+    posts
+        The posts table that was analysed, so the record can count rows and accounts.
+    """
+    if result_path is None:
+        return
+    table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
+    if not isinstance(table, pd.DataFrame):
+        raise RunError("save_result needs a Result or a result table", parameter="result",
+                       found=type(result).__name__)
+    payload: dict[str, Any] = {
+        "table": _table_records(table),
+        "text": getattr(result, "text", None),
+        "n_rows": None if posts is None else int(len(posts)),
+        "accounts": None,
+    }
+    if posts is not None and "account" in posts.columns:
+        payload["accounts"] = sorted(str(a) for a in posts["account"].dropna().unique())
+    path = Path(result_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def read_result(path: str | os.PathLike) -> dict[str, Any]:
+    """Read what :func:`save_result` wrote."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# provenance
+# ---------------------------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _git(args: list[str]) -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def _git_commit() -> str | None:
+    return _git(["rev-parse", "HEAD"]) or None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _new_run_dir(experiment_dir: Path) -> tuple[str, Path]:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1, 1000):
+        run_id = stamp if n == 1 else f"{stamp}-{n}"
+        path = experiment_dir / run_id
+        try:
+            path.mkdir(parents=True)
+            return run_id, path
+        except FileExistsError:
+            continue
+    raise RunError("could not create a run folder", file=experiment_dir)
+
+
+def registry(experiment_dir: str | os.PathLike) -> pd.DataFrame:
+    """The registry of an experiment as a table: one row per run, one column per record key.
+
+    ``experiment_dir`` is ``reports/<experiment>`` (or the ``registry.jsonl`` file itself).
+    """
+    path = Path(experiment_dir)
+    if path.is_dir():
+        path = path / "registry.jsonl"
+    if not path.is_file():
+        return pd.DataFrame()
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    return pd.DataFrame(records)
+
+
+def _last_record(registry_path: Path) -> dict[str, Any] | None:
+    if not registry_path.is_file():
+        return None
+    last = None
+    for line in registry_path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            if entry.get("status") == "ok":
+                last = entry
+    return last
+
+
+def _rows(result: dict[str, Any]) -> int | None:
+    if result.get("n_rows") is not None:
+        return int(result["n_rows"])
+    table = result.get("table") or []
+    if table and table[0].get("n_baseline") is not None and table[0].get("n_treatment") is not None:
+        return int(table[0]["n_baseline"]) + int(table[0]["n_treatment"])
+    return None
+
+
+def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    before = {i["path"]: i["sha256"] for i in previous["inputs"]}
+    now = {i["path"]: i["sha256"] for i in record["inputs"]}
+    added = sorted(set(now) - set(before))
+    removed = sorted(set(before) - set(now))
+    modified = sorted(p for p in set(now) & set(before) if now[p] != before[p])
+    same_inputs = not (added or removed or modified)
+    same_spec = previous["spec"]["sha256"] == record["spec"]["sha256"]
+    same_notebook = previous.get("notebook", {}).get("sha256") == record["notebook"]["sha256"]
+    same_numbers = previous["result"]["table"] == record["result"]["table"]
+    rows_then, rows_now = _rows(previous["result"]), _rows(record["result"])
+    lifts = []
+    for old, new in zip(previous["result"]["table"], record["result"]["table"]):
+        lifts.append({"method": new.get("method"), "metric": new.get("metric"),
+                      "lift_then": old.get("lift"), "lift_now": new.get("lift"),
+                      "p_value_then": old.get("p_value"), "p_value_now": new.get("p_value")})
+    reproducible_setting = same_inputs and same_spec and same_notebook
+    return {
+        "previous_run": previous["run_id"],
+        "spec_changed": not same_spec,
+        "notebook_changed": not same_notebook,
+        "inputs_added": added,
+        "inputs_removed": removed,
+        "inputs_modified": modified,
+        "rows_then": rows_then,
+        "rows_now": rows_now,
+        "rows_added": (None if rows_then is None or rows_now is None else rows_now - rows_then),
+        "lift": lifts,
+        "same_numbers": same_numbers,
+        "reproduced": (same_numbers if reproducible_setting else None),
+    }
+
+
+def _fmt_lift(value: Any) -> str:
+    return "n/a" if value is None else f"{value * 100:+.1f}%"
+
+
+def _describe(record: dict[str, Any]) -> list[str]:
+    lines = [f"Experiment {record['experiment']!r}, run {record['run_id']}"]
+    for row in record["result"]["table"]:
+        ci = (f" (CI {_fmt_lift(row.get('ci_low'))} to {_fmt_lift(row.get('ci_high'))})"
+              if row.get("ci_low") is not None else "")
+        p = row.get("p_value")
+        lines.append(f"  {row.get('method')} on {row.get('metric')}: lift {_fmt_lift(row.get('lift'))}"
+                     f"{ci}, p = {'n/a' if p is None else f'{p:.4g}'}")
+    change = record["since_last"]
+    if change is None:
+        lines.append("  First run of this experiment: nothing to compare with.")
+        return lines
+    lines.append(f"  Since run {change['previous_run']}:")
+    what = []
+    for key, label in (("inputs_added", "added"), ("inputs_removed", "removed"),
+                       ("inputs_modified", "modified")):
+        if change[key]:
+            what.append(f"{len(change[key])} input file(s) {label} ({', '.join(change[key])})")
+    if change["spec_changed"]:
+        what.append("the spec changed")
+    if change["notebook_changed"]:
+        what.append("the notebook changed")
+    if change["rows_added"]:
+        what.append(f"{change['rows_added']:+d} rows ({change['rows_then']} -> {change['rows_now']})")
+    if not what:
+        what.append("inputs, spec and notebook unchanged")
+    lines.append("    " + "; ".join(what))
+    for item in change["lift"]:
+        lines.append(f"    {item['method']} lift then {_fmt_lift(item['lift_then'])}, "
+                     f"now {_fmt_lift(item['lift_now'])}")
+    if change["reproduced"] is True:
+        lines.append("    Reproduced: the same numbers, exactly.")
+    elif change["reproduced"] is False:
+        lines.append("    NOT REPRODUCED: unchanged inputs gave different numbers.")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# running
+# ---------------------------------------------------------------------------------------------
+def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_name: str,
+             html: bool) -> dict[str, str]:
+    executed = run_dir / "notebook.ipynb"
+    outputs = {"notebook": str(executed)}
+    build_report = None
+    if html:
+        try:
+            from toolkit.report import build_report
+        except ImportError:
+            build_report = None
+    if build_report is not None:
+        page = build_report(notebook, run_dir, parameters=parameters, name="report",
+                            executed_path=executed, kernel_name=kernel_name)
+        outputs["html"] = str(page)
+        return outputs
+    import papermill as pm
+
+    previous = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters=parameters,
+                            kernel_name=kernel_name, cwd=str(notebook.parent),
+                            progress_bar=False, log_output=False)
+    finally:
+        if previous is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = previous
+    if html:
+        from nbconvert import HTMLExporter
+        import nbformat
+
+        body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+        page = run_dir / "report.html"
+        page.write_text(body, encoding="utf-8")
+        outputs["html"] = str(page)
+    return outputs
+
+
+def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
+        kernel_name: str = "python3", html: bool = True, echo: bool = True) -> dict[str, Any]:
+    """Rerun the experiment of ``spec_path``; return its record (also written and registered).
+
+    Parameters
+    ----------
+    spec_path
+        The experiment spec (TOML; see :mod:`toolkit.spec`).
+    reports
+        Folder holding ``<experiment>/registry.jsonl`` and the run folders.
+    kernel_name
+        Jupyter kernel that runs the notebook.
+    html
+        Also write the self-contained HTML report.
+    echo
+        Print the summary (result, and what changed since the last run).
+
+    Raises
+    ------
+    SpecError
+        The spec is invalid.
+    RunError
+        The notebook failed, did not call :func:`save_result`, or unchanged inputs gave
+        different numbers (the record is written and registered first, marked so).
+    """
+    from toolkit import __version__
+    from toolkit.spec import load_spec
+
+    spec = load_spec(spec_path)
+    started = _now()
+    experiment_dir = Path(reports) / spec.name
+    run_id, run_dir = _new_run_dir(experiment_dir)
+    result_path = run_dir / "result.json"
+    parameters = spec.notebook_parameters(result_path=result_path.resolve())
+    inputs = list(spec.data_files) + ([spec.schedule] if spec.schedule else [])
+
+    def rel(p: Path) -> str:
+        try:
+            return Path(os.path.relpath(p, spec.path.parent)).as_posix()
+        except ValueError:
+            return str(p)
+
+    record: dict[str, Any] = {
+        "experiment": spec.name,
+        "run_id": run_id,
+        "started_at": started,
+        "finished_at": None,
+        "status": "running",
+        "hypothesis": spec.hypothesis,
+        "spec": {"path": rel(spec.path), "sha256": spec.sha256, "content": spec.to_dict()},
+        "notebook": {"path": rel(spec.notebook), "sha256": _sha256(spec.notebook)},
+        "inputs": [{"path": rel(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
+                   for p in inputs],
+        "package_version": __version__,
+        "git_commit": _git_commit(),
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "parameters": {k: v for k, v in _plain(parameters).items() if k != "result_path"},
+        "seed": spec.seed,
+    }
+    try:
+        outputs = _execute(spec.notebook, run_dir, parameters, kernel_name, html)
+    except EngagementLabError as exc:
+        record.update(status="failed", error=str(exc), finished_at=_now())
+        (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+        raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
+                       found=str(exc)) from None
+    except Exception as exc:  # papermill's PapermillExecutionError and kernel failures
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=_now())
+        (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+        raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
+                       found=type(exc).__name__) from None
+    if not result_path.is_file():
+        record.update(status="failed", error="no result handed back", finished_at=_now())
+        (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+        raise RunError("the notebook did not hand back its result; its last cell must call "
+                       "toolkit.runner.save_result(result, result_path, posts=posts)",
+                       file=spec.notebook, parameter="result_path", found="no result.json")
+    record["result"] = read_result(result_path)
+    outputs["result"] = str(result_path)
+    outputs["record"] = str(run_dir / "record.json")
+    record["outputs"] = outputs
+    record["status"] = "ok"
+    registry_path = experiment_dir / "registry.jsonl"
+    record["since_last"] = _compare(_last_record(registry_path), record)
+    record["finished_at"] = _now()
+    text = json.dumps(record, indent=1, sort_keys=True)
+    (run_dir / "record.json").write_text(text + "\n", encoding="utf-8")
+    with open(registry_path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+    if echo:
+        print("\n".join(_describe(record)))
+        print(f"  Written to {run_dir}")
+    if record["since_last"] and record["since_last"]["reproduced"] is False:
+        raise RunError("unchanged inputs, spec and notebook gave different numbers than run "
+                       f"{record['since_last']['previous_run']}", file=spec.path,
+                       found=record["since_last"]["lift"])
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m toolkit run SPEC [--reports DIR] [--no-html] [--kernel NAME]``."""
+    parser = argparse.ArgumentParser(prog="python -m toolkit run",
+                                     description="Rerun an experiment spec and register the run.")
+    parser.add_argument("spec", help="experiment spec (TOML), e.g. experiments/personal_content.toml")
+    parser.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    parser.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    parser.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
+    args = parser.parse_args(argv)
+    try:
+        run(args.spec, reports=args.reports, kernel_name=args.kernel, html=not args.no_html)
+    except (SpecError, RunError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,441 @@
+"""Experiment spec files: pre-register an analysis in TOML, validate it, hand it to a notebook.
+
+A spec says, before the data are in, what will be tested and how: the hypothesis, the analysis
+and method, the metric and its exposure, the significance level, the minimum lift that matters,
+the change date (before/after) or the label (content lift), and where the data are. It is the
+input of ``python -m toolkit run SPEC`` (:mod:`toolkit.runner`), which reruns it on new exports.
+
+The format (TOML, read with the standard library's ``tomllib``; every path is relative to the
+spec file, and ``data`` entries may be glob patterns, so a new export dropped in the folder is
+picked up by the next run)::
+
+    name = "personal_content"                  # folder name under reports/
+    hypothesis = "Personal posts earn more engagements per impression than brand posts."
+    analysis = "content_lift"                  # or "before_after"
+    notebook = "../notebooks/03_personal_content_lift.ipynb"
+    data = ["../data/sample/*.csv"]
+    metric = "engagements"                     # default "engagements"
+    exposure = "impressions"                   # default "impressions"; "none" for counts per post
+    method = "glm"                             # default "glm"
+    alpha = 0.05                               # default 0.05
+    min_lift = 0.10                            # smallest lift worth acting on (required)
+    label = ["content_label", "personal"]      # content lift: a column, or [column, value]
+    # change = 2024-10-01                      # before/after: the change date (required there)
+    # schedule = "personal_schedule.csv"       # optional: the randomised schedule followed
+    accounts = []                              # default: every account in the data
+    seed = 0                                   # default 0: seeds resampling methods
+
+    [parameters]                               # optional: passed to the notebook as they are
+    n_resamples = 2000
+
+:func:`load_spec` raises :class:`toolkit.errors.SpecError` naming the file, the key, what was
+expected and what was found, for unknown keys, wrong types, missing files and bad dates.
+
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> (folder / "posts.csv").write_text("x\\n1\\n")
+4
+>>> _ = (folder / "nb.ipynb").write_text("{}")
+>>> _ = (folder / "e.toml").write_text('''
+... name = "demo"
+... hypothesis = "Personal posts do better."
+... analysis = "content_lift"
+... notebook = "nb.ipynb"
+... data = ["*.csv"]
+... min_lift = 0.1
+... label = ["content_label", "personal"]
+... ''')
+>>> spec = load_spec(folder / "e.toml")
+>>> spec.name, spec.method, spec.label, [p.name for p in spec.data_files]
+('demo', 'glm', ('content_label', 'personal'), ['posts.csv'])
+>>> spec.notebook_parameters()["label_value"]
+'personal'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import glob
+import hashlib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import SpecError
+
+__all__ = ["Spec", "load_spec", "dump_spec", "KEYS", "METHODS", "NOTEBOOK_PARAMETERS"]
+
+#: Methods each analysis offers (issue texts of before/after and content lift).
+METHODS = {
+    "before_after": ("glm", "its", "counterfactual", "did"),
+    "content_lift": ("glm", "permutation", "bootstrap", "mannwhitney", "welch", "bayes"),
+}
+
+#: Every key a spec may have: key -> (expected, required).
+KEYS: Mapping[str, tuple[str, bool]] = {
+    "name": ("a name of letters, digits, '-', '_' or '.'", True),
+    "hypothesis": ("a sentence stating the hypothesis", True),
+    "analysis": ("one of " + ", ".join(METHODS), True),
+    "notebook": ("the path of the analysis notebook, relative to the spec file", True),
+    "data": ("a list of data files or glob patterns, relative to the spec file", True),
+    "min_lift": ("the minimum lift of interest, a number above -1 and not 0 (0.1 = +10%)", True),
+    "metric": ("a metric column name (text)", False),
+    "exposure": ("an exposure column name, or \"none\"", False),
+    "method": ("a method of the analysis", False),
+    "alpha": ("a significance level between 0 and 0.5", False),
+    "change": ("a date like 2024-10-01", False),
+    "label": ("a boolean column name, or [column, value]", False),
+    "schedule": ("the path of a schedule CSV, relative to the spec file", False),
+    "accounts": ("a list of account names (empty = all)", False),
+    "seed": ("a whole number", False),
+    "parameters": ("a table of extra notebook parameters", False),
+}
+
+#: Parameters every analysis notebook receives from :meth:`Spec.notebook_parameters` (papermill
+#: injects them after the cell tagged ``parameters``). A notebook's parameters cell defines the
+#: same names with defaults for the sample data; it ends by handing its Result to
+#: ``toolkit.runner.save_result(result, result_path, posts=posts)`` (a no-op when result_path is None).
+NOTEBOOK_PARAMETERS = (
+    "data_paths", "accounts", "metric", "exposure", "method", "alpha", "min_lift", "change",
+    "label_column", "label_value", "schedule_path", "seed", "experiment", "result_path",
+)
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated experiment spec (see the module docstring for the file format)."""
+
+    path: Path
+    name: str
+    hypothesis: str
+    analysis: str
+    notebook: Path
+    data: tuple[str, ...]
+    data_files: tuple[Path, ...]
+    min_lift: float
+    metric: str = "engagements"
+    exposure: str | None = "impressions"
+    method: str = "glm"
+    alpha: float = 0.05
+    change: dt.date | None = None
+    label: str | tuple[str, str] | None = None
+    schedule: Path | None = None
+    accounts: tuple[str, ...] = ()
+    seed: int = 0
+    parameters: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+
+    def notebook_parameters(self, result_path: str | os.PathLike | None = None) -> dict[str, Any]:
+        """The papermill parameters for the analysis notebook (names :data:`NOTEBOOK_PARAMETERS`).
+
+        Paths are absolute, dates ISO text, so the notebook can run from any folder.
+        """
+        if isinstance(self.label, tuple):
+            label_column, label_value = self.label
+        else:
+            label_column, label_value = self.label, None
+        params = {
+            "data_paths": [str(p) for p in self.data_files],
+            "accounts": list(self.accounts),
+            "metric": self.metric,
+            "exposure": self.exposure,
+            "method": self.method,
+            "alpha": self.alpha,
+            "min_lift": self.min_lift,
+            "change": self.change.isoformat() if self.change else None,
+            "label_column": label_column,
+            "label_value": label_value,
+            "schedule_path": str(self.schedule) if self.schedule else None,
+            "seed": self.seed,
+            "experiment": self.name,
+            "result_path": str(result_path) if result_path is not None else None,
+        }
+        params.update(self.parameters)
+        return params
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as written (paths relative to the spec file), JSON-friendly."""
+        out: dict[str, Any] = {
+            "name": self.name, "hypothesis": self.hypothesis, "analysis": self.analysis,
+            "notebook": _relative(self.notebook, self.path.parent), "data": list(self.data),
+            "metric": self.metric, "exposure": self.exposure or "none", "method": self.method,
+            "alpha": self.alpha, "min_lift": self.min_lift,
+        }
+        if self.change is not None:
+            out["change"] = self.change.isoformat()
+        if self.label is not None:
+            out["label"] = list(self.label) if isinstance(self.label, tuple) else self.label
+        if self.schedule is not None:
+            out["schedule"] = _relative(self.schedule, self.path.parent)
+        out["accounts"] = list(self.accounts)
+        out["seed"] = self.seed
+        if self.parameters:
+            out["parameters"] = json.loads(json.dumps(self.parameters, default=str))
+        return out
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _type_name(value: Any) -> str:
+    return {str: "text", bool: "true/false", int: "integer", float: "number", list: "list",
+            dict: "table", dt.date: "date", dt.datetime: "date-time"}.get(type(value),
+                                                                         type(value).__name__)
+
+
+def load_spec(path: str | os.PathLike) -> Spec:
+    """Read and validate an experiment spec file.
+
+    Parameters
+    ----------
+    path
+        A ``.toml`` file (format in the module docstring).
+
+    Returns
+    -------
+    Spec
+        With paths resolved against the spec's folder, ``data`` patterns expanded to
+        ``data_files`` (sorted) and ``sha256`` the hash of the file's bytes.
+
+    Raises
+    ------
+    SpecError
+        Naming the file, the key, what was expected and what was found.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError("spec file not found", file=path, found="no such file")
+    raw = path.read_bytes()
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SpecError("spec must be UTF-8 text", file=path, found=str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError("spec is not valid TOML", file=path, found=str(exc)) from None
+    base = path.resolve().parent
+
+    def fail(key: str, found: Any, expected: str | None = None) -> SpecError:
+        return SpecError(f"expected {expected or KEYS[key][0]}", file=path, parameter=key,
+                         found=found)
+
+    for key in doc:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SpecError(f"unknown key{hint}; expected one of: {', '.join(KEYS)}", file=path,
+                            parameter=key, found=key)
+    for key, (_, required) in KEYS.items():
+        if required and key not in doc:
+            raise SpecError(f"missing required key; expected {KEYS[key][0]}", file=path,
+                            parameter=key, found="nothing")
+
+    def text(key: str, default: str | None = None) -> str | None:
+        if key not in doc:
+            return default
+        value = doc[key]
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, f"{_type_name(value)} {value!r}")
+        return value.strip()
+
+    name = text("name")
+    if not _NAME.match(name):
+        raise fail("name", repr(name))
+    hypothesis = text("hypothesis")
+    analysis = text("analysis")
+    if analysis not in METHODS:
+        raise fail("analysis", repr(analysis))
+    method = text("method", "glm")
+    if method not in METHODS[analysis]:
+        raise fail("method", repr(method), f"a method of {analysis}: {', '.join(METHODS[analysis])}")
+    metric = text("metric", "engagements")
+    exposure = text("exposure", "impressions")
+    if exposure.lower() == "none":
+        exposure = None
+
+    def number(key: str, default: float | None = None) -> float | None:
+        if key not in doc:
+            return default
+        value = doc[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(key, f"{_type_name(value)} {value!r}")
+        return float(value)
+
+    alpha = number("alpha", 0.05)
+    if not 0 < alpha <= 0.5:
+        raise fail("alpha", alpha)
+    min_lift = number("min_lift")
+    if not (min_lift > -1 and min_lift != 0):
+        raise fail("min_lift", min_lift)
+    seed = doc.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise fail("seed", f"{_type_name(seed)} {seed!r}")
+
+    notebook = base / text("notebook")
+    if notebook.suffix != ".ipynb":
+        raise fail("notebook", str(notebook), "a Jupyter notebook (.ipynb)")
+    if not notebook.is_file():
+        raise SpecError("notebook not found (paths are relative to the spec file)", file=path,
+                        parameter="notebook", found=str(notebook))
+
+    patterns = doc["data"]
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if (not isinstance(patterns, list) or not patterns
+            or not all(isinstance(p, str) and p.strip() for p in patterns)):
+        raise fail("data", f"{_type_name(patterns)} {patterns!r}")
+    files: list[Path] = []
+    for pattern in patterns:
+        full = base / pattern
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file())
+            if not matches:
+                raise SpecError("data pattern matches no file (paths are relative to the spec file)",
+                                file=path, parameter="data", found=str(full))
+            files.extend(matches)
+        elif full.is_file():
+            files.append(full)
+        else:
+            raise SpecError("data file not found (paths are relative to the spec file)", file=path,
+                            parameter="data", found=str(full))
+    data_files = tuple(dict.fromkeys(p.resolve() for p in files))
+
+    change = None
+    if "change" in doc:
+        value = doc["change"]
+        if isinstance(value, dt.datetime):
+            change = value.date()
+        elif isinstance(value, dt.date):
+            change = value
+        elif isinstance(value, str):
+            try:
+                change = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise fail("change", repr(value)) from None
+        else:
+            raise fail("change", f"{_type_name(value)} {value!r}")
+
+    label: str | tuple[str, str] | None = None
+    if "label" in doc:
+        value = doc["label"]
+        if isinstance(value, str) and value.strip():
+            label = value.strip()
+        elif (isinstance(value, list) and len(value) == 2
+              and all(isinstance(v, str) and v.strip() for v in value)):
+            label = (value[0].strip(), value[1].strip())
+        else:
+            raise fail("label", f"{_type_name(value)} {value!r}")
+
+    schedule = None
+    if "schedule" in doc:
+        schedule = base / text("schedule")
+        if not schedule.is_file():
+            raise SpecError("schedule file not found (paths are relative to the spec file)",
+                            file=path, parameter="schedule", found=str(schedule))
+
+    accounts = doc.get("accounts", [])
+    if isinstance(accounts, str):
+        accounts = [accounts]
+    if not isinstance(accounts, list) or not all(isinstance(a, str) and a for a in accounts):
+        raise fail("accounts", f"{_type_name(accounts)} {accounts!r}")
+
+    parameters = doc.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise fail("parameters", f"{_type_name(parameters)} {parameters!r}")
+    clash = sorted(set(parameters) & set(NOTEBOOK_PARAMETERS))
+    if clash:
+        raise SpecError("[parameters] must not redefine a spec key; set it at the top level",
+                        file=path, parameter=f"parameters.{clash[0]}", found=clash)
+
+    if analysis == "before_after" and change is None:
+        raise SpecError("a before_after spec needs the change date; expected a date like "
+                        "2024-10-01", file=path, parameter="change", found="nothing")
+    if analysis == "content_lift" and label is None and schedule is None:
+        raise SpecError("a content_lift spec needs a label (or a schedule); expected "
+                        + KEYS["label"][0], file=path, parameter="label", found="nothing")
+
+    return Spec(
+        path=path.resolve(), name=name, hypothesis=hypothesis, analysis=analysis,
+        notebook=notebook.resolve(), data=tuple(patterns), data_files=data_files,
+        min_lift=min_lift, metric=metric, exposure=exposure, method=method, alpha=alpha,
+        change=change, label=label, schedule=schedule.resolve() if schedule else None,
+        accounts=tuple(accounts), seed=int(seed), parameters=dict(parameters),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------------------------
+def _toml_value(value: Any, key: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise SpecError("cannot write a non-finite number", parameter=key, found=value)
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a valid TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v, key) for v in value) + "]"
+    raise SpecError("cannot write this value to TOML", parameter=key, found=type(value).__name__)
+
+
+def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = None,
+              *, check: bool = True) -> str:
+    """Write a spec as TOML (the inverse of :func:`load_spec`; keys in :data:`KEYS` order).
+
+    ``spec`` is a :class:`Spec` or a mapping of spec keys (values: text, numbers, booleans,
+    dates, lists and the ``parameters`` table). With ``path``, the file is written and, when
+    ``check`` is true, read back with :func:`load_spec` so an invalid spec is never left behind
+    unnoticed. Returns the TOML text.
+
+    >>> print(dump_spec({"name": "x", "alpha": 0.05, "data": ["a.csv"]}), end="")
+    name = "x"
+    data = ["a.csv"]
+    alpha = 0.05
+    """
+    values = spec.to_dict() if isinstance(spec, Spec) else dict(spec)
+    unknown = [k for k in values if k not in KEYS]
+    if unknown:
+        raise SpecError(f"unknown key; expected one of: {', '.join(KEYS)}", parameter=unknown[0],
+                        found=unknown)
+    lines = []
+    for key in KEYS:
+        if key == "parameters" or key not in values or values[key] is None:
+            continue
+        value = values[key]
+        if key == "change" and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        lines.append(f"{key} = {_toml_value(value, key)}")
+    extra = values.get("parameters") or {}
+    if extra:
+        lines.append("")
+        lines.append("[parameters]")
+        for key, value in extra.items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)):
+                raise SpecError("parameter names must be Python identifiers",
+                                parameter=f"parameters.{key}", found=key)
+            lines.append(f"{key} = {_toml_value(value, key)}")
+    text = "\n".join(lines) + "\n"
+    if path is not None:
+        path = Path(path)
+        path.write_text(text, encoding="utf-8")
+        if check:
+            load_spec(path)
+    return text
