@@ -1,0 +1,171 @@
+"""toolkit.display: offline renderers, report-mode contract for panels, redaction of displayed data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+import pytest
+
+import toolkit.display as display
+from toolkit.errors import SpecError
+from toolkit.result import Result
+
+SCRIPT_TEXT = "<script>alert(1)</script> hello"
+
+
+@pytest.fixture(autouse=True)
+def _restore(monkeypatch):
+    for name in (display.REPORT_ENV, display.REDACT_ENV, display.REDACT_LOG_ENV):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    display._state.update({"mode": None, "redact": None, "aliases": {}})
+    alt.renderers.enable("default")
+    alt.data_transformers.enable("default")
+
+
+def _spec_from_html(snippet: str) -> dict:
+    match = re.search(r"var spec = (\{.*?\});\n", snippet, re.DOTALL)
+    assert match, snippet[:300]
+    return json.loads(match.group(1))
+
+
+def _posts(n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame({
+        "account": ["brand_alpha", "brand_beta"] * (n // 2),
+        "text": [SCRIPT_TEXT] + [f"post {i}" for i in range(1, n)],
+        "likes": np.arange(n),
+    })
+
+
+def test_auto_mode_follows_report_environment(monkeypatch):
+    display.setup()
+    assert display.mode() == "live" and not display.is_report_mode()
+    assert alt.renderers.active == display.LIVE_RENDERER
+    monkeypatch.setenv(display.REPORT_ENV, "1")
+    display.setup()
+    assert display.is_report_mode()
+    assert alt.renderers.active == display.STATIC_RENDERER
+    assert alt.data_transformers.active == "vegafusion"
+
+
+def test_unknown_mode_is_a_spec_error():
+    with pytest.raises(SpecError, match="mode"):
+        display.setup("mimetype")
+
+
+def test_live_chart_is_an_offline_jupyterchart_widget():
+    display.setup("live")
+    chart = alt.Chart(_posts()).mark_bar().encode(x="account:N", y="sum(likes):Q")
+    bundle = chart._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert alt.JupyterChart._is_offline  # JS from vl-convert's bundle, not a CDN
+    assert "application/vnd.vegalite.v6+json" not in data  # never the mimetype renderer
+
+
+def test_static_chart_html_escapes_post_text_and_loads_nothing():
+    display.setup("static")
+    chart = alt.Chart(_posts()).mark_point().encode(x="likes:Q", tooltip=["text:N"])
+    bundle = chart._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert set(bundle) == {"text/html", "text/plain"}
+    assert "<script>alert" not in html and "</script> hello" not in html
+    assert "\\u003cscript\\u003ealert(1)" in html
+    assert "http://" not in html and "https://" not in html.replace("https://vega.github.io/schema", "")
+    assert "src=" not in html
+    spec = _spec_from_html(html)
+    values = [row for d in spec["data"] if "values" in d for row in d["values"]]
+    assert any(row.get("text") == SCRIPT_TEXT for row in values)  # the browser gets the real text
+
+
+def test_200k_rows_chart_aggregated_in_python():
+    display.setup("static")
+    n = 200_000
+    frame = pd.DataFrame({
+        "published_at": pd.date_range("2022-01-01", periods=n, freq="5min", tz="UTC"),
+        "likes": np.random.default_rng(3).poisson(5, n),
+    })
+    chart = alt.Chart(frame).mark_line().encode(x="yearmonthdate(published_at):T", y="mean(likes):Q")
+    spec = _spec_from_html(display.chart_html(chart))  # no MaxRowsError
+    rows = sum(len(d.get("values", [])) for d in spec["data"])
+    assert 0 < rows <= n * 5 / (24 * 60) + 2  # one row per day, not one per post
+
+
+def test_report_head_inlines_vega_embed_once():
+    head = display.report_head()
+    assert head.count("window.vegaEmbed=") == 1
+    assert "</script" not in head[: head.rindex("</script>")].lower()
+    from toolkit.report import check_offline
+
+    check_offline(head)  # no <script src=...>, <link href=...> or CSS url() to another host
+
+
+class _Panel:
+    def __init__(self):
+        self.metric = widgets.Dropdown(options=["likes", "shares"], value="shares", description="Metric")
+        self.window = widgets.IntRangeSlider(value=(3, 9), min=0, max=10, description="Window")
+        self.widget = widgets.VBox([widgets.HBox([self.metric, self.window]), widgets.Output()])
+
+    def static_outputs(self):
+        return [_posts(), "Shares per post by account"]
+
+
+def test_show_panel_displays_widget_live_and_results_in_report_mode(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    panel = _Panel()
+    display.setup("live")
+    display.show_panel(panel)
+    assert shown == [panel.widget]
+    shown.clear()
+    display.setup("static")
+    display.show_panel(panel)
+    controls, frame, text = shown
+    assert "Metric</th><td>shares" in controls.data and "3 to 9" in controls.data
+    assert isinstance(frame, pd.DataFrame)
+    assert "Shares per post" in text.data
+
+
+def test_redact_frame_blanks_text_and_pseudonymises_accounts(tmp_path, monkeypatch):
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(display.REDACT_LOG_ENV, str(log))
+    display.setup("static", redact=True)
+    posts = _posts()
+    posts.loc[1, "text"] = pd.NA
+    out = display.redact_frame(posts)
+    assert list(out["account"].unique()) == ["account 1", "account 2"]
+    assert (out["text"].dropna() == display.REDACTED_TEXT).all() and out["text"].isna().sum() == 1
+    assert out["likes"].tolist() == posts["likes"].tolist()
+    assert posts.loc[0, "account"] == "brand_alpha"  # input untouched
+    assert display.redact_text("Posts by @brand_beta rose") == "Posts by account 2 rose"
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {"kind": "account", "value": "brand_alpha", "alias": "account 1"} in logged
+    assert any(e["kind"] == "text" and e["value"] == SCRIPT_TEXT for e in logged)
+
+
+def test_redaction_reaches_chart_data_and_results():
+    display.setup("static", redact=True)
+    chart = alt.Chart(_posts()).mark_point().encode(x="likes:Q", color="account:N", tooltip=["text:N"])
+    html = display.chart_html(chart)
+    assert "brand_alpha" not in html and "post 3" not in html and "[redacted]" in html
+    table = pd.DataFrame([{"method": "glm", "metric": "likes", "lift": 0.2, "ci_low": 0.1, "ci_high": 0.3,
+                           "p_value": 0.01, "n_baseline": 10, "n_treatment": 12, "account": "brand_beta"}])
+    result = Result(table=table, text="brand_beta: likes rose 20%")
+    display._state["aliases"]["brand_beta"] = "account 9"
+    import dataclasses
+
+    clean = dataclasses.replace(result, table=display.redact_frame(result.table),
+                                text=display.redact_text(result.text))
+    assert "brand_beta" not in clean._repr_html_()
+
+
+def test_no_redaction_outside_report_mode():
+    display.setup("live", redact=True)
+    assert not display.is_redacting()
+    posts = _posts()
+    assert display.redact_frame(posts) is posts
