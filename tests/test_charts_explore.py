@@ -1,0 +1,159 @@
+"""Exploration chart specs: encodings, titles that name the aggregation, and bounded data size."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import metrics as m
+from toolkit.charts import explore as ce
+from toolkit.followers import detect_events, elasticity
+from toolkit.simulate import simulate_profile
+
+
+def _big_posts(n: int = 200_000, days: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """A large posts table (vectorised; the simulator's realism is not needed for spec sizes)."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-01", tz="UTC").value
+    ts = np.sort(start + rng.integers(0, days * 86_400, n) * 1_000_000_000)
+    impressions = rng.poisson(2000, n)
+    frame = pd.DataFrame({
+        "account": "big",
+        "published_at": pd.to_datetime(ts, utc=True),
+        "time_known": True,
+        "media_type": pd.Categorical(rng.choice(["photo", "video", "link", "text"], n)),
+        "content_label": rng.choice(["personal", "brand"], n),
+        "impressions": pd.array(impressions, dtype="Int64"),
+        "likes": pd.array(rng.poisson(40, n), dtype="Int64"),
+        "comments": pd.array(rng.poisson(4, n), dtype="Int64"),
+        "shares": pd.array(rng.poisson(3, n), dtype="Int64"),
+        "clicks": pd.array(rng.poisson(5, n), dtype="Int64"),
+        "followers": pd.array(np.linspace(10_000, 30_000, n).astype(int), dtype="Int64"),
+    })
+    return m.engagement(frame)
+
+
+@pytest.fixture(scope="module")
+def big():
+    return _big_posts()
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_profile(days=400, seed=4, purge=("2024-06-01", 0.12), spike=("2024-10-01", 0.3))
+
+
+def _layers(spec):
+    return spec.get("layer", [spec])
+
+
+def test_200k_posts_chart_without_max_rows_error_and_bounded_data(big):
+    with alt.data_transformers.enable("default"):  # the 5,000-row limit is active
+        charts = {
+            "time_series": ce.time_series(big),
+            "distribution": ce.distribution(big),
+            "heatmap": ce.heatmap(big),
+            "group_bars": ce.group_bars(big, "media_type"),
+            "label_bars": ce.group_bars(big, "content_label"),
+        }
+        rows = {name: ce.data_rows(chart) for name, chart in charts.items()}
+    assert rows["time_series"] <= 1000  # one row per day of the 1,000-day range
+    assert rows["distribution"] == 40
+    assert rows["heatmap"] == 168
+    assert rows["group_bars"] == 4 and rows["label_bars"] == 2
+
+
+def test_time_series_encodings_title_and_rolling(sim):
+    posts = m.engagement(sim.posts)
+    spec = ce.time_series(posts, how="mean_of_ratios", window=14).to_dict()
+    points, line = spec["layer"]
+    assert points["mark"]["type"] == "point" and line["mark"]["type"] == "line"
+    for layer in (points, line):
+        assert layer["encoding"]["x"]["field"] == "period" and layer["encoding"]["x"]["type"] == "temporal"
+    assert points["encoding"]["y"]["field"] == "value" and line["encoding"]["y"]["field"] == "rolling"
+    assert spec["title"]["text"] == "engagements per impression (mean of per-post ratios, by day), 14-day rolling"
+
+
+def test_time_series_rolling_is_a_ratio_of_window_sums():
+    posts = pd.DataFrame({
+        "published_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-04 10:00"], utc=True),
+        "likes": pd.array([1, 9, 4], dtype="Int64"),
+        "impressions": pd.array([10, 10, 40], dtype="Int64"),
+    })
+    table, freq = ce.time_series_table(posts, metric="likes", window=2)
+    assert freq == "day" and len(table) == 4  # the empty 3 January is kept
+    # day 2: (1 + 9) / (10 + 10); day 3: 9 / 10 (empty day adds nothing); day 4: 4 / 40
+    assert table["rolling"].tolist() == pytest.approx([0.1, 0.5, 0.9, 0.1])
+    assert table[m.N_POSTS].tolist() == [1, 1, 0, 1]
+
+
+def test_time_series_coarsens_long_ranges(big):
+    chart = ce.time_series(big, max_points=200)
+    spec = chart.to_dict()
+    assert ce.data_rows(chart) <= 200
+    assert "by week" in spec["title"]["text"]
+    assert spec["title"]["subtitle"] == "day coarsened to week: more than 200 points"
+
+
+def test_distribution_counts_and_left_out_values():
+    posts = pd.DataFrame({"likes": pd.array([0, 1, 2, 3, None], dtype="Int64")})
+    table, info = ce.distribution_table(posts, metric="likes", bins=3)
+    assert table["posts"].tolist() == [1, 1, 2] and info == {"n_na": 1, "n_zero": 0, "n": 4}
+    chart = ce.distribution(posts, metric="likes", bins=3, log=True)
+    spec = chart.to_dict()
+    assert spec["encoding"]["x"]["scale"]["type"] == "log" and spec["encoding"]["x2"]["field"] == "bin_end"
+    assert "1 zeros (log axis)" in spec["title"]["subtitle"] and "1 posts with no value" in spec["title"]["subtitle"]
+
+
+def test_heatmap_encodings_and_sparse_marks(sim):
+    spec = ce.heatmap(sim.posts, min_posts=5).to_dict()
+    rect, dots = spec["layer"]
+    enc = rect["encoding"]
+    assert enc["x"]["field"] == "hour" and enc["x"]["type"] == "ordinal"
+    assert enc["y"]["field"] == "weekday" and enc["y"]["sort"] == list(m.WEEKDAY_NAMES)
+    assert enc["color"]["field"] == m.SHRUNK
+    assert {t["field"] for t in enc["tooltip"]} >= {m.N_POSTS, m.CI_LOW, m.CI_HIGH, m.SPARSE}
+    assert dots["mark"]["type"] == "text"
+    assert "ratio of sums" in spec["title"]["text"]
+
+
+def test_group_bars_with_intervals(sim):
+    chart = ce.group_bars(sim.posts, "content_label", how="mean_of_ratios")
+    spec = chart.to_dict()
+    bars, rules = spec["layer"]
+    assert rules["encoding"]["x"]["field"] == m.CI_LOW and rules["encoding"]["x2"]["field"] == m.CI_HIGH
+    assert spec["title"]["text"] == "engagements per impression (mean of per-post ratios, by content_label)"
+    assert ce.data_rows(chart) == 2
+
+
+def test_follower_history_marks_detected_events_and_thins_points(sim):
+    events = detect_events(sim.followers)
+    chart = ce.follower_history(sim.followers, events, max_points=100)
+    spec = chart.to_dict()
+    line, rules, labels = spec["layer"]
+    assert rules["mark"]["type"] == "rule" and rules["encoding"]["x"]["field"] == "date"
+    line_rows = spec["datasets"][line["data"]["name"]]
+    assert len(line_rows) <= 100 + 1 + 2 * len(events)
+    event_rows = spec["datasets"][rules["data"]["name"]]
+    assert [r["kind"] for r in event_rows] == ["purge", "spike"]
+    assert [r["date"][:10] for r in event_rows] == ["2024-06-01", "2024-10-01"]
+    # the days before and of each event are kept, so the drop shows in the thinned line
+    kept = {r["date"][:10] for r in line_rows}
+    assert {"2024-05-31", "2024-06-01", "2024-09-30", "2024-10-01"} <= kept
+    assert "2 events detected" in spec["title"]["subtitle"]
+
+
+def test_follower_history_without_events():
+    sim = simulate_profile(days=60, seed=2)
+    spec = ce.follower_history(sim.followers).to_dict()
+    assert "0 events detected" in spec["title"]["subtitle"]
+
+
+def test_elasticity_chart_is_binned(big):
+    result = elasticity(big)
+    chart = result.chart()
+    spec = chart.to_dict()
+    assert ce.data_rows(chart) <= 40 + 50
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
