@@ -74,7 +74,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.arrays import BooleanArray, IntegerArray
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray, BooleanArray, IntegerArray
 
 from toolkit.errors import SpecError
 from toolkit.schema import FOLLOWERS, MEDIA_TYPES, PLATFORMS, POSTS
@@ -272,11 +273,13 @@ def _text_tables() -> dict[str, np.ndarray]:
         for name, first, mid, last in (("personal", _P_OPEN, _P_MID, ask), ("brand", _B_OPEN, _B_MID, link)):
             table = _combine([first, np.array(_SEP1), mid, np.array(_SEP2), last])
             _TEXT_TABLES[name] = np.array([t.rstrip() for t in table], dtype=object)
+            _TEXT_TABLES[name + "_tag"] = np.array(["#" in t for t in table], dtype=bool)
     return _TEXT_TABLES
 
 
-def _texts(rng: np.random.Generator, personal: np.ndarray) -> np.ndarray:
-    """Vectorised text generation: one string per post, picked from the template combinations.
+def _texts(rng: np.random.Generator, personal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised text generation: one string per post, picked from the template combinations,
+    and whether each text holds a hashtag.
 
     About 6 in 10 personal posts end with a question to the audience; 7 in 10 brand posts end with
     a link; each of the two separators is a line break with probability 0.18, so about 3 in 10
@@ -301,7 +304,9 @@ def _texts(rng: np.random.Generator, personal: np.ndarray) -> np.ndarray:
     b_idx = (((b_open * 2 + sep1) * len(_B_MID) + b_mid) * 2 + sep2) * n_link + link
     out = tables["brand"][b_idx]
     out[personal] = tables["personal"][p_idx[personal]]
-    return out
+    has_tag = tables["brand_tag"][b_idx]
+    has_tag[personal] = tables["personal_tag"][p_idx[personal]]
+    return out, has_tag
 
 
 # --------------------------------------------------------------------------------------------
@@ -547,32 +552,30 @@ def simulate_profile(
     worker = int(rng.integers(0, 1024))
     ms = ts_ns // 1_000_000 + rng.integers(0, 60_000, n)
     ids = ((ms - X_EPOCH_MS) << 22) | (worker << 12) | (np.arange(n) % 4096)
-    texts = _texts(rng, personal) if text else None
+    texts, has_tag = _texts(rng, personal) if text else (None, None)
     if text:  # only texts with a hashtag get hashtag clicks
-        has_tag = np.fromiter(("#" in t for t in texts), dtype=bool, count=n)
         extra["hashtag_clicks"] = np.where(has_tag, extra["hashtag_clicks"], 0)
 
-    string = POSTS["post_id"]
     no_mask = np.zeros(n, dtype=bool)
     columns: dict[str, Any] = {
-        "account": pd.array(np.full(n, account, dtype=object), dtype=string),
+        "account": _strings(np.full(n, account, dtype=object)),
         "platform": pd.Categorical.from_codes(np.full(n, PLATFORMS.index(platform)), dtype=POSTS["platform"]),
-        "post_id": pd.Series(ids, copy=False).astype(string).array,
+        "post_id": _strings(pa.array(ids).cast(pa.string())),
         "published_at": pd.DatetimeIndex(ts_ns.view("datetime64[ns]")).tz_localize("UTC"),
         "time_known": np.ones(n, dtype=bool),
-        "text": pd.array(texts if text else np.full(n, None, dtype=object), dtype=string),
+        "text": _strings(texts if text else np.full(n, None, dtype=object)),
         "media_type": pd.Categorical.from_codes(media_code, dtype=POSTS["media_type"]),
         "impressions": IntegerArray(impressions.astype(np.int64), no_mask),
         "reach": IntegerArray(reach.astype(np.int64), no_mask),
         **{m: IntegerArray(v.astype(np.int64), no_mask) for m, v in counts.items()},
         "followers": IntegerArray(level[post_day].astype(np.int64), no_mask),
         "paid": BooleanArray(np.zeros(n, dtype=bool), no_mask),
-        "content_label": pd.array(np.where(personal, "personal", "brand").astype(object), dtype=string),
+        "content_label": _strings(np.where(personal, "personal", "brand").astype(object)),
     }
     posts = _frame(columns, POSTS, n)
 
     followers = _frame({
-        "account": pd.array(np.full(days, account, dtype=object), dtype=string),
+        "account": _strings(np.full(days, account, dtype=object)),
         "platform": pd.Categorical.from_codes(np.full(days, PLATFORMS.index(platform)), dtype=FOLLOWERS["platform"]),
         "date": day_index,
         "followers": IntegerArray(level.astype(np.int64), np.zeros(days, dtype=bool)),
@@ -612,12 +615,27 @@ def simulate_profile(
     return Simulation(posts=posts, followers=followers, truth=truth, extra=extra_frame)
 
 
+_STRING = pd.api.types.pandas_dtype(POSTS["post_id"])
+
+
+def _strings(values: np.ndarray | pa.Array) -> Any:
+    """A ``string`` column from an object array or a pyarrow array, without pandas' slow path."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+    if getattr(_STRING, "storage", None) == "pyarrow":
+        return ArrowStringArray(array)
+    return pd.array(array.to_numpy(zero_copy_only=False), dtype=_STRING)  # pragma: no cover
+
+
 def _frame(columns: dict[str, Any], schema: Mapping[str, object], n: int) -> pd.DataFrame:
     """A canonical table from columns already in their dtypes; absent columns become NA."""
     out = {}
     for name, dtype in schema.items():
         if name in columns:
             out[name] = columns[name]
+        elif dtype == "Int64":
+            out[name] = IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+        elif dtype == "string":
+            out[name] = _strings(pa.nulls(n, type=pa.string()))
         else:
             out[name] = pd.array(np.full(n, None, dtype=object), dtype=dtype) if n else pd.array([], dtype=dtype)
     return pd.DataFrame(out, copy=False)
