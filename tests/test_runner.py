@@ -29,6 +29,7 @@ min_lift = 0.1
 change = None
 label_column = None
 label_value = None
+labels_path = None
 schedule_path = None
 seed = 0
 experiment = None

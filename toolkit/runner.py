@@ -354,7 +354,8 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     run_id, run_dir = _new_run_dir(experiment_dir)
     result_path = run_dir / "result.json"
     parameters = spec.notebook_parameters(result_path=result_path.resolve())
-    inputs = list(spec.data_files) + ([spec.schedule] if spec.schedule else [])
+    inputs = (list(spec.data_files) + ([spec.labels] if spec.labels else [])
+              + ([spec.schedule] if spec.schedule else []))
 
     def rel(p: Path) -> str:
         try:

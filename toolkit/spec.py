@@ -20,6 +20,7 @@ picked up by the next run)::
     alpha = 0.05                               # default 0.05
     min_lift = 0.10                            # smallest lift worth acting on (required)
     label = ["content_label", "personal"]      # content lift: a column, or [column, value]
+    labels = "../data/sample/labels/me.csv"    # optional: labels by post_id (hand or tool)
     # change = 2024-10-01                      # before/after: the change date (required there)
     # schedule = "personal_schedule.csv"       # optional: the randomised schedule followed
     accounts = []                              # default: every account in the data
@@ -91,6 +92,8 @@ KEYS: Mapping[str, tuple[str, bool]] = {
     "alpha": ("a significance level between 0 and 0.5", False),
     "change": ("a date like 2024-10-01", False),
     "label": ("a boolean column name, or [column, value]", False),
+    "labels": ("the path of a labels CSV (post_id, content_label), relative to the spec file",
+               False),
     "schedule": ("the path of a schedule CSV, relative to the spec file", False),
     "accounts": ("a list of account names (empty = all)", False),
     "seed": ("a whole number", False),
@@ -103,7 +106,8 @@ KEYS: Mapping[str, tuple[str, bool]] = {
 #: ``toolkit.runner.save_result(result, result_path, posts=posts)`` (a no-op when result_path is None).
 NOTEBOOK_PARAMETERS = (
     "data_paths", "accounts", "metric", "exposure", "method", "alpha", "min_lift", "change",
-    "label_column", "label_value", "schedule_path", "seed", "experiment", "result_path",
+    "label_column", "label_value", "labels_path", "schedule_path", "seed", "experiment",
+    "result_path",
 )
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -127,6 +131,7 @@ class Spec:
     alpha: float = 0.05
     change: dt.date | None = None
     label: str | tuple[str, str] | None = None
+    labels: Path | None = None
     schedule: Path | None = None
     accounts: tuple[str, ...] = ()
     seed: int = 0
@@ -153,6 +158,7 @@ class Spec:
             "change": self.change.isoformat() if self.change else None,
             "label_column": label_column,
             "label_value": label_value,
+            "labels_path": str(self.labels) if self.labels else None,
             "schedule_path": str(self.schedule) if self.schedule else None,
             "seed": self.seed,
             "experiment": self.name,
@@ -173,6 +179,8 @@ class Spec:
             out["change"] = self.change.isoformat()
         if self.label is not None:
             out["label"] = list(self.label) if isinstance(self.label, tuple) else self.label
+        if self.labels is not None:
+            out["labels"] = _relative(self.labels, self.path.parent)
         if self.schedule is not None:
             out["schedule"] = _relative(self.schedule, self.path.parent)
         out["accounts"] = list(self.accounts)
@@ -337,12 +345,17 @@ def load_spec(path: str | os.PathLike) -> Spec:
         else:
             raise fail("label", f"{_type_name(value)} {value!r}")
 
-    schedule = None
-    if "schedule" in doc:
-        schedule = base / text("schedule")
-        if not schedule.is_file():
-            raise SpecError("schedule file not found (paths are relative to the spec file)",
-                            file=path, parameter="schedule", found=str(schedule))
+    def optional_file(key: str) -> Path | None:
+        if key not in doc:
+            return None
+        found = base / text(key)
+        if not found.is_file():
+            raise SpecError(f"{key} file not found (paths are relative to the spec file)",
+                            file=path, parameter=key, found=str(found))
+        return found.resolve()
+
+    labels = optional_file("labels")
+    schedule = optional_file("schedule")
 
     accounts = doc.get("accounts", [])
     if isinstance(accounts, str):
@@ -369,7 +382,7 @@ def load_spec(path: str | os.PathLike) -> Spec:
         path=path.resolve(), name=name, hypothesis=hypothesis, analysis=analysis,
         notebook=notebook.resolve(), data=tuple(patterns), data_files=data_files,
         min_lift=min_lift, metric=metric, exposure=exposure, method=method, alpha=alpha,
-        change=change, label=label, schedule=schedule.resolve() if schedule else None,
+        change=change, label=label, labels=labels, schedule=schedule,
         accounts=tuple(accounts), seed=int(seed), parameters=dict(parameters),
         sha256=hashlib.sha256(raw).hexdigest(),
     )
