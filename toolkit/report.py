@@ -99,6 +99,7 @@ def build_report(
     kernel_name: str = "python3",
     timeout: int | None = 600,
     sensitive: Iterable[str] = (),
+    hide_code: bool = False,
 ) -> Path:
     """Execute ``notebook`` in report mode and write ``out_dir/<name>.html``.
 
@@ -123,6 +124,8 @@ def build_report(
         Seconds one cell may take.
     sensitive
         Extra strings (e.g. handles) that must not appear in a redacted page.
+    hide_code
+        Leave code cells' input out of the page (outputs and markdown only).
 
     Returns
     -------
@@ -168,7 +171,7 @@ def build_report(
         secrets = _read_log(log) if redact else {"account": {}, "text": set()}
         for value in sensitive:
             secrets["account"].setdefault(str(value), "[redacted]")
-        html = to_html(nb, title=notebook.stem, secrets=secrets if redact else None)
+        html = to_html(nb, title=notebook.stem, secrets=secrets if redact else None, hide_code=hide_code)
     page.write_text(html, encoding="utf-8")
     if failure is not None:
         raise ReportError(
@@ -266,7 +269,9 @@ def _scrub_notebook(nb: Any, scrub) -> None:
     nb.metadata.pop("papermill", None)
 
 
-def to_html(nb: Any, title: str | None = None, secrets: Mapping[str, Any] | None = None) -> str:
+def to_html(
+    nb: Any, title: str | None = None, secrets: Mapping[str, Any] | None = None, hide_code: bool = False,
+) -> str:
     """Convert an executed notebook (``nbformat`` node) to one self-contained HTML page.
 
     ``secrets`` (``{"account": {handle: alias}, "text": {post texts}}``) are scrubbed from the page
@@ -293,6 +298,9 @@ def to_html(nb: Any, title: str | None = None, secrets: Mapping[str, Any] | None
         extra_loaders=[jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
         template_file=_TEMPLATE_NAME,
         embed_images=True,
+        exclude_input=hide_code,
+        exclude_input_prompt=hide_code,
+        exclude_output_prompt=hide_code,
     )
     body, _ = exporter.from_notebook_node(
         nb, resources={"engagement_lab_head": report_head()},
@@ -345,6 +353,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="parameter for every notebook (value parsed as JSON when possible)")
     parser.add_argument("--keep-executed", action="store_true", help="also write the executed .ipynb")
+    parser.add_argument("--hide-code", action="store_true", help="leave code out of the pages")
     return parser.parse_args(argv)
 
 
@@ -370,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     for notebook in tqdm(notebooks, desc="reports", unit="notebook"):
         executed = out / f"{notebook.stem}.ipynb" if args.keep_executed else None
         try:
-            page = build_report(notebook, out, parameters, redact=args.redact, executed_path=executed)
+            page = build_report(notebook, out, parameters, redact=args.redact, executed_path=executed,
+                                hide_code=args.hide_code)
         except EngagementLabError as err:
             failed += 1
             tqdm.write(f"FAILED {notebook}: {err}", file=sys.stderr)
