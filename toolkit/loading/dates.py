@@ -1,0 +1,252 @@
+"""Dates as spreadsheets leave them: Excel serials, and day and month swapped in part of a column.
+
+Opening a CSV in a spreadsheet set to another locale and saving it again damages its dates in two
+ways (EXPORT-FORMATS.md, "Across all platforms"):
+
+- dates become Excel serial numbers (``44193.4123`` = 2020-12-28 09:53);
+- month-first text such as ``5-8-2020`` (8 May) is read day-first, becomes 5 August and is written
+  back as ``05-08-2020``, while ``8-29-2020`` cannot be read day-first and stays as it was. One
+  column then mixes both orders, and only the dates with a day of 12 or less are affected.
+
+:func:`parse_dates` reads such a column. A date like ``05-08-2020`` has two readings; it is
+repaired only when the repair can be shown:
+
+1. **by the file's date order**: when the dates that have one reading (day above 12, serials,
+   ISO dates) run in order (exports list posts by date), a reading that falls outside the
+   interval between its known neighbours is impossible; when exactly one reading fits, it is
+   taken;
+2. **by the column itself**, when the column is not mixed (one way of writing dates, and its
+   unambiguous dates all in one order): the order those dates prove, or else the order the
+   format documents.
+
+Otherwise the row is rejected with the reason; nothing is guessed.
+
+>>> import pandas as pd
+>>> cells = pd.Series(["8-29-2020", "09-02-2020", "9-14-2020", "10-9-2020"])
+>>> out = parse_dates(cells, "Date")
+>>> [str(t.date()) for t in out.values]
+['2020-08-29', '2020-09-02', '2020-09-14', '2020-10-09']
+>>> out.notes[0].startswith("Date: mixes day-first and month-first")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from toolkit.loading.parse import NA_TOKENS, parse_datetimes, parse_excel_serial
+
+__all__ = ["DateParse", "parse_dates", "order_of"]
+
+_DM = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.0+)?)?$")
+
+
+@dataclass
+class DateParse:
+    """Parsed dates (UTC), a rejection reason per row (``<NA>`` when fine) and notes."""
+
+    values: pd.Series
+    reasons: pd.Series
+    notes: list[str] = field(default_factory=list)
+
+
+def order_of(formats) -> str | None:
+    """``"mdy"`` or ``"dmy"`` when the first numeric date format says which comes first.
+
+    >>> order_of(["%m/%d/%Y %H:%M"]), order_of(["%Y-%m-%d", "%d.%m.%Y"]), order_of(["%b %d, %Y"])
+    ('mdy', 'dmy', None)
+    """
+    for fmt in formats:
+        m, d = fmt.find("%m"), fmt.find("%d")
+        y = fmt.find("%Y")
+        if m >= 0 and d >= 0 and y > max(m, d):
+            return "mdy" if m < d else "dmy"
+    return None
+
+
+def _build(y: np.ndarray, m: np.ndarray, d: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    stamps = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce")
+    return (stamps + pd.to_timedelta(seconds, unit="s")).to_numpy(dtype="datetime64[ns]")
+
+
+def parse_dates(
+    values: pd.Series,
+    column: str,
+    formats=(),
+    *,
+    order: str | None = None,
+    date_only: bool = False,
+    tz: str = "UTC",
+) -> DateParse:
+    """Parse a date column that may hold Excel serials and mixed day/month orders.
+
+    Parameters
+    ----------
+    values
+        Raw cells, in file order.
+    column
+        Column name used in reasons and notes.
+    formats
+        ``strptime`` formats for cells that are not numeric ``a-b-yyyy`` dates or serials
+        (ISO dates are always accepted).
+    order
+        ``"mdy"`` or ``"dmy"``: the order the format documents for numeric dates; defaults to
+        what ``formats`` say (:func:`order_of`). Used only when the column itself does not prove
+        an order and is not mixed.
+    date_only, tz
+        As in :func:`toolkit.loading.parse.parse_datetimes`.
+    """
+    order = order or order_of(formats)
+    raw = values.astype("string").str.strip()
+    missing = (raw.isna() | raw.isin(NA_TOKENS)).to_numpy(dtype=bool)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
+    notes: list[str] = []
+    if missing.any():
+        reasons[missing] = f"{column}: expected a date, found an empty cell"
+
+    parts = raw.str.extract(_DM.pattern)
+    is_dm = parts[0].notna().to_numpy(dtype=bool) & ~missing
+    if is_dm.any():
+        # A spreadsheet that swapped day and month may also have stored the swapped dates as
+        # real date cells (ISO text here): those have two readings too.
+        iso = raw.str.extract(_ISO.pattern)
+        is_iso = iso[0].notna().to_numpy(dtype=bool) & ~missing & ~is_dm
+        if is_iso.any():
+            rows = iso.index[is_iso]
+            parts.loc[rows, 0] = iso.loc[rows, 1]
+            parts.loc[rows, 1] = "iso"
+            parts.loc[rows, 2] = iso.loc[rows, 2]
+            parts.loc[rows, 3] = iso.loc[rows, 0]
+            for k in (4, 5, 6):
+                parts.loc[rows, k] = iso.loc[rows, k - 1]
+            is_dm = is_dm | is_iso
+    is_serial = raw.str.fullmatch(_SERIAL).fillna(False).to_numpy(dtype=bool) & ~missing & ~is_dm
+    other = ~missing & ~is_dm & ~is_serial
+
+    if is_serial.any():
+        serial = parse_excel_serial(raw[is_serial])
+        result[serial.index] = serial
+        bad = serial.isna()
+        reasons[bad[bad].index] = (f"{column}: expected a date, found the number '"
+                                   + raw[bad[bad].index] + "' (outside the Excel serial date range)")
+        notes.append(f"{column}: {int((~bad).sum())} dates were Excel serial numbers, converted "
+                     "(1900 date system)")
+    if other.any():
+        fmts = tuple(formats) + ("ISO8601",)
+        parsed, why = parse_datetimes(raw[other], column, fmts, tz=tz)
+        result[parsed.index] = parsed
+        reasons[why.index] = reasons[why.index].fillna(why)
+
+    if is_dm.any():
+        _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order, tz)
+    if date_only:
+        result = result.dt.normalize()
+    return DateParse(result, reasons, notes)
+
+
+def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order, tz) -> None:
+    where = np.flatnonzero(is_dm)
+    p = parts.iloc[where]
+    a_txt, b_txt = p[0].astype(str), p[2].astype(str)
+    a, b = a_txt.astype(int).to_numpy(), b_txt.astype(int).to_numpy()
+    y = p[3].astype(int).to_numpy()
+    seconds = (p[4].fillna("0").astype(int) * 3600 + p[5].fillna("0").astype(int) * 60
+               + p[6].fillna("0").astype(int)).to_numpy()
+    md = _build(y, a, b, seconds)  # a is the month
+    dm = _build(y, b, a, seconds)  # a is the day
+    md_ok, dm_ok = ~np.isnat(md), ~np.isnat(dm)
+    same = md_ok & dm_ok & (a == b)
+    only_md = md_ok & ~dm_ok
+    only_dm = dm_ok & ~md_ok
+    ambiguous = md_ok & dm_ok & ~same
+
+    # How the column writes numbers: separators, and leading zeros where a value is < 10.
+    seps = set(p[1])
+    pad_a = {len(t) == 2 for t, v in zip(a_txt, a) if v < 10}
+    pad_b = {len(t) == 2 for t, v in zip(b_txt, b) if v < 10}
+    style_mixed = len(seps) > 1 or len(pad_a) > 1 or len(pad_b) > 1
+    evidence_mixed = bool(only_md.any() and only_dm.any())
+
+    chosen = np.full(len(where), np.datetime64("NaT"), dtype="datetime64[ns]")
+    chosen[only_md | same] = md[only_md | same]
+    chosen[only_dm] = dm[only_dm]
+
+    # Known dates in file order (every parsed cell, plus the unambiguous numeric ones).
+    known = result.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").copy()
+    fixed = ~ambiguous & ~np.isnat(chosen)
+    known[where[fixed]] = chosen[fixed]
+    stamps = pd.Series(known)
+    present = stamps.dropna()
+    ordered = None
+    if present.nunique() >= 3:  # two dates are always "in order": that proves nothing
+        diffs = np.diff(present.to_numpy().astype("int64"))
+        ordered = "asc" if (diffs >= 0).all() else "desc" if (diffs <= 0).all() else None
+    by_order_md = by_order_dm = 0
+    undecided = ambiguous.copy()
+    impossible = np.zeros(len(where), dtype=bool)
+    fit_md = fit_dm = None
+    if ordered and ambiguous.any():
+        before = stamps.ffill().to_numpy(dtype="datetime64[ns]")[where]
+        after = stamps.bfill().to_numpy(dtype="datetime64[ns]")[where]
+        low, high = (before, after) if ordered == "asc" else (after, before)
+
+        def fits(x):
+            return (np.isnat(low) | (low <= x)) & (np.isnat(high) | (x <= high))
+
+        fit_md, fit_dm = fits(md), fits(dm)
+
+    proven = "mdy" if only_md.any() and not only_dm.any() else "dmy" if only_dm.any() and not only_md.any() else None
+    single = proven or order  # the order the column proves, else the one the format documents
+    mixed = style_mixed or evidence_mixed
+    if not mixed and single and fit_md is not None:
+        # Dates that fall out of the file's order in that reading but fit in the other one show
+        # that part of the column was swapped.
+        keep, other = (fit_md, fit_dm) if single == "mdy" else (fit_dm, fit_md)
+        mixed = bool((ambiguous & ~keep & other).any())
+    if not mixed and single:
+        pick = md if single == "mdy" else dm
+        chosen[ambiguous] = pick[ambiguous]
+        undecided = np.zeros(len(where), dtype=bool)
+    elif fit_md is not None:
+        take_md = ambiguous & fit_md & ~fit_dm
+        take_dm = ambiguous & fit_dm & ~fit_md
+        chosen[take_md] = md[take_md]
+        chosen[take_dm] = dm[take_dm]
+        impossible = ambiguous & ~fit_md & ~fit_dm
+        undecided = ambiguous & fit_md & fit_dm
+        by_order_md, by_order_dm = int(take_md.sum()), int(take_dm.sum())
+
+    index = raw.index[where]
+    ok = ~np.isnat(chosen)
+    stamps_ok = pd.Series(chosen[ok], index=index[ok])
+    if len(stamps_ok):
+        result[index[ok]] = stamps_ok.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    invalid = ~md_ok & ~dm_ok
+    texts = raw.iloc[where]
+    if invalid.any():
+        reasons[index[invalid]] = f"{column}: expected a date, found '" + texts[invalid] + "' (no such day)"
+    if impossible.any():
+        reasons[index[impossible]] = (f"{column}: '" + texts[impossible] + "' fits neither day-first nor "
+                                      "month-first between the dates around it")
+    if undecided.any():
+        why = ("this column mixes day-first and month-first dates (a spreadsheet re-save) and "
+               "nothing proves which this one is" if mixed else
+               "no date in this column has a day above 12, so day and month cannot be told apart; "
+               "pass the order in the format")
+        reasons[index[undecided]] = f"{column}: '" + texts[undecided] + f"' is ambiguous: {why}"
+    if mixed:
+        repaired = by_order_md + by_order_dm
+        notes.append(
+            f"{column}: mixes day-first and month-first dates (a spreadsheet re-save swapped day "
+            f"and month where the day is 12 or less); {int(ambiguous.sum())} ambiguous dates, "
+            f"{repaired} read from the file's date order ({by_order_dm} day-first, {by_order_md} "
+            f"month-first), {int(undecided.sum() + impossible.sum())} rejected")
+    elif proven and order and proven != order:
+        notes.append(f"{column}: dates are written {proven}, not {order} as documented; read as {proven}")

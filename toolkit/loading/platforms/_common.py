@@ -1,0 +1,126 @@
+"""Steps shared by the platform formats: robust publish dates, workbook detection, row accounting.
+
+A format module stays declarative (signature, column mapping, quirks); these helpers do the
+work that several of them need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.loading.build import build_table, raw_text, resolve
+from toolkit.loading.dates import parse_dates
+from toolkit.loading.readers import RawTable
+from toolkit.loading.source import Parsed, Source, rejected_frame
+from toolkit.loading.workbooks import workbook_header
+from toolkit.schema import DAILY, FOLLOWERS
+
+__all__ = ["build_posts", "detect_workbook", "add_invalid", "drop_summary_rows", "file_date", "tidy",
+           "add_column"]
+
+
+def add_column(raw: RawTable, name: str, values: pd.Series) -> None:
+    """Add a derived column to ``raw`` (kept in step with ``raw.header``)."""
+    raw.frame[name] = values
+    if name not in raw.header:
+        raw.header.append(name)
+
+
+def tidy(parsed: Parsed) -> Parsed:
+    """Drop bookkeeping columns (``source_row``) that the followers and daily tables do not have."""
+    for name, schema in (("followers", FOLLOWERS), ("daily", DAILY)):
+        frame = getattr(parsed, name)
+        if frame is not None:
+            setattr(parsed, name, frame[[c for c in frame.columns if c in schema]])
+    return parsed
+
+
+def detect_workbook(path) -> list[str] | None:
+    """Detection hook of workbook formats: sheet names and first-row cells, or None."""
+    return workbook_header(path)
+
+
+def add_invalid(raw: RawTable, parsed: Parsed, sep: str = ",") -> Parsed:
+    """Count and reject the records a reader could not split into the header's fields."""
+    if not raw.invalid:
+        return parsed
+    extra = rejected_frame(str(raw.path), [r for r, _, _ in raw.invalid],
+                           [why for _, why, _ in raw.invalid], [txt for _, _, txt in raw.invalid])
+    parsed.rejected = extra if parsed.rejected is None or not len(parsed.rejected) else \
+        pd.concat([parsed.rejected, extra], ignore_index=True)
+    parsed.rows_read += len(raw.invalid)
+    return parsed
+
+
+def build_posts(
+    raw: RawTable,
+    source: Source,
+    columns: Mapping[str, str | tuple[str, ...]],
+    *,
+    platform: str,
+    account: str | None = None,
+    exported_at: pd.Timestamp | None = None,
+    required: tuple[str, ...] = ("post_id", "published_at"),
+    table: str = "posts",
+    date_key: str = "published_at",
+) -> Parsed:
+    """:func:`toolkit.loading.build.build_table` with publish dates read by
+    :func:`toolkit.loading.dates.parse_dates` (Excel serials, mixed day/month repaired or
+    rejected with a reason), and unsplittable records rejected."""
+    fmt = source.format
+    sep = source.sniff.sep if source.sniff is not None else ","
+    date_col = resolve(raw, columns.get(date_key))
+    rest = {k: v for k, v in columns.items() if k != date_key}
+    if date_col is None:
+        parsed = build_table(raw, source, columns, table=table, platform=platform, account=account,
+                             exported_at=exported_at, required=required)
+        return tidy(add_invalid(raw, parsed, sep))
+    frame = raw.frame
+    label = raw.header[raw.columns.index(date_col)]
+    dates = parse_dates(frame[date_col], label, fmt.date_formats,
+                        date_only=fmt.date_only or table != "posts",
+                        order=fmt.options.get("day_month_order"))
+    bad = dates.reasons.notna()
+    good_raw = RawTable(path=raw.path, frame=frame.loc[~bad], header=raw.header, encoding=raw.encoding,
+                        invalid=[], preamble=raw.preamble)
+    parsed = build_table(good_raw, source, rest, table=table, platform=platform, account=account,
+                         exported_at=exported_at, required=tuple(r for r in required if r != date_key))
+    out = getattr(parsed, table)
+    out[date_key] = dates.values.loc[out.index]
+    setattr(parsed, table, out)
+    if bad.any():
+        mine = rejected_frame(str(source.path), frame.loc[bad, "source_row"], dates.reasons[bad],
+                              raw_text(frame, dates.reasons[bad].index, sep))
+        parsed.rejected = pd.concat([mine, parsed.rejected], ignore_index=True) \
+            if parsed.rejected is not None and len(parsed.rejected) else mine
+        parsed.rows_read += int(bad.sum())
+    parsed.notes.extend(dates.notes)
+    return tidy(add_invalid(raw, parsed, sep))
+
+
+def drop_summary_rows(raw: RawTable, mask: pd.Series) -> tuple[RawTable, int]:
+    """``raw`` without summary rows (a ``Total`` row), and how many there were."""
+    n = int(mask.sum())
+    if not n:
+        return raw, 0
+    return RawTable(path=raw.path, frame=raw.frame.loc[~mask], header=raw.header, encoding=raw.encoding,
+                    invalid=raw.invalid, preamble=raw.preamble), n
+
+
+_ISO_DAY = re.compile(r"(?<!\d)(20\d{2})-(\d{2})-(\d{2})(?!\d)")
+
+
+def file_date(path: Path) -> pd.Timestamp | None:
+    """The last ISO day (``2020-07-31``) in a file name, as the end of that day in UTC."""
+    days = _ISO_DAY.findall(Path(path).name)
+    if not days:
+        return None
+    y, m, d = days[-1]
+    try:
+        return pd.Timestamp(f"{y}-{m}-{d}", tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    except ValueError:
+        return None

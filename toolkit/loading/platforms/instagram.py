@@ -1,0 +1,88 @@
+"""Instagram per-post insights compiled by the account owner (a CSV kept by hand).
+
+``Date,Impressions,From Home,From Hashtags,From Explore,From Other,Saves,Comments,Shares,Likes,
+Profile Visits,Follows,Conversion Rate,Caption,Hashtags``, CRLF line ends, NBSP (U+00A0) inside
+hashtag strings (kept as they are); copies that were saved by a spreadsheet may not be valid UTF-8,
+in which case the file is read as cp1252 and the report's ``encoding`` column says so.
+
+Mapping choices:
+
+- The file has no post ids. ``post_id`` is ``ig-`` plus a short hash of the date and caption,
+  the same in every copy of the file, so overlapping copies merge; the report notes it.
+- ``text`` is the caption followed by the hashtags (Instagram shows both as the post's text).
+- The ``From ...`` breakdown and ``Conversion Rate`` (a ratio) have no canonical column.
+- ``Date`` is a day (``time_known`` is False). Dates damaged by a spreadsheet (Excel serials,
+  day and month swapped in part of the column) are repaired only where provable, see
+  :mod:`toolkit.loading.dates`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from toolkit.loading.core import exported_at_from
+from toolkit.loading.platforms._common import build_posts
+from toolkit.loading.registry import Format, register
+from toolkit.loading.source import Parsed, Source
+
+COLUMNS = {
+    "published_at": "date",
+    "text": "caption",
+    "impressions": "impressions",
+    "saves": "saves",
+    "comments": "comments",
+    "shares": "shares",
+    "likes": "likes",
+    "profile_visits": "profile visits",
+    "follows": "follows",
+}
+
+
+def post_ids(dates: pd.Series, captions: pd.Series) -> pd.Series:
+    """Stable ids for posts that have none: ``ig-`` + 12 hex digits of BLAKE2b(day|caption).
+
+    The day is the parsed publish day, so a copy whose dates a spreadsheet rewrote gets the
+    same ids.
+
+    >>> post_ids(pd.Series(["2020-01-05"]), pd.Series(["Hello"])).tolist()
+    ['ig-83811495ea2d']
+    """
+    keys = dates.astype("string").fillna("") + "|" + captions.astype("string").fillna("")
+    return pd.Series(["ig-" + hashlib.blake2b(k.encode(), digest_size=6).hexdigest() for k in keys],
+                     index=dates.index, dtype="string")
+
+
+def parse(source: Source) -> Parsed:
+    raw = source.table()
+    frame = raw.frame
+    exported_at, how = exported_at_from(source.path)
+    parsed = build_posts(raw, source, COLUMNS, platform="instagram", account=source.account,
+                         exported_at=exported_at, required=("published_at",))
+    posts = parsed.posts
+    if len(posts):
+        captions = frame.loc[posts.index, "caption"] if "caption" in frame.columns else posts["text"]
+        posts["post_id"] = post_ids(posts["published_at"].dt.strftime("%Y-%m-%d"), captions)
+    if "hashtags" in frame.columns and len(posts):
+        tags = frame.loc[posts.index, "hashtags"].astype("string")
+        tags = tags.mask(tags.str.strip() == "")
+        joined = posts["text"] + "\n" + tags
+        posts["text"] = joined.fillna(posts["text"]).fillna(tags)
+    parsed.notes.append("no post ids in the file: post_id is a hash of publish day and caption")
+    parsed.notes.append(f"exported_at from the {how}")
+    if source.account is None:
+        parsed.notes.append("the file does not name the account: pass account=")
+    return parsed
+
+
+FORMAT = register(Format(
+    name="instagram_post_insights",
+    platform="instagram",
+    description="Instagram per-post insights CSV compiled by the account owner",
+    signature=("date", "impressions", "from home", "from hashtags", "profile visits", "caption"),
+    columns=COLUMNS,
+    date_formats=("%Y-%m-%d",),
+    date_only=True,
+    parse=parse,
+))
