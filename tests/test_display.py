@@ -26,6 +26,7 @@ def _restore(monkeypatch):
     display._state.update({"mode": None, "redact": None, "aliases": {}})
     alt.renderers.enable("default")
     alt.data_transformers.enable("default")
+    pd.reset_option("styler.format.escape")
 
 
 def _spec_from_html(snippet: str) -> dict:
@@ -169,3 +170,9 @@ def test_no_redaction_outside_report_mode():
     assert not display.is_redacting()
     posts = _posts()
     assert display.redact_frame(posts) is posts
+
+
+def test_styler_escapes_post_text_after_setup():
+    display.setup("live")
+    html = _posts().style.to_html()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html

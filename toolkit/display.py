@@ -159,6 +159,10 @@ def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | Non
     chosen = ("static" if _env_flag(REPORT_ENV) else "live") if mode == "auto" else mode
     _state["mode"] = chosen
     _state["redact"] = redact
+    import pandas as pd
+
+    # Styler does not escape cell text by default; a post text holding <script> must stay text
+    pd.set_option("styler.format.escape", "html")
     alt.data_transformers.enable("vegafusion", max_rows=max_rows)
     if chosen == "static":
         if STATIC_RENDERER not in alt.renderers.names():
@@ -298,6 +302,8 @@ def _control_rows(widget: Any, rows: list[tuple[str, str]]) -> None:
         return
     value = widget.value
     label = getattr(widget, "description", "") or type(widget).__name__
+    if is_redacting() and type(widget).__name__ in {"Text", "Textarea", "Combobox"}:
+        value = REDACTED_TEXT  # free text may hold a post
     if isinstance(value, (tuple, list)):
         value = " to ".join(map(str, value)) if len(value) == 2 else ", ".join(map(str, value))
     rows.append((str(label), str(value)))
@@ -489,6 +495,14 @@ def _install_redaction_formatters() -> None:
         )
         return clean._repr_html_()
 
+    def styler_html(styler: Any) -> str:
+        if not is_redacting():
+            return styler.to_html()
+        return redact_frame(styler.data).to_html()  # styling is lost, redaction is not
+
+    from pandas.io.formats.style import Styler
+
+    html_fmt.for_type(Styler, styler_html)
     html_fmt.for_type(pd.DataFrame, frame_html)
     plain_fmt.for_type(pd.DataFrame, frame_plain)
     html_fmt.for_type(Result, result_html)
