@@ -14,7 +14,7 @@ hour effects, a growing audience). Three scenarios:
 
 The naive per-post Welch t-test runs on the same profiles for comparison.
 
->>> table = study(4, seed=1, progress=False)
+>>> table = study(3, seed=1, progress=False, days=60, n_resamples=99, family_runs=1)
 >>> sorted(table["scenario"].unique())
 ['family of 5', 'no lift', 'planted lift']
 """
@@ -42,10 +42,10 @@ FAMILY_LIFTS = (0.0, 0.0, 0.0, 0.3, 0.3)
 LABEL = ("content_label", "personal")
 
 
-def _profile(seed: int, lift: float):
+def _profile(seed: int, lift: float, days: int = 365):
     from toolkit.simulate import simulate_profile
 
-    return simulate_profile(days=365, posts_per_day=2.0, personal_share=0.3, personal_lift=lift,
+    return simulate_profile(days=days, posts_per_day=2.0, personal_share=0.3, personal_lift=lift,
                             dispersion=5.0, ar1=0.5, shock_sd=0.15, weekday_effects=True, seed=seed,
                             text=False).posts
 
@@ -54,17 +54,24 @@ def _seed(*keys: int) -> int:
     return int(np.random.SeedSequence(list(keys)).generate_state(1)[0])
 
 
-def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True,
-          n_resamples: int = 999) -> pd.DataFrame:
-    """Run the calibration study; one row per method and scenario (columns ``STUDY_COLUMNS``)."""
+def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *,
+          n_resamples: int = 999, days: int = 365, methods: tuple[str, ...] = METHODS,
+          family_runs: int | None = None) -> pd.DataFrame:
+    """Run the calibration study; one row per method and scenario (columns ``STUDY_COLUMNS``).
+
+    ``days``, ``methods``, ``n_resamples`` and ``family_runs`` (default ``n_profiles``) make the
+    smaller versions the tests run; the published study uses the defaults.
+    """
     from tqdm.auto import tqdm
+
+    family_runs = n_profiles if family_runs is None else family_runs
 
     rows = []
     for s, (scenario, lift) in enumerate((("no lift", 0.0), ("planted lift", PLANTED))):
-        out = {m: [] for m in METHODS}
+        out = {m: [] for m in methods}
         for i in tqdm(range(n_profiles), desc=f"content_lift: {scenario}", disable=not progress):
-            posts = _profile(_seed(seed, s, i), lift)
-            t = content_lift(posts, label=LABEL, metric="likes", method=list(METHODS),
+            posts = _profile(_seed(seed, s, i), lift, days)
+            t = content_lift(posts, label=LABEL, metric="likes", method=list(methods),
                              n_resamples=n_resamples, seed=_seed(seed, s, i, 1)).table
             for _, r in t.iterrows():
                 if r["method"] == "bayes":
@@ -72,7 +79,7 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True,
                 else:
                     reject = r["p_value"] < 0.05
                 out[r["method"]].append((reject, r["ci_low"] <= lift <= r["ci_high"], r["lift"]))
-        for m in METHODS:
+        for m in methods:
             a = np.array(out[m], dtype=float)
             rows.append({"analysis": "content_lift", "method": m, "scenario": scenario, "true_lift": lift,
                          "runs": len(a), "rejection_rate": a[:, 0].mean(), "coverage": a[:, 1].mean(),
@@ -82,16 +89,18 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True,
     # family of tests: three true nulls, two true lifts, glm p-values
     null = np.array([lift == 0 for lift in FAMILY_LIFTS])
     fam = {"holm": [], "bh": [], "none": []}
-    for i in tqdm(range(n_profiles), desc="content_lift: family", disable=not progress):
+    for i in tqdm(range(family_runs), desc="content_lift: family", disable=not progress):
         p = []
         for j, lift in enumerate(FAMILY_LIFTS):
-            posts = _profile(_seed(seed, 2, i, j), lift)
+            posts = _profile(_seed(seed, 2, i, j), lift, days)
             p.append(content_lift(posts, label=LABEL, metric="likes", method="glm").table.loc[0, "p_value"])
         for how in fam:
             rej = adjust_pvalues(p, how) < 0.05
             v = int((rej & null).sum())
             fam[how].append((v > 0, v / max(int(rej.sum()), 1), rej[~null].mean()))
     for how, values in fam.items():
+        if not values:
+            continue
         a = np.array(values, dtype=float)
         is_fdr = how == "bh"
         rows.append({"analysis": "content_lift", "method": f"glm + {how}", "scenario": "family of 5",

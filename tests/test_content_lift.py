@@ -1,0 +1,186 @@
+"""Behaviour of toolkit.content_lift on simulated profiles with known truth (toolkit.simulate, fixed seeds)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import toolkit
+from toolkit.content_lift import (METHODS, _power, adjust_pvalues, content_lift, hour_band,
+                                  rate_ratio_permutation)
+from toolkit.errors import AnalysisError
+from toolkit.schema import RESULT_COLUMNS
+from toolkit.simulate import simulate_profile
+
+LABEL = ("content_label", "personal")
+
+
+@pytest.fixture(scope="module")
+def lifted():
+    # two years, ~1,460 posts, planted personal lift +30% on every engagement count
+    return simulate_profile(days=730, posts_per_day=2, personal_lift=0.3, seed=101, text=False).posts
+
+
+@pytest.fixture(scope="module")
+def all_methods(lifted):
+    return content_lift(lifted, label=LABEL, metric="likes", method=list(METHODS), n_resamples=2000, seed=3)
+
+
+def test_every_method_recovers_the_planted_lift(all_methods):
+    t = all_methods.table.set_index("method")
+    assert list(t.index) == list(METHODS)
+    for method in ("glm", "permutation", "bootstrap", "bayes", "welch"):
+        # seeded simulation, truth = +30% per impression
+        assert t.loc[method, "ci_low"] < 0.3 < t.loc[method, "ci_high"], method
+        assert t.loc[method, "ci_low"] > 0, method
+    # the ratio of median rates is not the rate ratio, but it is positive here
+    assert t.loc["mannwhitney", "lift"] > 0 and t.loc["mannwhitney", "p_value"] < 0.05
+
+
+def test_result_has_standard_columns_text_assumptions_and_chart(all_methods):
+    r = all_methods
+    assert list(r.table.columns[: len(RESULT_COLUMNS)]) == list(RESULT_COLUMNS)
+    for c in ("p_adjusted", "term", "power", "min_detectable_lift"):
+        assert c in r.table.columns
+    for m in METHODS:
+        assert r.text.count(f"{m}:") >= 1 and m in r.assumptions
+    assert "Smallest lift this test detects" in r.text
+    spec = r.chart().to_dict()
+    assert sum(len(v) for v in spec["datasets"].values()) == len(METHODS) + 1  # rows + zero line
+    t = r.table.set_index("method")
+    assert t.loc["welch", "effect_size_name"] == "cohen_d"
+    assert t.loc["mannwhitney", "effect_size_name"] == "rank_biserial"
+    assert 0.5 < t.loc["bayes", "prob_positive"] <= 1
+    assert t.loc["bayes", "prob_above_threshold"] <= t.loc["bayes", "prob_positive"]
+
+
+def test_boolean_column_and_pair_give_the_same_answer(lifted):
+    posts = lifted.assign(personal=lifted["content_label"].eq("personal").astype("boolean"))
+    a = content_lift(posts, label="personal", metric="likes", method=["glm", "permutation"], n_resamples=500)
+    b = content_lift(posts, label=LABEL, metric="likes", method=["glm", "permutation"], n_resamples=500)
+    pd.testing.assert_series_equal(a.table["lift"], b.table["lift"])
+    assert a.table["p_value"].tolist() == b.table["p_value"].tolist()
+
+
+def test_missing_values_are_left_out_and_counted(lifted):
+    posts = lifted.copy()
+    posts["likes"] = posts["likes"].astype("Int64")
+    posts.loc[posts.index[:5], "likes"] = pd.NA
+    posts.loc[posts.index[5:8], "impressions"] = pd.NA
+    posts.loc[posts.index[8:10], "content_label"] = pd.NA
+    r = content_lift(posts, label=LABEL, metric="likes", method="glm")
+    assert r.table.loc[0, "n_baseline"] + r.table.loc[0, "n_treatment"] == len(posts) - 10
+    assert r.details["dropped"]["likes"] == {"metric missing": 5, "exposure missing or 0": 3, "label missing": 2}
+    assert "Posts left out" in r.text
+
+
+def test_several_metrics_get_adjusted_p_values(lifted):
+    metrics = ["likes", "comments", "shares", "clicks", "engagements"]
+    for adjust in ("holm", "bh"):
+        r = content_lift(lifted, label=LABEL, metric=metrics, method="glm", adjust=adjust)
+        assert r.table["metric"].tolist() == metrics
+        expected = adjust_pvalues(r.table["p_value"].to_numpy(), adjust)
+        np.testing.assert_allclose(r.table["p_adjusted"].to_numpy(), expected)
+        assert (r.table["p_adjusted"] >= r.table["p_value"] - 1e-15).all()
+
+
+def test_adjustments_match_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.random.default_rng(5).uniform(0, 0.2, 12)
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), multipletests(p, method="holm")[1])
+    np.testing.assert_allclose(adjust_pvalues(p, "bh"), multipletests(p, method="fdr_bh")[1])
+
+
+def test_bayes_is_deterministic_given_a_seed(lifted):
+    kw = dict(label=LABEL, metric="likes", method="bayes", n_resamples=500)
+    a = content_lift(lifted, seed=1, **kw).table
+    b = content_lift(lifted, seed=1, **kw).table
+    c = content_lift(lifted, seed=2, **kw).table
+    pd.testing.assert_frame_equal(a, b)
+    assert a.loc[0, "ci_low"] != c.loc[0, "ci_low"]
+
+
+def test_power_and_minimum_detectable_lift_follow_the_closed_form():
+    z, zp = stats.norm.ppf(0.975), stats.norm.ppf(0.8)
+    power, mdl = _power(0.1, 0.05, 0.05)
+    assert mdl == pytest.approx(np.expm1((z + zp) * 0.05))
+    d = np.log1p(0.1) / 0.05
+    assert power == pytest.approx(stats.norm.cdf(d - z) + stats.norm.cdf(-d - z))
+
+
+def test_change_interaction_finds_a_gain_planted_after_the_change():
+    # personal posts earn +0% before 2024-07-01 and +50% after: the gain after the change is +50%
+    before = simulate_profile(days=182, start="2024-01-01", posts_per_day=3, personal_lift=0.0, seed=7,
+                              text=False).posts
+    after = simulate_profile(days=184, start="2024-07-01", posts_per_day=3, personal_lift=0.5, seed=8,
+                             text=False).posts
+    posts = pd.concat([before, after], ignore_index=True)
+    r = content_lift(posts, label=LABEL, metric="likes", method=["glm", "bootstrap", "bayes"],
+                     change="2024-07-01", n_resamples=2000)
+    gain = r.table[r.table["term"] == "gain after change"].set_index("method")
+    for m in ("glm", "bootstrap", "bayes"):
+        assert gain.loc[m, "ci_low"] < 0.5 < gain.loc[m, "ci_high"], m
+        assert gain.loc[m, "ci_low"] > 0, m
+    with pytest.raises(AnalysisError, match="change"):
+        content_lift(posts, label=LABEL, metric="likes", method="welch", change="2024-07-01")
+
+
+def test_pooled_accounts_get_account_effects_and_two_way_clusters():
+    a = simulate_profile(days=200, account="a", personal_lift=0.2, seed=21, text=False).posts
+    b = simulate_profile(days=200, account="b", personal_lift=0.2, followers_start=50_000, seed=22,
+                         text=False).posts
+    pooled = pd.concat([a, b], ignore_index=True)
+    r = content_lift(pooled, label=LABEL, metric="likes", method=["glm", "permutation"], n_resamples=500)
+    glm = r.details["glm"]["likes"]
+    assert "account[b]" in glm["coefficients"]["term"].tolist()
+    weeks = ((pooled["published_at"].dt.tz_localize(None) - pd.Timestamp("1970-01-05")).dt.days // 7).nunique()
+    assert glm["clusters"] == weeks
+    # the pooled estimate lies between the two accounts' own estimates (a precision-weighted blend);
+    # coverage of the truth is the calibration study's job (toolkit/calibration/content_lift.py)
+    own = [content_lift(p, label=LABEL, metric="likes", method="glm").table.loc[0, "lift"] for p in (a, b)]
+    assert min(own) < r.table.loc[0, "lift"] < max(own)
+
+
+def test_permutation_keeps_labels_within_weeks():
+    # every week is all-personal or all-brand: permuting within weeks changes nothing, p = 1
+    n = 140
+    week = np.arange(n) // 7
+    treat = week % 2 == 0
+    y = np.random.default_rng(1).poisson(5, n).astype(float)
+    obs, null = rate_ratio_permutation(y, np.ones(n), treat, week, n_resamples=200)
+    assert np.isnan(obs) or np.all(np.isnan(null))
+    # mixed weeks: the null is centred near 0 and the observed sizes are kept
+    treat = np.arange(n) % 7 < 2
+    obs, null = rate_ratio_permutation(y, np.ones(n), treat, week, n_resamples=2000, seed=3)
+    assert abs(np.mean(null)) < 3 * np.std(null) / np.sqrt(2000) + 0.01
+
+
+def test_hour_bands():
+    t = pd.Series(pd.to_datetime(["2024-01-01 05:59", "2024-01-01 06:00", "2024-01-01 18:00"], utc=True))
+    assert hour_band(t).tolist() == ["night", "morning", "evening"]
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(method="anova"), "method"),
+    (dict(label="nope"), "label"),
+    (dict(label="content_label"), "label"),
+    (dict(metric="hearts"), "metric"),
+    (dict(exposure="views"), "exposure"),
+    (dict(controls=["moon"]), "controls"),
+    (dict(adjust="bonferroni"), "adjust"),
+    (dict(method="permutation", n_resamples=10), "n_resamples"),
+])
+def test_bad_arguments_name_the_parameter(lifted, kwargs, parameter):
+    args = dict(label=LABEL, metric="likes") | kwargs
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted.head(200), **args)
+    assert err.value.parameter == parameter
+
+
+def test_public_name_is_callable_even_after_the_module_is_imported(lifted):
+    # `import toolkit.content_lift` makes the package attribute the module; the module forwards calls
+    import toolkit.content_lift  # noqa: F401
+
+    r = toolkit.content_lift(lifted.head(300), label=LABEL, metric="likes")
+    assert r.table.loc[0, "method"] == "glm"
