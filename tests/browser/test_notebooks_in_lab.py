@@ -75,7 +75,7 @@ _SIGNATURE = """(panelSel) => {
   return parts.join('\\n@@\\n');
 }"""
 
-_ERROR_TEXTS = ("Error loading script", "JavaScript Error", "Error displaying widget",
+_ERROR_TEXTS = ("Traceback (most recent call last)", "Error loading script", "JavaScript Error", "Error displaying widget",
                 "Failed to load model class", "Chart failed", "Chart not shown")
 
 
@@ -126,26 +126,32 @@ def _screenshot(page, path: Path) -> None:
     page.screenshot(path=str(path))
 
 
-def _change_first_widget(page) -> str | None:
-    """Change the first dropdown/select/slider; return what was done (None: no such widget)."""
-    control = page.locator(
-        f"{PANEL} .jp-OutputArea-output :is(.widget-dropdown select, .widget-select select, "
-        ".widget-slider .noUi-handle)"
-    ).first
+_CONTROLS = (".widget-dropdown select, .widget-select select, .widget-slider .noUi-handle")
+
+
+def _change_control(page, index: int) -> str | None:
+    """Change the index-th enabled dropdown/select/slider; return what was done (None: cannot)."""
+    control = page.locator(f"{PANEL} .jp-OutputArea-output").locator(_CONTROLS).nth(index)
     if control.count() == 0:
         return None
+    if control.evaluate("el => el.disabled || el.hasAttribute('disabled')"):
+        return None
     tag = control.evaluate("el => el.tagName.toLowerCase()")
+    label = control.evaluate(
+        "el => { const w = el.closest('.widget-inline-hbox, .widget-select, .widget-dropdown');"
+        " const l = w && w.querySelector('.widget-label'); return l ? l.innerText : ''; }"
+    )
     if tag == "select":
         options = control.evaluate("el => Array.from(el.options).map(o => [o.value, o.selected])")
         choices = [value for value, selected in options if not selected]
         if not choices:
             return None
         control.select_option(choices[0])
-        return f"select -> {choices[0]!r}"
+        return f"control {index} ({label!r}) select -> {choices[0]!r}"
     control.focus()
     control.press("ArrowRight")
     control.press("ArrowRight")
-    return "slider -> two steps right"
+    return f"control {index} ({label!r}) slider two steps right"
 
 
 @pytest.mark.parametrize("rel", NOTEBOOKS, ids=[Path(n).stem for n in NOTEBOOKS])
@@ -181,19 +187,37 @@ def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel)
         shown_errors = [t for t in _ERROR_TEXTS if t in panel_text]
         assert not shown_errors, f"{rel}: the notebook shows {shown_errors}"
 
-        before = page.evaluate(_SIGNATURE, PANEL)
-        action = _change_first_widget(page)
-        assert action is not None, f"{rel}: no dropdown, select or slider to change"
-        deadline = time.monotonic() + 30
-        after = before
-        while time.monotonic() < deadline and after == before:
-            time.sleep(0.5)
-            after = page.evaluate(_SIGNATURE, PANEL)
+        # the first dropdown/select/slider that can change; if its change shows nothing (e.g. it
+        # waits for a button), the next ones, up to three, each reported
+        tried = []
+        changed = None
+        n_controls = page.locator(f"{PANEL} .jp-OutputArea-output").locator(_CONTROLS).count()
+        for index in range(n_controls):
+            if len(tried) == 3:
+                break
+            before = page.evaluate(_SIGNATURE, PANEL)
+            action = _change_control(page, index)
+            if action is None:
+                continue
+            deadline = time.monotonic() + 30
+            after = before
+            while time.monotonic() < deadline and after == before:
+                time.sleep(0.5)
+                after = page.evaluate(_SIGNATURE, PANEL)
+            tried.append(action)
+            if after != before:
+                changed = action
+                break
+        assert tried, f"{rel}: no enabled dropdown, select or slider to change ({n_controls} found)"
+        assert changed, f"{rel}: changing widgets changed no chart or table: {tried}"
+        action = changed
         _wait_kernel_idle(lab, rel, page, 60)
         charts_after = _wait_charts(page)
         _screenshot(page, output_dir / f"{name}-after-change.png")
-        assert after != before, f"{rel}: {action} changed no chart or table"
         assert all(c["drawn"] for c in charts_after), f"{rel}: a chart broke after {action}"
+        panel_text = page.locator(PANEL).inner_text()
+        shown_errors = [t for t in _ERROR_TEXTS if t in panel_text]
+        assert not shown_errors, f"{rel}: after {action} the notebook shows {shown_errors}"
         cells = page.evaluate(_MODEL_STATE)
         errors = [f"cell {c['index']}: {e}" for c in cells if c["type"] == "code" for e in c["errors"]]
         assert not errors, f"{rel}: errors after {action}: {errors}"

@@ -55,8 +55,8 @@ def test_report_renders_offline_without_console_errors(report, guarded_page, out
 def test_report_shows_script_post_text_as_text(report, guarded_page):
     page, guard = _open(guarded_page, report)
     cells = page.locator("table td", has_text=SCRIPT_TEXT)
-    assert cells.count() == 1
-    assert cells.first.inner_text().strip() == SCRIPT_TEXT
+    assert cells.count() >= 1
+    assert all(cells.nth(i).inner_text().strip() == SCRIPT_TEXT for i in range(cells.count()))
     assert guard.dialogs == []  # alert(1) never ran
     # the only <script> elements are ours: the bundle in <head> and one per chart
     sources = page.evaluate("() => Array.from(document.scripts).map(s => s.text)")
