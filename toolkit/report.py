@@ -117,7 +117,8 @@ def build_report(
     name
         File name stem of the page; default the notebook's stem.
     executed_path
-        Where to keep the executed notebook (default: not kept).
+        Where to keep the executed notebook (default: not kept). It is the kernel's output before
+        the page's scrubbing, i.e. not redacted: keep it private.
     kernel_name
         Jupyter kernel to run.
     timeout
@@ -165,6 +166,11 @@ def build_report(
                 )
             except PapermillExecutionError as err:
                 failure = err
+            except Exception as err:  # kernel died, missing kernel, unreadable notebook...
+                raise ReportError(
+                    f"notebook could not be executed: {type(err).__name__}: {err}",
+                    file=notebook, found=type(err).__name__,
+                ) from err
         import nbformat
 
         nb = nbformat.read(executed, as_version=4)
