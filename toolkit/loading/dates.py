@@ -9,23 +9,24 @@ ways (EXPORT-FORMATS.md, "Across all platforms"):
   column then mixes both orders, and only the dates with a day of 12 or less are affected.
 
 :func:`parse_dates` reads such a column. A date like ``05-08-2020`` has two readings; it is
-repaired only when the repair can be shown:
+read one way only when that can be shown:
 
-1. **by the file's date order**: when the dates that have one reading (day above 12, serials,
-   ISO dates) run in order (exports list posts by date), a reading that falls outside the
-   interval between its known neighbours is impossible; when exactly one reading fits, it is
-   taken;
-2. **by the column itself**, when the column is not mixed (one way of writing dates, and its
-   unambiguous dates all in one order): the order those dates prove, or else the order the
-   format documents.
+1. **the column is not mixed** (one way of writing dates, with or without leading zeros; its
+   unambiguous dates - a day above 12 - all in one order; and no date that falls out of the
+   file's order in that reading while fitting in the other): every date is read in the order
+   the column proves, else in the order the format documents;
+2. **the column is mixed**, and the file's date order decides: when the dates that have one
+   reading (day above 12, serials, ISO dates; at least three) run in order, as exports list
+   posts by date, a reading outside the interval between its known neighbours is impossible;
+   when exactly one reading fits, it is taken.
 
 Otherwise the row is rejected with the reason; nothing is guessed.
 
 >>> import pandas as pd
->>> cells = pd.Series(["8-29-2020", "09-02-2020", "9-14-2020", "10-9-2020"])
+>>> cells = pd.Series(["8-29-2020", "09-02-2020", "9-14-2020", "10-09-2020", "10-23-2020"])
 >>> out = parse_dates(cells, "Date")
 >>> [str(t.date()) for t in out.values]
-['2020-08-29', '2020-09-02', '2020-09-14', '2020-10-09']
+['2020-08-29', '2020-09-02', '2020-09-14', '2020-10-09', '2020-10-23']
 >>> out.notes[0].startswith("Date: mixes day-first and month-first")
 True
 """

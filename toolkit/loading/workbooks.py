@@ -142,7 +142,8 @@ def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError,
+            openpyxl.utils.exceptions.InvalidFileException) as exc:
         raise DataFormatError("cannot open the workbook", file=path, found=str(exc)) from None
     sheets: OrderedDict[str, Sheet] = OrderedDict()
     try:

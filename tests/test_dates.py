@@ -1,0 +1,120 @@
+"""Damaged date columns (toolkit.loading.dates): serials, mixed day/month orders, rejections.
+
+Expected dates are written out by hand (closed form); the property tests damage a known date
+sequence the way a day-first spreadsheet does (EXPORT-FORMATS.md) and check that every date the
+parser returns is the true one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.loading.dates import order_of, parse_dates
+
+
+def days(out) -> list:
+    return [None if pd.isna(t) else str(t.date()) for t in out.values]
+
+
+def test_excel_serials_in_a_text_column():
+    out = parse_dates(pd.Series(["2020-12-27", "44193.4123", "44194"]), "Date")
+    # 44193 = 2020-12-28 (day 0 = 1899-12-30); .4123 day = 09:53:42.7
+    assert out.values.iloc[1] == pd.Timestamp("2020-12-28 09:53:43", tz="UTC")
+    assert days(out) == ["2020-12-27", "2020-12-28", "2020-12-29"]
+    assert out.reasons.isna().all() and "Excel serial" in out.notes[0]
+
+
+def test_serial_out_of_range_is_rejected():
+    out = parse_dates(pd.Series(["12345", "2020-01-01"]), "Date")
+    assert pd.isna(out.values.iloc[0]) and "outside the Excel serial date range" in out.reasons.iloc[0]
+
+
+def test_clean_month_first_column_uses_the_documented_order():
+    cells = pd.Series(["11/9/2025", "11/10/2025", "11/11/2025"])  # no day above 12: order from the format
+    out = parse_dates(cells, "Date", ["%m/%d/%Y"])
+    assert days(out) == ["2025-11-09", "2025-11-10", "2025-11-11"] and not out.notes
+
+
+def test_clean_day_first_column_is_proven_by_its_unambiguous_dates():
+    cells = pd.Series(["03.04.2021", "25.04.2021", "05.05.2021"])
+    out = parse_dates(cells, "Datum")  # 25.04 can only be day-first
+    assert days(out) == ["2021-04-03", "2021-04-25", "2021-05-05"]
+
+
+def test_column_contradicting_the_documented_order_is_read_as_it_proves():
+    out = parse_dates(pd.Series(["03/04/2021", "25/04/2021"]), "Date", ["%m/%d/%Y"])
+    assert days(out) == ["2021-04-03", "2021-04-25"]
+    assert "written dmy, not mdy" in out.notes[0]
+
+
+def test_no_evidence_no_order_is_rejected_not_guessed():
+    out = parse_dates(pd.Series(["03-04-2021", "05-06-2021"]), "Date")
+    assert out.values.isna().all()
+    assert out.reasons.str.contains("cannot be told apart").all()
+
+
+def test_mixed_column_in_descending_order():
+    # newest first, as X's new export lists posts
+    cells = pd.Series(["6-20-2021", "06-05-2021", "5-28-2021", "5-14-2021"])
+    out = parse_dates(cells, "Date")
+    assert days(out) == ["2021-06-20", "2021-06-05", "2021-05-28", "2021-05-14"]
+
+
+def test_impossible_and_invalid_dates_get_reasons():
+    cells = pd.Series(["8-14-2020", "02-03-2020", "8-29-2020", "9-15-2020", "13-13-2020"])
+    out = parse_dates(cells, "Date")
+    # 02-03 is 3 Feb or 2 Mar: neither lies between 14 and 29 August
+    assert "fits neither day-first nor month-first" in out.reasons.iloc[1]
+    assert "no such day" in out.reasons.iloc[4]
+    assert days(out)[0] == "2020-08-14" and days(out)[3] == "2020-09-15"
+
+
+def test_iso_date_cells_swapped_by_a_spreadsheet():
+    cells = pd.Series(["9/28/2023", "2023-02-10T00:00:00", "10/14/2023", "10/20/2023"])
+    out = parse_dates(cells, "Created date")  # the ISO cell holds 10 Feb; 2 Oct fits the order
+    assert days(out) == ["2023-09-28", "2023-10-02", "2023-10-14", "2023-10-20"]
+
+
+def test_two_known_dates_do_not_prove_an_order():
+    cells = pd.Series(["10/1/2023", "2023-02-10T00:00:00", "10/14/2023", "10/20/2023"])
+    out = parse_dates(cells, "Created date")
+    assert days(out)[:2] == [None, None] and out.reasons.iloc[:2].str.contains("ambiguous").all()
+
+
+def test_order_of_formats():
+    assert order_of(["%d/%m/%Y"]) == "dmy" and order_of(["%Y-%m-%d"]) is None
+
+
+def spreadsheet_damage(day: dt.date, month_first: bool) -> str:
+    """Text a day-first (or month-first) spreadsheet writes back for a date exported the other way.
+
+    Dates it could read in its own order (the day <= 12) become real dates and are written with
+    leading zeros; the others stay as the original text.
+    """
+    first, second = (day.month, day.day) if month_first else (day.day, day.month)
+    if second <= 12:
+        return f"{first:02d}-{second:02d}-{day.year}"
+    return f"{first}-{second}-{day.year}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.dates(dt.date(2015, 1, 1), dt.date(2025, 1, 1)),
+       gaps=st.lists(st.integers(0, 9), min_size=3, max_size=40),
+       month_first=st.booleans(), descending=st.booleans())
+def test_damaged_columns_never_give_a_wrong_date(start, gaps, month_first, descending):
+    truth = [start]
+    for gap in gaps:
+        truth.append(truth[-1] + dt.timedelta(days=gap))
+    if descending:
+        truth = truth[::-1]
+    cells = pd.Series([spreadsheet_damage(d, month_first) for d in truth])
+    out = parse_dates(cells, "Date")
+    for got, want, why in zip(out.values, truth, out.reasons):
+        if pd.isna(got):
+            assert isinstance(why, str) and why  # rejected with a reason
+        else:
+            assert got.date() == want and pd.isna(why)

@@ -1,0 +1,108 @@
+"""LinkedIn: the page "Update Engagement" export (CSV and workbook) and the creator "Content" workbook.
+
+Expected values are the invented rows of tests/fixtures/make_fixtures.py (make_linkedin); Excel
+serials are checked against the 1900 date system (serial 45204.375 = 2023-10-05 09:00).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import toolkit
+from platform_checks import check_dataset, fixture, row
+from toolkit.loading.platforms.linkedin import rebuild_followers
+
+PAGE_CSV = fixture("linkedin/northwind-bakery_updates_1700000000000.csv")
+PAGE_XLSX = fixture("linkedin/harbor-cycles_updates_1700100000000.xlsx")
+CREATOR = fixture("linkedin/Content_2025-11-09_2025-11-18_JaneQuill.xlsx")
+NEW_FOLLOWERS = [3, 0, 5, 2, 7, 1, 0, 4, 6, 2]  # make_linkedin, 11/9/2025 .. 11/18/2025
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENGAGEMENT_LAB_CACHE", str(tmp_path / "cache"))
+
+
+def test_page_csv_preamble_serial_dates_and_paid():
+    text = PAGE_CSV.read_text()
+    assert text.startswith("All data is recorded") and "E-3" in text  # preamble; rates like 5.1...E-3
+    ds = toolkit.load(PAGE_CSV)
+    check_dataset(ds)
+    report = ds.report.iloc[0]
+    assert (report["format"], report["rows_read"], report["rows_loaded"]) == ("linkedin_page_updates_csv", 7, 7)
+    assert "Excel serial" in report["notes"]
+    posts = ds.posts
+    assert set(posts["account"]) == {"northwind-bakery"} and set(posts["platform"]) == {"linkedin"}
+    assert posts["exported_at"].iloc[0] == pd.Timestamp(1700000000000, unit="ms", tz="UTC")
+    first = row(posts, "7100000000000000000")
+    assert first["published_at"] == pd.Timestamp("2023-10-02", tz="UTC") and not first["time_known"]
+    second = row(posts, "7100000000000000001")  # serial 45204.375
+    assert second["published_at"] == pd.Timestamp("2023-10-05 09:00", tz="UTC") and second["time_known"]
+    assert second["paid"] == True and first["paid"] == False  # noqa: E712 Sponsored / Organic
+    assert (second["impressions"], second["clicks"], second["likes"], second["comments"],
+            second["shares"], second["follows"]) == (1031, 6, 13, 1, 1, 1)
+    assert first["source_row"] == 3  # preamble line 1, header line 2
+
+
+def test_rates_are_not_counts():
+    posts = toolkit.load(PAGE_CSV).posts
+    # the CTR/engagement-rate floats went nowhere: every count is a whole number from a count column
+    assert posts["engagements"].isna().all() and posts["reach"].isna().all()
+
+
+def test_page_workbook_sheet():
+    ds = toolkit.load(PAGE_XLSX)
+    check_dataset(ds)
+    assert ds.report.loc[0, "format"] == "linkedin_page_updates"
+    assert len(ds.posts) == 5 and set(ds.posts["account"]) == {"harbor-cycles"}
+    assert row(ds.posts, "7100000000000000004")["published_at"] == pd.Timestamp("2023-10-14", tz="UTC")
+
+
+def test_creator_content_tables_and_accounting():
+    ds = toolkit.load(CREATOR)
+    check_dataset(ds)
+    report = ds.report.iloc[0]
+    assert report["format"] == "linkedin_creator_content"
+    # 10 ENGAGEMENT days + 10 FOLLOWERS days + 6 TOP POSTS posts (from 9 list entries)
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (26, 26, 0)
+    assert "9 list entries describe 6 posts" in report["notes"]
+    daily = ds.daily
+    assert len(daily) == 10 and set(daily["account"]) == {"JaneQuill"}
+    assert daily["date"].iloc[0] == pd.Timestamp("2025-11-09", tz="UTC")  # 11/9/2025, month first
+    assert daily["impressions"].tolist() == [1800 + 97 * k for k in range(10)]
+    assert daily["engagements"].tolist() == [31 + k for k in range(10)]
+
+
+def test_creator_followers_rebuilt_backwards_from_the_end_total():
+    followers = toolkit.load(CREATOR).followers
+    assert followers["new_follows"].tolist() == NEW_FOLLOWERS
+    assert followers["date"].iloc[-1] == pd.Timestamp("2025-11-18", tz="UTC")
+    assert followers["followers"].iloc[-1] == 12861
+    # closed form: total on day k = end total - new followers of the days after k
+    expected = [12861 - sum(NEW_FOLLOWERS[k + 1:]) for k in range(10)]
+    assert followers["followers"].tolist() == expected
+    assert "lower bounds" in toolkit.load(CREATOR).report.loc[0, "notes"]
+
+
+def test_rebuild_stops_at_a_gap():
+    days = pd.Series(pd.to_datetime(["2025-11-01", "2025-11-02", "2025-11-04", "2025-11-05"], utc=True))
+    new = pd.Series([1, 2, 3, 4], dtype="Int64")
+    out = rebuild_followers(new, days, 100, days.iloc[-1])
+    assert out.tolist()[2:] == [96, 100]
+    assert out.isna().tolist()[:2] == [True, True]  # the 3rd was not exported: no totals before it
+
+
+def test_creator_top_posts_side_by_side_tables_merged_by_url():
+    posts = toolkit.load(CREATOR).posts
+    assert len(posts) == 6 and set(posts["platform"]) == {"linkedin"}
+    ids = {f"73{k:017d}" for k in range(6)}
+    assert set(posts["post_id"]) == ids
+    both = row(posts, f"73{0:017d}")  # first by engagements, second by impressions
+    assert (both["engagements"], both["impressions"]) == (90, 4500)
+    only_eng = row(posts, f"73{4:017d}")
+    assert only_eng["engagements"] == 57 and pd.isna(only_eng["impressions"])
+    only_imp = row(posts, f"73{5:017d}")
+    assert only_imp["impressions"] == 3100 and pd.isna(only_imp["engagements"])
+    assert not posts["time_known"].any()
+    assert both["published_at"] == pd.Timestamp("2025-11-09", tz="UTC")

@@ -1,0 +1,82 @@
+"""Every platform fixture through auto-detection, and a mix of platforms in one load call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import toolkit
+from platform_checks import EXPECTED_FORMATS, FIX, PLATFORM_DIRS, ROOT, check_dataset, digest
+from toolkit.loading import detect, registry
+from toolkit.schema import PLATFORMS
+
+FILES = sorted(p for d in PLATFORM_DIRS for p in (FIX / d).iterdir() if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENGAGEMENT_LAB_CACHE", str(tmp_path / "cache"))
+
+
+def test_every_fixture_is_listed():
+    assert {str(p.relative_to(FIX)) for p in FILES} == set(EXPECTED_FORMATS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FORMATS))
+def test_every_fixture_is_detected(name):
+    fmt, _ = detect(FIX / name)
+    assert fmt.name == EXPECTED_FORMATS[name]
+
+
+def test_mix_of_platforms_in_one_call():
+    before = {p: digest(p) for p in FILES}
+    ds = toolkit.load(FILES)
+    check_dataset(ds)
+    assert {p: digest(p) for p in FILES} == before  # nothing modified
+    report = ds.report.assign(name=[str(Path(f).relative_to(FIX)) for f in ds.report["source_file"]])
+    assert dict(zip(report["name"], report["format"])) == EXPECTED_FORMATS
+    posts = ds.posts
+    by_source = posts.groupby(posts["source_file"].map(lambda f: Path(f).parent.name + "/" + Path(f).name))
+    platforms = {name: set(g["platform"].astype(str)) for name, g in by_source}
+    accounts = {name: set(g["account"].dropna()) for name, g in by_source}
+    assert platforms["hootsuite/hootsuite_facebook_posts_2018-01.csv"] == {"facebook"}
+    assert accounts["hootsuite/hootsuite_facebook_posts_2018-01.csv"] == {"Northwind Bakery", "Harbor Cycles"}
+    assert platforms["meta/Mar-01-2025_Mar-31-2025_northwind_instagram_posts.csv"] == {"instagram"}
+    assert platforms["youtube/Table data.csv"] == {"youtube"}
+    assert platforms["linkedin/Content_2025-11-09_2025-11-18_JaneQuill.xlsx"] == {"linkedin"}
+    assert accounts["linkedin/Content_2025-11-09_2025-11-18_JaneQuill.xlsx"] == {"JaneQuill"}
+    assert accounts["facebook/Facebook Insights Data Export (Post) - Harbor Cycles - 2020-07-31.xlsx"] == \
+        {"Harbor Cycles"}
+    assert set(posts["platform"].astype(str)) == {"facebook", "instagram", "linkedin", "youtube"}
+    # files that name no account stay NA (never invented)
+    assert posts.loc[posts["platform"] == "youtube", "account"].isna().all()
+    assert len(ds.followers) == 10 + 14 and len(ds.daily) == 10 + 14
+
+
+def test_account_argument_fills_only_files_without_one():
+    files = [FIX / "youtube" / "Table data.csv", FIX / "hootsuite" / "hootsuite_facebook_posts_2018-01.csv"]
+    posts = toolkit.load(files, account="Northwind Bakery").posts
+    assert set(posts.loc[posts["platform"] == "youtube", "account"]) == {"Northwind Bakery"}
+    assert set(posts["account"]) == {"Northwind Bakery", "Harbor Cycles"}
+
+
+def test_uci_file_loads_alongside_the_platform_exports():
+    if "uci_facebook" not in {f.name for f in registry.all_formats()}:
+        pytest.skip("the UCI format is not registered in this checkout")
+    ds = toolkit.load([ROOT / "data" / "real" / "dataset_Facebook.csv", FIX / "youtube" / "Table data.csv"])
+    check_dataset(ds)
+    assert set(ds.report["format"]) == {"uci_facebook", "youtube_studio_videos"}
+
+
+def test_each_format_is_one_declarative_registered_unit():
+    mine = {f.name: f for f in registry.all_formats() if f.name in set(EXPECTED_FORMATS.values())}
+    assert set(mine) == set(EXPECTED_FORMATS.values())
+    listed = toolkit.formats()
+    assert set(mine) <= set(listed["format"])
+    for fmt in mine.values():
+        assert fmt.signature and fmt.description and fmt.platform in PLATFORMS and fmt.parse is not None
+        assert fmt.__module__ if hasattr(fmt, "__module__") else True
+    modules = {f.parse.__module__ for f in mine.values()}
+    assert modules <= set(registry.FORMAT_MODULES)

@@ -1,0 +1,113 @@
+"""Reading workbooks (toolkit.loading.workbooks): SpreadsheetML XML and .xlsx into string tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import toolkit
+from toolkit.errors import DataFormatError
+from toolkit.loading.workbooks import (
+    cell_text,
+    find_sheet,
+    kind_of,
+    read_workbook,
+    sheet_table,
+    workbook_header,
+)
+
+XML = """<?xml version="1.0"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:html="http://www.w3.org/TR/REC-html40">
+ <Worksheet ss:Name="Key Metrics"><Table>
+  <Row><Cell><Data ss:Type="String">Post ID</Data></Cell><Cell><Data ss:Type="String">Views</Data></Cell>
+       <Cell><Data ss:Type="String">Views</Data></Cell><Cell><Data ss:Type="String">Note</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">description</Data></Cell></Row>
+  <Row ss:Index="4"><Cell><Data ss:Type="String">1_2</Data></Cell><Cell ss:Index="3"><Data ss:Type="Number">7</Data></Cell>
+       <Cell><Data ss:Type="String"><html:B>bold</html:B> text&#10;second line</Data></Cell></Row>
+  <Row><Cell ss:MergeAcross="1"><Data ss:Type="String">1_3</Data></Cell><Cell><Data ss:Type="Number">1.47689E+18</Data></Cell></Row>
+ </Table></Worksheet>
+ <Worksheet ss:Name="Lifetime Talking About This(..."><Table/></Worksheet>
+</Workbook>
+"""
+
+
+@pytest.fixture
+def xml_book(tmp_path):
+    path = tmp_path / "export.xls"
+    path.write_text(XML, encoding="utf-8")
+    return path
+
+
+def test_spreadsheetml_rows_cells_and_row_numbers(xml_book):
+    assert kind_of(xml_book) == "xml"
+    sheets = read_workbook(xml_book)
+    assert list(sheets) == ["Key Metrics", "Lifetime Talking About This(..."]
+    rows = sheets["Key Metrics"].rows
+    assert [n for n, _ in rows] == [1, 2, 4, 5]  # ss:Index skips row 3
+    assert rows[2][1] == ["1_2", "", "7", "bold text\nsecond line"]  # ss:Index skips a cell; html markup
+    assert rows[3][1] == ["1_3", "", "1.47689E+18"]  # MergeAcross spans two cells
+
+
+def test_sheet_table_skips_description_row_and_keeps_repeated_names(xml_book):
+    sheet = read_workbook(xml_book)["Key Metrics"]
+    raw = sheet_table(xml_book, sheet, skip_after_header=1)
+    assert raw.columns == ["post id", "views", "views#2", "note"]
+    assert raw.frame["source_row"].tolist() == [4, 5]
+    assert raw.frame["views#2"].tolist() == ["7", "1.47689E+18"]
+
+
+def test_truncated_sheet_names_are_found(xml_book):
+    sheets = read_workbook(xml_book)
+    found = find_sheet(sheets, "Lifetime Talking About This (Post) by action type")
+    assert found is not None and found.name == "Lifetime Talking About This(..."
+    assert find_sheet(sheets, "Lifetime Post Stories by action type") is None
+
+
+def test_header_for_detection(xml_book):
+    header = workbook_header(xml_book)
+    assert "sheet:key metrics" in header and "post id" in header
+
+
+def test_cell_text_writes_numbers_as_a_spreadsheet_shows_them():
+    assert cell_text(215.0) == "215"
+    assert cell_text(1476890000000000001) == "1476890000000000001"  # an int cell keeps every digit
+    assert cell_text(1.47689e18) == "1.47689e+18"  # a float cell has lost them and must show it
+    assert cell_text(dt.date(2020, 5, 8)) == "2020-05-08"
+    assert cell_text(None) == ""
+
+
+def test_kind_is_read_from_the_bytes_not_the_name(tmp_path):
+    fake = tmp_path / "export.xlsx"
+    fake.write_text("Post ID,Likes\n1,2\n")
+    assert kind_of(fake) is None and workbook_header(fake) is None
+    with pytest.raises(DataFormatError, match="matches no supported format"):
+        toolkit.load(fake, cache=False)
+
+
+def test_a_broken_workbook_is_a_project_error(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    assert kind_of(broken) == "xlsx"
+    with pytest.raises(DataFormatError):
+        read_workbook(broken)
+    with pytest.raises(DataFormatError):
+        toolkit.load(broken, cache=False)
+
+
+def test_xlsx_rows(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "ENGAGEMENT"
+    ws.append(["Date", "Impressions"])
+    ws.append([])
+    ws.append(["11/9/2025", 1800.0])
+    ws.append([dt.datetime(2025, 11, 10, 8, 30), 12])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    rows = read_workbook(path)["ENGAGEMENT"].rows
+    assert rows == [(1, ["Date", "Impressions"]), (3, ["11/9/2025", "1800"]),
+                    (4, ["2025-11-10T08:30:00", "12"])]
