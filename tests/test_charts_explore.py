@@ -124,6 +124,7 @@ def test_group_bars_with_intervals(sim):
     spec = chart.to_dict()
     bars, rules = spec["layer"]
     assert rules["encoding"]["x"]["field"] == m.CI_LOW and rules["encoding"]["x2"]["field"] == m.CI_HIGH
+    assert bars["encoding"]["y"]["field"] == "group" and bars["encoding"]["y"]["title"] == "content_label"
     assert spec["title"]["text"] == "engagements per impression (mean of per-post ratios, by content_label)"
     assert ce.data_rows(chart) == 2
 
@@ -134,9 +135,12 @@ def test_follower_history_marks_detected_events_and_thins_points(sim):
     spec = chart.to_dict()
     line, rules, labels = spec["layer"]
     assert rules["mark"]["type"] == "rule" and rules["encoding"]["x"]["field"] == "date"
-    line_rows = spec["datasets"][line["data"]["name"]]
+    rows = spec["datasets"][spec["data"]["name"]]  # one dataset; layers filter it by series
+    assert line["transform"] == [{"filter": "datum.series == 'followers'"}]
+    assert rules["transform"] == [{"filter": "datum.series == 'event'"}]
+    line_rows = [r for r in rows if r["series"] == "followers"]
     assert len(line_rows) <= 100 + 1 + 2 * len(events)
-    event_rows = spec["datasets"][rules["data"]["name"]]
+    event_rows = [r for r in rows if r["series"] == "event"]
     assert [r["kind"] for r in event_rows] == ["purge", "spike"]
     assert [r["date"][:10] for r in event_rows] == ["2024-06-01", "2024-10-01"]
     # the days before and of each event are kept, so the drop shows in the thinned line
@@ -157,3 +161,14 @@ def test_elasticity_chart_is_binned(big):
     spec = chart.to_dict()
     assert ce.data_rows(chart) <= 40 + 50
     assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+
+
+def test_template_reuses_structure_with_new_data_and_title(sim):
+    posts = m.engagement(sim.posts)
+    first = ce.time_series(posts)
+    again = ce.time_series(posts, metric="likes", denominator="reach", template=first)
+    fresh = ce.time_series(posts, metric="likes", denominator="reach")
+    assert again.to_dict() == fresh.to_dict()
+    assert first.to_dict()["title"]["text"].startswith("engagements per impression")
+    cells = ce.heatmap(posts)
+    assert ce.heatmap(posts, metric="clicks", template=cells).to_dict() == ce.heatmap(posts, metric="clicks").to_dict()

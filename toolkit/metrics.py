@@ -76,6 +76,7 @@ __all__ = [
     "aggregate",
     "describe",
     "weekday_hour",
+    "weekday_hour_cells",
     "top_posts",
     "weight_sensitivity",
 ]
@@ -453,6 +454,7 @@ def aggregate(
     denominator: str | None = "impressions",
     how: str = DEFAULT_HOW,
     tz: str = "UTC",
+    keys: np.ndarray | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Aggregate a metric over periods or groups, saying how it aggregated.
 
@@ -476,6 +478,9 @@ def aggregate(
         The two ratios differ when small posts have unusual rates; the chart titles name the one used.
     tz
         Time zone in which days, weeks, weekdays and hours are cut (default UTC).
+    keys
+        Group keys already computed for ``by`` (one per row of ``posts``), e.g. cached by a widget;
+        by default they are computed from ``posts``.
 
     Returns
     -------
@@ -506,7 +511,11 @@ def aggregate(
     posts = _ensure_metrics(posts, [metric, denominator])
     y = _column(posts, metric, "metric")
     d = None if denominator is None else _column(posts, denominator, "denominator")
-    keys = _group_keys(posts, by, tz)
+    if keys is None:
+        keys = _group_keys(posts, by, tz)
+    elif len(keys) != len(posts):
+        raise AnalysisError("keys must have one value per post", parameter="keys",
+                            found=f"{len(keys)} keys for {len(posts)} posts")
     key_name = PERIOD if by in PERIODS else by
     out = _summarise(keys, y, d, how)
     out.index.name = key_name
@@ -558,23 +567,49 @@ def weekday_hour(
     posts = _ensure_metrics(posts, [metric, denominator])
     known = _time_known(posts).to_numpy()
     times = _times(posts, tz)
-    cell = (times.dt.day_of_week * 24 + times.dt.hour).to_numpy()[known]
-    y = _column(posts, metric, "metric")[known]
-    d = None if denominator is None else _column(posts, denominator, "denominator")[known]
+    cell = np.where(known, (times.dt.day_of_week * 24 + times.dt.hour).to_numpy(), -1)
+    y = _column(posts, metric, "metric")
+    d = None if denominator is None else _column(posts, denominator, "denominator")
+    out = weekday_hour_cells(cell, y, d, how=how, min_posts=min_posts, prior_posts=prior_posts)
+    out.attrs["description"] = describe(metric, denominator, how, "weekday x hour")
+    return out
+
+
+def weekday_hour_cells(
+    cell: np.ndarray,
+    y: np.ndarray,
+    d: np.ndarray | None,
+    *,
+    how: str = DEFAULT_HOW,
+    min_posts: int = 5,
+    prior_posts: float = 10.0,
+) -> pd.DataFrame:
+    """:func:`weekday_hour` from precomputed arrays: ``cell = weekday * 24 + hour`` (-1 = unknown
+    time of day, left out), metric ``y`` and exposure ``d`` (None for per post) as float arrays.
+
+    >>> weekday_hour_cells(np.array([0, 0, -1]), np.array([1.0, 3.0, 9.0]), None)["value"].iloc[0]
+    np.float64(2.0)
+    """
+    _check_how(how)
+    known = np.asarray(cell) >= 0
+    cell, y = np.asarray(cell)[known], np.asarray(y, dtype=float)[known]
+    d = None if d is None else np.asarray(d, dtype=float)[known]
     cells = _summarise(cell, y, d, how).reindex(range(168))
     overall = _summarise(np.zeros(len(y), dtype=int), y, d, how)
     r0 = float(overall[VALUE].iloc[0]) if len(overall) and pd.notna(overall[VALUE].iloc[0]) else np.nan
     k = float(prior_posts)
     n_used = cells[N_USED].fillna(0).to_numpy(dtype=float)
     val = cells[VALUE].to_numpy(dtype=float, na_value=np.nan)
-    if how == "mean_of_ratios" and d is not None:
-        total = np.where(n_used > 0, val * n_used, 0.0)
-        shrunk = (total + k * r0) / (n_used + k)
-    else:
-        dbar = float(overall["denominator_total"].iloc[0] / overall[N_USED].iloc[0]) if len(overall) and overall[N_USED].iloc[0] else np.nan
-        ytot = cells["metric_total"].fillna(0).to_numpy(dtype=float)
-        dtot = cells["denominator_total"].fillna(0).to_numpy(dtype=float)
-        shrunk = (ytot + k * r0 * dbar) / (dtot + k * dbar)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if how == "mean_of_ratios" and d is not None:
+            total = np.where(n_used > 0, val * n_used, 0.0)
+            shrunk = (total + k * r0) / (n_used + k)
+        else:
+            n0 = float(overall[N_USED].iloc[0]) if len(overall) else 0.0
+            dbar = float(overall["denominator_total"].iloc[0]) / n0 if n0 else np.nan
+            ytot = cells["metric_total"].fillna(0).to_numpy(dtype=float)
+            dtot = cells["denominator_total"].fillna(0).to_numpy(dtype=float)
+            shrunk = (ytot + k * r0 * dbar) / (dtot + k * dbar)
     out = pd.DataFrame({
         WEEKDAY: pd.Categorical.from_codes(np.arange(168) // 24, categories=list(WEEKDAY_NAMES),
                                            ordered=True),
@@ -588,7 +623,6 @@ def weekday_hour(
         SPARSE: n_used < min_posts,
     })
     out["how"] = how
-    out.attrs["description"] = describe(metric, denominator, how, "weekday x hour")
     out.attrs["overall"] = r0
     return out
 
@@ -620,21 +654,24 @@ def top_posts(
     posts = _ensure_metrics(posts, [metric, denominator])
     if metric not in posts.columns:
         raise AnalysisError("no such column in posts", parameter="metric", found=metric)
-    value = pd.array(posts[metric], dtype="Float64")
-    value = pd.Series(value, index=posts.index)
+    value = _column(posts, metric, "metric")
     name = metric
-    keep = value.notna()
     if denominator is not None:
-        den = _count(posts, denominator)
-        value = rate(value, den)
+        den = _column(posts, denominator, "denominator")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(den > 0, value / np.where(den > 0, den, 1.0), np.nan)
         name = f"{metric} per {denominator}"
-        keep = value.notna() & (pd.array(den, dtype="Float64") >= min_exposure)
-    chosen = value[keep].sort_values(ascending=bottom, kind="stable").index[:n]
+        value = np.where(den >= min_exposure, value, np.nan)
+    keep = np.flatnonzero(~np.isnan(value))
+    # stable order: largest (or smallest) first, ties in table order
+    order = np.argsort(value[keep] if bottom else -value[keep], kind="stable")[:n]
+    rows = keep[order]
+    chosen = posts.index[rows]
     shown = [c for c in ("account", "platform", "post_id", "published_at", "media_type", "content_label",
                          "text", metric, denominator) if c and c in posts.columns]
     out = posts.loc[chosen, list(dict.fromkeys(shown))].copy()
     if denominator is not None:
-        out[name] = value.loc[chosen]
+        out[name] = pd.array(value[rows], dtype="Float64")
     if "text" in out.columns:
         out["text"] = out["text"].str.slice(0, 80)
     return out.reset_index(drop=True)

@@ -74,8 +74,27 @@ def data_rows(chart: alt.TopLevelMixin) -> int:
     return sum(len(values) for values in spec.get("datasets", {}).values())
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or [], anchor="start")
+def _title(text: str, subtitle: str | None = None) -> dict:
+    return {"text": text, "subtitle": subtitle or [], "anchor": "start"}
+
+
+def _refill(template: alt.TopLevelMixin, data: pd.DataFrame, title: dict) -> alt.TopLevelMixin:
+    """A shallow copy of a chart built earlier by the same builder, with new data and title.
+
+    Builders keep every text that depends on the data in the title and put the data on the top-level
+    chart, so a widget can reuse the structure (encodings, marks) and skip rebuilding it.
+    """
+    if set(vars(template)) == {"_args", "_kwds"}:
+        # Altair's copy(deep=False) re-runs the constructor (the costly part of building a chart);
+        # copying the two fields Altair keeps is enough to give the new chart its own data and title.
+        out = object.__new__(type(template))
+        object.__setattr__(out, "_args", template._args)
+        object.__setattr__(out, "_kwds", dict(template._kwds))
+    else:  # pragma: no cover - a future Altair with more state: take the slow, public way
+        out = template.copy(deep=False)
+    out.data = data
+    out.title = title
+    return out
 
 
 def time_series_table(
@@ -88,6 +107,7 @@ def time_series_table(
     window: int = 7,
     max_points: int = MAX_POINTS,
     tz: str = "UTC",
+    keys: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The aggregated series behind :func:`time_series` and the period actually used.
 
@@ -95,13 +115,14 @@ def time_series_table(
     rolling value aggregates the same way as the points: for a ratio of sums it is the sum of the
     metric over the window divided by the sum of the exposure over the window; for a mean of
     per-post ratios, the mean over all posts in the window. If the range has more than
-    ``max_points`` periods, the period is coarsened (day -> week -> month ...).
+    ``max_points`` periods, the period is coarsened (day -> week -> month ...). ``keys``: period
+    keys of ``freq`` already computed per post (see :func:`toolkit.metrics.aggregate`).
     """
     if freq not in m.PERIODS:
         raise AnalysisError(f"freq must be one of {list(m.PERIODS)}", parameter="freq", found=freq)
     if window < 1:
         raise AnalysisError("window must be at least 1", parameter="window", found=window)
-    table = m.aggregate(posts, freq, metric=metric, denominator=denominator, how=how, tz=tz)
+    table = m.aggregate(posts, freq, metric=metric, denominator=denominator, how=how, tz=tz, keys=keys)
     while len(table) > 1 and freq in _COARSER:
         span = table[m.PERIOD].iloc[-1] - table[m.PERIOD].iloc[0]
         approx = {"day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.25}[freq]
@@ -121,9 +142,7 @@ def time_series_table(
     y = table["metric_total"].astype(float).fillna(0.0)
     d = table["denominator_total"].astype(float).fillna(0.0)
     if how == "sum":
-        num, den = y, pd.Series(1.0, index=table.index)
-        num = y
-        roll = num.rolling(window, min_periods=1).mean()
+        roll = y.rolling(window, min_periods=1).mean()
     elif how == "mean_of_ratios" and denominator is not None:
         n = table[m.N_USED].astype(float)
         total = table[m.VALUE].astype(float).fillna(0.0) * n
@@ -144,8 +163,14 @@ def time_series(
     window: int = 7,
     max_points: int = MAX_POINTS,
     tz: str = "UTC",
+    keys: np.ndarray | None = None,
+    template: alt.LayerChart | None = None,
 ) -> alt.LayerChart:
     """The metric per period (points) with a rolling average (line).
+
+    The title names the metric, the denominator, the aggregation, the period and the window.
+    ``keys`` (cached period keys) and ``template`` (a chart this builder made before, whose
+    structure is reused) make repeated calls cheap in widgets.
 
     >>> from toolkit.simulate import simulate_profile
     >>> chart = time_series(simulate_profile(days=60, seed=2).posts, metric="likes", denominator=None)
@@ -156,21 +181,23 @@ def time_series(
     True
     """
     table, used = time_series_table(posts, metric=metric, denominator=denominator, how=how, freq=freq,
-                                    window=window, max_points=max_points, tz=tz)
-    title = m.describe(metric, denominator, how, used) + f", {window}-{used} rolling"
-    note = None if used == freq else f"{freq} coarsened to {used}: more than {max_points} points"
+                                    window=window, max_points=max_points, tz=tz, keys=keys)
+    title = _title(m.describe(metric, denominator, how, used) + f", {window}-{used} rolling",
+                   None if used == freq else f"{freq} coarsened to {used}: more than {max_points} points")
     data = _plain(table[[m.PERIOD, m.VALUE, "rolling", m.N_POSTS, m.CI_LOW, m.CI_HIGH]])
-    base = alt.Chart(data).encode(x=alt.X(f"{m.PERIOD}:T", title=used))
+    if template is not None:
+        return _refill(template, data, title)
+    base = alt.Chart().encode(x=alt.X(f"{m.PERIOD}:T", title=None))
     points = base.mark_point(size=12, opacity=0.35, filled=True).encode(
-        y=alt.Y(f"{m.VALUE}:Q", title=m.describe(metric, denominator, how).split(" (")[0]),
-        tooltip=[alt.Tooltip(f"{m.PERIOD}:T", title=used), alt.Tooltip(f"{m.VALUE}:Q", format=".4g"),
+        y=alt.Y(f"{m.VALUE}:Q", title="value (points: one period)"),
+        tooltip=[alt.Tooltip(f"{m.PERIOD}:T", title="period"), alt.Tooltip(f"{m.VALUE}:Q", format=".4g"),
                  alt.Tooltip(f"{m.N_POSTS}:Q", title="posts")],
     )
     line = base.mark_line(strokeWidth=2).encode(
         y=alt.Y("rolling:Q"),
-        tooltip=[alt.Tooltip(f"{m.PERIOD}:T", title=used), alt.Tooltip("rolling:Q", format=".4g")],
+        tooltip=[alt.Tooltip(f"{m.PERIOD}:T", title="period"), alt.Tooltip("rolling:Q", format=".4g")],
     )
-    return alt.layer(points, line, title=_title(title, note)).properties(width=_WIDTH, height=220)
+    return alt.layer(points, line, data=data, title=title).properties(width=_WIDTH, height=220)
 
 
 def distribution_table(
@@ -215,6 +242,7 @@ def distribution(
     denominator: str | None = None,
     bins: int = 40,
     log: bool = False,
+    template: alt.Chart | None = None,
 ) -> alt.Chart:
     """Histogram of the per-post metric (or per-post rate), binned in Python.
 
@@ -231,14 +259,17 @@ def distribution(
     if info["n_zero"]:
         left_out.append(f"{info['n_zero']} zeros (log axis)")
     subtitle = f"{info['n']} posts" + (f"; not shown: {', '.join(left_out)}" if left_out else "")
+    title = _title(f"Distribution of {what} per post", subtitle)
+    if template is not None:
+        return _refill(template, _plain(table), title)
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     return alt.Chart(_plain(table)).mark_bar(opacity=0.8, binSpacing=0).encode(
-        x=alt.X("bin_start:Q", title=what, scale=scale, bin="binned"),
+        x=alt.X("bin_start:Q", title="value per post", scale=scale, bin="binned"),
         x2="bin_end:Q",
         y=alt.Y("posts:Q", title="posts"),
         tooltip=[alt.Tooltip("bin_start:Q", format=".4g", title="from"),
                  alt.Tooltip("bin_end:Q", format=".4g", title="to"), "posts:Q"],
-    ).properties(title=_title(f"Distribution of {what} per post", subtitle), width=_WIDTH, height=200)
+    ).properties(title=title, width=_WIDTH, height=200)
 
 
 def heatmap(
@@ -251,6 +282,7 @@ def heatmap(
     prior_posts: float = 10.0,
     tz: str = "UTC",
     cells: pd.DataFrame | None = None,
+    template: alt.LayerChart | None = None,
 ) -> alt.LayerChart:
     """Weekday x hour: colour is the shrunk rate, sparse cells faded and dotted, n in the tooltip.
 
@@ -266,8 +298,13 @@ def heatmap(
     desc = cells.attrs.get("description", m.describe(metric, denominator, how, "weekday x hour"))
     data = _plain(cells)
     data["weekday"] = data["weekday"].astype(str)
+    subtitle = (f"colour: cell value shrunk towards the overall rate as if {prior_posts:g} average posts "
+                f"were added; faded with a dot: fewer than {min_posts} posts")
+    title = _title(desc, subtitle)
+    if template is not None:
+        return _refill(template, data, title)
     order = list(m.WEEKDAY_NAMES)
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("hour:O", title=f"hour ({tz})"),
         y=alt.Y("weekday:O", sort=order, title=None),
     )
@@ -284,9 +321,7 @@ def heatmap(
         ],
     )
     dots = base.transform_filter(f"datum.{m.SPARSE}").mark_text(text="·", color="white", fontSize=14)
-    subtitle = (f"colour: cell value shrunk towards the overall rate as if {prior_posts:g} average posts "
-                f"were added; faded with a dot: fewer than {min_posts} posts")
-    return alt.layer(rect, dots, title=_title(desc, subtitle)).properties(width=_WIDTH, height=200)
+    return alt.layer(rect, dots, data=data, title=title).properties(width=_WIDTH, height=200)
 
 
 def group_bars(
@@ -297,29 +332,32 @@ def group_bars(
     denominator: str | None = "impressions",
     how: str = m.DEFAULT_HOW,
     table: pd.DataFrame | None = None,
+    template: alt.LayerChart | None = None,
 ) -> alt.LayerChart:
     """Bars of the metric by a group column (media type, content label, ...), with 95% intervals.
 
     >>> from toolkit.simulate import simulate_profile
     >>> spec = group_bars(simulate_profile(days=30, seed=1).posts, "content_label").to_dict()
-    >>> spec["layer"][0]["encoding"]["y"]["field"], spec["layer"][1]["mark"]["type"]
+    >>> spec["layer"][0]["encoding"]["y"]["title"], spec["layer"][1]["mark"]["type"]
     ('content_label', 'rule')
     """
     if table is None:
         table = m.aggregate(posts, by, metric=metric, denominator=denominator, how=how)
     desc = table.attrs.get("description", m.describe(metric, denominator, how, by))
-    data = _plain(table)
-    data[by] = data[by].astype(object).where(data[by].notna(), "(none)").astype(str)
-    base = alt.Chart(data).encode(y=alt.Y(f"{by}:N", title=by, sort="-x"))
+    data = _plain(table).rename(columns={by: "group"})
+    data["group"] = data["group"].astype(object).where(data["group"].notna(), "(none)").astype(str)
+    title = _title(desc, "black lines: 95% intervals")
+    if template is not None:
+        return _refill(template, data, title)
+    base = alt.Chart().encode(y=alt.Y("group:N", title=by, sort="-x"))
     bars = base.mark_bar(opacity=0.8).encode(
-        x=alt.X(f"{m.VALUE}:Q", title=desc.split(" (")[0]),
-        tooltip=[f"{by}:N", alt.Tooltip(f"{m.VALUE}:Q", format=".4g"),
+        x=alt.X(f"{m.VALUE}:Q", title="value"),
+        tooltip=[alt.Tooltip("group:N", title=by), alt.Tooltip(f"{m.VALUE}:Q", format=".4g"),
                  alt.Tooltip(f"{m.CI_LOW}:Q", format=".4g"), alt.Tooltip(f"{m.CI_HIGH}:Q", format=".4g"),
                  alt.Tooltip(f"{m.N_USED}:Q", title="posts")],
     )
     rules = base.mark_rule(color="black").encode(x=f"{m.CI_LOW}:Q", x2=f"{m.CI_HIGH}:Q")
-    return alt.layer(bars, rules, title=_title(desc, "black lines: 95% intervals")).properties(
-        width=_WIDTH // 2, height=alt.Step(22))
+    return alt.layer(bars, rules, data=data, title=title).properties(width=_WIDTH // 2, height=alt.Step(22))
 
 
 def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POINTS,
@@ -355,6 +393,7 @@ def follower_history(
     events: pd.DataFrame | str | None = "detect",
     *,
     max_points: int = MAX_POINTS,
+    template: alt.LayerChart | None = None,
 ) -> alt.LayerChart:
     """Followers over time with detected purges and spikes marked (rules and labels).
 
@@ -364,8 +403,9 @@ def follower_history(
     >>> from toolkit.simulate import simulate_profile
     >>> sim = simulate_profile(days=120, seed=1, purge=("2024-03-01", 0.1))
     >>> spec = follower_history(sim.followers).to_dict()
-    >>> spec["layer"][1]["mark"]["type"], len(spec["datasets"][spec["layer"][1]["data"]["name"]])
-    ('rule', 1)
+    >>> rows = spec["datasets"][spec["data"]["name"]]
+    >>> spec["layer"][1]["mark"]["type"], [r["kind"] for r in rows if r["series"] == "event"]
+    ('rule', ['purge'])
     """
     from toolkit.followers import EVENT_COLUMNS, detect_events
 
@@ -376,30 +416,35 @@ def follower_history(
     if events is None:
         events = pd.DataFrame(columns=list(EVENT_COLUMNS))
     table = follower_history_table(followers, max_points=max_points, keep=list(events["date"]))
+    table = table.assign(series="followers", kind=None, size=np.nan, relative_size=np.nan, label=None)
+    ev = events[["account", "date", "kind", "size", "relative_size"]].copy()
+    ev["series"] = "event"
+    ev["followers"] = np.nan
+    ev["label"] = [f"{k} {int(v):+,}" for k, v in zip(ev["kind"], ev["size"])]
+    frames = [f for f in (table, ev) if len(f)]
+    data = _plain(pd.concat(frames, ignore_index=True)) if frames else _plain(table)
+    n = len(events)
+    title = _title("Followers over time", f"{n} event{'s' if n != 1 else ''} detected (robust day-over-day "
+                   "changes, see toolkit.followers.detect_events)")
+    if template is not None:
+        return _refill(template, data, title)
     many = table["account"].nunique() > 1
-    line = alt.Chart(_plain(table)).mark_line().encode(
+    line = alt.Chart().transform_filter("datum.series == 'followers'").mark_line().encode(
         x=alt.X("date:T", title="date"),
         y=alt.Y("followers:Q", title="followers", scale=alt.Scale(zero=False)),
         color=alt.Color("account:N") if many else alt.value("#4c78a8"),
         tooltip=["account:N", "date:T", alt.Tooltip("followers:Q", format=",")],
     )
-    ev = events[["account", "date", "kind", "size", "relative_size"]].copy() if len(events) else \
-        pd.DataFrame({"account": [], "date": pd.to_datetime([], utc=True), "kind": [], "size": [],
-                      "relative_size": []})
-    ev["label"] = [f"{k} {s:+,}" for k, s in zip(ev["kind"], ev["size"])] if len(ev) else []
-    ev_data = _plain(ev)
-    rules = alt.Chart(ev_data).mark_rule(strokeDash=[4, 3], strokeWidth=2).encode(
+    events_only = alt.Chart().transform_filter("datum.series == 'event'")
+    rules = events_only.mark_rule(strokeDash=[4, 3], strokeWidth=2).encode(
         x="date:T",
         color=alt.Color("kind:N", scale=_EVENT_COLOURS, title="event"),
         tooltip=["account:N", "date:T", "kind:N", alt.Tooltip("size:Q", format="+,"),
                  alt.Tooltip("relative_size:Q", format="+.1%")],
     )
-    labels = alt.Chart(ev_data).mark_text(align="left", dx=4, dy=-6, baseline="top").encode(
+    labels = events_only.mark_text(align="left", dx=4, dy=-6, baseline="top").encode(
         x="date:T", y=alt.value(0), text="label:N", color=alt.Color("kind:N", scale=_EVENT_COLOURS))
-    n = len(events)
-    subtitle = (f"{n} event{'s' if n != 1 else ''} detected (robust day-over-day changes, "
-                "see toolkit.followers.detect_events)")
-    return alt.layer(line, rules, labels, title=_title("Followers over time", subtitle)).properties(
+    return alt.layer(line, rules, labels, data=data, title=title).properties(
         width=_WIDTH, height=220).resolve_scale(color="independent")
 
 
