@@ -170,11 +170,13 @@ def test_hour_bands():
     (dict(controls=["moon"]), "controls"),
     (dict(adjust="bonferroni"), "adjust"),
     (dict(method="permutation", n_resamples=10), "n_resamples"),
+    (dict(n_posts=20), "controls"),
 ])
 def test_bad_arguments_name_the_parameter(lifted, kwargs, parameter):
     args = dict(label=LABEL, metric="likes") | kwargs
+    n_posts = args.pop("n_posts", 200)
     with pytest.raises(AnalysisError) as err:
-        content_lift(lifted.head(200), **args)
+        content_lift(lifted.head(n_posts), **args)
     assert err.value.parameter == parameter
 
 

@@ -363,7 +363,8 @@ def nb2_fit(X: np.ndarray, y: np.ndarray, offset: np.ndarray | None = None, *, t
                 break
         params = cand
         ll, scores, H, mu = _nb2_parts(X, y, offset, params[:k], params[k])
-        if np.max(np.abs(t * step)) < tol:
+        at_cap = params[k] >= math.log(1e8) - 1e-9  # no overdispersion left: Poisson limit
+        if np.max(np.abs(t * step[:k])) < tol and (at_cap or abs(t * step[k]) < tol):
             converged = True
             break
     return NB2Fit(params=params[:k], theta=math.exp(params[k]), loglik=ll, hessian=H, scores=scores,
@@ -604,6 +605,10 @@ def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
 
 def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
     X, names, used = _design(d, controls, change is not None)
+    if len(d.y) < X.shape[1] + 10:
+        raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
+                            "use fewer controls (controls=[]) or more posts", parameter="controls",
+                            found=", ".join(names))
     offset = np.log(d.exposure)
     fit = nb2_fit(X, d.y, offset)
     if not fit.converged:

@@ -1,0 +1,69 @@
+"""ContentLiftPanel driven by setting widget values and clicking Run."""
+
+import pandas as pd
+import pytest
+
+from toolkit.labels import append_label
+from toolkit.simulate import simulate_profile
+from toolkit.widgets.content_lift import ContentLiftPanel
+
+
+@pytest.fixture(scope="module")
+def posts():
+    return simulate_profile(days=120, personal_lift=0.3, seed=31).posts
+
+
+def test_column_source_runs_and_shows_the_result_in_place(posts):
+    panel = ContentLiftPanel(posts, n_resamples=200)
+    assert panel.column.value == "content_label" and panel.value.value == ("personal",)
+    panel.metrics.value = ("likes", "comments")
+    panel.methods.value = ("glm", "permutation")
+    panel.run_button.click()
+    t = panel.result.table
+    assert t[["method", "metric"]].values.tolist() == [
+        ["glm", "likes"], ["glm", "comments"], ["permutation", "likes"], ["permutation", "comments"]]
+    assert len(panel.output.outputs) == 2  # the result and its chart
+    panel.methods.value = ("welch",)
+    panel.adjust.value = "bh"
+    panel.run_button.click()
+    assert len(panel.output.outputs) == 2  # replaced, not appended
+    assert panel.result.table["method"].unique().tolist() == ["welch"]
+    assert "BH-adjusted" in panel.result.text
+
+
+def test_heuristic_and_combined_sources_and_agreement(posts, tmp_path):
+    path = tmp_path / "hand.csv"
+    for pid, label in zip(posts["post_id"][:60], posts["content_label"][:60]):
+        append_label(path, pid, "personal" if label == "personal" else "not")
+    panel = ContentLiftPanel(posts, labels_path=path, n_resamples=200)
+    panel.methods.value = ("glm",)
+    panel.metrics.value = ("likes",)
+    panel.source.value = "heuristic"
+    panel.run_button.click()
+    assert panel.result is not None and "heuristic" in panel.result.text
+    assert panel.agreement is not None and panel.agreement.n == 60
+    assert len(panel.agreement_output.outputs) == 1
+    panel.source.value = "combined"
+    panel.run_button.click()
+    assert panel.result is not None
+    panel.source.value = "hand"
+    panel.run_button.click()  # only the 60 hand-labelled posts take part
+    assert panel.result.table.loc[0, "n_baseline"] + panel.result.table.loc[0, "n_treatment"] == 60
+
+
+def test_errors_are_shown_not_raised(posts):
+    panel = ContentLiftPanel(posts, n_resamples=200)
+    panel.value.value = ()
+    panel.run_button.click()
+    assert panel.result is None and "choose a column" in panel.status.value
+    panel.source.value = "hand"
+    panel.run_button.click()
+    assert "hand-label file" in panel.status.value
+
+
+def test_static_outputs(posts):
+    panel = ContentLiftPanel(posts, n_resamples=200)
+    assert panel.static_outputs() == []
+    panel.methods.value = ("glm",)
+    panel.run()
+    assert panel.static_outputs()[0] is panel.result

@@ -1,0 +1,124 @@
+"""toolkit.labels: heuristic features, column mappings, hand-label files, combining and agreement."""
+
+import pandas as pd
+import pytest
+
+from toolkit.errors import AnalysisError, DataFormatError
+from toolkit.labels import (FEATURES, WEIGHTS, agreement, append_label, combine_labels, from_column,
+                            hand_label_column, label_personal, load_hand_labels, vocabulary)
+from toolkit.simulate import simulate_profile
+
+
+def test_heuristic_shows_which_features_fired():
+    posts = pd.DataFrame({"post_id": ["1", "2", "3"], "text": [
+        "I spent the weekend painting the kitchen with my partner. Have you ever done that?",
+        "Our holiday gift boxes are now on sale. https://example.com/gifts",
+        "We are open on Monday.",
+    ]})
+    out = label_personal(posts)
+    assert out.loc[0, "features"] == "first_person, personal_life, question_to_audience, no_link"
+    assert out.loc[0, "personal_score"] == 2 + 2 + 1 + 1
+    assert set(out.loc[0, "matched"].split(", ")) >= {"i", "my", "weekend", "partner", "you"}
+    assert out.loc[1, "features"] == "personal_life, brand_vocabulary"  # "holiday" is personal vocabulary
+    assert out.loc[1, "personal_score"] == WEIGHTS["personal_life"] + WEIGHTS["brand_vocabulary"]
+    assert out.loc[2, "features"] == "no_link" and not out.loc[2, "personal"]
+    assert out["personal"].tolist() == [True, False, False]
+    assert list(out.columns[-len(FEATURES):]) == list(FEATURES)
+
+
+def test_heuristic_agrees_with_the_simulators_labels():
+    # toolkit.simulate writes personal texts in the first person without links (its docstring)
+    posts = simulate_profile(days=90, seed=4).posts
+    out = label_personal(posts)
+    ag = agreement(out["personal"], posts["content_label"].eq("personal"), names=("heuristic", "truth"))
+    assert ag.kappa > 0.8
+
+
+def test_missing_text_gives_missing_label():
+    out = label_personal(pd.DataFrame({"text": pd.array([None, "my day"], dtype="string")}))
+    assert out["personal"].isna().tolist() == [True, False]
+
+
+def test_other_languages_come_from_vocabulary_files(tmp_path):
+    pt = label_personal(pd.DataFrame({"text": ["Eu passei o fim de semana com minha família. E você?"]}),
+                        language="pt")
+    assert pt.loc[0, "personal"] and "fim de semana" in pt.loc[0, "matched"]
+    for kind, words in {"first_person": "ich\nmein", "personal": "familie", "audience": "du",
+                        "brand": "angebot"}.items():
+        (tmp_path / f"{kind}_de.txt").write_text("# comment\n" + words + "\n", encoding="utf-8")
+    assert vocabulary("de", tmp_path)["first_person"] == ("ich", "mein")
+    de = label_personal(pd.DataFrame({"text": ["Ich liebe meine Familie", "Angebot! https://x.de"]}),
+                        language="de", folder=tmp_path)
+    assert de["personal"].tolist() == [True, False]
+    with pytest.raises(AnalysisError, match="vocabulary"):
+        label_personal(pd.DataFrame({"text": ["x"]}), language="xx")
+
+
+def test_from_column_maps_uci_categories():
+    posts = pd.DataFrame({"Category": pd.array([1, 2, 3, None], dtype="Int64"),
+                          "label": ["1", "2", "3", None]})
+    mapping = {3: True, 1: False, 2: False}  # UCI: 3 = inspiration, 1 = action, 2 = product
+    assert from_column(posts, "Category", mapping).tolist() == [False, False, True, pd.NA]
+    assert from_column(posts, "label", mapping).tolist() == [False, False, True, pd.NA]
+    assert from_column(posts, "label", {3: True}).tolist() == [pd.NA, pd.NA, True, pd.NA]
+
+
+def test_hand_labels_are_appended_and_the_latest_wins(tmp_path):
+    path = tmp_path / "labels" / "hand.csv"
+    append_label(path, "10", "personal")
+    append_label(path, "11", "skip")
+    append_label(path, "10", "not")
+    table = load_hand_labels(path)
+    assert sorted(table[["post_id", "label"]].values.tolist()) == [["10", "not"], ["11", "skip"]]
+    assert path.read_text().splitlines()[0] == "post_id,label,labelled_at"
+    posts = pd.DataFrame({"post_id": ["10", "11", "12"]})
+    assert hand_label_column(posts, path).tolist() == [False, pd.NA, pd.NA]
+    with pytest.raises(AnalysisError):
+        append_label(path, "12", "maybe")
+
+
+def test_a_torn_last_line_is_ignored_but_other_damage_is_an_error(tmp_path):
+    path = tmp_path / "hand.csv"
+    append_label(path, "1", "personal")
+    with open(path, "a") as f:
+        f.write("2,perso")  # the kernel died while writing
+    assert load_hand_labels(path)["post_id"].tolist() == ["1"]
+    path.write_text("post_id,label,labelled_at\n1,personal,t\n2,??,t\n3,not,t\n")
+    with pytest.raises(DataFormatError) as err:
+        load_hand_labels(path)
+    assert err.value.row == 3
+    (tmp_path / "bad.csv").write_text("id,value\n")
+    with pytest.raises(DataFormatError):
+        load_hand_labels(tmp_path / "bad.csv")
+    assert load_hand_labels(tmp_path / "missing.csv").empty
+
+
+def test_combine_labels_takes_sources_in_order(tmp_path):
+    posts = pd.DataFrame({"post_id": ["1", "2", "3", "4"],
+                          "text": ["My kids!", "Shop now", "My dog", None],
+                          "kind": ["promo", "promo", None, None]})
+    path = tmp_path / "hand.csv"
+    append_label(path, "1", "not")
+    out = combine_labels(posts, column="kind", mapping={"promo": False}, heuristic=True, hand=path)
+    assert out["personal"].tolist() == [False, False, True, pd.NA]
+    assert out["personal_source"].tolist() == ["hand", "column", "heuristic", pd.NA]
+    out = combine_labels(posts, heuristic=True, hand=path, order=("heuristic", "hand"))
+    assert out.loc[0, "personal_source"] == "heuristic"
+    with pytest.raises(AnalysisError):
+        combine_labels(posts)
+
+
+def test_kappa_matches_the_closed_form():
+    # table [[20, 5], [10, 15]]: p_o = 35/50, p_e = 0.5*0.6 + 0.5*0.4 = 0.5, kappa = (0.7-0.5)/0.5
+    a = pd.Series([True] * 25 + [False] * 25)
+    b = pd.Series([True] * 20 + [False] * 5 + [True] * 10 + [False] * 15)
+    ag = agreement(a, b)
+    assert ag.kappa == pytest.approx(0.4)
+    assert ag.confusion.to_numpy().tolist() == [[20, 5], [10, 15]]
+    assert ag.se == pytest.approx((0.7 * 0.3 / (50 * 0.25)) ** 0.5)
+    assert "kappa = 0.40" in ag.text and "moderate" not in ag.text  # 0.4 is "fair" (Landis-Koch)
+    # posts missing in either labelling are left out
+    a2 = pd.concat([a, pd.Series([pd.NA, True])], ignore_index=True).astype("boolean")
+    b2 = pd.concat([b, pd.Series([True, pd.NA])], ignore_index=True).astype("boolean")
+    assert agreement(a2, b2).n == 50
+    assert "No post" in agreement(pd.Series([pd.NA], dtype="boolean"), pd.Series([True])).text
