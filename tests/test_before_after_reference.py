@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from toolkit.before_after import before_after, nb_glm, newey_west
 
@@ -42,19 +43,26 @@ R_SE_WEEK = [0.0625404696057473, 0.0430245152613838, 0.0674568980972733, 0.08126
              0.0740815552390948, 0.0794590662057068, 0.0764999752811562, 0.0852608108277384,
              0.033861147237645, 0.039986967446666, 0.0725834327071618, 0.039968942803069,
              0.0666741585421638, 0.0690754095886966]
-# R: coeftest(m, vcov. = V_cl, df = G - 1) for "after": t value, Pr(>|t|)
-R_WEEK_P = 0.000137972271133257
 # R: coeftest(m, vcov. = V_hac) (z test) for "after"
 R_HAC_P = 2.48006189681854e-05
-# R: lm(log_rate ~ Z - 1); NeweyWest(l, lag = 13, prewhite = FALSE, adjust = TRUE)
-R_ITS_COEF = [-3.51056171268195, 0.328533429834388, -0.000963950817656167, -0.000597004665890336,
-              0.0261879008079259, -0.108180901636722, 0.00851727140923917, -0.123258034583188,
-              -0.0678308052884479, -0.074874887146257]
-R_ITS_SE_NW13 = [0.0506955289349762, 0.0619356226807039, 0.000765957949201937,
-                 0.000382788702030224, 0.0723379724903222, 0.0951647379706363, 0.0885545757319028,
-                 0.0821261233705654, 0.0906399168823152, 0.0911965580177993]
-# R: coeftest(l, vcov. = V_nw): Pr(>|t|) of the level change ("after")
-R_ITS_LEVEL_P = 2.41270802680786e-07
+# R: sqrt(diag(vcovCL(m, cluster = d$week, type = "HC3"))) (bias-reduced CR3; no G/(G-1))
+R_SE_WEEK_CR3 = [0.063985867711125, 0.0458790806181218, 0.069185180705603, 0.0832048368601043,
+                 0.0762623349522276, 0.0812158576302797, 0.0780790595680921, 0.0885769795054002,
+                 0.0353337002234303, 0.041277008471174, 0.0820405458622451, 0.0404458308672935,
+                 0.0690149298964966, 0.0710727649714362]
+# R: sqrt(diag(vcovCL(m, cluster = d$week, type = "HC2")))
+R_SE_WEEK_CR2 = [0.0625626486296589, 0.0439384493519774, 0.0675641257196907, 0.081321762526657,
+                 0.0743305225838435, 0.0794472673442569, 0.0764313868230794, 0.085936134848737,
+                 0.034202910664556, 0.0401735777285807, 0.0762753027382902, 0.0397612481030877,
+                 0.0670817477320752, 0.069289863737174]
+# R: l <- lm(log_rate ~ Z - 1) on the weekly series; NeweyWest(l, lag = 1, prewhite = FALSE, adjust = TRUE)
+R_ITS_COEF = [-3.52539894312114, 0.344533691998147, -0.00098358795119166, -0.000277553484532091]
+R_ITS_SE_NW1 = [0.0521364211973988, 0.0732038654744745, 0.000812884748982133, 0.000457983728527593]
+# R: the same Bartlett lag-1 meat on residuals / (1 - hatvalues(l)), written out in the script
+R_ITS_SE_NW1_LEV = [0.0570110126446528, 0.0817780562558699, 0.000913332218619959,
+                    0.000509863643770487]
+# R: coeftest(l, vcov. = V_lev): Pr(>|t|) of the slope change ("t_after")
+R_ITS_SLOPE_P = 0.287967283651237083
 
 
 @pytest.fixture(scope="module")
@@ -85,29 +93,41 @@ def test_public_glm_uses_the_same_estimator(posts, design):
     assert row["n_baseline"] + row["n_treatment"] == len(design)
     np.testing.assert_allclose(row["log_ratio"], R_COEF[1], rtol=1e-4)
     np.testing.assert_allclose(row["model_se"], R_SE_MODEL[1], rtol=1e-4)
-    np.testing.assert_allclose(row["se"], R_SE_WEEK[1], rtol=1e-3)
+    # default errors: week-clustered CR3 (R: vcovCL(type = "HC3")), t with weeks - 1 df
+    np.testing.assert_allclose(row["se"], R_SE_WEEK_CR3[1], rtol=1e-3)
     np.testing.assert_allclose(row["dispersion"], R_THETA, rtol=1e-4)
-    np.testing.assert_allclose(row["p_value"], R_WEEK_P, rtol=1e-3)
+    n_weeks = design["week"].nunique()
+    p_r = 2 * stats.t.sf(abs(R_COEF[1] / R_SE_WEEK_CR3[1]), n_weeks - 1)  # closed form from R's SE
+    np.testing.assert_allclose(row["p_value"], p_r, rtol=1e-2)
     np.testing.assert_allclose(row["lift"], np.expm1(R_COEF[1]), rtol=1e-4)
     hac = before_after(posts, change=CHANGE, method="glm", robust="hac", lag=14, warn=False).table.iloc[0]
     np.testing.assert_allclose(hac["se"], R_SE_HAC14[1], rtol=1e-3)
     np.testing.assert_allclose(hac["p_value"], R_HAC_P, rtol=1e-3)
 
 
+def test_bias_reduced_cluster_errors_match_vcovcl(design):
+    X = design.iloc[:, 3:].to_numpy(float)
+    fit = nb_glm(design["y"], X, np.log(design["impressions"].to_numpy(float)))
+    weeks = design["week"].to_numpy()
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.robust_cov("week", groups=weeks, cr="CR3"))),
+                               R_SE_WEEK_CR3, rtol=1e-3)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.robust_cov("week", groups=weeks, cr="CR2"))),
+                               R_SE_WEEK_CR2, rtol=1e-3)
+
+
 def test_its_matches_lm_with_newey_west(posts):
-    daily = pd.read_csv(REF / "before_after_its_daily.csv")
-    Z = daily.iloc[:, 2:].to_numpy(float)
-    y = daily["log_rate"].to_numpy(float)
+    weekly = pd.read_csv(REF / "before_after_its_weekly.csv")
+    Z = weekly.iloc[:, 2:].to_numpy(float)
+    y = weekly["log_rate"].to_numpy(float)
     beta = np.linalg.lstsq(Z, y, rcond=None)[0]
     np.testing.assert_allclose(beta, R_ITS_COEF, rtol=1e-6)
-    se = np.sqrt(np.diag(newey_west(Z, y - Z @ beta, 13)))
-    np.testing.assert_allclose(se, R_ITS_SE_NW13, rtol=1e-4)
-    r = before_after(posts, change=CHANGE, method="its", lag=13, warn=False)
+    se = np.sqrt(np.diag(newey_west(Z, y - Z @ beta, 1)))
+    np.testing.assert_allclose(se, R_ITS_SE_NW1, rtol=1e-4)
+    r = before_after(posts, change=CHANGE, method="its", warn=False)
     fit = r.details["fits"]["its"]
     np.testing.assert_allclose(fit["beta"], R_ITS_COEF, rtol=1e-6)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit["cov"])), R_ITS_SE_NW13, rtol=1e-4)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit["cov"])), R_ITS_SE_NW1_LEV, rtol=1e-4)
     row = r.table.iloc[0]
     np.testing.assert_allclose(row["level_change"], np.expm1(R_ITS_COEF[1]), rtol=1e-6)
     np.testing.assert_allclose(row["slope_change"], np.expm1(30 * R_ITS_COEF[2]), rtol=1e-6)
-    np.testing.assert_allclose(row["level_change_low"],
-                               np.expm1(R_ITS_COEF[1] - 1.96 * R_ITS_SE_NW13[1]), rtol=0.01)
+    np.testing.assert_allclose(row["slope_change_p"], R_ITS_SLOPE_P, rtol=1e-4)

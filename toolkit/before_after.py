@@ -69,7 +69,7 @@ DEFAULT_CONTROLS = ("weekday", "hour_band", "media_type")
 MIN_POSTS = 20
 #: Fewest days with posts on each side of the change (its and counterfactual need a few weeks to
 #: see the weekly rhythm and the trend).
-MIN_DAYS = {"glm": 7, "did": 7, "its": 21, "counterfactual": 28}
+MIN_DAYS = {"glm": 7, "did": 7, "its": 28, "counterfactual": 28}
 #: Hour bands (UTC hours) used as a control.
 HOUR_BANDS = ((0, 6, "night"), (6, 12, "morning"), (12, 18, "afternoon"), (18, 24, "evening"))
 
@@ -83,17 +83,18 @@ ASSUMPTIONS = {
         "same for every post; the controls (weekday, hour band, media type by default) capture the "
         "other systematic differences between the periods; there is no underlying trend in the "
         "rate apart from the change; posts in different calendar weeks are independent given the "
-        "model (week-clustered standard errors, t with weeks-1 degrees of freedom), while posts "
-        "within a week may be correlated in any way."
+        "model, while posts within a week may be correlated in any way (week-clustered, bias-reduced "
+        "CR3 standard errors with t on weeks-1 degrees of freedom)."
     ),
     "its": (
-        "its: the daily log rate (metric/exposure summed per day) follows a straight line in time "
-        "with weekday effects before the change, and the change shifts its level and slope; the "
-        "pre-change line extrapolated into the after window is what would have happened without "
-        "the change; day-to-day errors may be autocorrelated and heteroscedastic (Newey-West "
-        "standard errors, Bartlett kernel); the lift is the average over the after window of the "
-        "ratio of the fitted post path to the extrapolated pre path (delta-method interval on "
-        "the log scale)."
+        "its: the weekly log rate (metric/exposure summed over weeks aligned to the change date, "
+        "so weekday rhythms cancel) follows a straight line in time before the change, and the "
+        "change shifts its level and slope; the pre-change line extrapolated into the after "
+        "window is what would have happened without the change; weekly errors may be "
+        "heteroscedastic and autocorrelated over about a week (Newey-West standard errors, "
+        "Bartlett kernel, lag 1 week, leverage-adjusted residuals, t with weeks-4 degrees of "
+        "freedom); the lift is the average over the after weeks of the ratio of the fitted post "
+        "path to the extrapolated pre path (delta-method interval on the log scale)."
     ),
     "counterfactual": (
         "counterfactual: the daily log rate before the change is a local level (random walk) plus "
@@ -140,9 +141,34 @@ class NBFit:
     loglik: float
     iterations: int
     names: list[str] = field(default_factory=list)
+    X: np.ndarray | None = field(default=None, repr=False)
+    w: np.ndarray | None = field(default=None, repr=False)
+    working_resid: np.ndarray | None = field(default=None, repr=False)
+
+    def _cluster_scores_bias_reduced(self, codes: np.ndarray, g: int, cr: str) -> np.ndarray:
+        """Cluster score sums with the working residuals of each cluster multiplied by
+        ``(I - H_gg)^-1`` (CR3) or ``(I - H_gg)^-1/2`` (CR2), ``H_gg`` the cluster's block of the
+        weighted hat matrix (Bell & McCaffrey 2002; R: ``sandwich::vcovCL(type="HC3"/"HC2")``)."""
+        # R's form: (I - X_g A X_g' W_g)^{-1} (W_g r_g) = W_g^{-1/2} (I - H_gg)^{-1} W_g^{3/2} r_g,
+        # H_gg = W_g^{1/2} X_g A X_g' W_g^{1/2} symmetric, A = (X'WX)^{-1}, r the working residuals
+        sw = np.sqrt(self.w)
+        xw = self.X * sw[:, None]
+        v = self.w * sw * self.working_resid
+        inv = self.cov
+        out = np.zeros((g, xw.shape[1]))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for idx in np.split(order, bounds):
+            xg = xw[idx]
+            m = np.eye(len(idx)) - xg @ inv @ xg.T
+            vals, vecs = np.linalg.eigh(m)
+            power = 1.0 if cr == "CR3" else 0.5
+            u = vecs @ ((vecs.T @ v[idx]) / np.clip(vals, 1e-12, None) ** power)
+            out[codes[idx[0]]] = self.X[idx].T @ (u / sw[idx])
+        return out
 
     def robust_cov(self, kind: str = "week", *, groups: np.ndarray | None = None,
-                   lag: int | None = None, adjust: bool = True) -> np.ndarray:
+                   lag: int | None = None, adjust: bool = True, cr: str = "CR1") -> np.ndarray:
         """Sandwich covariance of the coefficients.
 
         ``kind="hac"``: Newey-West with Bartlett weights ``1 - j/(lag+1)`` over the rows in their
@@ -168,11 +194,14 @@ class NBFit:
                 raise AnalysisError("clustered covariance needs groups", parameter="groups")
             codes, uniq = pd.factorize(groups)
             g = len(uniq)
-            sg = np.zeros((g, k))
-            np.add.at(sg, codes, s)
+            if cr in ("CR2", "CR3"):
+                sg = self._cluster_scores_bias_reduced(codes, g, cr)
+            else:
+                sg = np.zeros((g, k))
+                np.add.at(sg, codes, s)
             meat = sg.T @ sg
             if adjust:
-                meat *= g / (g - 1) * (n - 1) / (n - k)
+                meat *= g / (g - 1) * (n - 1) / (n - k) if cr == "CR1" else 1.0
         elif kind == "model":
             return self.cov
         else:
@@ -269,17 +298,24 @@ def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = N
     scores = X * ((y - mu) / (1.0 + mu / theta))[:, None]
     return NBFit(params=beta, cov=cov, theta=float(theta), mu=mu, scores=scores,
                  loglik=_nb_loglik(y, mu, theta), iterations=it,
-                 names=list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])])
+                 names=list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])],
+                 X=X, w=w, working_resid=(y - mu) / mu)
 
 
-def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True) -> np.ndarray:
+def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True,
+               leverage: bool = False) -> np.ndarray:
     """Newey-West covariance of OLS coefficients (Bartlett kernel, no prewhitening).
 
     Same estimator as R's ``sandwich::NeweyWest(lm(...), lag=lag, prewhite=FALSE,
-    adjust=adjust)``.
+    adjust=adjust)``. With ``leverage=True`` each residual is divided by ``1 - h_ii`` first (the
+    HC3 idea carried over to the HAC meat), which removes most of the small-sample downward bias
+    when a few points near the ends of the segments carry the contrast.
     """
     n, k = X.shape
     bread = np.linalg.inv(X.T @ X)
+    if leverage:
+        h = np.einsum("ij,jk,ik->i", X, bread, X)
+        resid = resid / (1.0 - h)
     s = X * resid[:, None]
     meat = s.T @ s
     for j in range(1, min(lag, n - 1) + 1):
@@ -610,10 +646,10 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
         robust_label = f"Newey-West HAC (lag {L} posts)"
     elif robust == "week":
         weeks = f["week"].to_numpy()
-        cov = fit.robust_cov("week", groups=weeks)
+        cov = fit.robust_cov("week", groups=weeks, cr="CR3")
         n_weeks = len(np.unique(weeks))
         df = n_weeks - 1
-        robust_label = f"clustered by week ({n_weeks} weeks)"
+        robust_label = f"clustered by week, bias-reduced CR3 ({n_weeks} weeks), t({df})"
     else:
         cov = fit.cov
         df = None
@@ -650,29 +686,45 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names}
 
 
-def _its_design(daily: pd.DataFrame, weekday: bool) -> tuple[np.ndarray, list[str]]:
-    t = daily["t"].to_numpy(float)
-    after = daily["after"].to_numpy(float)
+def _weekly(d: _Data) -> pd.DataFrame:
+    """Weekly sums in weeks aligned to the change date (week 0 starts on it), so that no week
+    straddles the change and every full week holds each weekday once."""
+    f = d.frame
+    wk = np.floor(f["t"].to_numpy(float) / 7.0)
+    g = f.groupby(wk).agg(y=("y", "sum"), e=("e", "sum"), posts=("y", "size"),
+                          days=("day", "nunique"))
+    g = g[g["e"] > 0]
+    g.index = g.index.astype(int)
+    g["t"] = g.index.to_numpy(float) * 7.0 + 3.0
+    g["after"] = g.index >= 0
+    g["day"] = d.change + pd.to_timedelta(g.index.to_numpy() * 7, unit="D")
+    g["log_rate"] = np.log((g["y"] + 0.5) / g["e"])
+    return g
+
+
+def _its_design(weekly: pd.DataFrame, trend: bool = True) -> tuple[np.ndarray, list[str]]:
+    t = weekly["t"].to_numpy(float)
+    after = weekly["after"].to_numpy(float)
     cols = [np.ones(len(t)), after, t * after, t]
     names = ["(Intercept)", "after", "t_after", "t"]
-    if weekday:
-        m, nm = _dummies(daily["weekday"].to_numpy(), "weekday")
-        cols.append(m)
-        names += nm
     return np.column_stack(cols), names
 
 
 def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -> dict[str, Any]:
-    daily = d.daily()
-    X, names = _its_design(daily, "weekday" in controls)
-    yv = daily["log_rate"].to_numpy(float)
+    weekly = _weekly(d)
+    n_pre, n_post = int((~weekly["after"]).sum()), int(weekly["after"].sum())
+    if n_pre < 4 or n_post < 4:
+        raise AnalysisError("too few weeks with posts for method 'its': the minimum is 4 on each "
+                            "side", parameter="change", found=f"{n_pre} weeks before, {n_post} after")
+    X, names = _its_design(weekly)
+    yv = weekly["log_rate"].to_numpy(float)
     beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
     resid = yv - X @ beta
-    L = lag if lag is not None else _default_lag(len(daily))
-    cov = newey_west(X, resid, L)
+    L = 1 if lag is None else int(lag)
+    cov = newey_west(X, resid, L, leverage=True)
     df = len(yv) - X.shape[1]
-    post = daily["after"].to_numpy(bool)
-    t_post = daily["t"].to_numpy(float)[post]
+    post = weekly["after"].to_numpy(bool)
+    t_post = weekly["t"].to_numpy(float)[post]
     delta = beta[1] + beta[2] * t_post
     ratio = np.exp(delta)
     m = ratio.mean()
@@ -683,13 +735,15 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     se = float(math.sqrt(grad @ cov @ grad))
     n_before = int((d.frame["after"] == 0).sum())
     n_after = int((d.frame["after"] == 1).sum())
-    y_after = float(daily.loc[post, "y"].sum())
+    y_after = float(weekly.loc[post, "y"].sum())
     c = _crit(level, df)
     se_level = math.sqrt(cov[1, 1])
     row = _row("its", d.metric, logratio, se, df, level, n_before, n_after,
                level_change=math.expm1(beta[1]), slope_change=math.expm1(30 * beta[2]),
                cumulative_effect=y_after * (1 - math.exp(-logratio)),
-               dispersion=float("nan"), se_type=f"Newey-West HAC (lag {L} days)",
+               dispersion=float("nan"),
+               se_type=f"Newey-West HAC on weekly rates (lag {L} week{'s' if L != 1 else ''}, "
+                       f"leverage-adjusted), t({df})",
                model_se=float("nan"))
     row["cumulative_low"] = y_after * (1 - math.exp(-(logratio - c * se)))
     row["cumulative_high"] = y_after * (1 - math.exp(-(logratio + c * se)))
@@ -702,14 +756,14 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     Xcf[:, 2] = 0
     cf = Xcf @ beta
     cf_se = np.sqrt(np.einsum("ij,jk,ik->i", Xcf, cov, Xcf))
-    corr = 0.5 * np.var(resid)  # log-normal mean correction, so paths are on the rate scale
+    corr = 0.5 * float(np.var(resid))  # log-normal mean correction, so paths are on the rate scale
     path = pd.DataFrame({
-        "day": daily.index, "observed": daily["y"] / daily["e"],
+        "day": weekly["day"].to_numpy(), "observed": (weekly["y"] / weekly["e"]).to_numpy(),
         "fitted": np.exp(fitted + corr), "counterfactual": np.exp(cf + corr),
         "cf_low": np.where(post, np.exp(cf + corr - c * cf_se), np.nan),
         "cf_high": np.where(post, np.exp(cf + corr + c * cf_se), np.nan)})
     return {"row": row, "beta": beta, "cov": cov, "names": names, "path": path,
-            "resid": pd.Series(resid, index=daily.index)}
+            "resid": pd.Series(resid, index=weekly["day"].to_numpy()), "weekly": weekly}
 
 
 def _uc_forecast_cov(res, steps: int, exog_post: np.ndarray | None):
@@ -1108,7 +1162,8 @@ def before_after(
         in time order, lag in posts spanning ~``2 n_days^(1/3)`` days unless ``lag`` is given) or
         ``"model"`` (no robustness, for comparison).
     lag
-        Newey-West lag (posts for ``glm``/``did`` with ``robust="hac"``, days for ``its``).
+        Newey-West lag (posts for ``glm``/``did`` with ``robust="hac"``; weeks for ``its``,
+        default 1).
     warn
         Emit :class:`~toolkit.errors.ConfoundWarning` when posting frequency, media mix or
         follower count changed sharply near the change date.
@@ -1130,8 +1185,8 @@ def before_after(
     * glm: counts are negative binomial around exposure x rate; one multiplicative after-change
       shift; controls capture other differences; no trend apart from the change; posts in
       different weeks independent (week-clustered SEs).
-    * its: the daily log rate is linear in time (plus weekday effects) before the change; the change
-      shifts level and slope; Newey-West SEs allow autocorrelated days.
+    * its: the weekly log rate is linear in time before the change; the change shifts level and
+      slope; Newey-West SEs (lag 1 week, leverage-adjusted) allow autocorrelated weeks.
     * counterfactual: local level + fixed weekly pattern + AR(1) day shocks fitted on the
       pre-period describe the counterfactual; parameters are treated as known.
     * did: parallel trends between the account and the control account; the control is unaffected.

@@ -28,12 +28,28 @@ cat("se_week", sqrt(diag(V_cl)), "\n")
 print(coeftest(m, vcov. = V_hac)[2, , drop = FALSE])
 print(coeftest(m, vcov. = V_cl, df = length(unique(d$week)) - 1)[2, , drop = FALSE])
 
-# ---- its: OLS on the daily log rate, Newey-West lag 13 days ----
-s <- read.csv(here("before_after_its_daily.csv"), check.names = FALSE)
+# ---- its: OLS on the weekly log rate, Newey-West lag 1 week ----
+s <- read.csv(here("before_after_its_weekly.csv"), check.names = FALSE)
 Z <- as.matrix(s[, -(1:2)])
 l <- lm(s$log_rate ~ Z - 1)
-V_nw <- NeweyWest(l, lag = 13, prewhite = FALSE, adjust = TRUE)
+V_nw <- NeweyWest(l, lag = 1, prewhite = FALSE, adjust = TRUE)
 cat("== its ==\n")
 cat("coef", coef(l), "\n")
-cat("se_nw13", sqrt(diag(V_nw)), "\n")
+cat("se_nw1", sqrt(diag(V_nw)), "\n")
 print(coeftest(l, vcov. = V_nw)[2:3, , drop = FALSE])
+# the same Bartlett meat on leverage-adjusted residuals e/(1-h), written out by hand
+n <- nrow(Z); k <- ncol(Z)
+psi <- Z * (residuals(l) / (1 - hatvalues(l)))
+G1 <- crossprod(psi[-1, ], psi[-n, ])
+meat <- (crossprod(psi) + 0.5 * (G1 + t(G1))) * n / (n - k)
+bread <- solve(crossprod(Z))
+V_lev <- bread %*% meat %*% bread
+dimnames(V_lev) <- dimnames(V_nw)
+cat("se_nw1_leverage", sqrt(diag(V_lev)), "\n")
+print(coeftest(l, vcov. = V_lev)[2:3, , drop = FALSE])
+
+# ---- glm: bias-reduced cluster-robust (CR3 / CR2); sandwich applies no G/(G-1) to these ----
+V_cl3 <- vcovCL(m, cluster = d$week, type = "HC3", cadjust = TRUE)
+cat("se_week_hc3", sqrt(diag(V_cl3)), "\n")
+V_cl2 <- vcovCL(m, cluster = d$week, type = "HC2", cadjust = TRUE)
+cat("se_week_hc2", sqrt(diag(V_cl2)), "\n")

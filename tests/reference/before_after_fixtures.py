@@ -6,8 +6,8 @@
 ``before_after_posts.csv``: 300 days of a simulated account (toolkit.simulate, seed 11, +20% planted
 on 2024-06-01), the columns the analysis reads. ``before_after_glm_design.csv``: the post-level
 design matrix toolkit.before_after builds from it (after, weekday, hour band, media type), with the
-count, the exposure and the calendar week, in time order. ``before_after_its_daily.csv``: the daily
-series and design of the interrupted time series.
+count, the exposure and the calendar week, in time order. ``before_after_its_weekly.csv``: the weekly
+series (weeks aligned to the change) and design of the interrupted time series.
 """
 
 from pathlib import Path
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.before_after import _design, _its_design, _parse_date, _prepare
+from toolkit.before_after import _design, _its_design, _parse_date, _prepare, _weekly
 from toolkit.simulate import simulate_profile
 
 HERE = Path(__file__).parent
@@ -23,11 +23,12 @@ CHANGE = "2024-06-01"
 
 
 def main() -> None:
-    sim = simulate_profile(days=300, posts_per_day=2, start="2024-01-01", change=CHANGE,
-                           change_lift=0.2, seed=11, text=False)
-    cols = ["account", "post_id", "published_at", "time_known", "media_type", "impressions",
-            "likes", "comments", "shares", "clicks", "saves", "followers"]
-    sim.posts[cols].to_csv(HERE / "before_after_posts.csv", index=False)
+    if not (HERE / "before_after_posts.csv").exists():  # fixed once; never rewritten
+        sim = simulate_profile(days=300, posts_per_day=2, start="2024-01-01", change=CHANGE,
+                               change_lift=0.2, seed=11, text=False)
+        cols = ["account", "post_id", "published_at", "time_known", "media_type", "impressions",
+                "likes", "comments", "shares", "clicks", "saves", "followers"]
+        sim.posts[cols].to_csv(HERE / "before_after_posts.csv", index=False)
     posts = read_posts()
     d = _prepare(posts, change=_parse_date(CHANGE, "change"), metric="engagements",
                  exposure="impressions", window=None, exclude=None, account=None)
@@ -38,12 +39,12 @@ def main() -> None:
     design.insert(1, "impressions", d.frame["e"].to_numpy(int))
     design.insert(2, "week", d.frame["week"].dt.strftime("%Y-%m-%d").to_numpy())
     design.to_csv(HERE / "before_after_glm_design.csv", index=False)
-    daily = d.daily()
-    Xd, dnames = _its_design(daily, True)
+    weekly = _weekly(d)
+    Xd, dnames = _its_design(weekly)
     its = pd.DataFrame(Xd, columns=[n.replace("[", "_").replace("]", "") for n in dnames])
-    its.insert(0, "log_rate", daily["log_rate"].to_numpy())
-    its.insert(0, "day", daily.index.strftime("%Y-%m-%d"))
-    its.to_csv(HERE / "before_after_its_daily.csv", index=False, float_format="%.17g")
+    its.insert(0, "log_rate", weekly["log_rate"].to_numpy())
+    its.insert(0, "week", weekly.index.to_numpy())
+    its.to_csv(HERE / "before_after_its_weekly.csv", index=False, float_format="%.17g")
 
 
 def read_posts() -> pd.DataFrame:

@@ -1,0 +1,83 @@
+"""Charts of a before/after analysis: observed rate vs. the counterfactual, and placebo lifts.
+
+Data are aggregated in Python (one row per day and method), so charts stay small.
+
+>>> from toolkit.before_after import _demo_posts, before_after
+>>> r = before_after(_demo_posts(), change="2024-07-01", method=["glm", "its"])
+>>> spec = before_after_chart(r).to_dict()
+>>> len(spec["layer"])
+4
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+__all__ = ["before_after_chart", "path_frame", "placebo_chart"]
+
+_METHOD_NAMES = {"glm": "glm (post-level NB model)", "its": "its (trend extrapolated)",
+                 "counterfactual": "counterfactual (state-space forecast)",
+                 "did": "did (vs control account)"}
+
+
+def path_frame(result) -> pd.DataFrame:
+    """Long table behind :func:`before_after_chart`: day, method, observed, expected without the
+    change and its interval (post-change days only), on the per-1,000-exposure scale."""
+    d = result.details["data"]
+    scale = 1000.0 if d.exposure else 1.0
+    parts = []
+    for method, path in result.details["paths"].items():
+        p = path.copy()
+        p["method"] = _METHOD_NAMES.get(method, method)
+        parts.append(p)
+    out = pd.concat(parts, ignore_index=True)
+    for c in ("observed", "fitted", "counterfactual", "cf_low", "cf_high"):
+        out[c] = out[c].astype(float) * scale
+    out["day"] = pd.to_datetime(out["day"]).dt.strftime("%Y-%m-%d")
+    return out[["day", "method", "observed", "counterfactual", "cf_low", "cf_high"]]
+
+
+def before_after_chart(result, *, width: int = 640, height: int = 280) -> alt.LayerChart:
+    """Observed daily rate, the expected rate without the change (per method) with its interval
+    after the change, and a rule at the change date."""
+    d = result.details["data"]
+    unit = f"{d.metric} per 1,000 {d.exposure}" if d.exposure else f"{d.metric} per post"
+    frame = path_frame(result)
+    first = frame["method"].iloc[0]
+    observed = frame.loc[frame["method"] == first, ["day", "observed"]]
+    observed = observed[np.isfinite(observed["observed"])]
+    bands = frame.dropna(subset=["cf_low", "cf_high"])
+    lines = frame.dropna(subset=["counterfactual"])
+    x = alt.X("day:T", title=None)
+    base_obs = alt.Chart(observed).mark_line(color="#9a9a9a", strokeWidth=1, opacity=0.8).encode(
+        x=x, y=alt.Y("observed:Q", title=unit), tooltip=["day:T", alt.Tooltip("observed:Q", format=".2f")])
+    band = alt.Chart(bands).mark_area(opacity=0.18).encode(
+        x=x, y="cf_low:Q", y2="cf_high:Q", color=alt.Color("method:N", title="expected without the change"))
+    line = alt.Chart(lines).mark_line(strokeDash=[4, 2], strokeWidth=1.6).encode(
+        x=x, y="counterfactual:Q", color="method:N",
+        tooltip=["day:T", "method:N", alt.Tooltip("counterfactual:Q", format=".2f")])
+    change = alt.Chart(pd.DataFrame({"day": [d.change.strftime("%Y-%m-%d")], "label": ["change"]})).mark_rule(
+        color="black", strokeWidth=1.5).encode(x="day:T", tooltip=["label:N", "day:T"])
+    title = (f"{d.metric} per 1,000 {d.exposure}: observed vs. expected without the change "
+             f"({result.level:.0%} intervals)" if d.exposure else
+             f"{d.metric} per post: observed vs. expected without the change")
+    return alt.layer(base_obs, band, line, change).properties(width=width, height=height, title=title)
+
+
+def placebo_chart(placebo: pd.DataFrame, real_lift: float, *, width: int = 480, height: int = 220) -> alt.LayerChart:
+    """Histogram of the lifts at fake change dates, with the real lift as a rule.
+
+    >>> chart = placebo_chart(pd.DataFrame({"lift": [0.01, -0.02, 0.03]}), 0.2)
+    >>> chart.to_dict()["layer"][1]["mark"]["type"]
+    'rule'
+    """
+    data = pd.DataFrame({"lift": placebo["lift"].astype(float) * 100})
+    hist = alt.Chart(data).mark_bar(color="#9a9a9a").encode(
+        x=alt.X("lift:Q", bin=alt.Bin(maxbins=30), title="lift at a placebo date (%)"),
+        y=alt.Y("count():Q", title="placebo dates"))
+    rule = alt.Chart(pd.DataFrame({"lift": [real_lift * 100], "label": ["real change"]})).mark_rule(
+        color="#d62728", strokeWidth=2).encode(x="lift:Q", tooltip=["label:N", alt.Tooltip("lift:Q", format=".1f")])
+    return alt.layer(hist, rule).properties(width=width, height=height,
+                                            title="Real lift among placebo lifts")
