@@ -328,3 +328,35 @@ def test_loading_the_new_x_exports(truth):
     truth_flows = sim_.followers.set_index("date").sort_index()
     assert (flows["new_follows"] == truth_flows.loc[flows.index, "new_follows"]).all()
     assert (flows["unfollows"] == truth_flows.loc[flows.index, "unfollows"]).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# any text and any missing counts survive the writers (property-based)
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXTS = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                 max_size=40)
+_COUNTS = st.one_of(st.none(), st.integers(min_value=0, max_value=10**7))
+_BASE = simulate_profile(days=3, posts_per_day=6, seed=1).posts
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_TEXTS, _COUNTS, _COUNTS), min_size=1, max_size=8))
+def test_any_text_and_missing_counts_round_trip_through_the_writers(tmp_path_factory, rows):
+    base = _BASE.iloc[np.arange(len(rows)) % len(_BASE)].reset_index(drop=True)
+    base["post_id"] = pd.array([str(1750000000000000000 + i) for i in range(len(rows))], dtype="string")
+    base["text"] = pd.array([r[0] for r in rows], dtype="string")
+    base["likes"] = pd.array([r[1] for r in rows], dtype="Int64")
+    base["impressions"] = pd.array([r[2] for r in rows], dtype="Int64")
+    folder = tmp_path_factory.mktemp("w")
+    legacy = write_x_legacy_posts(base, folder, handle="h", start="2024-01-01", end="2024-01-03")
+    new = write_x_posts(base, folder / "new.csv", handle="h", variant=2)
+    for path, id_col, text_col, likes_col, imp_col in ((legacy, 0, 2, 9, 4), (new, 0, 2, 5, 4)):
+        back = {r[id_col]: r for r in _records(path)[1:]}
+        assert len(back) == len(base)
+        for pid, text, likes, imp in zip(base["post_id"], base["text"], base["likes"], base["impressions"]):
+            row = back[pid]
+            assert row[text_col] == text
+            for cell, value in ((row[likes_col], likes), (row[imp_col], imp)):
+                assert cell == "-" if pd.isna(value) else int(float(cell)) == value

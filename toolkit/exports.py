@@ -42,8 +42,7 @@ shown, so that overlapping exports disagree the way real ones do.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -171,13 +170,24 @@ def _sum(parts: Sequence[pd.Series]) -> pd.Series:
     return total.mask(frame.isna().all(axis=1))
 
 
-def _write(path: Path, rows: list[Sequence[str]], *, quoting: int, trailing_newline: bool = True) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, quoting=quoting, lineterminator="\n")
-    writer.writerows(rows)
-    data = buffer.getvalue()
-    if not trailing_newline:
-        data = data[:-1]
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _cell(value: str, quote_all: bool) -> str:
+    if quote_all or _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _write(path: Path, rows: list[Sequence[str]], *, quote_all: bool, trailing_newline: bool = True) -> Path:
+    """Write CSV records with ``\n`` line ends, UTF-8 without BOM.
+
+    Fields are double-quoted always (``quote_all``) or when they hold a comma, a quote, a carriage
+    return or a line feed (``""`` escapes quotes). Python's ``csv`` module is not used because, with
+    ``\n`` line ends, it leaves a lone ``\r`` unquoted, which readers then take for a line end.
+    """
+    lines = [",".join(_cell(str(v), quote_all) for v in row) for row in rows]
+    data = "\n".join(lines) + ("\n" if trailing_newline and lines else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.encode("utf-8"))
     return path
@@ -296,7 +306,7 @@ def write_x_legacy_posts(
     columns.extend([["-"] * len(window)] * len(X_LEGACY_METRICS))
     rows = [tuple(header)] + _columns_to_rows(columns)
     path = Path(out_dir) / legacy_file_name(handle, lo, hi, lang)
-    return _write(path, rows, quoting=csv.QUOTE_ALL)
+    return _write(path, rows, quote_all=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -356,7 +366,7 @@ def write_x_posts(
                                  replies, reposts, visits, expands, url, hashtag, permalink)],
     ]
     rows = [X_POSTS_HEADERS[variant]] + _columns_to_rows(columns)
-    return _write(Path(path), rows, quoting=csv.QUOTE_MINIMAL)
+    return _write(Path(path), rows, quote_all=False)
 
 
 def write_x_overview(
@@ -420,7 +430,7 @@ def write_x_overview(
     frame = frame.iloc[::-1]
     columns = [frame["Date"]] + [_int_text(frame[c].astype("Int64")) for c in X_OVERVIEW_HEADER[1:]]
     rows = [X_OVERVIEW_HEADER] + _columns_to_rows(columns)
-    return _write(Path(path), rows, quoting=csv.QUOTE_MINIMAL, trailing_newline=False)
+    return _write(Path(path), rows, quote_all=False, trailing_newline=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -438,7 +448,7 @@ def write_follower_history(followers: pd.DataFrame, path: str | Path, *, account
         rows = [("date", "account", "followers")] + _columns_to_rows([dates, names, counts])
     else:
         rows = [("date", "followers")] + _columns_to_rows([dates, counts])
-    return _write(Path(path), rows, quoting=csv.QUOTE_MINIMAL)
+    return _write(Path(path), rows, quote_all=False)
 
 
 # ------------------------------------------------------------------------------------------
