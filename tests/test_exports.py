@@ -24,6 +24,7 @@ from toolkit.exports import (
     accrual,
     counts_as_of,
     write_follower_history,
+    write_x_legacy_daily,
     write_x_legacy_posts,
     write_x_overview,
     write_x_posts,
@@ -166,6 +167,21 @@ def test_writers_are_deterministic(sim, tmp_path):
     b = write_x_legacy_posts(sim.posts, tmp_path / "b", handle="h", start="2024-01-01", end="2024-02-29",
                              extra=sim.extra)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_legacy_daily_file(sim, tmp_path):
+    path = write_x_legacy_daily(sim.posts, tmp_path, handle="north_wind", start="2024-01-01", end="2024-01-31",
+                                extra=sim.extra)
+    assert path.name == "daily_tweet_activity_metrics_north_wind_20240101_20240131_en.csv"
+    records = _records(path)
+    assert len(records[0]) == 38 and records[0][:3] == ["Date", "Tweets published", "impressions"]
+    assert path.read_text(encoding="utf-8").startswith('"Date","Tweets published"')
+    frame = pd.DataFrame(records[1:], columns=records[0])
+    assert frame["Date"].tolist() == [f"2024-01-{d:02d}" for d in range(1, 32)]
+    january = sim.posts[sim.posts["published_at"] < pd.Timestamp("2024-02-01", tz="UTC")]
+    assert frame["Tweets published"].astype(int).sum() == len(january)
+    assert frame["likes"].astype(int).sum() == january["likes"].sum()
+    assert (frame.filter(like="promoted") == "-").all().all()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ quirks included:
   double-quoted, LF, raw newlines inside ``Tweet text``, counts up to ``permalink clicks`` written
   as floats (``"215.0"``) and later ones as integers, every ``promoted *`` cell ``"-"``, time as
   ``%Y-%m-%d %H:%M +0000``; English or Portuguese header, ``likes`` or the older ``favorites``.
+- :func:`write_x_legacy_daily`: the legacy daily file (38 quoted columns, ``Date`` as
+  ``YYYY-MM-DD``, no follower counts).
 - :func:`write_x_posts`: the new account-analytics per-post export (2024 on), either header
   variant, either date format (``"Thu, Apr 3, 2026"`` or ``Thu Apr 03 2026``), unquoted header,
   text quoted only when needed, rows newest first.
@@ -60,6 +62,7 @@ __all__ = [
     "X_OVERVIEW_HEADER",
     "legacy_file_name",
     "write_x_legacy_posts",
+    "write_x_legacy_daily",
     "write_x_posts",
     "write_x_overview",
     "write_follower_history",
@@ -306,6 +309,66 @@ def write_x_legacy_posts(
     columns.extend([["-"] * len(window)] * len(X_LEGACY_METRICS))
     rows = [tuple(header)] + _columns_to_rows(columns)
     path = Path(out_dir) / legacy_file_name(handle, lo, hi, lang)
+    return _write(path, rows, quote_all=True)
+
+
+def write_x_legacy_daily(
+    posts: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    handle: str,
+    start: Any,
+    end: Any,
+    lang: str = "en",
+    extra: pd.DataFrame | None = None,
+) -> Path:
+    """Write the legacy daily file ``daily_tweet_activity_metrics_<handle>_<from>_<to>_<lang>.csv``.
+
+    38 columns: ``Date`` (``YYYY-MM-DD``), ``Tweets published``, the 18 metrics and the 18
+    ``promoted`` ones (``"-"``), every field quoted, one row per day from ``start`` to ``end``
+    (oldest first), the day's posts summed by publish day. No follower counts, as in the real file.
+    English header only (``lang`` names the file).
+    """
+    window, lo, hi = _window(posts, start, end)
+    days = pd.date_range(lo, hi, freq="D")
+    has_media = window["media_type"].isin(["photo", "video"]) if "media_type" in window else \
+        pd.Series(False, index=window.index)
+    per_post = pd.DataFrame({
+        "Tweets published": pd.Series(1, index=window.index, dtype="Int64"),
+        "impressions": _counts(window, "impressions"),
+        "retweets": _counts(window, "shares"),
+        "replies": _counts(window, "comments"),
+        "likes": _counts(window, "likes"),
+        "user profile clicks": _counts(window, "profile_visits"),
+        "url clicks": _counts(window, "clicks"),
+        "hashtag clicks": _extra(window, extra, "hashtag_clicks"),
+        "detail expands": _extra(window, extra, "detail_expands"),
+        "permalink clicks": _extra(window, extra, "permalink_clicks"),
+        "app opens": pd.Series(0, index=window.index, dtype="Int64"),
+        "app installs": pd.Series(0, index=window.index, dtype="Int64"),
+        "follows": _counts(window, "follows"),
+        "email tweet": pd.Series(0, index=window.index, dtype="Int64"),
+        "dial phone": pd.Series(0, index=window.index, dtype="Int64"),
+        "media views": _extra(window, extra, "media_views").where(has_media, 0),
+        "media engagements": _extra(window, extra, "media_engagements").where(has_media, 0),
+    })
+    daily = per_post.groupby(window["published_at"].dt.floor("D").to_numpy()).sum(min_count=1)
+    daily = daily.reindex(days.as_unit("ns").to_numpy() if hasattr(days, "as_unit") else days)
+    daily = daily.fillna(0).astype("Int64")
+    daily["engagements"] = _sum([daily[m] for m in X_LEGACY_METRICS
+                                 if m not in ("impressions", "engagements", "engagement rate", "media views")])
+    impressions = daily["impressions"].astype("Float64")
+    rate = daily["engagements"].astype("Float64") / impressions.where(impressions > 0)
+    columns: list[Any] = [list(days.strftime("%Y-%m-%d")), _int_text(daily["Tweets published"])]
+    for name in X_LEGACY_METRICS:
+        if name == "engagement rate":
+            columns.append([repr(float(r)) if pd.notna(r) else "0.0" for r in rate])
+        else:
+            columns.append(_int_text(daily[name]))
+    columns.extend([["-"] * len(days)] * len(X_LEGACY_METRICS))
+    header = ("Date", "Tweets published") + X_LEGACY_METRICS + tuple(f"promoted {m}" for m in X_LEGACY_METRICS)
+    rows = [header] + _columns_to_rows(columns)
+    path = Path(out_dir) / ("daily_" + legacy_file_name(handle, lo, hi, lang))
     return _write(path, rows, quote_all=True)
 
 

@@ -56,6 +56,8 @@ Everything is drawn from ``numpy.random.default_rng(seed)``: the same arguments 
 profile, bit for bit.
 
 >>> sim = simulate_profile(days=60, posts_per_day=3, change="2024-02-01", change_lift=0.25, seed=1)
+>>> sim  # doctest: +ELLIPSIS
+Simulation('sim': ... posts over 60 days, change 2024-02-01 +25%, personal +0%, dispersion 5.0, ar1 0.5, seed 1)
 >>> sim.truth["change_lift"], str(sim.truth["change"].date())
 (0.25, '2024-02-01')
 >>> sim.posts["post_id"].str.len().eq(19).all() and sim.posts["post_id"].is_unique
@@ -177,6 +179,15 @@ class Simulation:
     followers: pd.DataFrame
     truth: dict[str, Any] = field(default_factory=dict)
     extra: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        t = self.truth
+        change = "no change" if t.get("change") is None else \
+            f"change {t['change'].date()} {t['change_lift']:+.0%}"
+        events = [f"{k} {t[k]['date'].date()} {t[k]['followers_delta']:+,}" for k in ("purge", "spike") if t.get(k)]
+        return (f"Simulation({t.get('account')!r}: {len(self.posts):,} posts over {len(self.followers):,} days, "
+                f"{change}, personal {t.get('personal_lift', 0):+.0%}, dispersion {t.get('dispersion')}, "
+                f"ar1 {t.get('ar1')}" + "".join(f", {e}" for e in events) + f", seed {t.get('seed')})")
 
 
 # --------------------------------------------------------------------------------------------
