@@ -288,7 +288,7 @@ class ExplorePanel:
             for by in ("media_type", "content_label"):
                 if by not in self.posts.columns:
                     continue
-                keys = self.posts[by].to_numpy()[mask]
+                keys = self.posts[by].array[mask]  # categories keep their order
                 table = _as_aggregate(m._summarise(keys, y, d, how), by, metric, den, how)
                 self.tables[f"by_{by}"] = table
                 chart = ce.group_bars(None, by, metric=metric, denominator=den, how=how, table=table,

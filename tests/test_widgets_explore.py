@@ -1,0 +1,159 @@
+"""ExplorePanel driven by setting widget values, checking the charts and tables it produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import metrics as m
+from toolkit.errors import AnalysisError
+from toolkit.simulate import simulate_profile
+from toolkit.widgets.explore import ALL, PER_POST, ExplorePanel
+
+
+@pytest.fixture(scope="module")
+def data():
+    a = simulate_profile(days=120, seed=11, account="alice", platform="x", purge=("2024-03-01", 0.1))
+    b = simulate_profile(days=120, seed=12, account="bob", platform="instagram", followers_start=20000)
+    posts = pd.concat([a.posts, b.posts], ignore_index=True)
+    followers = pd.concat([a.followers, b.followers], ignore_index=True)
+    return posts, followers
+
+
+@pytest.fixture()
+def panel(data):
+    posts, followers = data
+    return ExplorePanel(posts, followers)
+
+
+def _spec(chart):
+    return chart.to_dict()
+
+
+def _rows(chart):
+    spec = chart.to_dict()
+    return spec["datasets"][spec["data"]["name"]]
+
+
+def test_initial_views(panel, data):
+    posts, _ = data
+    assert set(panel.charts) >= {"time_series", "media_type", "content_label", "heatmap", "distribution",
+                                 "followers"}
+    assert panel.status.value == f"{len(posts):,} posts selected."
+    assert _spec(panel.charts["time_series"])["title"]["text"].startswith(
+        "engagements per impression (ratio of sums, by day)")
+    # the purge planted in alice's history is listed, and nothing for bob
+    assert panel.tables["events"][["account", "kind"]].values.tolist() == [["alice", "purge"]]
+
+
+def test_metric_change_rebuilds_rate_views_only(panel):
+    before = _spec(panel.charts["followers"])
+    panel.metric.value = "clicks"
+    assert set(panel.rebuilt) == {"summary", "time_series", "groups", "heatmap", "distribution", "top"}
+    assert _spec(panel.charts["time_series"])["title"]["text"].startswith("clicks per impression")
+    assert _spec(panel.charts["distribution"])["title"]["text"] == "Distribution of clicks per impressions per post"
+    assert _spec(panel.charts["followers"]) == before
+    assert panel.tables["summary"]["measure"].iloc[0] == "clicks per impression (ratio of sums)"
+
+
+def test_period_change_rebuilds_time_series_only(panel):
+    panel.freq.value = "week"
+    assert panel.rebuilt == ["time_series"]
+    assert "by week" in _spec(panel.charts["time_series"])["title"]["text"]
+    assert len(_rows(panel.charts["time_series"])) <= 19  # 120 days
+
+
+def test_aggregation_toggle_changes_numbers_and_titles(panel, data):
+    posts, _ = data
+    ratio = panel.tables["summary"]["value"].iloc[0]
+    panel.how.value = "mean_of_ratios"
+    mean = panel.tables["summary"]["value"].iloc[0]
+    # independent path: metrics.aggregate over the whole table
+    expect = m.aggregate(posts, "year", how="mean_of_ratios")["value"].iloc[0]
+    assert mean == pytest.approx(expect)
+    assert ratio == pytest.approx(m.aggregate(posts, "year")["value"].iloc[0])
+    assert ratio != pytest.approx(mean)
+    assert "mean of per-post ratios" in _spec(panel.charts["heatmap"])["title"]["text"]
+    assert "mean of per-post ratios" in _spec(panel.charts["media_type"])["title"]["text"]
+
+
+def test_account_filter(panel, data):
+    posts, _ = data
+    panel.account.value = "bob"
+    bob = posts[posts["account"] == "bob"]
+    assert panel.status.value == f"{len(bob):,} posts selected."
+    assert panel.tables["summary"]["posts used"].iloc[0] == len(bob)
+    assert panel.tables["events"].empty
+    # group table equals metrics.aggregate on bob's posts alone
+    expect = m.aggregate(bob, "media_type")
+    got = panel.tables["by_media_type"]
+    assert got["media_type"].astype(str).tolist() == expect["media_type"].astype(str).tolist()
+    assert got["value"].astype(float).tolist() == pytest.approx(expect["value"].astype(float).tolist())
+    assert panel.tables["top"]["account"].eq("bob").all()
+    panel.account.value = ALL
+    panel.platform.value = "x"
+    assert panel.tables["summary"]["posts used"].iloc[0] == (posts["platform"] == "x").sum()
+
+
+def test_date_range_filter(panel, data):
+    posts, _ = data
+    panel.start.value = dt.date(2024, 2, 1)
+    panel.end.value = dt.date(2024, 2, 29)
+    rows = _rows(panel.charts["time_series"])
+    assert rows[0]["period"][:10] >= "2024-02-01" and rows[-1]["period"][:10] <= "2024-02-29"
+    day = posts["published_at"].dt.floor("D")
+    n = int(((day >= pd.Timestamp("2024-02-01", tz="UTC")) & (day <= pd.Timestamp("2024-02-29", tz="UTC"))).sum())
+    assert panel.status.value == f"{n:,} posts selected."
+    # the 1 March purge is outside the range now
+    assert panel.tables["events"].empty
+    panel.end.value = dt.date(2024, 3, 31)
+    assert panel.tables["events"]["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01"]
+    assert len(panel.tables["around_events"]) == 1
+
+
+def test_heatmap_cells_match_metrics(panel, data):
+    posts, _ = data
+    panel.denominator.value = "reach"
+    expect = m.weekday_hour(posts, denominator="reach")
+    got = panel.tables["heatmap"]
+    assert got["n_posts"].tolist() == expect["n_posts"].tolist()
+    assert got["shrunk"].astype(float).tolist() == pytest.approx(expect["shrunk"].astype(float).tolist())
+
+
+def test_per_post_denominator(panel):
+    panel.denominator.value = PER_POST
+    assert _spec(panel.charts["time_series"])["title"]["text"].startswith("engagements per post (mean per post")
+    assert panel.tables["top"]["engagements"].is_monotonic_decreasing
+
+
+def test_empty_selection_is_reported_not_raised(panel):
+    panel.start.value = dt.date(2024, 4, 1)
+    panel.end.value = dt.date(2024, 3, 1)
+    assert "no posts selected" in panel.status.value
+    assert "time_series" not in panel.charts
+    panel.end.value = dt.date(2024, 4, 20)
+    assert "time_series" in panel.charts
+
+
+def test_static_outputs_and_bad_arguments(panel, data):
+    outs = panel.static_outputs()
+    assert any(isinstance(o, pd.DataFrame) for o in outs) and len(outs) >= 8
+    posts, _ = data
+    with pytest.raises(AnalysisError) as err:
+        ExplorePanel(posts, metric="hearts")
+    assert err.value.parameter == "metric"
+    with pytest.raises(AnalysisError):
+        ExplorePanel(posts.iloc[:0])
+
+
+def test_without_followers(data):
+    posts, _ = data
+    panel = ExplorePanel(posts.drop(columns=["followers"]), None)
+    assert "followers" not in panel.charts
+    panel.metric.value = "likes"
+    assert "followers" not in panel.rebuilt
+    assert [d for _, d in panel.denominator.options] == [PER_POST, "impressions", "reach"]
+    assert np.isfinite(panel.tables["summary"]["value"].astype(float)).all()
