@@ -71,7 +71,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -367,6 +367,17 @@ def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
     return lfilter([1.0], [1.0, -phi], eps)
 
 
+def _effects(value: Any, size: int, rate: np.ndarray, imp: np.ndarray, weights: np.ndarray | None,
+             name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(log-rate effects, log-impression effects) from True/False or ``size`` log-rate effects."""
+    if value is True or value is False or value is None or isinstance(value, (int, np.bool_)):
+        return (rate, imp) if value else (np.zeros(size), np.zeros(size))
+    effects = np.asarray(value, dtype=float)
+    if effects.shape != (size,) or not np.isfinite(effects).all():
+        raise SpecError(f"{name} needs {size} finite log effects", parameter=name, found=effects.shape)
+    return _centre(effects, weights), np.zeros(size)
+
+
 def simulate_profile(
     days: int = 365,
     posts_per_day: float = 2.0,
@@ -380,7 +391,7 @@ def simulate_profile(
     dispersion: float = 5.0,
     ar1: float = 0.5,
     shock_sd: float = 0.15,
-    weekday_effects: bool = True,
+    weekday_effects: bool | Sequence[float] = True,
     followers_start: int = 5000,
     follower_growth: float = 0.001,
     purge: Any = None,
@@ -388,7 +399,7 @@ def simulate_profile(
     seed: int = 0,
     *,
     text: bool = True,
-    hour_effects: bool | None = None,
+    hour_effects: bool | Sequence[float] | None = None,
     reach_rate: float = 0.25,
     impressions_dispersion: float = 4.0,
     base_rates: dict[str, float] | None = None,
@@ -415,7 +426,10 @@ def simulate_profile(
     ar1, shock_sd
         AR(1) coefficient and marginal SD of the day-level shock on the log engagement rate.
     weekday_effects
-        Plant weekday (and, unless ``hour_effects`` says otherwise, hour-of-day) effects.
+        Plant weekday (and, unless ``hour_effects`` says otherwise, hour-of-day) effects: ``True``
+        for the built-in pattern, ``False`` for none, or seven log-rate effects (Monday first, e.g.
+        fitted from an account), centred to mean zero so ``base_rates`` keep their meaning; given
+        effects act on engagement per impression only (impressions get no weekday pattern).
     followers_start, follower_growth
         Initial followers and daily organic growth rate of the active audience.
     purge, spike
@@ -426,7 +440,9 @@ def simulate_profile(
     text
         Generate post texts (``False`` leaves ``text`` missing, slightly faster).
     hour_effects
-        Plant hour-of-day effects (default: same as ``weekday_effects``).
+        Plant hour-of-day effects (default: on when ``weekday_effects`` is not ``False``), or 24
+        log-rate effects (UTC hours), centred over the posting rhythm (engagement per impression
+        only, as for ``weekday_effects``).
     reach_rate, impressions_dispersion
         Mean impressions per active follower and their NB2 size.
     base_rates
@@ -467,7 +483,10 @@ def simulate_profile(
     unknown = set(rates) - set(ENGAGEMENT_METRICS)
     if unknown:
         raise SpecError("base_rates has unknown metrics", parameter="base_rates", found=sorted(unknown))
-    hour_effects = weekday_effects if hour_effects is None else hour_effects
+    w_rate, w_imp = _effects(weekday_effects, 7, WEEKDAY_RATE, WEEKDAY_IMP, None, "weekday_effects")
+    if hour_effects is None:
+        hour_effects = weekday_effects is not False
+    h_rate, h_imp = _effects(hour_effects, 24, HOUR_RATE, HOUR_IMP, _HOUR_P, "hour_effects")
 
     rng = np.random.default_rng(seed)
     start_ts = _utc_day(start)
@@ -530,10 +549,6 @@ def simulate_profile(
     ).clip(0, len(MEDIA_TYPES) - 1)
 
     # ---- impressions ---------------------------------------------------------------------
-    w_rate = WEEKDAY_RATE if weekday_effects else np.zeros(7)
-    w_imp = WEEKDAY_IMP if weekday_effects else np.zeros(7)
-    h_rate = HOUR_RATE if hour_effects else np.zeros(24)
-    h_imp = HOUR_IMP if hour_effects else np.zeros(24)
     m_imp = np.array([_MEDIA_IMP[m] for m in MEDIA_TYPES])
     imp_mean = active[post_day] * reach_rate * np.exp(w_imp[weekday] + h_imp[hour] + m_imp[media_code])
     impressions = 1 + _nb(rng, np.maximum(imp_mean - 1, 1e-9), impressions_dispersion)
