@@ -790,7 +790,8 @@ def _uc_forecast_cov(res, steps: int, exog_post: np.ndarray | None):
         a = T @ a
         P = T @ P @ T.T + RQR
     if exog_post is not None and exog_post.size:
-        beta = np.asarray(res.params[[n for n in res.param_names if n.startswith("beta.")]])
+        params = np.asarray(res.params)
+        beta = np.array([params[i] for i, n in enumerate(res.model.param_names) if n.startswith("beta.")])
         mean = mean + exog_post @ beta
     # C[j, i] = G[j - i] . v[i] for j >= i, symmetric, plus H on the diagonal
     idx = np.arange(steps)
@@ -1239,7 +1240,7 @@ def before_after(
         r1, q, pq = _ljung_box(out["resid"].to_numpy(float))
         diags.append({"method": m, "check": "residual autocorrelation (lag 1)", "statistic": r1,
                       "p_value": float("nan"),
-                      "note": "daily residuals; standard errors allow for it" if m != "counterfactual"
+                      "note": ("weekly residuals" if m == "its" else "daily residuals") + "; standard errors allow for it" if m != "counterfactual"
                       else "one-step-ahead errors of the pre-period fit; near 0 if the model fits"})
         diags.append({"method": m, "check": "Ljung-Box, lags 1-7", "statistic": q, "p_value": pq,
                       "note": "small p: residual day-to-day structure left"})
