@@ -256,3 +256,17 @@ def test_schedule_errors_name_the_parameter(kwargs, parameter):
 def test_schedule_csv_rejects_other_tables():
     with pytest.raises(AnalysisError, match="'plan'"):
         schedule_to_csv(pd.read_csv(io.StringIO("a,b\n1,2\n")))
+
+
+def test_fit_history_since_keeps_the_later_weeks_only():
+    simulate = pytest.importorskip("toolkit.simulate")
+    sim = simulate.simulate_profile(days=200, posts_per_day=2, change="2024-04-01",
+                                    change_lift=0.5, text=False, seed=9)
+    later = fit_history(sim.posts, metric="likes", since="2024-04-01")
+    early = fit_history(sim.posts, metric="likes", until="2024-04-01")
+    # truth: likes per impression 0.02 before, 0.02 * 1.5 after (simulate_profile's BASE_RATES)
+    assert later.rate == pytest.approx(0.03, rel=0.1)
+    assert early.rate == pytest.approx(0.02, rel=0.1)
+    assert "posts from 2024-04-01 only" in later.notes
+    with pytest.raises(AnalysisError, match="'since'"):
+        fit_history(sim.posts, metric="likes", since="not a date")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,22 @@ def test_example_specs_load(name):
         pytest.skip("the spec's notebook does not exist yet")
     assert spec.data_files
     assert spec.min_lift > 0
+
+
+def test_dump_spec_rewrites_paths_relative_to_the_spec_file(folder):
+    from toolkit.spec import output_path
+
+    target = output_path(folder / "out" / "specs", "written.toml")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        text = dump_spec({"name": "w", "hypothesis": "h", "analysis": "content_lift",
+                          "notebook": "nb.ipynb", "data": ["exports/*.csv"], "min_lift": 0.2,
+                          "label": "is_personal"}, target, paths_from=".")
+    finally:
+        os.chdir(cwd)
+    assert 'notebook = "../../nb.ipynb"' in text
+    assert 'data = ["../../exports/*.csv"]' in text
+    spec = load_spec(target)
+    assert [p.name for p in spec.data_files] == ["a.csv", "b.csv"]
+    assert spec.label == "is_personal"

@@ -47,6 +47,13 @@ import pandas as pd
 
 from toolkit.errors import AnalysisError, EngagementLabError
 
+def _quiet(progress: bool) -> bool:
+    """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
+    import os as _os
+
+    return (not progress) or _os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true", "yes"}
+
+
 __all__ = ["BatchResult", "run_batch", "ANALYSES"]
 
 #: Analyses that can be named by a string (resolved to ``toolkit.<name>.<name>`` in the worker).
@@ -188,7 +195,7 @@ def run_batch(
     n_workers = min(n_workers, len(groups))
 
     results: list[tuple[Hashable, Any, Any, Any]] = []
-    bar = tqdm(total=len(groups), disable=not progress, desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
+    bar = tqdm(total=len(groups), disable=_quiet(progress), desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
     try:
         if client is not None:
             from distributed import as_completed as dask_completed

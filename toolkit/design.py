@@ -58,6 +58,13 @@ from scipy import signal, stats
 
 from toolkit.errors import AnalysisError
 
+def _quiet(progress: bool) -> bool:
+    """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
+    import os as _os
+
+    return (not progress) or _os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true", "yes"}
+
+
 __all__ = [
     "History",
     "PowerResult",
@@ -197,6 +204,8 @@ def fit_history(
     exposure: str | None = "impressions",
     *,
     account: str | None = None,
+    since: str | pd.Timestamp | None = None,
+    until: str | pd.Timestamp | None = None,
 ) -> History:
     """Estimate an account's posting rate, overdispersion, day shocks and weekday pattern.
 
@@ -216,6 +225,9 @@ def fit_history(
         Exposure column (``None`` to model counts per post).
     account
         Keep only this account.
+    since, until
+        Keep only posts published on or after ``since`` / before ``until`` (UTC dates), e.g. the
+        weeks since the last strategy change, so that a past change is not mistaken for noise.
 
     Returns
     -------
@@ -251,6 +263,18 @@ def fit_history(
             raise AnalysisError("no posts for this account", parameter="account", found=account)
     if "published_at" not in posts.columns:
         raise AnalysisError("posts needs a published_at column", column="published_at")
+    for name, bound in (("since", since), ("until", until)):
+        if bound is None:
+            continue
+        try:
+            stamp = pd.Timestamp(bound)
+        except (TypeError, ValueError):
+            raise AnalysisError("must be a date like 2024-10-01", parameter=name,
+                                found=bound) from None
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        when_all = pd.to_datetime(posts["published_at"], utc=True)
+        posts = posts[when_all >= stamp] if name == "since" else posts[when_all < stamp]
+        notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
     y = _metric_values(posts, metric, notes)
     if exposure is None:
         e = pd.Series(1.0, index=posts.index, dtype="Float64")
@@ -703,7 +727,7 @@ def power(
     real = None if fast else _analysis_function(analysis)
     kwargs = dict(analysis_kwargs or {})
     run_lifts = all_lifts if fast and min_detectable else sorted(set([0.0] + lifts))
-    bar = tqdm(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)), disable=not progress,
+    bar = tqdm(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)), disable=_quiet(progress),
                desc=f"power ({analysis}, {method})", leave=False)
     z_nominal = stats.norm.ppf(1 - alpha / 2)
     crit = np.full(len(weeks), z_nominal)

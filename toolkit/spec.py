@@ -70,7 +70,8 @@ from typing import Any
 
 from toolkit.errors import SpecError
 
-__all__ = ["Spec", "load_spec", "dump_spec", "KEYS", "METHODS", "NOTEBOOK_PARAMETERS"]
+__all__ = ["Spec", "load_spec", "dump_spec", "output_path", "KEYS", "METHODS",
+           "NOTEBOOK_PARAMETERS"]
 
 #: Methods each analysis offers (issue texts of before/after and content lift).
 METHODS = {
@@ -409,8 +410,23 @@ def _toml_value(value: Any, key: str) -> str:
     raise SpecError("cannot write this value to TOML", parameter=key, found=type(value).__name__)
 
 
+PATH_KEYS = ("notebook", "data", "labels", "schedule")
+
+
+def output_path(folder: str | os.PathLike, name: str) -> Path:
+    """``folder / name``, creating ``folder`` if needed (for specs and schedules a notebook writes).
+
+    >>> import tempfile
+    >>> output_path(tempfile.mkdtemp() + "/new", "x.toml").parent.is_dir()
+    True
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = None,
-              *, check: bool = True) -> str:
+              *, check: bool = True, paths_from: str | os.PathLike | None = None) -> str:
     """Write a spec as TOML (the inverse of :func:`load_spec`; keys in :data:`KEYS` order).
 
     ``spec`` is a :class:`Spec` or a mapping of spec keys (values: text, numbers, booleans,
@@ -428,6 +444,20 @@ def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = N
     if unknown:
         raise SpecError(f"unknown key; expected one of: {', '.join(KEYS)}", parameter=unknown[0],
                         found=unknown)
+    if paths_from is not None:
+        if path is None:
+            raise SpecError("paths_from needs the spec's path", parameter="paths_from",
+                            found=paths_from)
+        target = Path(path).resolve().parent
+
+        def move(value: str) -> str:
+            return _relative(Path(os.path.abspath(Path(paths_from) / value)), target)
+
+        for key in PATH_KEYS:
+            if isinstance(values.get(key), str):
+                values[key] = move(values[key])
+            elif isinstance(values.get(key), (list, tuple)):
+                values[key] = [move(v) for v in values[key]]
     lines = []
     for key in KEYS:
         if key == "parameters" or key not in values or values[key] is None:

@@ -55,12 +55,16 @@ class DesignPanel:
         Seed of the power simulation and of the schedule.
     start
         First day of the schedule (default: next Monday).
+    since
+        Fit the history on posts from this date on (e.g. the last strategy change).
     """
 
     def __init__(self, posts: pd.DataFrame, *, metric: str = "engagements",
                  exposure: str | None = "impressions", account: str | None = None,
-                 n_sims: int = 300, seed: int = 0, start: str | dt.date | None = None) -> None:
-        self.history: History = fit_history(posts, metric=metric, exposure=exposure, account=account)
+                 n_sims: int = 300, seed: int = 0, start: str | dt.date | None = None,
+                 since: str | None = None) -> None:
+        self.history: History = fit_history(posts, metric=metric, exposure=exposure, account=account,
+                                            since=since)
         self.result: PowerResult | None = None
         self.plan: pd.DataFrame | None = None
         self.error: str | None = None
