@@ -40,8 +40,10 @@ def test_tables_follow_the_canonical_schema():
     assert set(posts["content_label"].unique()) == {"personal", "brand"}
     assert posts["text"].notna().all()
     assert len(sim.followers) == 90 and sim.followers["date"].is_monotonic_increasing
-    # ids grow with time, like X snowflakes
-    assert posts["post_id"].astype("int64").is_monotonic_increasing
+    # ids are X snowflakes whose time part falls in the publish minute
+    ms = (posts["post_id"].astype("int64").to_numpy() >> 22) + 1288834974657
+    minute = posts["published_at"].astype("int64").to_numpy() // 60_000_000_000
+    assert ((ms // 60_000) == minute).all()
 
 
 def test_same_seed_same_profile_and_different_seed_differs():

@@ -50,7 +50,8 @@ Text
     vectorised choice of template pieces (``text=False`` skips them for speed).
 Ids
     ``post_id`` is a 19-digit X-style snowflake (millisecond time since the X epoch shifted left by
-    22 bits, plus a per-account worker id and a sequence), unique and increasing with time.
+    22 bits, plus a per-account worker id and a sequence), unique; its time part falls in the
+    post's publish minute, so ids sort by time to the minute.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same arguments give the same
 profile, bit for bit.
@@ -69,9 +70,9 @@ True
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
