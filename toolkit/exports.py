@@ -183,7 +183,7 @@ def _cell(value: str, quote_all: bool) -> str:
 
 
 def _write(path: Path, rows: list[Sequence[str]], *, quote_all: bool, trailing_newline: bool = True) -> Path:
-    """Write CSV records with ``\n`` line ends, UTF-8 without BOM.
+    r"""Write CSV records with ``\n`` line ends, UTF-8 without BOM.
 
     Fields are double-quoted always (``quote_all``) or when they hold a comma, a quote, a carriage
     return or a line feed (``""`` escapes quotes). Python's ``csv`` module is not used because, with
