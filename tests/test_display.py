@@ -176,3 +176,16 @@ def test_styler_escapes_post_text_after_setup():
     display.setup("live")
     html = _posts().style.to_html()
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_prebinned_histogram_renders_in_both_modes():
+    # VegaFusion 2.0 fails on bin="binned" with a KeyError('bin_start_end') when it projects a
+    # DataFrame; small (already aggregated) tables travel inline instead
+    table = pd.DataFrame({"bin_start": np.arange(5.0), "bin_end": np.arange(1.0, 6.0), "posts": [1, 2, 3, 4, 5]})
+    chart = alt.Chart(table).mark_bar().encode(x=alt.X("bin_start:Q", bin="binned"), x2="bin_end:Q", y="posts:Q")
+    display.setup("static")
+    spec = _spec_from_html(display.chart_html(chart))
+    assert sum(len(d.get("values", [])) for d in spec["data"]) >= 5
+    display.setup("live")
+    bundle = chart._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in (bundle[0] if isinstance(bundle, tuple) else bundle)

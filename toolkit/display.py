@@ -183,6 +183,7 @@ def _live_renderer(spec: dict, **metadata: Any) -> Any:
     from altair import Chart, JupyterChart
 
     JupyterChart.enable_offline(offline=True)
+    spec = _inline_small_tables(spec)
     widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
     widget.add_class(CHART_CLASS)
     return widget._repr_mimebundle_()
@@ -230,12 +231,46 @@ def _script_json(value: Any) -> str:
     )
 
 
+#: tables up to this many rows travel inline in the spec (already aggregated in Python); larger
+#: ones are aggregated by VegaFusion before reaching the browser
+INLINE_ROWS = 5_000
+
+
+def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> dict:
+    """Replace VegaFusion table references of at most ``limit`` rows by inline values.
+
+    Small tables need no aggregation, and VegaFusion's column projection fails on some valid
+    specs (e.g. ``bin="binned"`` fields: ``KeyError: 'bin_start_end'``, VegaFusion 2.0).
+    """
+    from altair.utils._vegafusion_data import VEGAFUSION_PREFIX, extracted_inline_tables
+    from altair.utils.data import to_values
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            url = node.get("url")
+            if isinstance(url, str) and url.startswith(VEGAFUSION_PREFIX):
+                name = url[len(VEGAFUSION_PREFIX):]
+                table = extracted_inline_tables.get(name)
+                if table is not None and len(table) <= limit:
+                    extracted_inline_tables.pop(name, None)  # registered anew by each to_dict()
+                    out = {k: v for k, v in node.items() if k != "url"}
+                    out["values"] = to_values(table)["values"]
+                    return out
+                return node
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(spec)
+
+
 def _compile(spec: dict) -> tuple[dict, str]:
     """Vega-Lite spec -> (spec, mode); with VegaFusion active, a pre-transformed Vega spec."""
     from altair.utils._vegafusion_data import compile_with_vegafusion, using_vegafusion
 
     if using_vegafusion():
-        return compile_with_vegafusion(spec), "vega"
+        return compile_with_vegafusion(_inline_small_tables(spec)), "vega"
     return spec, "vega-lite"
 
 
