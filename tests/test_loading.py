@@ -101,7 +101,24 @@ def test_second_load_is_served_from_the_cache_with_identical_tables(tmp_path):
     pd.testing.assert_frame_equal(first.posts, second.posts)
     pd.testing.assert_frame_equal(first.rejected, second.rejected)
     pd.testing.assert_frame_equal(first.report, second.report)
-    assert any((tmp_path / "cache" / "entries").iterdir())
+    assert any((tmp_path / "cache" / "datasets").iterdir())
+
+
+def test_folder_loads_cache_each_file_so_a_new_export_parses_only_itself(tmp_path, monkeypatch):
+    import toolkit.loading.core as core
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for path in (LEGACY_Q1, LEGACY_Q2):
+        (folder / path.name).write_bytes(path.read_bytes())
+    first = toolkit.load(folder)
+    (folder / LEGACY_FAV.name).write_bytes(LEGACY_FAV.read_bytes())
+    parsed = []
+    original = core._parse_one
+    monkeypatch.setattr(core, "_parse_one", lambda path, *a: parsed.append(path.name) or original(path, *a))
+    second = toolkit.load(folder)
+    assert parsed == [LEGACY_FAV.name]
+    assert len(second.posts) == len(first.posts) + 5
 
 
 # --- X legacy per-post ---------------------------------------------------------------------------

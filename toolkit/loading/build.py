@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.api.types import pandas_dtype
 
 from toolkit.errors import DataFormatError
 from toolkit.loading.parse import (
@@ -23,10 +26,30 @@ from toolkit.loading.readers import RawTable
 from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.schema import COUNT_COLUMNS, DAILY, FOLLOWERS, POSTS
 
-__all__ = ["resolve", "build_table", "raw_text", "reject_rows"]
+__all__ = ["resolve", "build_table", "raw_text", "reject_rows", "constant"]
 
 _COUNTS = set(COUNT_COLUMNS) | {"engagements", "followers", "new_follows", "unfollows", "posts",
                                 "video_views"}
+
+
+def constant(value, dtype, index: pd.Index) -> pd.Series:
+    """A Series holding ``value`` on every row of ``index``, built directly in ``dtype``.
+
+    >>> constant("x", "string", pd.RangeIndex(2)).tolist()
+    ['x', 'x']
+    """
+    n = len(index)
+    dtype = pandas_dtype(dtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        code = -1 if value is None or pd.isna(value) else list(dtype.categories).index(value)
+        return pd.Series(pd.Categorical.from_codes(np.full(n, code, dtype="int8"), dtype=dtype), index=index)
+    if value is None:
+        return pd.Series(pd.NA if dtype != pandas_dtype("datetime64[ns, UTC]") else pd.NaT,
+                         index=index, dtype=dtype)
+    if dtype == pandas_dtype("string"):
+        array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype="int32")), pa.array([value]))
+        return pd.Series(pd.array(array.cast(pa.string()), dtype=dtype), index=index)
+    return pd.Series(value, index=index, dtype=dtype)
 
 
 def resolve(raw: RawTable, aliases: str | tuple[str, ...] | None) -> str | None:
@@ -108,22 +131,24 @@ def build_table(
             continue
         reasons.append(why)
     n = len(frame)
-    result = pd.DataFrame(out, index=frame.index)
-    result["platform"] = platform
-    if "account" not in result.columns or account is not None and result["account"].isna().all():
-        result["account"] = account
-    result["source_file"] = str(source.path)
+    # Constant columns are built in their final dtypes (no per-row conversion later).
+    index = frame.index
+    out["platform"] = constant(platform, schema["platform"], index)
+    if "account" not in out or account is not None and out["account"].isna().all():
+        out["account"] = constant(account, "string", index)
+    out["source_file"] = constant(str(source.path), "string", index)
     if table == "posts":
-        result["source_row"] = frame["source_row"]
-        result["time_known"] = not fmt.date_only
-        result["exported_at"] = exported_at
-        if "published_at" not in result.columns:
-            result["published_at"] = pd.NaT
+        out["source_row"] = frame["source_row"]
+        out["time_known"] = pd.Series(np.full(n, not fmt.date_only), index=index)
+        out["exported_at"] = constant(exported_at, schema["exported_at"], index)
+        if "published_at" not in out:
+            out["published_at"] = constant(None, schema["published_at"], index)
+    result = pd.DataFrame(out, index=index, copy=False)
     why = first_reason(*reasons) if reasons else pd.Series(pd.NA, index=frame.index, dtype="string")
     bad = why.notna()
     rejected = rejected_frame(str(source.path), frame.loc[bad, "source_row"], why[bad],
-                              raw_text(frame, why[bad].index, raw_sep(source)))
-    kept = result.loc[~bad]
+                              raw.records(why[bad].index, raw_sep(source)))
+    kept = result.loc[~bad] if bad.any() else result
     parsed = Parsed(rows_read=n, rejected=rejected, encoding=raw.encoding, exported_at=exported_at)
     setattr(parsed, table, kept)
     return parsed
@@ -146,7 +171,7 @@ def reject_rows(parsed: Parsed, raw: RawTable, source: Source, reasons: pd.Serie
         return parsed
     rows = frame.index[bad.to_numpy()]
     more = rejected_frame(str(source.path), raw.frame.loc[rows, "source_row"], reasons.loc[rows],
-                          raw_text(raw.frame, rows, raw_sep(source)))
+                          raw.records(rows, raw_sep(source)))
     setattr(parsed, table, frame.loc[~bad.to_numpy()])
     parsed.rejected = more if parsed.rejected is None or not len(parsed.rejected) else \
         pd.concat([parsed.rejected, more], ignore_index=True)

@@ -1,8 +1,14 @@
 """A cache of parsed export files, so a second load of an unchanged file is quick.
 
-Entries are keyed by the file's content hash (BLAKE2b) together with the load options and the
-package version, and stored as Parquet under ``$ENGAGEMENT_LAB_CACHE`` (default
-``~/.cache/engagement-lab``). To avoid re-hashing a large unchanged file, the hash is remembered
+Two levels, both stored as Arrow IPC (Feather, LZ4) under ``$ENGAGEMENT_LAB_CACHE`` (default
+``~/.cache/engagement-lab``):
+
+- per file (``entries/``): one file's parsed tables, keyed by the file's content hash (BLAKE2b)
+  together with the load options and the package version; used when several files are loaded,
+  so adding one export to a folder only parses the new file;
+- per load (``datasets/``): the finished :class:`~toolkit.loading.Dataset` of one ``load`` call,
+  keyed by every file's key, so a repeated load skips merging and validation too.
+ To avoid re-hashing a large unchanged file, the hash is remembered
 against the file's path, size and modification time. The input file itself is only read.
 Set ``ENGAGEMENT_LAB_CACHE=off`` to disable caching.
 """
@@ -21,10 +27,12 @@ import pandas as pd
 
 from toolkit.loading.source import Parsed
 
-__all__ = ["cache_dir", "file_hash", "key_for", "get", "put", "clear"]
+__all__ = ["cache_dir", "file_hash", "key_for", "get", "put", "clear", "dataset_key", "get_dataset",
+           "put_dataset"]
 
 _TABLES = ("posts", "followers", "daily", "rejected")
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
+_SUFFIX = ".arrow"
 
 
 def cache_dir() -> Path | None:
@@ -83,7 +91,7 @@ def get(key: str) -> tuple[str, Parsed] | None:
         return None
     try:
         meta = json.loads(meta_file.read_text())
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet") if name in meta["tables"] else None
+        tables = {name: _read(folder / f"{name}{_SUFFIX}") if name in meta["tables"] else None
                   for name in _TABLES}
     except Exception:  # a damaged entry is a miss, never an error
         return None
@@ -104,17 +112,71 @@ def put(key: str, name: str, parsed: Parsed) -> None:
         for table in _TABLES:
             frame = getattr(parsed, table)
             if frame is not None:
-                frame.to_parquet(tmp / f"{table}.parquet", index=False)
+                _write(frame, tmp / f"{table}{_SUFFIX}")
                 stored.append(table)
         meta = {"format": name, "rows_read": parsed.rows_read, "rows_loaded": parsed.rows_loaded,
                 "summary_rows": parsed.summary_rows,
                 "encoding": parsed.encoding, "notes": parsed.notes, "tables": stored,
                 "exported_at": None if parsed.exported_at is None else parsed.exported_at.isoformat()}
         (tmp / "meta.json").write_text(json.dumps(meta))
-        target = base / key
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
+        _commit(tmp, base / key)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    frame.reset_index(drop=True).to_feather(path, compression="lz4")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_feather(path)
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    try:
         tmp.rename(target)
+    except OSError:  # another process stored the same entry first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_DATASET_TABLES = ("posts", "followers", "daily", "rejected", "report")
+
+
+def dataset_key(file_keys: list[str], *, format: str, account: str | None, mapping) -> str:
+    """The key of one ``load`` call: every file's key (in order) and the options."""
+    text = json.dumps({"files": file_keys, "format": format, "account": account,
+                       "mapping": dict(mapping or {}), "schema": _SCHEMA_VERSION}, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def get_dataset(key: str):
+    """The cached Dataset for ``key``, or None."""
+    from toolkit.loading.core import Dataset
+
+    folder = cache_dir() / "datasets" / key
+    meta_file = folder / "meta.json"
+    if not meta_file.exists():
+        return None
+    try:
+        meta = json.loads(meta_file.read_text())
+        tables = {name: _read(folder / f"{name}{_SUFFIX}") for name in _DATASET_TABLES}
+    except Exception:  # a damaged entry is a miss, never an error
+        return None
+    return Dataset(**tables, notes=meta["notes"])
+
+
+def put_dataset(key: str, dataset) -> None:
+    """Store a finished Dataset under ``key`` atomically."""
+    base = cache_dir() / "datasets"
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=base, prefix=".tmp-"))
+    try:
+        for name in _DATASET_TABLES:
+            _write(getattr(dataset, name), tmp / f"{name}{_SUFFIX}")
+        (tmp / "meta.json").write_text(json.dumps({"notes": dataset.notes}))
+        _commit(tmp, base / key)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.errors import DataFormatError
 from toolkit.loading import registry
@@ -174,17 +176,36 @@ def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[s
 def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Keep one row per (platform, account, post_id): the one from the latest export.
 
-    Returns the merged posts and the number of rows dropped per source file.
+    Returns the merged posts (sorted by publish time, account, post id) and the number of rows
+    dropped per source file.
     """
     if posts.empty:
         return posts, pd.Series(dtype="int64")
+    key = ["platform", "account", "post_id"]
+    single = all(posts[c].nunique(dropna=False) <= 1 for c in ("platform", "account"))
+    if single and posts["post_id"].is_unique:  # nothing to merge (the common case, cheap to check)
+        return _sorted(posts.reset_index(drop=True)), pd.Series(dtype="int64")
     order = posts.assign(_order=range(len(posts)))
     order = order.sort_values(["exported_at", "_order"], na_position="first", kind="stable")
-    key = ["platform", "account", "post_id"]
     dup = order.duplicated(key, keep="last")
     dropped = order.loc[dup, "source_file"].value_counts()
-    kept = order.loc[~dup].sort_values(["published_at", "account", "post_id"], kind="stable")
-    return kept.drop(columns="_order").reset_index(drop=True), dropped
+    kept = order.loc[~dup].drop(columns="_order")
+    return _sorted(kept.reset_index(drop=True)), dropped
+
+
+def _sorted(posts: pd.DataFrame) -> pd.DataFrame:
+    """Posts ordered by publish time, then account and post id (Arrow's multi-key sort)."""
+    table = pa.table({
+        "t": pa.array(posts["published_at"].array.asi8, mask=posts["published_at"].isna().to_numpy()),
+        "a": pa.array(posts["account"].astype("string").array),
+        "p": pa.array(posts["post_id"].astype("string").array),
+    })
+    order = pc.sort_indices(table, sort_keys=[("t", "ascending"), ("a", "ascending"),
+                                              ("p", "ascending")])
+    order = order.to_numpy()
+    if (order[1:] > order[:-1]).all():
+        return posts
+    return posts.take(order).reset_index(drop=True)
 
 
 def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -266,24 +287,35 @@ def load(
     from toolkit.loading import cache as file_cache
 
     files = _as_paths(paths)
+    keys: list[str | None] = [None] * len(files)
+    whole = None
+    if cache and file_cache.cache_dir() is not None:
+        keys = [file_cache.key_for(p, format=format, account=account, mapping=mapping) for p in files]
+        whole = file_cache.dataset_key(keys, format=format, account=account, mapping=mapping)
+        hit = file_cache.get_dataset(whole)
+        if hit is not None:
+            return hit
+    per_file = len(files) > 1  # one file: the whole-load entry is the file's entry
     show = len(files) > 3 if progress is None else progress
-    iterator = files
+    iterator = zip(files, keys)
     if show:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(files, desc="loading", unit="file")
+        iterator = tqdm(iterator, total=len(files), desc="loading", unit="file")
     results: list[tuple[Path, str, Parsed]] = []
-    for path in iterator:
-        key = file_cache.key_for(path, format=format, account=account, mapping=mapping) if cache else None
-        hit = file_cache.get(key) if key else None
+    for path, key in iterator:
+        hit = file_cache.get(key) if key and per_file else None
         if hit is not None:
             name, parsed = hit
         else:
             name, parsed = _parse_one(path, format, account, mapping)
-            if key:
+            if key and per_file:
                 file_cache.put(key, name, parsed)
         results.append((path, name, parsed))
-    return assemble(results, account=account)
+    dataset = assemble(results, account=account)
+    if whole is not None:
+        file_cache.put_dataset(whole, dataset)
+    return dataset
 
 
 def _frames(results, attr: str, schema) -> pd.DataFrame:

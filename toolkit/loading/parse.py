@@ -61,13 +61,33 @@ def _strip(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip()
 
 
-def _arrow_strings(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string()) \
-        if not isinstance(values.dtype, pd.ArrowDtype) and getattr(values.dtype, "storage", "") != "pyarrow" \
-        else pa.array(values.array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return pc.utf8_trim_whitespace(array.cast(pa.string()))
+def _arrow_raw(values: pd.Series):
+    """The cells as an Arrow string (Chunked)Array, without a copy when they are Arrow-backed."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.ArrowDtype) or getattr(dtype, "storage", "") == "pyarrow":
+        array = pa.array(values.array) if not hasattr(values.array, "_pa_array") else values.array._pa_array
+    else:
+        array = pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.string())
+    return array
+
+
+def _arrow_strings(values: pd.Series):
+    return pc.utf8_trim_whitespace(_arrow_raw(values))
+
+
+def _int64_series(numbers, index: pd.Index) -> pd.Series:
+    """Arrow integers (nulls allowed) -> a nullable Int64 Series."""
+    if isinstance(numbers, pa.ChunkedArray):
+        numbers = numbers.combine_chunks() if numbers.num_chunks != 1 else numbers.chunk(0)
+    values = numbers.fill_null(0).to_numpy(zero_copy_only=False).astype("int64", copy=False)
+    mask = numbers.is_null().to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(values, mask), index=index)
+
+
+def _string_series(array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")), index=index)
 
 
 def _no_reasons(index: pd.Index) -> pd.Series:
@@ -81,15 +101,37 @@ def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     Missing tokens give ``<NA>``. Negative, fractional or non-numeric cells give ``<NA>`` and a
     reason naming ``column``.
     """
+    # Fastest path: every cell is a number (Arrow casts "215.0" and "215"); whole and >= 0.
+    raw_array = _arrow_raw(values)
+    floats = None
+    for attempt in ("int", "int.0", "float"):
+        try:
+            if attempt == "int":
+                numbers = pc.cast(raw_array, pa.int64())
+            elif attempt == "int.0":  # "215.0": drop the ".0" and read integers (faster)
+                if not pc.all(pc.ends_with(raw_array, ".0")).as_py():
+                    continue
+                numbers = pc.cast(pc.utf8_slice_codeunits(raw_array, 0, -2), pa.int64())
+            else:
+                floats = pc.cast(raw_array, pa.float64())
+                break
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if len(numbers) and (pc.min(numbers).as_py() or 0) >= 0:
+            return _int64_series(numbers, values.index), _no_reasons(values.index)
+        break
+    if floats is not None and len(floats):
+        whole = pc.and_(pc.equal(pc.floor(floats), floats),
+                        pc.and_(pc.greater_equal(floats, 0), pc.less(floats, 2.0 ** 53)))
+        if pc.all(whole).as_py():
+            return _int64_series(pc.cast(floats, pa.int64()), values.index), _no_reasons(values.index)
     # Fast path (vectorised in Arrow): every cell is a plain count or a missing token.
-    strings = _arrow_strings(values)
+    strings = pc.utf8_trim_whitespace(raw_array)
     missing = pc.or_kleene(pc.is_null(strings), pc.is_in(strings, pa.array(sorted(NA_TOKENS))))
     plain = pc.match_substring_regex(strings, r"^\+?\d{1,18}(\.0*)?$")
     if pc.all(pc.or_kleene(pc.fill_null(missing, True), pc.fill_null(plain, False))).as_py():
         numbers = pc.cast(pc.cast(pc.if_else(plain, strings, None), pa.float64()), pa.int64())
-        counts = pd.Series(pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64"),
-                           index=values.index)
-        return counts, _no_reasons(values.index)
+        return _int64_series(numbers, values.index), _no_reasons(values.index)
     raw = _strip(values)
     missing = raw.isna() | raw.isin(NA_TOKENS)
     text = raw.mask(missing)
@@ -126,6 +168,11 @@ def parse_ids(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     >>> why.tolist()[1]
     "Tweet id: id in scientific notation ('1.47689E+18') has lost digits; export ids as text"
     """
+    strings = _arrow_strings(values)
+    suspicious = pc.or_kleene(pc.is_null(strings), pc.is_in(strings, pa.array(sorted(NA_TOKENS))))
+    suspicious = pc.or_kleene(suspicious, pc.match_substring_regex(strings, _SCI_ID.pattern))
+    if not pc.any(pc.fill_null(suspicious, True)).as_py():
+        return _string_series(strings, values.index), _no_reasons(values.index)
     raw = _strip(values)
     missing = raw.isna() | raw.isin(NA_TOKENS)
     sci = raw.str.fullmatch(_SCI_ID.pattern).fillna(False) & ~missing
@@ -236,6 +283,55 @@ def _parse_iso(raw: pd.Series, tz: str) -> pd.Series:
     return out
 
 
+_TOKENS = {"Y": r"\d{4}", "m": r"\d{1,2}", "d": r"(?P<d>\d{1,2})", "H": r"\d{1,2}", "M": r"\d{1,2}",
+           "S": r"\d{1,2}", "I": r"\d{1,2}", "y": r"\d{2}", "b": r"[^\W\d_]+", "B": r"[^\W\d_]+",
+           "a": r"[^\W\d_]+", "A": r"[^\W\d_]+", "z": r"(?:[+-]\d{2}:?\d{2}|Z)", "j": r"\d{1,3}",
+           "%": "%"}
+
+
+def _day_regex(fmt: str) -> str | None:
+    """A regex capturing the day of month written by ``fmt``; None if ``fmt`` has no ``%d``."""
+    if "%d" not in fmt:
+        return None
+    out, i = ["^"], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            token = _TOKENS.get(fmt[i + 1])
+            if token is None:
+                return None
+            out.append(token)
+            i += 2
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(out) + "$"
+
+
+def _day_overflow(array: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:
+    """Cells Arrow parsed whose written day is not the parsed day (Arrow turns Feb 30 into Mar 1).
+
+    Only cells whose parsed day could come from an overflow (day 1-3, or near a month's end
+    when an offset moved them) are checked, to keep this cheap.
+    """
+    valid = pc.is_valid(parsed)
+    pattern = _day_regex(fmt)
+    if pattern is None:
+        return pa.array([False] * len(parsed)) if "%d" not in fmt else valid
+    day = pc.day(parsed)
+    near = pc.less_equal(day, 4) if "%z" not in fmt else \
+        pc.or_(pc.less_equal(day, 4), pc.greater_equal(day, 28))
+    check = pc.fill_null(pc.and_(valid, near), False)
+    if not pc.any(check).as_py():
+        return pc.fill_null(pc.and_(valid, pa.scalar(False)), False)
+    picked = pc.filter(array, check)
+    written = pc.struct_field(pc.extract_regex(picked, pattern), [0])
+    written = pc.cast(pc.if_else(pc.equal(written, ""), None, written), pa.int64())
+    differs = pc.fill_null(pc.not_equal(written, pc.filter(day, check)), True)
+    out = np.zeros(len(parsed), dtype=bool)
+    out[np.flatnonzero(check.to_numpy(zero_copy_only=False))] = differs.to_numpy(zero_copy_only=False)
+    return pa.array(out)
+
+
 def _arrow_strptime(raw: pd.Series, todo: pd.Series, fmt: str, tz: str):
     """Arrow's strptime for the cells in ``todo``, or None when Arrow cannot handle ``fmt``.
 
@@ -247,12 +343,13 @@ def _arrow_strptime(raw: pd.Series, todo: pd.Series, fmt: str, tz: str):
     try:
         array = _arrow_strings(raw[todo])
         parsed = pc.strptime(array, format=fmt, unit="ns", error_is_null=True)
-        back = pc.strftime(parsed, format=fmt)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    same = pc.fill_null(pc.equal(back, array), False)
-    suspect = pc.and_(pc.is_valid(parsed), pc.invert(same))
-    parsed = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+    if isinstance(parsed, pa.ChunkedArray):
+        parsed = parsed.combine_chunks()
+        array = array.combine_chunks()
+    suspect = _day_overflow(array, parsed, fmt)
+    parsed = pc.if_else(suspect, pa.scalar(None, parsed.type), parsed)
     index = raw[todo].index
     stamps = pd.Series(parsed.to_pandas().array, index=index)
     if stamps.dt.tz is None:
@@ -270,17 +367,26 @@ def clean_text(values: pd.Series, placeholders: Iterable[str] = ()) -> pd.Series
     ...            ["(Post with no description)"]).tolist()
     ['hi\\nthere', <NA>, <NA>]
     """
+    placeholders = list(placeholders)
+    array = _arrow_raw(values)
+    empty = pc.or_kleene(pc.is_null(array), pc.match_substring_regex(array, r"^\s*$"))
+    if placeholders:
+        empty = pc.or_kleene(empty, pc.is_in(array, pa.array(placeholders, type=pa.string())))
+    if not pc.any(empty).as_py():
+        return _string_series(array, values.index)
     text = values.astype("string")
-    empty = text.isna() | (text.str.strip() == "") | text.isin(list(placeholders))
-    return text.mask(empty)
+    return text.mask(pd.Series(empty.to_numpy(zero_copy_only=False), index=values.index))
 
 
 def first_reason(*reasons: pd.Series) -> pd.Series:
     """Combine per-column reason Series: the first non-missing reason of each row."""
     if not reasons:
         raise ValueError("first_reason needs at least one Series")
-    out = reasons[0].astype("string")
-    for more in reasons[1:]:
+    used = [r for r in reasons if r.notna().any()]
+    if not used:
+        return reasons[0].astype("string")
+    out = used[0].astype("string")
+    for more in used[1:]:
         out = out.fillna(more.astype("string"))
     return out
 

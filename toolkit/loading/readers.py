@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +64,31 @@ class RawTable:
     encoding: str
     invalid: list[tuple[int | None, str, str]] = field(default_factory=list)
     preamble: list[str] = field(default_factory=list)
+    #: only some columns were read (see ``read_csv_table(columns=...)``)
+    partial: bool = False
+    sep: str = ","
+    reread: Callable[[], "RawTable"] | None = field(default=None, repr=False)
 
     @property
     def columns(self) -> list[str]:
         return [c for c in self.frame.columns if c != "source_row"]
+
+    def records(self, rows: pd.Index, sep: str | None = None) -> list[str]:
+        """The cells of ``rows`` (labels of ``frame``) joined back into one line each.
+
+        A partial table reads the whole records again (only done for rejected rows).
+        """
+        if not len(rows):
+            return []
+        sep = self.sep if sep is None else sep
+        frame, labels = self.frame, rows
+        if self.partial and self.reread is not None:
+            full = self.reread().frame
+            wanted = self.frame.loc[rows, "source_row"]
+            frame = full.set_index("source_row", drop=False)
+            labels = pd.Index(wanted.to_numpy())
+        cells = frame.loc[labels, [c for c in frame.columns if c != "source_row"]].astype("string")
+        return cells.fillna("").agg(sep.join, axis=1).tolist()
 
 
 def _decode_head(data: bytes) -> tuple[str, str, bool]:
@@ -161,7 +183,13 @@ def _header_and_offset(data: bytes, header_line: int, sep: str) -> tuple[list[st
     return fields, start + len(buffer), preamble
 
 
-def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_after_header: int = 0) -> RawTable:
+def _head_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(_HEAD_BYTES)
+
+
+def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_after_header: int = 0,
+                   columns: list[str] | None = None) -> RawTable:
     """Read every record of a delimited file as text.
 
     Parameters
@@ -172,44 +200,90 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
         0-based index of the header line (lines before it are a preamble).
     skip_after_header
         Records directly under the header that are not data (e.g. a description row).
+    columns
+        Normalised names of the only columns to keep (others are not converted at all); the
+        table is then ``partial`` and :meth:`RawTable.records` re-reads whole records on demand.
 
     Records with more or fewer fields than the header go to ``RawTable.invalid`` with the reason.
-    A fast multi-threaded reader (pyarrow) handles clean files; files with broken records are
-    re-read with Python's csv module so every record keeps its exact row number.
+    A fast multi-threaded reader (pyarrow) streams clean UTF-8 files straight from disk; other
+    encodings are transcoded in memory; files with broken records are re-read with Python's csv
+    module so every record keeps its exact row number.
     """
-    data = _file_bytes(path, sniffed.encoding)
-    header, offset, preamble = _header_and_offset(data, header_line, sniffed.sep)
+    path = Path(path)
+    sep = sniffed.sep
+    direct = sniffed.encoding in ("utf-8", "utf-8-sig")
+    data: bytes | None = None
+    if direct:
+        head = _head_bytes(path)
+        bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        header, offset, preamble = _header_and_offset(head[bom:], header_line, sep)
+        size = path.stat().st_size
+        if bom + offset >= len(head) and size > len(head):  # the header runs past the head
+            direct = False
+        start = bom + offset
+    if not direct:
+        data = _file_bytes(path, sniffed.encoding)
+        header, offset, preamble = _header_and_offset(data, header_line, sep)
+        start, size = offset, len(data)
     names = unique_names(header)
-    body = data[offset:].rstrip(b"\r\n") + b"\n"
+    keep = list(range(len(names))) if columns is None else \
+        [i for i, n in enumerate(names) if n in set(columns)]
     first_row = header_line + 2  # spreadsheet row of the first record under the header
     invalid: list[tuple[int | None, str, str]] = []
 
     frame = None
-    if body.strip():
+    if size - start > (1 << 16) or _has_text(path, data, start):
         try:
-            frame = _read_fast(body, len(names), sniffed.sep)
+            if data is None:
+                with pa.OSFile(str(path)) as stream:
+                    stream.seek(start)
+                    frame = _read_fast(stream, len(names), sep, keep)
+            else:
+                frame = _read_fast(pa.BufferReader(pa.py_buffer(memoryview(data)[start:])),
+                                   len(names), sep, keep)
         except (pa.ArrowInvalid, _Broken):
             frame = None
         if frame is None:
-            frame, invalid = _read_exact(body, len(names), sniffed.sep, first_row)
+            if data is None:
+                data = _file_bytes(path, sniffed.encoding)
+                start = len(data) - (size - start)
+            frame, invalid = _read_exact(memoryview(data)[start:], len(names), sep, first_row)
+            frame = frame[keep + ["source_row"]]
     else:
-        frame = pd.DataFrame({i: pd.Series(dtype="string") for i in range(len(names))})
+        frame = pd.DataFrame({i: pd.Series(dtype="string") for i in keep})
         frame["source_row"] = pd.Series(dtype="Int64")
+    del data
 
     if "source_row" not in frame.columns:
         frame["source_row"] = pd.array(range(first_row, first_row + len(frame)), dtype="Int64")
-    frame.columns = names + ["source_row"]
+    frame.columns = [names[i] for i in keep] + ["source_row"]
     if skip_after_header:
         frame = frame.iloc[skip_after_header:]
-    return RawTable(path=path, frame=frame, header=header, encoding=sniffed.encoding,
-                    invalid=invalid, preamble=preamble)
+    partial = len(keep) < len(names)
+    table = RawTable(path=path, frame=frame, header=[header[i] for i in keep], encoding=sniffed.encoding,
+                     invalid=invalid, preamble=preamble)
+    if partial:
+        table.partial = True
+        table.reread = lambda: read_csv_table(path, sniffed, header_line=header_line,
+                                              skip_after_header=skip_after_header)
+    table.sep = sep
+    return table
+
+
+def _has_text(path: Path, data: bytes | None, start: int) -> bool:
+    """Whether a small file has anything but whitespace after its header."""
+    if data is None:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            return bool(handle.read().strip())
+    return bool(data[start:].strip())
 
 
 class _Broken(Exception):
     pass
 
 
-def _read_fast(body: bytes, n_fields: int, sep: str) -> pd.DataFrame:
+def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame:
     blank_lines = []
 
     def handle(row):
@@ -218,25 +292,28 @@ def _read_fast(body: bytes, n_fields: int, sep: str) -> pd.DataFrame:
             return "skip"
         raise _Broken(row.text)  # a broken record: the exact reader gives it a row number
 
+    names = [f"c{i}" for i in range(n_fields)]
     table = pacsv.read_csv(
-        pa.BufferReader(body),
-        read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(n_fields)],
-                                       use_threads=True, block_size=1 << 24),
+        stream,
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20),
         parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
                                          ignore_empty_lines=False, invalid_row_handler=handle),
         convert_options=pacsv.ConvertOptions(
-            column_types={f"c{i}": pa.string() for i in range(n_fields)},
+            column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in keep],
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    if blank_lines:  # interior blank lines shift row numbers: let the exact reader count them
+    if blank_lines:  # blank lines shift row numbers: let the exact reader count them
         raise _Broken("blank lines between records")
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame.columns = range(n_fields)
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
+                                          pa.large_string(): pd.StringDtype("pyarrow")}.get,
+                            self_destruct=True, split_blocks=True)
+    del table
+    frame.columns = keep
     return frame
 
 
-def _read_exact(body: bytes, n_fields: int, sep: str, first_row: int):
-    text = body.decode("utf-8", errors="replace")
+def _read_exact(body, n_fields: int, sep: str, first_row: int):
+    text = bytes(body).decode("utf-8", errors="replace")
     rows, numbers, invalid = [], [], []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     row_number = first_row
