@@ -105,7 +105,7 @@ def three_runs(project, tmp_path_factory):
     second = runner.run(project / "mini.toml", reports=reports, html=False, echo=False)
     later = project / "later" / "tweet_activity_metrics_mini_20240401_20240630_en.csv"
     (project / "data" / later.name).write_bytes(later.read_bytes())
-    third = runner.run(project / "mini.toml", reports=reports, html=False, echo=False)
+    third = runner.run(project / "mini.toml", reports=reports, html=True, echo=False)
     return first, second, third
 
 
@@ -152,6 +152,10 @@ def test_record_carries_provenance_and_the_result(three_runs, project):
     run_dir = Path(third["outputs"]["record"]).parent
     assert json.loads((run_dir / "record.json").read_text())["run_id"] == third["run_id"]
     assert (run_dir / "notebook.ipynb").is_file()
+    # the third run also wrote the self-contained HTML report (toolkit.report.build_report)
+    page = Path(third["outputs"]["html"])
+    assert page.parent == run_dir and page.is_file()
+    assert "Mini before/after" in page.read_text(encoding="utf-8")
     table = runner.registry(project / "reports" / "mini_change")
     assert list(table["run_id"]) == [r["run_id"] for r in three_runs]
 
@@ -183,3 +187,28 @@ def test_save_result_is_a_no_op_interactively(tmp_path):
 def test_spec_error_reaches_the_caller(tmp_path):
     with pytest.raises(SpecError):
         runner.run(tmp_path / "missing.toml", reports=tmp_path, html=False)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_strategy_change_spec_reruns_notebook_02_on_the_sample_data(tmp_path):
+    """The real thing: experiments/strategy_change.toml through notebooks/02 (if it exists)."""
+    from toolkit.spec import load_spec
+
+    spec_path = ROOT / "experiments" / "strategy_change.toml"
+    try:
+        spec = load_spec(spec_path)
+    except SpecError as exc:
+        if exc.parameter == "notebook":
+            pytest.skip("notebooks/02_before_after.ipynb does not exist yet")
+        raise
+    source = spec.notebook.read_text(encoding="utf-8")
+    if "save_result" not in source:
+        pytest.skip("notebook 02 does not hand back its result yet (contract: its last cell calls "
+                    "toolkit.runner.save_result(result, result_path, posts=posts))")
+    record = runner.run(spec_path, reports=tmp_path, html=False, echo=False)
+    row = record["result"]["table"][0]
+    # data/README.md: harborbakes' planted change on 2024-10-01 is +25% engagement per impression
+    assert row["ci_low"] < 0.25 < row["ci_high"]
+    assert row["lift"] > 0
