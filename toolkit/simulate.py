@@ -585,7 +585,7 @@ def simulate_profile(
 
     no_mask = np.zeros(n, dtype=bool)
     columns: dict[str, Any] = {
-        "account": _strings(np.full(n, account, dtype=object)),
+        "account": _repeat(account, n),
         "platform": pd.Categorical.from_codes(np.full(n, PLATFORMS.index(platform)), dtype=POSTS["platform"]),
         "post_id": _strings(pa.array(ids).cast(pa.string())),
         "published_at": pd.DatetimeIndex(ts_ns.view("datetime64[ns]")).tz_localize("UTC"),
@@ -597,19 +597,20 @@ def simulate_profile(
         **{m: IntegerArray(v.astype(np.int64), no_mask) for m, v in counts.items()},
         "followers": IntegerArray(level[post_day].astype(np.int64), no_mask),
         "paid": BooleanArray(np.zeros(n, dtype=bool), no_mask),
-        "content_label": _strings(np.where(personal, "personal", "brand").astype(object)),
+        "content_label": _strings(_LABELS.take(pa.array(personal.astype(np.int8)))),
     }
     posts = _frame(columns, POSTS, n)
 
     followers = _frame({
-        "account": _strings(np.full(days, account, dtype=object)),
+        "account": _repeat(account, days),
         "platform": pd.Categorical.from_codes(np.full(days, PLATFORMS.index(platform)), dtype=FOLLOWERS["platform"]),
         "date": day_index,
         "followers": IntegerArray(level.astype(np.int64), np.zeros(days, dtype=bool)),
         "new_follows": IntegerArray(new.astype(np.int64), np.zeros(days, dtype=bool)),
         "unfollows": IntegerArray(lost.astype(np.int64), np.zeros(days, dtype=bool)),
     }, FOLLOWERS, days)
-    extra_frame = pd.DataFrame({k: v.astype(np.int64) for k, v in extra.items()}, index=posts.index)
+    extra_frame = pd.DataFrame(np.column_stack([v.astype(np.int64) for v in extra.values()]) if n else
+                               np.zeros((0, len(extra)), dtype=np.int64), columns=list(extra), index=posts.index)
 
     truth = {
         "account": account,
@@ -653,6 +654,14 @@ def _strings(values: np.ndarray | pa.Array) -> Any:
     return pd.array(array.to_numpy(zero_copy_only=False), dtype=_STRING)  # pragma: no cover
 
 
+_LABELS = pa.array(["brand", "personal"], type=pa.string())
+
+
+def _repeat(value: str, n: int) -> Any:
+    """A ``string`` column holding ``value`` ``n`` times."""
+    return _strings(pa.array([value], type=pa.string()).take(pa.array(np.zeros(n, dtype=np.int8))))
+
+
 def _frame(columns: dict[str, Any], schema: Mapping[str, object], n: int) -> pd.DataFrame:
     """A canonical table from columns already in their dtypes; absent columns become NA."""
     out = {}
@@ -663,6 +672,8 @@ def _frame(columns: dict[str, Any], schema: Mapping[str, object], n: int) -> pd.
             out[name] = IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
         elif dtype == "string":
             out[name] = _strings(pa.nulls(n, type=pa.string()))
+        elif str(dtype) == str(POSTS["published_at"]):
+            out[name] = pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns"))).tz_localize("UTC")
         else:
             out[name] = pd.array(np.full(n, None, dtype=object), dtype=dtype) if n else pd.array([], dtype=dtype)
     return pd.DataFrame(out, copy=False)
