@@ -175,3 +175,12 @@ def test_dump_spec_rewrites_paths_relative_to_the_spec_file(folder):
     spec = load_spec(target)
     assert [p.name for p in spec.data_files] == ["a.csv", "b.csv"]
     assert spec.label == "is_personal"
+
+
+def test_parameters_can_pass_spec_values_under_a_notebook_s_own_names(folder):
+    text = GOOD.replace("n_resamples = 500", 'n_resamples = 500\nDATA = "{data_paths}"\nMETRIC = "{metric}"')
+    params = load_spec(_write(folder, text)).notebook_parameters()
+    assert params["DATA"] == params["data_paths"] and len(params["DATA"]) == 3
+    assert params["METRIC"] == "likes" and params["n_resamples"] == 500
+    with pytest.raises(SpecError, match="parameters.DATA.*placeholder"):
+        load_spec(_write(folder, GOOD.replace("n_resamples = 500", 'DATA = "{files}"')))

@@ -28,6 +28,11 @@ picked up by the next run)::
 
     [parameters]                               # optional: passed to the notebook as they are
     n_resamples = 2000
+    DATA = "{data_paths}"                      # "{name}" passes a spec value under another name
+
+``[parameters]`` adapts a notebook whose parameters cell uses other names than
+:data:`NOTEBOOK_PARAMETERS`: a value that is exactly ``"{name}"`` (one of those names) is replaced
+by the spec's value, e.g. ``CHANGE = "{change}"``.
 
 :func:`load_spec` raises :class:`toolkit.errors.SpecError` naming the file, the key, what was
 expected and what was found, for unknown keys, wrong types, missing files and bad dates.
@@ -112,6 +117,7 @@ NOTEBOOK_PARAMETERS = (
 )
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PLACEHOLDER = re.compile(r"^\{([a-z_]+)\}$")
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,9 @@ class Spec:
             "experiment": self.name,
             "result_path": str(result_path) if result_path is not None else None,
         }
-        params.update(self.parameters)
+        for key, value in self.parameters.items():
+            match = _PLACEHOLDER.match(value) if isinstance(value, str) else None
+            params[key] = params[match.group(1)] if match else value
         return params
 
     def to_dict(self) -> dict[str, Any]:
@@ -367,6 +375,12 @@ def load_spec(path: str | os.PathLike) -> Spec:
     parameters = doc.get("parameters", {})
     if not isinstance(parameters, dict):
         raise fail("parameters", f"{_type_name(parameters)} {parameters!r}")
+    for key, value in parameters.items():
+        match = _PLACEHOLDER.match(value) if isinstance(value, str) else None
+        if match and match.group(1) not in NOTEBOOK_PARAMETERS:
+            raise SpecError("a placeholder must name a notebook parameter: "
+                            + ", ".join("{" + n + "}" for n in NOTEBOOK_PARAMETERS),
+                            file=path, parameter=f"parameters.{key}", found=value)
     clash = sorted(set(parameters) & set(NOTEBOOK_PARAMETERS))
     if clash:
         raise SpecError("[parameters] must not redefine a spec key; set it at the top level",
