@@ -182,9 +182,16 @@ def _live_renderer(spec: dict, **metadata: Any) -> Any:
     """Altair's ``jupyter`` renderer, offline, with the chart element tagged :data:`CHART_CLASS`."""
     from altair import Chart, JupyterChart
 
+    import altair as alt
+
     JupyterChart.enable_offline(offline=True)
     spec = _inline_small_tables(spec)
-    widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
+    options = metadata.get("embed_options")
+    if _uses_vegafusion_tables(spec):
+        widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=options)
+    else:  # all data small and inline: plain Vega-Lite, no VegaFusion round trip
+        with alt.data_transformers.enable("default"):
+            widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=options)
     widget.add_class(CHART_CLASS)
     return widget._repr_mimebundle_()
 
@@ -265,12 +272,30 @@ def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> dict:
     return walk(spec)
 
 
+def _uses_vegafusion_tables(spec: Any) -> bool:
+    """True if the spec still references a table that VegaFusion must aggregate."""
+    from altair.utils._vegafusion_data import VEGAFUSION_PREFIX
+
+    if isinstance(spec, dict):
+        url = spec.get("url")
+        if isinstance(url, str) and url.startswith(VEGAFUSION_PREFIX):
+            return True
+        return any(_uses_vegafusion_tables(v) for v in spec.values())
+    if isinstance(spec, list):
+        return any(_uses_vegafusion_tables(v) for v in spec)
+    return False
+
+
 def _compile(spec: dict) -> tuple[dict, str]:
-    """Vega-Lite spec -> (spec, mode); with VegaFusion active, a pre-transformed Vega spec."""
+    """Vega-Lite spec -> (spec, mode): small data inline as Vega-Lite, large data pre-aggregated
+    by VegaFusion into a Vega spec."""
     from altair.utils._vegafusion_data import compile_with_vegafusion, using_vegafusion
 
-    if using_vegafusion():
-        return compile_with_vegafusion(_inline_small_tables(spec)), "vega"
+    if not using_vegafusion():
+        return spec, "vega-lite"
+    spec = _inline_small_tables(spec)
+    if _uses_vegafusion_tables(spec):
+        return compile_with_vegafusion(spec), "vega"
     return spec, "vega-lite"
 
 
