@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from toolkit.errors import DataFormatError
 from toolkit.loading import registry
 from toolkit.loading.readers import sniff
-from toolkit.loading.source import Parsed, Source
+from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.schema import (
     DAILY,
     FOLLOWERS,
@@ -170,7 +170,27 @@ def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[s
     if fmt.parse is None:
         raise DataFormatError(f"format {fmt.name!r} has no parser", file=path)
     parsed = fmt.parse(source)
+    _account_invalid(source, parsed)
     return fmt.name, parsed
+
+
+def _account_invalid(source: Source, parsed: Parsed) -> None:
+    """Records the reader could not split into fields go to ``rejected`` (once) and count as read."""
+    raw = source.raw
+    if raw is None or not raw.invalid:
+        return
+    have = set()
+    if parsed.rejected is not None and len(parsed.rejected):
+        have = set(zip(parsed.rejected["source_row"].astype("Int64").fillna(-1).astype(int),
+                       parsed.rejected["reason"].astype(str)))
+    missing = [(r, why, text) for r, why, text in raw.invalid if (r if r is not None else -1, why) not in have]
+    if not missing:
+        return
+    extra = rejected_frame(str(source.path), [r for r, _, _ in missing], [w for _, w, _ in missing],
+                           [t for _, _, t in missing])
+    parsed.rejected = extra if parsed.rejected is None or not len(parsed.rejected) else \
+        pd.concat([parsed.rejected, extra], ignore_index=True)
+    parsed.rows_read += len(missing)
 
 
 def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -284,13 +284,15 @@ class _Broken(Exception):
 
 
 def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame:
-    blank_lines = []
+    blank_lines, broken = [], []
 
     def handle(row):
+        # Arrow ignores exceptions raised here, so problems are collected and raised after.
         if not row.text.strip(sep + " \r\n"):
             blank_lines.append(row.number)  # blank lines are not records
-            return "skip"
-        raise _Broken(row.text)  # a broken record: the exact reader gives it a row number
+        else:
+            broken.append(row.text)  # a broken record: the exact reader gives it a row number
+        return "skip"
 
     names = [f"c{i}" for i in range(n_fields)]
     table = pacsv.read_csv(
@@ -302,8 +304,8 @@ def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame
             column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in keep],
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    if blank_lines:  # blank lines shift row numbers: let the exact reader count them
-        raise _Broken("blank lines between records")
+    if blank_lines or broken:  # row numbers would shift: let the exact reader count them
+        raise _Broken("blank lines or broken records")
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
                                           pa.large_string(): pd.StringDtype("pyarrow")}.get,
                             self_destruct=True, split_blocks=True)

@@ -25,6 +25,8 @@ class Source:
     account: str | None = None
     mapping: dict[str, str] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: the last table read by :meth:`table` (so the loader can account for broken records)
+    raw: RawTable | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -37,8 +39,9 @@ class Source:
         """
         if self.sniff is None:
             raise TypeError(f"{self.path} is not a delimited text file")
-        return read_csv_table(self.path, self.sniff, header_line=self.header_line,
-                              skip_after_header=self.format.skip_after_header, columns=columns)
+        self.raw = read_csv_table(self.path, self.sniff, header_line=self.header_line,
+                                  skip_after_header=self.format.skip_after_header, columns=columns)
+        return self.raw
 
 
 def rejected_frame(source_file: str, rows, reasons, raws) -> pd.DataFrame:
