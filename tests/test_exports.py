@@ -376,3 +376,15 @@ def test_any_text_and_missing_counts_round_trip_through_the_writers(tmp_path_fac
             assert row[text_col] == text
             for cell, value in ((row[likes_col], likes), (row[imp_col], imp)):
                 assert cell == "-" if pd.isna(value) else int(float(cell)) == value
+
+
+def test_loading_the_whole_sample_folder_as_the_readme_says(truth):
+    import glob
+
+    ds = _load(sorted(glob.glob(str(SAMPLE / "*.csv"))))
+    n = sum(len(s.posts) for s in truth.values())
+    assert n == 3216 and len(ds.posts) == n  # data/README.md
+    assert ds.rejected.empty
+    assert ds.posts["followers"].notna().all()
+    assert int(ds.report["duplicates_merged"].sum()) == 416
+    assert len(ds.daily) == len(truth["trailmixstudio"].followers)
