@@ -50,8 +50,10 @@ def _records(path: Path) -> list[list[str]]:
 
 
 def _sha(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (hidden ones, e.g. editor checkpoints, skipped)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
 
 
 # ---------------------------------------------------------------------------------------------
