@@ -385,14 +385,22 @@ def _column(posts: pd.DataFrame, column: str, parameter: str) -> np.ndarray:
     return pd.array(posts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _summarise(keys, y: np.ndarray, d: np.ndarray | None, how: str) -> pd.DataFrame:
+def _summarise(keys, y: np.ndarray, d: np.ndarray | None, how: str, *, n_codes: int | None = None
+               ) -> pd.DataFrame:
     """Group sums -> value and normal-approximation CI; the core of aggregate() and weekday_hour().
 
-    ``keys`` is array-like (NA keys are left out); groups come out sorted by key. Sums use
-    ``np.bincount`` on factorised keys, so this is fast enough to run on every widget change.
+    ``keys`` is array-like (NA keys are left out); groups come out sorted by key. With ``n_codes``,
+    ``keys`` are already integer codes ``0 .. n_codes - 1`` (-1 = left out) and every code gets a row;
+    ``keys=None`` means one group. Sums use ``np.bincount``, so this is fast enough to run on every
+    widget change.
     """
-    codes, uniques = pd.factorize(keys, sort=True, use_na_sentinel=True)
-    codes = np.asarray(codes)
+    if keys is None:
+        codes, uniques = np.zeros(len(y), dtype=np.intp), pd.RangeIndex(1)
+    elif n_codes is not None:
+        codes, uniques = np.asarray(keys, dtype=np.intp), pd.RangeIndex(n_codes)
+    else:
+        codes, uniques = pd.factorize(keys, sort=True, use_na_sentinel=True)
+        codes = np.asarray(codes)
     k = len(uniques)
     valid = codes >= 0
     if d is None:
@@ -594,8 +602,8 @@ def weekday_hour_cells(
     known = np.asarray(cell) >= 0
     cell, y = np.asarray(cell)[known], np.asarray(y, dtype=float)[known]
     d = None if d is None else np.asarray(d, dtype=float)[known]
-    cells = _summarise(cell, y, d, how).reindex(range(168))
-    overall = _summarise(np.zeros(len(y), dtype=int), y, d, how)
+    cells = _summarise(cell, y, d, how, n_codes=168)
+    overall = _summarise(None, y, d, how)
     r0 = float(overall[VALUE].iloc[0]) if len(overall) and pd.notna(overall[VALUE].iloc[0]) else np.nan
     k = float(prior_posts)
     n_used = cells[N_USED].fillna(0).to_numpy(dtype=float)
@@ -663,13 +671,15 @@ def top_posts(
         name = f"{metric} per {denominator}"
         value = np.where(den >= min_exposure, value, np.nan)
     keep = np.flatnonzero(~np.isnan(value))
-    # stable order: largest (or smallest) first, ties in table order
-    order = np.argsort(value[keep] if bottom else -value[keep], kind="stable")[:n]
-    rows = keep[order]
-    chosen = posts.index[rows]
+    score = value[keep] if bottom else -value[keep]  # smallest score first
+    if 0 < n < len(score):
+        # only the candidates up to the n-th score (ties included) need a full, stable sort
+        cut = np.partition(score, n - 1)[n - 1]
+        keep, score = keep[score <= cut], score[score <= cut]
+    rows = keep[np.argsort(score, kind="stable")[:max(n, 0)]]  # ties stay in table order
     shown = [c for c in ("account", "platform", "post_id", "published_at", "media_type", "content_label",
                          "text", metric, denominator) if c and c in posts.columns]
-    out = posts.loc[chosen, list(dict.fromkeys(shown))].copy()
+    out = posts.iloc[rows][list(dict.fromkeys(shown))].copy()
     if denominator is not None:
         out[name] = pd.array(value[rows], dtype="Float64")
     if "text" in out.columns:

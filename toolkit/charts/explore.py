@@ -51,7 +51,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for column in frame.columns:
         values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values.dtype):
+        if values.dtype == object or pd.api.types.is_float_dtype(values.dtype) and not \
+                pd.api.types.is_extension_array_dtype(values.dtype):
+            out[column] = values
+        elif isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values.dtype):
             out[column] = values.astype(object).where(values.notna(), None)
         elif pd.api.types.is_bool_dtype(values.dtype):
             out[column] = values.astype(object).where(values.notna(), None)

@@ -104,6 +104,8 @@ class ExplorePanel:
         self._precompute()
         self.followers = followers
         self.events = self._detect(followers)
+        if followers is not None:
+            self._precompute_followers()
 
         accounts = sorted(self.posts["account"].dropna().astype(str).unique()) if "account" in self.posts else []
         platforms = sorted(self.posts["platform"].dropna().astype(str).unique()) if "platform" in self.posts else []
@@ -320,7 +322,6 @@ class ExplorePanel:
 
     def _summary(self, mask: np.ndarray, metric: str, den: str | None, how: str) -> pd.DataFrame:
         rows = []
-        keys = np.zeros(int(mask.sum()), dtype=int)
         for label, num, d in (
             (m.describe(metric, den, how), metric, den),
             (m.describe(m.ENGAGEMENTS, "impressions", how), m.ENGAGEMENTS, "impressions"),
@@ -329,7 +330,7 @@ class ExplorePanel:
         ):
             if num not in self._values or (d is not None and d not in self._values):
                 continue
-            agg = m._summarise(keys, self._values[num][mask], None if d is None else self._values[d][mask], how)
+            agg = m._summarise(None, self._values[num][mask], None if d is None else self._values[d][mask], how)
             if not len(agg):
                 continue
             row = agg.iloc[0]
@@ -362,41 +363,57 @@ class ExplorePanel:
             })
         return pd.DataFrame(rows)
 
-    def _followers(self, state: Mapping[str, Any], mask: np.ndarray) -> list[Any]:
+    def _precompute_followers(self) -> None:
+        """Follower history as plain arrays, events on each account's full history, and the
+        engagement around each event (which does not depend on the controls), all once."""
         from toolkit.followers import engagement_around_events
 
-        f = self.followers
-        sel = np.ones(len(f), dtype=bool)
-        if state["account"] != ALL and "account" in f.columns:
-            sel &= (f["account"].astype(str) == state["account"]).to_numpy()
-        if state["platform"] != ALL and "platform" in f.columns:
-            sel &= (f["platform"].astype(str) == state["platform"]).to_numpy()
-        day = f["date"].dt.tz_convert(self.tz).dt.tz_localize(None).dt.floor("D").to_numpy()
+        f = self.followers.dropna(subset=["followers"])
+        date = f["date"].dt.tz_convert(self.tz).dt.tz_localize(None)
+        self._f_day = date.dt.floor("D").to_numpy()
+        self._f_account = f["account"].astype(str).to_numpy(dtype=object)
+        self._f_platform = (f["platform"].astype(str).to_numpy(dtype=object) if "platform" in f.columns
+                            else np.full(len(f), "", dtype=object))
+        self._f_plain = pd.DataFrame({
+            "account": self._f_account,
+            "date": f["date"].to_numpy(),
+            "followers": pd.array(f["followers"], dtype="Float64").to_numpy(dtype=float, na_value=np.nan),
+        })
+        ev = self.events
+        self._ev_day = ev["date"].dt.tz_convert(self.tz).dt.tz_localize(None).to_numpy()
+        self._ev_account = ev["account"].astype(str).to_numpy(dtype=object)
+        self._around = engagement_around_events(self.posts, ev) if len(ev) else pd.DataFrame()
+
+    def _followers(self, state: Mapping[str, Any], mask: np.ndarray) -> list[Any]:
+        sel = np.ones(len(self._f_plain), dtype=bool)
+        if state["account"] != ALL:
+            sel &= self._f_account == state["account"]
+        if state["platform"] != ALL:
+            sel &= self._f_platform == state["platform"]
         lo = np.datetime64(state["start"]) if state["start"] else None
         hi = np.datetime64(state["end"] + dt.timedelta(days=1)) if state["end"] else None
         if lo is not None:
-            sel &= day >= lo
+            sel &= self._f_day >= lo
         if hi is not None:
-            sel &= day < hi
-        history = f.loc[sel]
-        events = self.events
-        ev_day = events["date"].dt.tz_convert(self.tz).dt.tz_localize(None).to_numpy()
-        keep = np.isin(events["account"].astype(str).to_numpy(), history["account"].astype(str).unique())
+            sel &= self._f_day < hi
+        history = self._f_plain.loc[sel]
+        keep = np.isin(self._ev_account, np.unique(self._f_account[sel]))
         if lo is not None:
-            keep &= ev_day >= lo
+            keep &= self._ev_day >= lo
         if hi is not None:
-            keep &= ev_day < hi
-        events = events.loc[keep].reset_index(drop=True)
+            keep &= self._ev_day < hi
+        events = self.events.loc[keep].reset_index(drop=True)
         self.tables["events"] = events
         if len(history) == 0:
             self.charts.pop("followers", None)
+            self.tables["around_events"] = pd.DataFrame()
             return ["No follower history in this selection."]
-        structure = ("followers", history["account"].nunique() > 1)
+        structure = ("followers", len(np.unique(self._f_account[sel])) > 1)
         chart = ce.follower_history(history, events, template=self._templates.get(structure))
         self.charts["followers"] = self._templates[structure] = chart
         shown: list[Any] = [chart]
         if len(events):
-            around = engagement_around_events(self.posts, events)
+            around = self._around.loc[keep].reset_index(drop=True)
             self.tables["around_events"] = around
             shown += [events, w.HTML("<b>Engagement per post and per follower, 28 days before and after "
                                      "each event</b>"), around]
