@@ -186,3 +186,23 @@ def test_public_name_is_callable_even_after_the_module_is_imported(lifted):
 
     r = toolkit.content_lift(lifted.head(300), label=LABEL, metric="likes")
     assert r.table.loc[0, "method"] == "glm"
+
+
+def test_random_subsets_are_uniform_and_exact():
+    from toolkit.content_lift import _random_subset_sums
+
+    rng = np.random.default_rng(11)
+    # 5 posts, pick 2: y = 2**i identifies the subset; all C(5, 2) = 10 subsets equally likely
+    ye1 = np.column_stack([2.0 ** np.arange(5), np.ones(5), np.ones(5)])
+    sy, se = _random_subset_sums(rng, ye1, 20_000, 2)
+    assert (se == 2).all()
+    counts = np.unique(sy, return_counts=True)[1]
+    assert len(counts) == 10
+    assert stats.chisquare(counts).pvalue > 0.001  # closed form: uniform over the 10 subsets
+    # 2,000 posts with 16-bit keys: ties at the k-th key happen and are redrawn; counts stay exact
+    ye1 = np.column_stack([np.arange(2000.0), np.ones(2000), np.ones(2000)])
+    sy, se = _random_subset_sums(rng, ye1, 400, 600)
+    assert (se == 600).all()
+    # the mean of a random 600-subset sum is 600 * mean(0..1999); its SD follows the finite-population form
+    sd = np.sqrt(600 * np.var(np.arange(2000.0)) * (2000 - 600) / (2000 - 1))
+    assert abs(sy.mean() - 600 * 999.5) < 4 * sd / np.sqrt(400)

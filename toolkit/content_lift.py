@@ -486,15 +486,38 @@ def _log_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.log(num) - np.log(den)
 
 
+def _random_subset_sums(rng: np.random.Generator, ye1: np.ndarray, b: int, k: int):
+    """Sums of ``y`` and ``e`` over ``b`` uniformly random ``k``-subsets of the rows of ``ye1``.
+
+    Each row draws i.i.d. integer keys (16-bit for small strata, 32-bit otherwise; raw random bytes are
+    cheap) and takes the ``k`` smallest: ``np.partition`` finds the k-th key and a 0/1 matrix product
+    sums the rows at or below it. When the k-th key is tied, the row selects more than ``k`` posts;
+    such rows (a few percent at most) are redrawn with float64 keys and ``argpartition``. The keys are
+    exchangeable, so both the untied rows and the redrawn ones are uniform k-subsets: the resamples are
+    exact random permutations.
+    """
+    m = len(ye1)
+    dtype = np.uint16 if m <= 2048 else np.uint32
+    keys = np.frombuffer(rng.bytes(np.dtype(dtype).itemsize * b * m), dtype=dtype).reshape(b, m)
+    kth = np.partition(keys, k - 1, axis=1)[:, k - 1:k]
+    sums = (keys <= kth).view(np.uint8) @ ye1
+    tied = np.flatnonzero(sums[:, 2] != k)
+    if len(tied):
+        idx = np.argpartition(rng.random((len(tied), m)), k - 1, axis=1)[:, :k]
+        sums[tied] = ye1[idx].sum(axis=1)
+    return sums[:, 0], sums[:, 1]
+
+
 def rate_ratio_permutation(y: np.ndarray, exposure: np.ndarray, treat: np.ndarray,
                            strata: np.ndarray, n_resamples: int = 10_000, seed: int = 0,
                            batch_elements: int = 4_000_000) -> tuple[float, np.ndarray]:
     """Observed log Mantel-Haenszel rate ratio and its permutation null distribution.
 
     Labels are permuted within strata: in each resample and stratum, the labelled posts are a
-    uniformly random subset of the stratum's posts of the observed size (``argpartition`` of random
-    keys, so every resample is an exact random permutation). Resamples are processed in batches,
-    one stratum at a time, so memory stays at about ``batch_elements`` keys.
+    uniformly random subset of the stratum's posts of the observed size (the smallest of i.i.d.
+    random keys, see :func:`_random_subset_sums`), so every resample is an exact random permutation.
+    Resamples are processed in batches, one stratum at a time, so memory stays at about
+    ``batch_elements`` keys.
 
     >>> rng = np.random.default_rng(1)
     >>> y = rng.poisson(5, 200).astype(float); e = np.ones(200); t = np.arange(200) % 3 == 0
@@ -523,6 +546,7 @@ def rate_ratio_permutation(y: np.ndarray, exposure: np.ndarray, treat: np.ndarra
     fixed_num = num.sum() - num[varying].sum()
     fixed_den = den.sum() - den[varying].sum()
     null = np.empty(n_resamples)
+    ye1 = np.column_stack([y, e, np.ones(len(y))])
     per = max(1, int(batch_elements // max(1, len(y))))
     for b0 in range(0, n_resamples, per):
         b = min(per, n_resamples - b0)
@@ -530,13 +554,8 @@ def rate_ratio_permutation(y: np.ndarray, exposure: np.ndarray, treat: np.ndarra
         tot_den = np.full(b, fixed_den)
         for s in varying:
             a, z, k = starts[s], ends[s], int(k_t[s])
-            m = z - a
-            pick = min(k, m - k)  # select the smaller group: fewer elements to gather
-            keys = rng.random((b, m), dtype=np.float32)
-            idx = np.argpartition(keys, pick - 1, axis=1)[:, :pick] if pick < m else None
-            ys, es = y[a:z], e[a:z]
-            sy = ys[idx].sum(axis=1)
-            se = es[idx].sum(axis=1)
+            pick = min(k, (z - a) - k)  # select the smaller group: fewer ties, same information
+            sy, se = _random_subset_sums(rng, ye1[a:z], b, pick)
             if pick != k:  # we picked the baseline posts
                 sy, se = yA[s] - sy, eA[s] - se
             tot_num += sy * (eA[s] - se) / eA[s]
