@@ -200,3 +200,10 @@ def test_prebinned_histogram_renders_in_both_modes():
     display.setup("live")
     bundle = chart._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in (bundle[0] if isinstance(bundle, tuple) else bundle)
+
+
+def test_nan_and_infinite_values_become_null():
+    display.setup("static")
+    frame = pd.DataFrame({"x": [1.0, np.nan, np.inf], "y": [1, 2, 3]})
+    spec = _spec_from_html(display.chart_html(alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")))
+    assert [row["x"] for row in _rows(spec)] == [1.0, None, None]

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 import uuid
@@ -229,9 +230,20 @@ def report_head() -> str:
     )
 
 
+def _finite(value: Any) -> Any:
+    """NaN and infinities (not JSON) become null, as missing values."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _script_json(value: Any) -> str:
     """JSON safe inside an HTML ``<script>``: ``<``, ``>``, ``&`` and line separators escaped."""
-    text = json.dumps(value, separators=(",", ":"), allow_nan=False, default=str)
+    text = json.dumps(_finite(value), separators=(",", ":"), allow_nan=False, default=str)
     return (
         text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -261,7 +273,7 @@ def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> dict:
                 if table is not None and len(table) <= limit:
                     extracted_inline_tables.pop(name, None)  # registered anew by each to_dict()
                     out = {k: v for k, v in node.items() if k != "url"}
-                    out["values"] = to_values(table)["values"]
+                    out["values"] = _finite(to_values(table)["values"])
                     return out
                 return node
             return {k: walk(v) for k, v in node.items()}
