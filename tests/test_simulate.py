@@ -220,3 +220,17 @@ def test_custom_weekday_and_hour_effects():
     assert 1.6 < rate[0] / rate[6] < 2.05
     with pytest.raises(SpecError):
         simulate_profile(days=10, weekday_effects=[0.1, 0.2])
+
+
+def test_posting_frequency_and_content_mix_can_change_with_the_strategy():
+    sim = simulate_profile(days=400, posts_per_day=2, posts_per_day_after=4, personal_share=0.2,
+                           personal_share_after=0.6, change="2024-07-01", seed=3, text=False)
+    p = sim.posts
+    after = p["published_at"] >= pd.Timestamp("2024-07-01", tz="UTC")
+    days_before = (pd.Timestamp("2024-07-01") - pd.Timestamp("2024-01-01")).days
+    # Known truth: Poisson(2) per day before, Poisson(4) after; SD of a mean of ~200 days ~ 0.14
+    assert abs(after.sum() / (400 - days_before) - 4) < 0.6
+    assert abs((~after).sum() / days_before - 2) < 0.4
+    personal = p["content_label"] == "personal"
+    # binomial SD of a share with ~700 posts ~ 0.02
+    assert abs(personal[~after].mean() - 0.2) < 0.08 and abs(personal[after].mean() - 0.6) < 0.08

@@ -405,6 +405,7 @@ def simulate_profile(
     impressions_dispersion: float = 4.0,
     base_rates: dict[str, float] | None = None,
     personal_share_after: float | None = None,
+    posts_per_day_after: float | None = None,
 ) -> Simulation:
     """Simulate one account's posts and daily followers with known planted effects.
 
@@ -451,6 +452,9 @@ def simulate_profile(
     personal_share_after
         Share of personal posts after ``change`` (default: unchanged). A different share makes the
         change confounded with the content mix; the planted ``change_lift`` stays the within-label lift.
+    posts_per_day_after
+        Mean posts per day from the ``change`` date on (default: unchanged), e.g. to check that an
+        analysis warns when posting frequency moves with the change.
 
     Returns
     -------
@@ -469,6 +473,9 @@ def simulate_profile(
         raise SpecError("days must be at least 1", parameter="days", found=days)
     if posts_per_day < 0:
         raise SpecError("posts_per_day must be zero or more", parameter="posts_per_day", found=posts_per_day)
+    if posts_per_day_after is not None and posts_per_day_after < 0:
+        raise SpecError("posts_per_day_after must be zero or more", parameter="posts_per_day_after",
+                        found=posts_per_day_after)
     if not 0 <= personal_share <= 1:
         raise SpecError("personal_share must be between 0 and 1", parameter="personal_share", found=personal_share)
     if dispersion <= 0:
@@ -528,7 +535,10 @@ def simulate_profile(
     level = np.maximum(level, 0)
 
     # ---- posting times -------------------------------------------------------------------
-    per_day = rng.poisson(posts_per_day, days)
+    if posts_per_day_after is None or change_ts is None:
+        per_day = rng.poisson(posts_per_day, days)
+    else:
+        per_day = rng.poisson(np.where(day_ns >= change_ts.value, posts_per_day_after, posts_per_day))
     n = int(per_day.sum())
     post_day = np.repeat(d, per_day)
     hour = rng.choice(24, size=n, p=_HOUR_P)
@@ -624,6 +634,7 @@ def simulate_profile(
         "change_lift": float(change_lift) if change_ts is not None else 0.0,
         "personal_share": personal_share,
         "personal_share_after": personal_share_after,
+        "posts_per_day_after": posts_per_day_after,
         "personal_lift": float(personal_lift),
         "dispersion": float(dispersion),
         "ar1": float(ar1),
