@@ -53,6 +53,7 @@ __all__ = [
     "label_personal",
     "vocabulary",
     "from_column",
+    "attach_labels",
     "append_label",
     "load_hand_labels",
     "hand_label_column",
@@ -225,6 +226,46 @@ def from_column(posts: pd.DataFrame, column: str, mapping: dict[Any, bool | None
     out = keys.map(lambda k: text_map.get(k) if k is not pd.NA else None)
     return pd.Series(pd.array([v if v is not None else pd.NA for v in out], dtype="boolean"),
                      index=posts.index, name=column)
+
+
+def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, column: str = "content_label",
+                  overwrite: bool = False) -> pd.DataFrame:
+    """A copy of ``posts`` with ``column`` filled from a ``post_id,<column>`` table (e.g. a scheduling
+    tool's tags, or ``data/sample/labels/<account>.csv``).
+
+    Posts the table does not mention keep their value (NA stays NA). With ``overwrite=False`` an
+    existing non-missing value wins over the table.
+
+    >>> posts = pd.DataFrame({"post_id": pd.array(["1", "2", "3"], dtype="string"),
+    ...                       "content_label": pd.array([None, None, "brand"], dtype="string")})
+    >>> tags = pd.DataFrame({"post_id": ["1", "3"], "content_label": ["personal", "personal"]})
+    >>> attach_labels(posts, tags)["content_label"].tolist()
+    ['personal', <NA>, 'brand']
+    """
+    if isinstance(labels, pd.DataFrame):
+        table, where = labels, None
+    else:
+        where = Path(labels)
+        if not where.exists():
+            raise DataFormatError("label file not found", file=where)
+        table = pd.read_csv(where, dtype=str, keep_default_na=False, na_values=[""])
+    for c in ("post_id", column):
+        if c not in table.columns:
+            raise DataFormatError("label table needs columns post_id and the label column", file=where,
+                                  column=c, found=list(table.columns))
+    if table["post_id"].duplicated().any():
+        dup = table.loc[table["post_id"].duplicated(), "post_id"].iloc[0]
+        raise DataFormatError("post_id appears twice in the label table", file=where, column="post_id",
+                              found=dup)
+    lookup = dict(zip(table["post_id"].astype(str), table[column]))
+    out = posts.copy()
+    new = out["post_id"].astype("string").map(lambda i: lookup.get(i) if i is not pd.NA else None)
+    new = pd.Series(pd.array([pd.NA if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                              for v in new], dtype="string"), index=out.index)
+    old = out[column].astype("string") if column in out.columns else pd.Series(pd.NA, index=out.index,
+                                                                                  dtype="string")
+    out[column] = new.where(new.notna(), old) if overwrite else old.where(old.notna(), new)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
