@@ -381,9 +381,9 @@ def test_any_text_and_missing_counts_round_trip_through_the_writers(tmp_path_fac
 
 
 def test_loading_the_whole_sample_folder_as_the_readme_says(truth):
-    import glob
+    import toolkit
 
-    ds = _load(sorted(glob.glob(str(SAMPLE / "*.csv"))))
+    ds = toolkit.load(str(SAMPLE))
     n = sum(len(s.posts) for s in truth.values())
     assert n == 3216 and len(ds.posts) == n  # data/README.md
     assert ds.rejected.empty
