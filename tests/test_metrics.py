@@ -213,3 +213,35 @@ def test_engagement_on_simulated_profile_matches_sum_of_counts():
     expected = sum(posts[c].astype("int64") for c in m.INTERACTION_COLUMNS)
     assert out[m.ENGAGEMENTS].astype("int64").tolist() == expected.tolist()
     assert (out[m.ENGAGEMENTS_SOURCE] == "sum").all()
+
+
+def test_ladder_hand_computed_and_missing_signals_left_out():
+    posts = pd.DataFrame({
+        "account": ["a", "a", "b"],
+        "likes": pd.array([90, 10, 5], dtype="Int64"),
+        "clicks": pd.array([5, 5, None], dtype="Int64"),
+        "follows": pd.array([1, 0, None], dtype="Int64"),
+        "impressions": pd.array([1000, 1000, 100], dtype="Int64"),
+    })
+    out = m.ladder(posts, "account")
+    a = out[out["account"] == "a"].set_index("signal")
+    # a: likes 100 / 2000 impressions = 50 per 1,000; clicks 10 / 2000 = 5; interactions 110
+    assert a.loc["likes", "per_1000_impressions"] == pytest.approx(50)
+    assert a.loc["clicks", "per_1000_impressions"] == pytest.approx(5)
+    assert a.loc["likes", "share_of_interactions"] == pytest.approx(100 / 110)
+    assert pd.isna(a.loc["follows", "share_of_interactions"])  # follows are not interactions
+    b = out[out["account"] == "b"]
+    assert b["signal"].tolist() == ["likes"]  # b's export has no clicks or follows
+
+
+def test_with_labels_fills_only_missing(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("post_id,content_label\n1,personal\n2,\n3,personal\n", encoding="utf-8")
+    posts = pd.DataFrame({"post_id": pd.array(["1", "2", "3", "4"], dtype="string"),
+                          "content_label": pd.array([None, None, "brand", None], dtype="string")})
+    out = m.with_labels(posts, path)
+    assert out["content_label"].tolist() == ["personal", pd.NA, "brand", pd.NA]
+    assert out.attrs["labelled"] == 1
+    assert posts["content_label"].isna().sum() == 3  # input untouched
+    with pytest.raises(AnalysisError):
+        m.with_labels(posts, pd.DataFrame({"post_id": ["1"]}))

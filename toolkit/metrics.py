@@ -79,6 +79,9 @@ __all__ = [
     "weekday_hour_cells",
     "top_posts",
     "weight_sensitivity",
+    "ladder",
+    "with_labels",
+    "LADDER_SIGNALS",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -762,3 +765,86 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> float:
     used = ~(num.isna() | den.isna()) & (den > 0)
     total = float(den[used].sum()) if used.any() else 0.0
     return float(num[used].sum()) / total if total > 0 else np.nan
+
+
+#: The signals of the ladder, weakest first (see the module docstring).
+LADDER_SIGNALS: tuple[str, ...] = ("likes", "saves", "shares", "comments", "clicks", "follows")
+
+
+def ladder(posts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Each rung of the ladder (likes ... clicks, follows) per 1,000 impressions, and its share.
+
+    Per 1,000 impressions is a ratio of sums over the posts where both the signal and impressions
+    are present. ``share_of_interactions`` is the signal's part of the sum of the interaction
+    counts (:data:`INTERACTION_COLUMNS`); follows are not interactions, so their share is NA.
+    Signals an export does not have (all NA, overall or within a group) are left out.
+
+    >>> posts = pd.DataFrame({"likes": pd.array([90, 10], dtype="Int64"),
+    ...     "clicks": pd.array([0, 0], dtype="Int64"), "impressions": pd.array([1000, 1000], dtype="Int64")})
+    >>> ladder(posts)[["signal", "weight", "per_1000_impressions", "share_of_interactions"]].values.tolist()
+    [['likes', 1.0, 50.0, 1.0], ['clicks', 4.0, 0.0, 0.0]]
+    """
+    keys = None if by is None else _group_keys(posts, by, "UTC")
+    present = [c for c in INTERACTION_COLUMNS if c in posts.columns]
+    all_interactions = _na_sum(pd.DataFrame({c: pd.array(posts[c], dtype="Float64") for c in present},
+                                            index=posts.index))
+    totals = _summarise(keys, all_interactions.to_numpy(dtype=float, na_value=np.nan), None, "sum")
+    imp = _column(posts, "impressions", "impressions") if "impressions" in posts.columns else None
+    parts = []
+    for signal in LADDER_SIGNALS:
+        if signal not in posts.columns or posts[signal].isna().all():
+            continue
+        y = _column(posts, signal, "signal")
+        rate_tab = _summarise(keys, y, imp, "ratio_of_sums") if imp is not None else None
+        total_tab = _summarise(keys, y, None, "sum")
+        part = pd.DataFrame({
+            "signal": signal,
+            "weight": float(DEFAULT_WEIGHTS.get(signal, np.nan)),
+            "total": total_tab[VALUE].to_numpy(dtype=float, na_value=np.nan),
+            "per_1000_impressions": (1000 * rate_tab[VALUE].to_numpy(dtype=float, na_value=np.nan)
+                                     if rate_tab is not None else np.nan),
+        }, index=total_tab.index)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = part["total"].to_numpy() / totals["metric_total"].reindex(part.index).to_numpy()
+        part["share_of_interactions"] = share if signal in INTERACTION_COLUMNS else np.nan
+        parts.append(part[part["total"].notna()])  # a group whose export lacks the signal
+    if not parts:
+        return pd.DataFrame(columns=["signal", "weight", "total", "per_1000_impressions", "share_of_interactions"])
+    out = pd.concat(parts)
+    if by is None:
+        return out.reset_index(drop=True)
+    out.index.name = PERIOD if by in PERIODS else by
+    out = out.reset_index()
+    order = {s: i for i, s in enumerate(LADDER_SIGNALS)}
+    return out.sort_values([out.columns[0], "signal"], key=lambda c: c.map(order) if c.name == "signal" else c,
+                           kind="stable").reset_index(drop=True)
+
+
+def with_labels(posts: pd.DataFrame, labels, *, column: str = "content_label") -> pd.DataFrame:
+    """A copy of ``posts`` with ``content_label`` filled from a ``post_id, content_label`` table.
+
+    ``labels`` is a DataFrame or the path of a CSV with those two columns (e.g. labels kept in a
+    scheduling tool). Labels already in ``posts`` are kept; posts without a label in the table stay
+    NA. ``.attrs["labelled"]`` counts the posts that received a label.
+
+    >>> posts = pd.DataFrame({"post_id": pd.array(["1", "2", "3"], dtype="string"),
+    ...                       "content_label": pd.array([None, None, "brand"], dtype="string")})
+    >>> table = pd.DataFrame({"post_id": ["1", "3"], "content_label": ["personal", "personal"]})
+    >>> out = with_labels(posts, table)
+    >>> out["content_label"].tolist(), out.attrs["labelled"]
+    (['personal', <NA>, 'brand'], 1)
+    """
+    if not isinstance(labels, pd.DataFrame):
+        labels = pd.read_csv(labels, dtype=str, keep_default_na=False, na_values=[""])
+    missing = [c for c in ("post_id", column) if c not in labels.columns]
+    if missing:
+        raise AnalysisError("labels need post_id and the label column", parameter="labels", found=missing)
+    lookup = labels.dropna(subset=[column]).drop_duplicates("post_id", keep="last")
+    lookup = pd.Series(lookup[column].astype(str).to_numpy(), index=lookup["post_id"].astype(str).to_numpy())
+    out = posts.copy()
+    current = out[column] if column in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
+    found = pd.Series(out["post_id"].astype(str).map(lookup).to_numpy(), index=out.index).astype("string")
+    filled = current.astype("string").fillna(found)
+    out[column] = filled
+    out.attrs["labelled"] = int((current.isna() & filled.notna()).sum())
+    return out
