@@ -852,7 +852,8 @@ def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, f
     what = ("treated (e.g. personal) posts vs the rest" if analysis == "content_lift"
             else f"{baseline_weeks} weeks before vs the weeks after a change")
     found = mdl.dropna(subset=["min_detectable_lift"])
-    parts = [f"Comparing {what} on {history.metric} per {history.exposure or 'post'} "
+    unit = (history.exposure or "post").removesuffix("s")
+    parts = [f"Comparing {what} on {history.metric} per {unit} "
              f"({method} test, alpha {alpha:g}, ~{history.posts_per_day * 7:.0f} posts a week):"]
     if len(found):
         first, last = found.iloc[0], found.iloc[-1]

@@ -4,7 +4,8 @@
 
 1. reads and validates the spec (:func:`toolkit.spec.load_spec`);
 2. executes the spec's analysis notebook headless with papermill, injecting the spec's parameters
-   (:data:`toolkit.spec.NOTEBOOK_PARAMETERS`) after the notebook's cell tagged ``parameters``;
+   (those of :data:`toolkit.spec.NOTEBOOK_PARAMETERS` the notebook's cell tagged ``parameters``
+   declares, ``result_path``, and the spec's ``[parameters]`` table) after that cell;
 3. writes ``reports/<experiment>/<run>/``: ``notebook.ipynb`` (executed), ``report.html``
    (self-contained, via :func:`toolkit.report.build_report`), ``result.json`` (what the notebook
    handed back) and ``record.json``;
@@ -320,6 +321,26 @@ def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_n
     return outputs
 
 
+def _declared(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters the notebook's ``parameters`` cell declares (always with ``result_path``).
+
+    Contract names a notebook does not use are not injected (papermill would warn about each);
+    values from the spec's ``[parameters]`` table are always passed.
+    """
+    import papermill as pm
+
+    try:
+        declared = set(pm.inspect_notebook(str(notebook)))
+    except Exception:  # noqa: BLE001 - an unparsable parameters cell: pass everything
+        return parameters
+    if not declared:
+        return parameters
+    from toolkit.spec import NOTEBOOK_PARAMETERS
+
+    return {k: v for k, v in parameters.items()
+            if k in declared or k == "result_path" or k not in NOTEBOOK_PARAMETERS}
+
+
 def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         kernel_name: str = "python3", html: bool = True, echo: bool = True) -> dict[str, Any]:
     """Rerun the experiment of ``spec_path``; return its record (also written and registered).
@@ -353,7 +374,7 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     experiment_dir = Path(reports) / spec.name
     run_id, run_dir = _new_run_dir(experiment_dir)
     result_path = run_dir / "result.json"
-    parameters = spec.notebook_parameters(result_path=result_path.resolve())
+    parameters = _declared(spec.notebook, spec.notebook_parameters(result_path=result_path.resolve()))
     inputs = (list(spec.data_files) + ([spec.labels] if spec.labels else [])
               + ([spec.schedule] if spec.schedule else []))
 
