@@ -234,3 +234,27 @@ def test_posting_frequency_and_content_mix_can_change_with_the_strategy():
     personal = p["content_label"] == "personal"
     # binomial SD of a share with ~700 posts ~ 0.02
     assert abs(personal[~after].mean() - 0.2) < 0.08 and abs(personal[after].mean() - 0.6) < 0.08
+
+
+def test_sample_accounts_show_their_planted_effects():
+    # The bundled sample is one draw; its simple rate ratios must sit within 3.5 SD of the truth,
+    # where the SD is the spread of the same ratio over 60 seeded replicates of the same account.
+    from toolkit.simulate import SAMPLE_ACCOUNTS, SAMPLE_START, sample_profiles
+
+    def ratios(posts):
+        after = (posts["published_at"] >= pd.Timestamp("2024-10-01", tz="UTC")).to_numpy()
+        personal = (posts["content_label"] == "personal").to_numpy()
+        y, e = posts["likes"].to_numpy(float), posts["impressions"].to_numpy(float)
+        rate = lambda m: y[m].sum() / e[m].sum()  # noqa: E731
+        return np.log(rate(after) / rate(~after)), np.log(rate(personal) / rate(~personal))
+
+    spec = dict(SAMPLE_ACCOUNTS[0])
+    replicates = np.array([ratios(simulate_profile(days=547, start=SAMPLE_START, seed=1000 + s, text=False,
+                                                   **spec).posts) for s in range(60)])
+    sd = replicates.std(axis=0, ddof=1)
+    change, personal = ratios(sample_profiles()[0].posts)
+    assert abs(change - np.log(1.25)) < 3.5 * sd[0]
+    assert abs(personal - np.log(1.30)) < 3.5 * sd[1]
+    # and the replicates themselves centre on the truth (mean within 4 standard errors)
+    assert abs(replicates[:, 0].mean() - np.log(1.25)) < 4 * sd[0] / np.sqrt(60)
+    assert abs(replicates[:, 1].mean() - np.log(1.30)) < 4 * sd[1] / np.sqrt(60)
