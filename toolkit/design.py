@@ -832,7 +832,8 @@ def _real_power(base, treat, lift, horizons, alpha, analysis, method, fn, histor
 def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
     rows = []
     for w in weeks:
-        part = full[(full["weeks"] == w) & (full["lift"] > 0)].sort_values("lift")
+        # from lift 0 (power = the false positive rate) upwards, interpolating linearly
+        part = full[(full["weeks"] == w) & (full["lift"] >= 0)].sort_values("lift")
         lifts, pw = part["lift"].to_numpy(), part["power"].to_numpy()
         pw = np.maximum.accumulate(pw)  # Monte Carlo noise can make the curve dip; power rises with lift
         above = np.nonzero(pw >= target)[0]
