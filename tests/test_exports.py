@@ -321,8 +321,16 @@ def test_loading_the_portuguese_control_account(truth):
         pd.testing.assert_series_equal(loaded[column], expected[column], check_names=False, obj=column)
 
 
-@pytest.mark.xfail(strict=True, reason="loader maps the Portuguese follows column as 'seguidores'; the "
-                   "real _pt.csv header says 'seguiram' (EXPORT-FORMATS.md source export)")
+def _loader_knows_seguiram() -> bool:
+    from toolkit.loading.platforms import x
+
+    aliases = x.LEGACY_COLUMNS.get("follows", ())
+    return "seguiram" in ((aliases,) if isinstance(aliases, str) else aliases)
+
+
+@pytest.mark.xfail(not _loader_knows_seguiram(), strict=True,
+                   reason="known loader bug: the Portuguese follows column is mapped as 'seguidores'; the "
+                   "real _pt.csv header says 'seguiram' (runs as a normal test once the loader knows it)")
 def test_portuguese_follows_column_is_loaded(truth):
     ds = _load(SAMPLE.glob("tweet_activity_metrics_oficina_pedal_*_pt.csv"))
     loaded = ds.posts.set_index("post_id").sort_index()["follows"]
