@@ -339,29 +339,7 @@ class ExplorePanel:
         return pd.DataFrame(rows).drop_duplicates("measure").reset_index(drop=True)
 
     def _ladder(self, mask: np.ndarray) -> pd.DataFrame:
-        rows = []
-        imp = self._values.get("impressions")
-        total = np.nansum(self._values[m.ENGAGEMENTS][mask]) if m.ENGAGEMENTS in self._values else np.nan
-        for signal in ("likes", "saves", "shares", "comments", "clicks", "follows"):
-            if signal not in self._values:
-                continue
-            y = self._values[signal][mask]
-            if np.isnan(y).all():
-                continue
-            per_1000 = np.nan
-            if imp is not None:
-                both = ~np.isnan(y) & ~np.isnan(imp[mask]) & (imp[mask] > 0)
-                den = imp[mask][both].sum()
-                per_1000 = 1000 * y[both].sum() / den if den > 0 else np.nan
-            rows.append({
-                "signal": signal,
-                "weight": m.DEFAULT_WEIGHTS.get(signal, np.nan),
-                "total": float(np.nansum(y)),
-                "per 1,000 impressions (ratio of sums)": per_1000,
-                "share of engagements": float(np.nansum(y)) / total
-                if signal in m.INTERACTION_COLUMNS and total else np.nan,
-            })
-        return pd.DataFrame(rows)
+        return m.ladder(self._subset(mask))
 
     def _precompute_followers(self) -> None:
         """Follower history as plain arrays, events on each account's full history, and the
