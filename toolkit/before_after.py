@@ -34,6 +34,8 @@ True
 from __future__ import annotations
 
 import math
+import sys
+import types
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,9 +163,11 @@ class NBFit:
         for idx in np.split(order, bounds):
             xg = xw[idx]
             m = np.eye(len(idx)) - xg @ inv @ xg.T
-            vals, vecs = np.linalg.eigh(m)
-            power = 1.0 if cr == "CR3" else 0.5
-            u = vecs @ ((vecs.T @ v[idx]) / np.clip(vals, 1e-12, None) ** power)
+            if cr == "CR3":
+                u = np.linalg.solve(m, v[idx])
+            else:
+                vals, vecs = np.linalg.eigh(m)
+                u = vecs @ ((vecs.T @ v[idx]) / np.sqrt(np.clip(vals, 1e-12, None)))
             out[codes[idx[0]]] = self.X[idx].T @ (u / sw[idx])
         return out
 
@@ -225,7 +229,7 @@ def _theta_ml(y: np.ndarray, mu: np.ndarray, theta: float, tol: float = 1e-12) -
         t = math.exp(lt)
         score = np.sum(special.digamma(y + t) - special.digamma(t) + math.log(t) + 1.0
                        - np.log(t + mu) - (y + t) / (mu + t))
-        info = np.sum(-special.polygamma(1, y + t) + special.polygamma(1, t) - 1.0 / t
+        info = np.sum(-special.zeta(2.0, y + t) + special.zeta(2.0, t) - 1.0 / t
                       + 2.0 / (mu + t) - (y + t) / (mu + t) ** 2)
         # Newton on log theta: d/dlt = t*score; d2/dlt2 = -t^2*info + t*score
         g = t * score
@@ -340,6 +344,8 @@ def _metric_values(frame: pd.DataFrame, metric: str) -> pd.Series:
     from toolkit import metrics  # noqa: PLC0415
 
     derived = {metrics.ENGAGEMENTS, metrics.WEIGHTED_ENGAGEMENT}
+    if metric == metrics.ENGAGEMENTS and metric in frame.columns and frame[metric].notna().all():
+        return frame[metric]  # the export's own totals on every row: engagement() would keep them
     if metric in derived:
         return metrics.engagement(frame)[metric]
     return frame[metric]
@@ -387,7 +393,10 @@ class _Data:
 
     def daily(self) -> pd.DataFrame:
         f = self.frame
-        g = f.groupby("day", sort=True).agg(y=("y", "sum"), e=("e", "sum"), posts=("y", "size"))
+        codes, days = pd.factorize(f["day"], sort=True)
+        g = pd.DataFrame({"y": np.bincount(codes, f["y"].to_numpy(float)),
+                          "e": np.bincount(codes, f["e"].to_numpy(float)),
+                          "posts": np.bincount(codes)}, index=pd.DatetimeIndex(days, name="day"))
         g = g[g["e"] > 0]
         g["t"] = (g.index - self.change).days.astype(float)
         g["after"] = g["t"] >= 0
@@ -623,7 +632,8 @@ def _default_lag(n_days: int) -> int:
 
 
 def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: int | None,
-             method: str = "glm", treated: np.ndarray | None = None) -> dict[str, Any]:
+             method: str = "glm", treated: np.ndarray | None = None,
+             light: bool = False) -> dict[str, Any]:
     f = d.frame
     after = f["after"].to_numpy(float)
     extra: list[tuple[str, np.ndarray]] = [("after", after)]
@@ -666,6 +676,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
     c = _crit(level, df)
     row["cumulative_low"] = y_after * (1 - math.exp(-(b - c * se)))
     row["cumulative_high"] = y_after * (1 - math.exp(-(b + c * se)))
+    if light:  # placebo runs need the row only
+        return {"row": row, "fit": fit}
     # the path: daily observed rate, fitted, and without the change (band from the lift CI)
     mu = fit.mu
     mu0 = mu * np.exp(-b * is_after)
@@ -690,9 +702,11 @@ def _weekly(d: _Data) -> pd.DataFrame:
     """Weekly sums in weeks aligned to the change date (week 0 starts on it), so that no week
     straddles the change and every full week holds each weekday once."""
     f = d.frame
-    wk = np.floor(f["t"].to_numpy(float) / 7.0)
-    g = f.groupby(wk).agg(y=("y", "sum"), e=("e", "sum"), posts=("y", "size"),
-                          days=("day", "nunique"))
+    wk = np.floor(f["t"].to_numpy(float) / 7.0).astype(int)
+    codes, weeks = pd.factorize(wk, sort=True)
+    g = pd.DataFrame({"y": np.bincount(codes, f["y"].to_numpy(float)),
+                      "e": np.bincount(codes, f["e"].to_numpy(float)),
+                      "posts": np.bincount(codes)}, index=weeks)
     g = g[g["e"] > 0]
     g.index = g.index.astype(int)
     g["t"] = g.index.to_numpy(float) * 7.0 + 3.0
@@ -988,7 +1002,7 @@ class BeforeAfterResult(Result):
                        metric=d.metric, exposure=d.exposure, left_out={}, account=d.account)
             try:
                 out = _run_method(method, dd, args["controls"], args["level"], args["robust"],
-                                  args["lag"], control)
+                                  args["lag"], control, light=True)
                 rows.append({"change": pd.Timestamp(fake), "lift": out["row"]["lift"],
                              "p_value": out["row"]["p_value"]})
             except AnalysisError:
@@ -1031,10 +1045,10 @@ def _refit_frame(pre: pd.DataFrame, fake: pd.Timestamp) -> pd.DataFrame:
 
 
 def _run_method(method: str, d: _Data, controls: Sequence[str], level: float, robust: str,
-                lag: int | None, control: _Data | None) -> dict[str, Any]:
+                lag: int | None, control: _Data | None, light: bool = False) -> dict[str, Any]:
     _check_sizes(d, method)
     if method == "glm":
-        return _fit_glm(d, controls, level, robust, lag)
+        return _fit_glm(d, controls, level, robust, lag, light=light)
     if method == "its":
         return _fit_its(d, controls, level, lag)
     if method == "counterfactual":
@@ -1060,7 +1074,7 @@ def _run_method(method: str, d: _Data, controls: Sequence[str], level: float, ro
         dd = _Data(frame=both, change=d.change, metric=d.metric, exposure=d.exposure,
                    left_out=d.left_out, account=d.account)
         return _fit_glm(dd, controls, level, robust, lag, method="did",
-                        treated=both["_treated"].to_numpy(float))
+                        treated=both["_treated"].to_numpy(float), light=light)
     raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=method)
 
 
@@ -1315,3 +1329,15 @@ def _demo_posts(days: int = 240, posts_per_day: int = 3, change: str = "2024-07-
         "media_type": rng.choice(["photo", "text", "link"], n), "impressions": impressions,
         "likes": likes, "comments": comments, "followers": 5000 + day * 3})
     return conform(frame, POSTS)
+
+
+class _CallableModule(types.ModuleType):
+    """``toolkit.before_after`` is both this module and the function: importing the module (e.g.
+    through ``toolkit.widgets.before_after``) rebinds the package attribute to the module, so the
+    module forwards calls to :func:`before_after`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BeforeAfterResult:
+        return before_after(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
