@@ -9,7 +9,9 @@ publish time.
 
 from __future__ import annotations
 
+import csv
 import re
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.errors import DataFormatError
+from toolkit.errors import DataFormatError, EngagementLabError
 from toolkit.loading import registry
 from toolkit.loading.readers import sniff
 from toolkit.loading.source import Parsed, Source, rejected_frame
@@ -157,19 +159,35 @@ def exported_at_from(path: Path) -> tuple[pd.Timestamp | None, str]:
     return stamp, "file modification time"
 
 
+#: errors of damaged files seen by readers and parsers (turned into DataFormatError naming the file)
+_DAMAGE = (ValueError, TypeError, KeyError, IndexError, UnicodeError, csv.Error, EOFError,
+           SyntaxError, zipfile.BadZipFile, pa.ArrowException)
+
+
 def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[str, Parsed]:
     if mapping is not None and format == "auto":
         format = "generic"
-    if format == "auto":
-        fmt, source = detect(path)
-    else:
-        source = _source_for(path, format)
-        fmt = source.format
-    source.account = account
-    source.mapping = dict(mapping) if mapping is not None else None
-    if fmt.parse is None:
-        raise DataFormatError(f"format {fmt.name!r} has no parser", file=path)
-    parsed = fmt.parse(source)
+    fmt = None
+    try:
+        if format == "auto":
+            fmt, source = detect(path)
+        else:
+            source = _source_for(path, format)
+            fmt = source.format
+        source.account = account
+        source.mapping = dict(mapping) if mapping is not None else None
+        if fmt.parse is None:
+            raise DataFormatError(f"format {fmt.name!r} has no parser", file=path)
+        parsed = fmt.parse(source)
+    except EngagementLabError as exc:
+        if exc.file is None:  # say which file, whatever part of the loader noticed
+            raise type(exc)(exc.message, file=path, row=exc.row, column=exc.column,
+                            parameter=exc.parameter, found=exc.found) from None
+        raise
+    except _DAMAGE as exc:
+        what = f"as {fmt.name} ({fmt.description})" if fmt is not None else "as any supported format"
+        raise DataFormatError(f"cannot be read {what}; the file looks damaged", file=path,
+                              found=f"{type(exc).__name__}: {exc}") from exc
     _account_invalid(source, parsed)
     return fmt.name, parsed
 

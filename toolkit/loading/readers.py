@@ -43,7 +43,10 @@ class Sniff:
         """``(line_index, normalised field names)`` for the first ``max_line`` lines."""
         out = []
         for i, line in enumerate(self.lines[:max_line]):
-            fields = next(csv.reader([line], delimiter=self.sep), [])
+            try:
+                fields = next(csv.reader([line], delimiter=self.sep), [])
+            except csv.Error:
+                fields = []
             out.append((i, [normalise_header(f) for f in fields]))
         return out
 
@@ -177,7 +180,11 @@ def _header_and_offset(data: bytes, header_line: int, sep: str) -> tuple[list[st
         buffer += line
         if buffer.count(b'"') % 2 == 0:
             break
-    fields = next(csv.reader([buffer.decode("utf-8", errors="replace").rstrip("\r\n")], delimiter=sep), [])
+    try:
+        fields = next(csv.reader([buffer.decode("utf-8", errors="replace").rstrip("\r\n")], delimiter=sep), [])
+    except csv.Error as exc:
+        raise DataFormatError("cannot split the header row into fields", row=header_line + 1,
+                              found=str(exc)) from None
     if not fields or not any(f.strip() for f in fields):
         raise DataFormatError("expected a header row", row=header_line + 1, found="an empty line")
     return fields, start + len(buffer), preamble
@@ -226,6 +233,7 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
         header, offset, preamble = _header_and_offset(data, header_line, sep)
         start, size = offset, len(data)
     names = unique_names(header)
+    encoding = sniffed.encoding
     keep = list(range(len(names))) if columns is None else \
         [i for i, n in enumerate(names) if n in set(columns)]
     first_row = header_line + 2  # spreadsheet row of the first record under the header
@@ -247,7 +255,13 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
             if data is None:
                 data = _file_bytes(path, sniffed.encoding)
                 start = len(data) - (size - start)
-            frame, invalid = _read_exact(memoryview(data)[start:], len(names), sep, first_row)
+            body = bytes(memoryview(data)[start:])
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:  # valid UTF-8 at the start only: the rest is cp1252
+                body = body.decode("cp1252", errors="replace").encode("utf-8")
+                encoding = "cp1252 (not valid UTF-8 after the header)"
+            frame, invalid = _read_exact(body, len(names), sep, first_row)
             frame = frame[keep + ["source_row"]]
     else:
         frame = pd.DataFrame({i: pd.Series(dtype="string") for i in keep})
@@ -260,7 +274,7 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     if skip_after_header:
         frame = frame.iloc[skip_after_header:]
     partial = len(keep) < len(names)
-    table = RawTable(path=path, frame=frame, header=[header[i] for i in keep], encoding=sniffed.encoding,
+    table = RawTable(path=path, frame=frame, header=[header[i] for i in keep], encoding=encoding,
                      invalid=invalid, preamble=preamble)
     if partial:
         table.partial = True
