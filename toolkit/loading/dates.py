@@ -38,14 +38,52 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.loading.parse import NA_TOKENS, parse_datetimes, parse_excel_serial
 
 __all__ = ["DateParse", "parse_dates", "order_of"]
 
-_DM = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+#: numeric dates ``a-b-yyyy`` (separator - / or .), optional time; RE2 syntax for Arrow
+_DM = (r"^(?P<a>\d{1,2})(?P<s1>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<y>\d{4})"
+       r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
+#: ISO dates as a workbook's date cells are written (month first after the year)
+_ISO = (r"^(?P<y>\d{4})-(?P<a>\d{2})-(?P<b>\d{2})"
+        r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\.0+)?)?$")
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.0+)?)?$")
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    return pc.utf8_trim_whitespace(array)
+
+
+def _matches(array: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(array, pattern), False).to_numpy(zero_copy_only=False)
+
+
+def _extract(array: pa.Array, pattern: str) -> dict[str, np.ndarray]:
+    """Numbers of the matching cells: ``a``, ``b``, ``y``, seconds of the day, the digits written
+    for ``a`` and ``b`` (leading zeros) and the separators."""
+    found = pc.extract_regex(array, pattern)
+    names = {found.type.field(i).name for i in range(found.type.num_fields)}
+
+    def ints(name: str) -> np.ndarray:
+        if name not in names:
+            return np.zeros(len(array), dtype=np.int64)
+        field = found.field(name)
+        field = pc.if_else(pc.equal(field, ""), "0", field)
+        return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
+
+    out = {k: ints(k) for k in ("a", "b", "y")}
+    out["sec"] = ints("H") * 3600 + ints("M") * 60 + ints("S")
+    for k in ("a", "b"):
+        out[k + "_len"] = pc.utf8_length(found.field(k)).to_numpy(zero_copy_only=False)
+    for k in ("s1", "s2"):
+        out[k] = found.field(k).to_numpy(zero_copy_only=False).astype(object) if k in names \
+            else np.full(len(array), "-", dtype=object)
+    return out
 
 
 @dataclass
@@ -72,8 +110,16 @@ def order_of(formats) -> str | None:
 
 
 def _build(y: np.ndarray, m: np.ndarray, d: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-    stamps = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce")
-    return (stamps + pd.to_timedelta(seconds, unit="s")).to_numpy(dtype="datetime64[ns]")
+    """Timestamps for year/month/day arrays; NaT where there is no such day."""
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (y >= 1678) & (y <= 2261)
+    months = ((np.where(ok, y, 1970) - 1970) * 12 + np.where(ok, m, 1) - 1).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    ok &= d <= length
+    days = first + np.where(ok, d - 1, 0).astype("timedelta64[D]")
+    out = days.astype("datetime64[ns]") + seconds.astype("timedelta64[s]").astype("timedelta64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
 
 
 def parse_dates(
@@ -105,30 +151,35 @@ def parse_dates(
     """
     order = order or order_of(formats)
     raw = values.astype("string").str.strip()
-    missing = (raw.isna() | raw.isin(NA_TOKENS)).to_numpy(dtype=bool)
+    missing = (raw.isna() | raw.isin(list(NA_TOKENS))).to_numpy(dtype=bool)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     reasons = pd.Series(pd.NA, index=values.index, dtype="string")
     notes: list[str] = []
     if missing.any():
         reasons[missing] = f"{column}: expected a date, found an empty cell"
 
-    parts = raw.str.extract(_DM.pattern)
-    is_dm = parts[0].notna().to_numpy(dtype=bool) & ~missing
+    cells = _arrow(values)
+    is_dm = _matches(cells, _DM) & ~missing
+    parts = None
     if is_dm.any():
+        where = np.flatnonzero(is_dm)
+        parts = _extract(cells.take(pa.array(where)), _DM)
+        same_sep = parts["s1"] == parts["s2"]
+        is_dm[where[~same_sep]] = False
+        parts = {k: v[same_sep] for k, v in parts.items()}
         # A spreadsheet that swapped day and month may also have stored the swapped dates as
         # real date cells (ISO text here): those have two readings too.
-        iso = raw.str.extract(_ISO.pattern)
-        is_iso = iso[0].notna().to_numpy(dtype=bool) & ~missing & ~is_dm
+        is_iso = _matches(cells, _ISO) & ~missing & ~is_dm
         if is_iso.any():
-            rows = iso.index[is_iso]
-            parts.loc[rows, 0] = iso.loc[rows, 1]
-            parts.loc[rows, 1] = "iso"
-            parts.loc[rows, 2] = iso.loc[rows, 2]
-            parts.loc[rows, 3] = iso.loc[rows, 0]
-            for k in (4, 5, 6):
-                parts.loc[rows, k] = iso.loc[rows, k - 1]
+            iso = _extract(cells.take(pa.array(np.flatnonzero(is_iso))), _ISO)
+            iso["s1"] = np.full(len(iso["a"]), "iso", dtype=object)
+            iso["s2"] = iso["s1"]
+            order_rows = np.concatenate([np.flatnonzero(is_dm), np.flatnonzero(is_iso)])
+            merged = {k: np.concatenate([parts[k], iso[k]]) for k in parts}
+            sort = np.argsort(order_rows, kind="stable")
+            parts = {k: v[sort] for k, v in merged.items()}
             is_dm = is_dm | is_iso
-    is_serial = raw.str.fullmatch(_SERIAL).fillna(False).to_numpy(dtype=bool) & ~missing & ~is_dm
+    is_serial = _matches(cells, _SERIAL) & ~missing & ~is_dm
     other = ~missing & ~is_dm & ~is_serial
 
     if is_serial.any():
@@ -154,12 +205,7 @@ def parse_dates(
 
 def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order, tz) -> None:
     where = np.flatnonzero(is_dm)
-    p = parts.iloc[where]
-    a_txt, b_txt = p[0].astype(str), p[2].astype(str)
-    a, b = a_txt.astype(int).to_numpy(), b_txt.astype(int).to_numpy()
-    y = p[3].astype(int).to_numpy()
-    seconds = (p[4].fillna("0").astype(int) * 3600 + p[5].fillna("0").astype(int) * 60
-               + p[6].fillna("0").astype(int)).to_numpy()
+    a, b, y, seconds = parts["a"], parts["b"], parts["y"], parts["sec"]
     md = _build(y, a, b, seconds)  # a is the month
     dm = _build(y, b, a, seconds)  # a is the day
     md_ok, dm_ok = ~np.isnat(md), ~np.isnat(dm)
@@ -169,9 +215,9 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
     ambiguous = md_ok & dm_ok & ~same
 
     # How the column writes numbers: separators, and leading zeros where a value is < 10.
-    seps = set(p[1])
-    pad_a = {len(t) == 2 for t, v in zip(a_txt, a) if v < 10}
-    pad_b = {len(t) == 2 for t, v in zip(b_txt, b) if v < 10}
+    seps = set(pd.unique(parts["s1"]).tolist())
+    pad_a = set((parts["a_len"][a < 10] == 2).tolist())
+    pad_b = set((parts["b_len"][b < 10] == 2).tolist())
     style_mixed = len(seps) > 1 or len(pad_a) > 1 or len(pad_b) > 1
     evidence_mixed = bool(only_md.any() and only_dm.any())
 

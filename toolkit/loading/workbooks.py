@@ -109,8 +109,8 @@ _CACHE: OrderedDict[tuple, OrderedDict[str, Sheet]] = OrderedDict()
 def read_workbook(path: Path | str) -> OrderedDict[str, Sheet]:
     """Every sheet of a workbook, in order, keyed by sheet name.
 
-    The last few workbooks read are remembered (by path, size and modification time), since
-    detection and parsing read the same file.
+    The last two workbooks read are remembered (by path, size and modification time), since
+    detection and parsing read the same file; :func:`clear_cache` forgets them.
     """
     path = Path(path)
     try:
@@ -130,7 +130,7 @@ def read_workbook(path: Path | str) -> OrderedDict[str, Sheet]:
         raise DataFormatError("expected an .xlsx workbook or SpreadsheetML XML", file=path,
                               found="neither (the first bytes are not a zip or an XML workbook)")
     _CACHE[key] = sheets
-    while len(_CACHE) > 4:
+    while len(_CACHE) > 2:
         _CACHE.popitem(last=False)
     return sheets
 

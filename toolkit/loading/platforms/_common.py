@@ -6,6 +6,8 @@ work that several of them need.
 
 from __future__ import annotations
 
+import copy
+import inspect
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +22,21 @@ from toolkit.loading.workbooks import workbook_header
 from toolkit.schema import DAILY, FOLLOWERS
 
 __all__ = ["build_posts", "detect_workbook", "add_invalid", "drop_summary_rows", "file_date", "tidy",
-           "add_column"]
+           "add_column", "read_table"]
+
+
+def read_table(source: Source, *mappings: Mapping, extra: tuple[str, ...] = ()) -> RawTable:
+    """The records of a delimited file, reading only the columns the mappings name when the
+    reader can skip the others (rejected rows still show whole records)."""
+    wanted = set(extra)
+    for mapping in mappings:
+        for aliases in mapping.values():
+            wanted.update((aliases,) if isinstance(aliases, str) else aliases)
+    try:
+        accepts = "columns" in inspect.signature(source.table).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        accepts = False
+    return source.table(columns=sorted(wanted)) if accepts else source.table()
 
 
 def add_column(raw: RawTable, name: str, values: pd.Series) -> None:
@@ -85,16 +101,17 @@ def build_posts(
                         date_only=fmt.date_only or table != "posts",
                         order=fmt.options.get("day_month_order"))
     bad = dates.reasons.notna()
-    good_raw = RawTable(path=raw.path, frame=frame.loc[~bad], header=raw.header, encoding=raw.encoding,
-                        invalid=[], preamble=raw.preamble)
+    good_raw = copy.copy(raw)  # same reader state (partial reads re-read whole records on demand)
+    good_raw.frame, good_raw.invalid = frame.loc[~bad], []
     parsed = build_table(good_raw, source, rest, table=table, platform=platform, account=account,
                          exported_at=exported_at, required=tuple(r for r in required if r != date_key))
     out = getattr(parsed, table)
     out[date_key] = dates.values.loc[out.index]
     setattr(parsed, table, out)
     if bad.any():
-        mine = rejected_frame(str(source.path), frame.loc[bad, "source_row"], dates.reasons[bad],
-                              raw_text(frame, dates.reasons[bad].index, sep))
+        rows = dates.reasons[bad].index
+        text = raw.records(rows, sep) if hasattr(raw, "records") else raw_text(frame, rows, sep)
+        mine = rejected_frame(str(source.path), frame.loc[bad, "source_row"], dates.reasons[bad], text)
         parsed.rejected = pd.concat([mine, parsed.rejected], ignore_index=True) \
             if parsed.rejected is not None and len(parsed.rejected) else mine
         parsed.rows_read += int(bad.sum())
@@ -107,8 +124,9 @@ def drop_summary_rows(raw: RawTable, mask: pd.Series) -> tuple[RawTable, int]:
     n = int(mask.sum())
     if not n:
         return raw, 0
-    return RawTable(path=raw.path, frame=raw.frame.loc[~mask], header=raw.header, encoding=raw.encoding,
-                    invalid=raw.invalid, preamble=raw.preamble), n
+    out = copy.copy(raw)
+    out.frame = raw.frame.loc[~mask]
+    return out, n
 
 
 _ISO_DAY = re.compile(r"(?<!\d)(20\d{2})-(\d{2})-(\d{2})(?!\d)")

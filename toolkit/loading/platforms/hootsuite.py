@@ -17,7 +17,7 @@ Comments,Shares,Ow.ly Clicks`` (some exports lack ``Campaign``). One file can ho
 from __future__ import annotations
 
 from toolkit.loading.core import exported_at_from
-from toolkit.loading.platforms._common import build_posts
+from toolkit.loading.platforms._common import build_posts, read_table
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
 
@@ -36,7 +36,7 @@ COLUMNS = {
 
 
 def parse(source: Source) -> Parsed:
-    raw = source.table()
+    raw = read_table(source, COLUMNS)
     exported_at, how = exported_at_from(source.path)
     parsed = build_posts(raw, source, COLUMNS, platform="facebook", account=source.account,
                          exported_at=exported_at)

@@ -23,7 +23,7 @@ import hashlib
 import pandas as pd
 
 from toolkit.loading.core import exported_at_from
-from toolkit.loading.platforms._common import build_posts
+from toolkit.loading.platforms._common import build_posts, read_table
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
 
@@ -49,13 +49,14 @@ def post_ids(dates: pd.Series, captions: pd.Series) -> pd.Series:
     >>> post_ids(pd.Series(["2020-01-05"]), pd.Series(["Hello"])).tolist()
     ['ig-83811495ea2d']
     """
-    keys = dates.astype("string").fillna("") + "|" + captions.astype("string").fillna("")
+    keys = (dates.astype("string").fillna("") + "|" + captions.astype("string").fillna(""))
+    keys = keys.to_numpy(dtype=object, na_value="").tolist()
     return pd.Series(["ig-" + hashlib.blake2b(k.encode(), digest_size=6).hexdigest() for k in keys],
                      index=dates.index, dtype="string")
 
 
 def parse(source: Source) -> Parsed:
-    raw = source.table()
+    raw = read_table(source, COLUMNS, extra=("hashtags",))
     frame = raw.frame
     exported_at, how = exported_at_from(source.path)
     parsed = build_posts(raw, source, COLUMNS, platform="instagram", account=source.account,
@@ -63,7 +64,8 @@ def parse(source: Source) -> Parsed:
     posts = parsed.posts
     if len(posts):
         captions = frame.loc[posts.index, "caption"] if "caption" in frame.columns else posts["text"]
-        posts["post_id"] = post_ids(posts["published_at"].dt.strftime("%Y-%m-%d"), captions)
+        day = posts["published_at"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(str)
+        posts["post_id"] = post_ids(pd.Series(day, index=posts.index), captions)
     if "hashtags" in frame.columns and len(posts):
         tags = frame.loc[posts.index, "hashtags"].astype("string")
         tags = tags.mask(tags.str.strip() == "")

@@ -38,17 +38,17 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.errors import DataFormatError
 from toolkit.loading.core import exported_at_from
 from toolkit.loading.parse import normalise_header
-from toolkit.loading.platforms._common import add_column, build_posts, detect_workbook
+from toolkit.loading.platforms._common import add_column, build_posts, detect_workbook, read_table
 from toolkit.loading.readers import RawTable
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
 from toolkit.loading.workbooks import find_sheet, header_row, read_workbook, sheet_table
-
-_URN = r"urn:li:(?:activity|share|ugcPost):(\d+)"
 
 PAGE_COLUMNS = {
     "post_id": "__id",
@@ -72,9 +72,12 @@ def activity_ids(links: pd.Series) -> pd.Series:
     >>> activity_ids(pd.Series(["https://www.linkedin.com/feed/update/urn:li:activity:7123/", ""])).tolist()
     ['7123', '']
     """
-    text = links.astype("string").str.strip()
-    found = text.str.extract(_URN, expand=False)
-    return found.fillna(text).astype("string")
+    text = pc.utf8_trim_whitespace(pa.array(links.astype("string").to_numpy(dtype=object, na_value=None),
+                                            type=pa.string()))
+    found = pc.extract_regex(text, r"urn:li:(?:activity|share|ugcPost):(?P<id>\d+)").field("id")
+    ids = pc.coalesce(found, text)
+    return pd.Series(ids.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get), index=links.index,
+                     dtype="string")
 
 
 def page_from_filename(name: str) -> tuple[str | None, pd.Timestamp | None]:
@@ -113,7 +116,7 @@ def _page(raw: RawTable, source: Source) -> Parsed:
 
 
 def parse_page_csv(source: Source) -> Parsed:
-    return _page(source.table(), source)
+    return _page(read_table(source, PAGE_COLUMNS, extra=("update link", "update type")), source)
 
 
 def parse_page_workbook(source: Source) -> Parsed:

@@ -22,7 +22,7 @@ from toolkit.errors import DataFormatError
 from toolkit.loading.build import build_table, resolve
 from toolkit.loading.core import exported_at_from
 from toolkit.loading.parse import normalise_header
-from toolkit.loading.platforms._common import add_invalid, build_posts, tidy
+from toolkit.loading.platforms._common import add_invalid, build_posts, read_table, tidy
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
 
@@ -51,7 +51,7 @@ MEDIA_TYPES = {
 
 
 def parse_posts(source: Source) -> Parsed:
-    raw = source.table()
+    raw = read_table(source, POST_COLUMNS)
     exported_at, how = exported_at_from(source.path)
     columns = dict(POST_COLUMNS)
     # The post text is in Description; Title only holds video titles.

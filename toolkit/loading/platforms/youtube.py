@@ -23,9 +23,11 @@ Mapping choices (they matter for rates):
 
 from __future__ import annotations
 
+import copy
+
 from toolkit.loading.core import exported_at_from
 from toolkit.loading.parse import parse_counts
-from toolkit.loading.platforms._common import build_posts, drop_summary_rows
+from toolkit.loading.platforms._common import build_posts, drop_summary_rows, read_table
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
 
@@ -49,7 +51,7 @@ def _total(raw, column: str) -> int | None:
 
 
 def parse(source: Source) -> Parsed:
-    raw = source.table()
+    raw = read_table(source, COLUMNS, extra=("views", "subscribers lost"))
     id_col = "content" if "content" in raw.frame.columns else "video"
     is_total = raw.frame[id_col].astype("string").str.strip().str.lower().eq("total").fillna(False)
     raw, summary = drop_summary_rows(raw, is_total)
@@ -60,7 +62,8 @@ def parse(source: Source) -> Parsed:
     if len(parsed.posts):
         parsed.posts["media_type"] = "video"
     kept = raw.frame.loc[parsed.posts.index] if len(parsed.posts) else raw.frame.iloc[:0]
-    kept_raw = type(raw)(path=raw.path, frame=kept, header=raw.header, encoding=raw.encoding)
+    kept_raw = copy.copy(raw)
+    kept_raw.frame = kept
     views, lost = _total(kept_raw, "views"), _total(kept_raw, "subscribers lost")
     if views is not None:
         parsed.notes.append(f"views ({views} in all) have no posts column: YouTube impressions are "
