@@ -398,6 +398,25 @@ def _clustered_vcov(fit: NB2Fit, clusters: Sequence[np.ndarray]) -> tuple[np.nda
     return v, g0
 
 
+def _spanning_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
+    """Columns not spanned by the columns before them: a Cholesky sweep of the scaled Gram matrix
+    (its diagonal is the squared diagonal of R in X = QR), tiny k x k arithmetic instead of a QR of X."""
+    scale = np.sqrt((X**2).mean(axis=0))
+    Z = X / np.where(scale > 0, scale, 1.0)
+    G = Z.T @ Z / len(Z)
+    k = G.shape[0]
+    L = np.zeros((k, k))
+    keep = []
+    for j in range(k):
+        v = G[j, j] - L[j, :j] @ L[j, :j]
+        if v <= tol * max(G[j, j], 1e-300):
+            continue
+        keep.append(j)
+        L[j, j] = np.sqrt(v)
+        L[j + 1:, j] = (G[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
+    return keep
+
+
 def _independent_columns(X: np.ndarray, candidates: list[int]) -> list[int]:
     """Greedy check (exact rank) used only when the QR screen found a dependent column."""
     keep: list[int] = []
@@ -447,9 +466,7 @@ def _design(d: _Data, controls: Sequence[str], with_change: bool) -> tuple[np.nd
     X = np.column_stack(cols)
     # drop columns that are collinear with earlier ones (e.g. a media type only personal posts have):
     # one QR of the scaled matrix; a tiny diagonal entry means "spanned by the columns before it"
-    scale = np.sqrt((X**2).mean(axis=0))
-    r = np.abs(np.diag(np.linalg.qr(X / np.where(scale > 0, scale, 1), mode="r")))
-    keep = [j for j in range(X.shape[1]) if r[j] > 1e-8 * max(1.0, r.max())]
+    keep = _spanning_columns(X)
     protected = 4 if with_change else 2
     lost = [names[j] for j in range(protected) if j not in keep]
     if lost:
@@ -768,23 +785,30 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
     rbc = 2 * u.statistic / (len(a) * len(b)) - 1
     med_a, med_b = np.median(a), np.median(b)
     lr = math.log(med_a / med_b) if med_a > 0 and med_b > 0 else float("nan")
-    # week-block bootstrap of the log ratio of medians for the interval
-    weeks = d.week
-    n_w = weeks.max() + 1
-    order = np.argsort(weeks, kind="stable")
-    starts = np.searchsorted(weeks[order], np.arange(n_w))
-    sizes = np.bincount(weeks, minlength=n_w)
-    r = (d.y / d.exposure)[order]
-    tr = d.treat[order]
-    B = min(n_resamples, 1000)
-    logs = np.empty(B)
-    for i in range(B):
-        wk = rng.integers(0, n_w, n_w)
-        idx = np.concatenate([np.arange(starts[w], starts[w] + sizes[w]) for w in wk])
-        ra, rb = r[idx][tr[idx]], r[idx][~tr[idx]]
-        ma = np.median(ra) if len(ra) else np.nan
-        mb = np.median(rb) if len(rb) else np.nan
-        logs[i] = math.log(ma / mb) if ma > 0 and mb > 0 else np.nan
+    # week-block bootstrap of the log ratio of medians for the interval: resampling weeks gives each
+    # post the weight "times its week was drawn"; weighted medians over sorted rates, vectorised
+    n_w = d.week.max() + 1
+    B = min(n_resamples, 2000)
+    counts = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w), size=B).astype(np.int64)
+    rate = d.y / d.exposure
+    meds = []
+    for group in (d.treat, ~d.treat):
+        order = np.argsort(rate[group], kind="stable")
+        values = rate[group][order]
+        weeks = d.week[group][order]
+        med = np.empty(B)
+        step = max(1, 5_000_000 // max(1, len(values)))  # keep each block of weights small
+        for c0 in range(0, B, step):
+            cs = np.cumsum(counts[c0:c0 + step][:, weeks], axis=1)
+            total = cs[:, -1]
+            i1 = np.minimum(np.sum(cs < ((total + 1) // 2)[:, None], axis=1), len(values) - 1)
+            i2 = np.minimum(np.sum(cs < (total // 2 + 1)[:, None], axis=1), len(values) - 1)
+            m = (values[i1] + values[i2]) / 2
+            m[total == 0] = np.nan
+            med[c0:c0 + step] = m
+        meds.append(med)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(meds[0]) - np.log(meds[1])
     logs = logs[np.isfinite(logs)]
     if np.isfinite(lr) and len(logs) > 10:
         lo_q, hi_q = np.quantile(logs - lr, [0.5 - level / 2, 0.5 + level / 2])
