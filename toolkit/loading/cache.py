@@ -70,6 +70,23 @@ def file_hash(path: Path) -> str:
     return value
 
 
+_CODE: str | None = None
+
+
+def code_fingerprint() -> str:
+    """A digest of the loader's source files (names, sizes, times), so editing a format or
+    upgrading the package never serves tables parsed by older code."""
+    global _CODE
+    if _CODE is None:
+        root = Path(__file__).resolve().parent
+        digest = hashlib.blake2b(digest_size=12)
+        for path in sorted(root.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        _CODE = digest.hexdigest()
+    return _CODE
+
+
 def key_for(path: Path, *, format: str, account: str | None, mapping: Mapping | None) -> str | None:
     """The cache key of loading ``path`` with these options (None when caching is off)."""
     if cache_dir() is None:
@@ -77,7 +94,7 @@ def key_for(path: Path, *, format: str, account: str | None, mapping: Mapping | 
     from toolkit import __version__
 
     options = json.dumps({"format": format, "account": account, "mapping": dict(mapping or {}),
-                          "version": __version__, "schema": _SCHEMA_VERSION,
+                          "version": __version__, "schema": _SCHEMA_VERSION, "code": code_fingerprint(),
                           "name": Path(path).name, "path": str(Path(path))}, sort_keys=True)
     digest = hashlib.blake2b(options.encode(), digest_size=12).hexdigest()
     return f"{file_hash(path)}-{digest}"
@@ -147,7 +164,8 @@ _DATASET_TABLES = ("posts", "followers", "daily", "rejected", "report")
 def dataset_key(file_keys: list[str], *, format: str, account: str | None, mapping) -> str:
     """The key of one ``load`` call: every file's key (in order) and the options."""
     text = json.dumps({"files": file_keys, "format": format, "account": account,
-                       "mapping": dict(mapping or {}), "schema": _SCHEMA_VERSION}, sort_keys=True)
+                       "mapping": dict(mapping or {}), "schema": _SCHEMA_VERSION,
+                       "code": code_fingerprint()}, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 

@@ -51,7 +51,7 @@ LEGACY_COLUMNS = {
     "likes": ("likes", "favorites", "favoritos"),
     "profile_visits": ("user profile clicks", "cliques no perfil do usuário"),
     "clicks": ("url clicks", "cliques no url"),
-    "follows": ("follows", "seguidores"),
+    "follows": ("follows", "seguiram", "seguidores"),
 }
 
 #: the legacy daily file -> ``daily``
@@ -150,7 +150,8 @@ def _finish(parsed: Parsed, account: str | None, how_account: str, how_exported:
 
 
 _LEGACY_LINKS = ("tweet permalink", "link permanente do tweet")
-_LEGACY_PROMOTED = ("promoted impressions", "impressões promovidas", "impressões promovido")
+_LEGACY_PROMOTED = ("promoted impressions", "impressões promovido(a)(s)", "impressões promovidas",
+                    "impressões promovido")
 
 
 def _wanted(columns: dict, *more: tuple[str, ...]) -> list[str]:
