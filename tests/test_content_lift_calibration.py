@@ -1,0 +1,49 @@
+"""Small, seeded version of the content-lift calibration study (the full one: ``make validate``).
+
+Truth comes from toolkit.simulate (no lift, or a planted +20%); the bands are binomial: with R runs and
+a true rate p, the count of rejections has SD sqrt(R p (1 - p)); we allow 3 SD, so a calibrated method
+fails this test with probability about 0.1-0.2%, while a method with twice the nominal error rate fails
+almost surely.
+"""
+
+import math
+
+import pytest
+
+from toolkit.calibration import STUDY_COLUMNS
+from toolkit.calibration.content_lift import study
+
+RUNS = 100
+FAMILY_RUNS = 30
+
+
+@pytest.fixture(scope="module")
+def table():
+    return study(RUNS, seed=20261122, progress=False, days=120, methods=("glm", "permutation", "bootstrap"),
+                 n_resamples=199, family_runs=FAMILY_RUNS).set_index(["method", "scenario"])
+
+
+def _band(p, runs):
+    return 3 * math.sqrt(p * (1 - p) / runs)
+
+
+def test_columns(table):
+    assert list(table.reset_index()[list(STUDY_COLUMNS)].columns) == list(STUDY_COLUMNS)
+
+
+@pytest.mark.parametrize("method", ["glm", "permutation", "bootstrap"])
+def test_false_positive_rate_near_alpha(table, method):
+    fpr = table.loc[(method, "no lift"), "rejection_rate"]
+    assert fpr <= 0.05 + _band(0.05, RUNS)  # 100 runs: at most 0.115
+
+
+@pytest.mark.parametrize("method", ["glm", "permutation", "bootstrap"])
+def test_coverage_of_the_planted_lift(table, method):
+    cover = table.loc[(method, "planted lift"), "coverage"]
+    assert cover >= 0.95 - _band(0.95, RUNS)  # 100 runs: at least 0.885
+    assert abs(table.loc[(method, "planted lift"), "mean_lift"] - 0.2) < 0.04  # no gross bias
+
+
+def test_holm_and_bh_control_their_error_rates(table):
+    assert table.loc[("glm + holm", "family of 5"), "rejection_rate"] <= 0.05 + _band(0.05, FAMILY_RUNS)
+    assert table.loc[("glm + bh", "family of 5"), "rejection_rate"] <= 0.05 + _band(0.05, FAMILY_RUNS)
