@@ -108,6 +108,7 @@ def test_purge_of_inactive_followers_raises_engagement_per_follower_only():
     assert row["n_before"] > 50 and row["n_after"] > 50
     gap = np.log1p(row["per_follower_change"]) - np.log1p(row["per_post_change"])
     assert gap == pytest.approx(-np.log(0.7) - 0.028, abs=0.02)
+    assert np.log1p(row["denominator_effect"]) == pytest.approx(gap)
 
 
 @pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")  # an exact fit is the point of the case

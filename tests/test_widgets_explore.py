@@ -157,3 +157,9 @@ def test_without_followers(data):
     assert "followers" not in panel.rebuilt
     assert [d for _, d in panel.denominator.options] == [PER_POST, "impressions", "reach"]
     assert np.isfinite(panel.tables["summary"]["value"].astype(float)).all()
+
+
+def test_group_columns_without_values_are_skipped(data):
+    posts, _ = data
+    panel = ExplorePanel(posts.assign(media_type=pd.Series(pd.NA, index=posts.index, dtype=posts["media_type"].dtype)))
+    assert "media_type" not in panel.charts and "content_label" in panel.charts

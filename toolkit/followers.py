@@ -287,16 +287,20 @@ def engagement_around_events(
     days: int = 28,
     metric: str = ENGAGEMENTS,
 ) -> pd.DataFrame:
-    """Engagement per post and per follower in the ``days`` before and after each event.
+    """Engagement per post, per impression and per follower in the ``days`` before and after each event.
 
     Before is ``[date - days, date)``, after is ``[date, date + days)``, posts of the event's account
-    only. Per follower is a ratio of sums: ``sum(metric) / sum(followers at post time)``.
+    only. Per impression and per follower are ratios of sums, e.g.
+    ``sum(metric) / sum(followers at post time)``. ``denominator_effect`` is
+    ``(1 + per_follower_change) / (1 + per_post_change) - 1``: the part of the change in engagement
+    per follower that comes from the follower count alone, whatever the posts earned.
 
-    What to expect: a purge of inactive or fake followers leaves engagement per post where it was
-    and raises engagement per follower (the removed followers never engaged); bought followers
-    lower engagement per follower. A real loss of engaged followers lowers engagement per post too.
-    These are descriptive numbers over a short window: other changes in the same weeks (content,
-    season, posting rate) move them as well.
+    What to expect: a purge of inactive or fake followers leaves engagement per post and per
+    impression where they were and raises engagement per follower (the removed followers never
+    engaged); bought followers lower engagement per follower. A real loss of engaged followers
+    lowers engagement per post too. These are descriptive numbers over a short window: other
+    changes in the same weeks (content, season, posting rate, chance) move them as well, which is why
+    ``denominator_effect`` is shown apart.
 
     >>> posts = pd.DataFrame({"account": "me",
     ...     "published_at": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-01"], utc=True),
@@ -314,12 +318,18 @@ def engagement_around_events(
     if metric not in posts.columns:
         raise AnalysisError("no such column in posts", parameter="metric", found=metric)
     cols = ["account", "date", "kind", "size", "n_before", "n_after", "per_post_before", "per_post_after",
-            "per_post_change", "per_follower_before", "per_follower_after", "per_follower_change"]
+            "per_post_change", "per_impression_before", "per_impression_after", "per_impression_change",
+            "per_follower_before", "per_follower_after", "per_follower_change", "denominator_effect"]
     rows = []
     when = posts["published_at"]
     y = pd.array(posts[metric], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
-    f = pd.array(posts["followers"], dtype="Float64").to_numpy(dtype=float, na_value=np.nan) \
-        if "followers" in posts.columns else np.full(len(posts), np.nan)
+    def exposure(column):
+        if column not in posts.columns:
+            return np.full(len(posts), np.nan)
+        return pd.array(posts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+
+    f = exposure("followers")
+    imp = exposure("impressions")
     acct = posts["account"].to_numpy() if "account" in posts.columns else np.full(len(posts), None)
     span = pd.Timedelta(days=days)
     for ev in events.itertuples(index=False):
@@ -331,11 +341,13 @@ def engagement_around_events(
             sel = mine & (when >= lo).to_numpy() & (when < hi).to_numpy() & ~np.isnan(y)
             row[f"n_{side}"] = int(sel.sum())
             row[f"per_post_{side}"] = float(y[sel].mean()) if sel.any() else np.nan
-            both = sel & ~np.isnan(f) & (f > 0)
-            row[f"per_follower_{side}"] = float(y[both].sum() / f[both].sum()) if both.any() else np.nan
-        for what in ("per_post", "per_follower"):
+            for name, den in (("per_impression", imp), ("per_follower", f)):
+                both = sel & ~np.isnan(den) & (den > 0)
+                row[f"{name}_{side}"] = float(y[both].sum() / den[both].sum()) if both.any() else np.nan
+        for what in ("per_post", "per_impression", "per_follower"):
             b, a = row[f"{what}_before"], row[f"{what}_after"]
             row[f"{what}_change"] = a / b - 1 if b and np.isfinite(b) and np.isfinite(a) else np.nan
+        row["denominator_effect"] = (1 + row["per_follower_change"]) / (1 + row["per_post_change"]) - 1
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
 

@@ -288,8 +288,8 @@ class ExplorePanel:
         if name == "groups":
             shown = []
             for by in ("media_type", "content_label"):
-                if by not in self.posts.columns:
-                    continue
+                if by not in self.posts.columns or self.posts[by].isna().all():
+                    continue  # e.g. X exports carry no media type
                 keys = self.posts[by].array[mask]  # categories keep their order
                 table = _as_aggregate(m._summarise(keys, y, d, how), by, metric, den, how)
                 self.tables[f"by_{by}"] = table
