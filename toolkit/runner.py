@@ -409,10 +409,12 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
                        found=str(exc)) from None
     except Exception as exc:  # papermill's PapermillExecutionError and kernel failures
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=_now())
+        what = (f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename")
+                else f"{type(exc).__name__}: {exc}")
+        record.update(status="failed", error=what, finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
         raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
-                       found=type(exc).__name__) from None
+                       found=what.splitlines()[0][:300]) from None
     if not result_path.is_file():
         record.update(status="failed", error="no result handed back", finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
