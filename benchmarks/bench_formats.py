@@ -77,7 +77,7 @@ def meta_daily(folder: Path, n: int) -> Path:
 
 def linkedin_page(folder: Path, n: int) -> Path:
     rows = [[mk.LI_PREAMBLE] + [""] * (len(mk.LI_HEAD) - 1), mk.LI_HEAD]
-    start = dt.date(1990, 1, 1)
+    start = dt.date(1995, 1, 1)
     for i, r in enumerate(mk.li_rows(n, serial=True)):
         r = list(r)
         day = start + dt.timedelta(days=i // 4)

@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.loading.parse import NA_TOKENS, parse_datetimes, parse_excel_serial
+from toolkit.loading.parse import NA_TOKENS, _arrow_strings, parse_datetimes, parse_excel_serial
 
 __all__ = ["DateParse", "parse_dates", "order_of"]
 
@@ -55,8 +55,9 @@ _SERIAL = r"^\d{5}(?:\.\d+)?$"
 
 
 def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
-    return pc.utf8_trim_whitespace(array)
+    """The cells as an Arrow string array, whitespace trimmed (zero-copy for Arrow-backed text)."""
+    array = _arrow_strings(values)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _matches(array: pa.Array, pattern: str) -> np.ndarray:
@@ -150,15 +151,16 @@ def parse_dates(
         As in :func:`toolkit.loading.parse.parse_datetimes`.
     """
     order = order or order_of(formats)
-    raw = values.astype("string").str.strip()
-    missing = (raw.isna() | raw.isin(list(NA_TOKENS))).to_numpy(dtype=bool)
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    cells = _arrow(values)
+    raw = pd.Series(cells.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get).array,
+                    index=values.index)
+    missing = pc.fill_null(pc.is_in(cells, pa.array(sorted(NA_TOKENS))), True).to_numpy(zero_copy_only=False)
+    result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")  # naive UTC
     reasons = pd.Series(pd.NA, index=values.index, dtype="string")
     notes: list[str] = []
     if missing.any():
         reasons[missing] = f"{column}: expected a date, found an empty cell"
 
-    cells = _arrow(values)
     is_dm = _matches(cells, _DM) & ~missing
     parts = None
     if is_dm.any():
@@ -184,7 +186,7 @@ def parse_dates(
 
     if is_serial.any():
         serial = parse_excel_serial(raw[is_serial])
-        result[serial.index] = serial
+        result[is_serial] = _naive(serial)
         bad = serial.isna()
         reasons[bad[bad].index] = (f"{column}: expected a date, found the number '"
                                    + raw[bad[bad].index] + "' (outside the Excel serial date range)")
@@ -192,15 +194,28 @@ def parse_dates(
                      "(1900 date system)")
     if other.any():
         fmts = tuple(formats) + ("ISO8601",)
-        parsed, why = parse_datetimes(raw[other], column, fmts, tz=tz)
-        result[parsed.index] = parsed
+        cells_other = raw[other]
+        codes, uniques = pd.factorize(cells_other)
+        if len(uniques) * 2 < len(codes):  # exports repeat days and minutes: parse each text once
+            parsed_u, why_u = parse_datetimes(pd.Series(uniques, dtype="string"), column, fmts, tz=tz)
+            result[other] = _naive(parsed_u)[codes]
+            why = pd.Series(why_u.to_numpy()[codes], index=cells_other.index, dtype="string")
+        else:
+            parsed, why = parse_datetimes(cells_other, column, fmts, tz=tz)
+            result[other] = _naive(parsed)
         reasons[why.index] = reasons[why.index].fillna(why)
 
     if is_dm.any():
         _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order, tz)
+    stamps = pd.Series(result, index=values.index).dt.tz_localize("UTC")
     if date_only:
-        result = result.dt.normalize()
-    return DateParse(result, reasons, notes)
+        stamps = stamps.dt.normalize()
+    return DateParse(stamps, reasons, notes)
+
+
+def _naive(stamps: pd.Series) -> np.ndarray:
+    """UTC timestamps as a naive datetime64[ns] array."""
+    return stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
 def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order, tz) -> None:
@@ -226,7 +241,7 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
     chosen[only_dm] = dm[only_dm]
 
     # Known dates in file order (every parsed cell, plus the unambiguous numeric ones).
-    known = result.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").copy()
+    known = result.copy()
     fixed = ~ambiguous & ~np.isnat(chosen)
     known[where[fixed]] = chosen[fixed]
     stamps = pd.Series(known)
@@ -274,7 +289,9 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
     ok = ~np.isnat(chosen)
     stamps_ok = pd.Series(chosen[ok], index=index[ok])
     if len(stamps_ok):
-        result[index[ok]] = stamps_ok.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        if tz != "UTC":
+            stamps_ok = stamps_ok.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(None)
+        result[where[ok]] = stamps_ok.to_numpy(dtype="datetime64[ns]")
     invalid = ~md_ok & ~dm_ok
     texts = raw.iloc[where]
     if invalid.any():
