@@ -441,3 +441,32 @@ def test_missing_counts_are_na_never_zero():
     posts = toolkit.load(LEGACY_Q1).posts
     assert posts["likes"].isna().sum() == 1
     assert all(posts[c].dtype == "Int64" for c in COUNT_COLUMNS)
+
+
+# --- broken records and encodings -----------------------------------------------------------------
+
+def test_records_with_wrong_field_counts_are_rejected_with_their_row(tmp_path):
+    lines = LEGACY_Q2.read_text(encoding="utf-8").split("\n")
+    header_fields = lines[0].count('","') + 1
+    lines[2] = lines[2] + ',"extra"'  # the second record gets a 41st field
+    path = tmp_path / LEGACY_Q2.name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    ds = toolkit.load(path)
+    report = ds.report.iloc[0]
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (6, 5, 1)
+    assert ds.rejected.loc[0, "reason"] == f"expected {header_fields} fields, found {header_fields + 1}"
+    assert ds.rejected.loc[0, "source_row"] == 3
+
+
+def test_file_that_stops_being_utf8_is_read_as_cp1252_and_says_so(tmp_path):
+    text = (FIX / "generic" / "my_network_posts.csv").read_bytes()
+    path = tmp_path / "posts.csv"
+    words = ["cafe"] * 8000 + ["caf\xe9"] * 1000
+    filler = "".join(f'"p{i}","2024-04-01","{w} {i}","1","0","10","Photo","no","x"\r\n'
+                     for i, w in enumerate(words))
+    content = text + filler.encode("cp1252")
+    assert content[: 256 * 1024].decode("utf-8")  # valid UTF-8 for longer than the sniffed head
+    path.write_bytes(content)
+    ds = toolkit.load(path, mapping={**GENERIC_MAPPING, "platform": "other"})
+    assert ds.report.loc[0, "encoding"] == "cp1252 (not valid UTF-8 after the header)"
+    assert ds.posts["text"].str.contains("café", regex=False).any()

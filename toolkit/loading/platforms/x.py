@@ -37,6 +37,9 @@ __all__ = ["account_from_filename", "account_from_links", "LEGACY_COLUMNS", "ANA
 
 _LEGACY_NAME = re.compile(
     r"^(?:daily_)?tweet_activity_metrics_(?P<handle>.+?)_(\d{8})_(\d{8})(?:_(\w+))?\.csv$", re.I)
+_ANALYTICS_NAME = re.compile(
+    r"^account_(?:analytics_content|overview_analytics)_(?P<handle>[A-Za-z0-9_]+?)_"
+    r"\d{4}-?\d{2}-?\d{2}_\d{4}-?\d{2}-?\d{2}\.csv$", re.I)
 _LINK_HANDLE = r"(?:twitter|x)\.com/([A-Za-z0-9_]{1,15})/status"
 
 #: canonical column -> header names in the English and Portuguese exports (normalised)
@@ -110,8 +113,12 @@ def account_from_filename(name: str) -> str | None:
     'north_wind'
     >>> account_from_filename("daily_tweet_activity_metrics_north_wind_20240101_20240331_en.csv")
     'north_wind'
+    >>> account_from_filename("account_overview_analytics_north_wind_20240101_20250630.csv")
+    'north_wind'
+    >>> account_from_filename("account_analytics_content_2025-01-12_2025-02-10.csv") is None
+    True
     """
-    match = _LEGACY_NAME.match(name)
+    match = _LEGACY_NAME.match(name) or _ANALYTICS_NAME.match(name)
     return match.group("handle") if match else None
 
 
@@ -200,7 +207,7 @@ def parse_analytics_posts(source: Source) -> Parsed:
 def parse_analytics_daily(source: Source) -> Parsed:
     """Daily totals -> ``daily``; the same records' follower flows -> ``followers``."""
     raw = source.table()
-    account = source.account
+    account = source.account or account_from_filename(source.path.name)
     exported_at, how_exported = exported_at_from(source.path)
     parsed = build_table(raw, source, ANALYTICS_DAILY_COLUMNS, table="daily", platform="x",
                          account=account, exported_at=exported_at, required=("date",))
@@ -218,7 +225,7 @@ def parse_analytics_daily(source: Source) -> Parsed:
     parsed.rows_loaded = len(parsed.daily)
     parsed.notes.append("New follows/Unfollows -> followers table flows (followers level NA)")
     if account is None:
-        parsed.notes.append("account unknown (the daily file does not name it): pass account= "
+        parsed.notes.append("account unknown (not in the file name): pass account= "
                             "to join its followers onto posts")
     parsed.notes.append(f"exported_at from the {how_exported}")
     return parsed
