@@ -155,8 +155,8 @@ def test_follower_history_without_events():
     assert "0 events detected" in spec["title"]["subtitle"]
 
 
-def test_elasticity_chart_is_binned(big):
-    result = elasticity(big)
+def test_elasticity_chart_is_binned(sim):
+    result = elasticity(sim.posts)
     chart = result.chart()
     spec = chart.to_dict()
     assert ce.data_rows(chart) <= 40 + 50

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import AnalysisError
+from toolkit.schema import ENGAGEMENTS as _SCHEMA_ENGAGEMENTS
 
 __all__ = [
     "ENGAGEMENTS",
@@ -87,8 +88,10 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Column names added by engagement() (the vocabulary other modules import)
 # ---------------------------------------------------------------------------------------------
-#: Interactions per post: the export's own figure if it has one, else the sum of the counts present.
-ENGAGEMENTS = "engagements"
+#: Interactions per post: the export's own figure if it has one, else the sum of the counts present
+#: (the canonical posts column of the same name, :data:`toolkit.schema.ENGAGEMENTS`, holds the
+#: export's figure; :func:`engagement` fills its gaps).
+ENGAGEMENTS = _SCHEMA_ENGAGEMENTS
 #: Where :data:`ENGAGEMENTS` came from on each row: ``"export"`` or ``"sum"`` (NA when it is NA).
 ENGAGEMENTS_SOURCE = "engagements_source"
 #: The weighted engagement score (see :data:`DEFAULT_WEIGHTS`).
