@@ -40,7 +40,7 @@ def test_crlf_file_with_nbsp_in_hashtags():
 def test_derived_ids_are_unique_and_stable():
     a = toolkit.load(CSV, cache=False).posts
     b = toolkit.load(CSV, cache=False).posts
-    assert a["post_id"].is_unique and a["post_id"].str.fullmatch(r"ig-[0-9a-f]{12}").all()
+    assert a["post_id"].is_unique and a["post_id"].str.fullmatch(r"ig-[0-9a-f]{16}").all()
     assert a["post_id"].tolist() == b["post_id"].tolist()
 
 
