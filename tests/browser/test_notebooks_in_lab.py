@@ -154,6 +154,15 @@ def _change_control(page, index: int) -> str | None:
     return f"control {index} ({label!r}) slider two steps right"
 
 
+def _wait_for_change(page, before: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    after = page.evaluate(_SIGNATURE, PANEL)
+    while time.monotonic() < deadline and after == before:
+        time.sleep(0.5)
+        after = page.evaluate(_SIGNATURE, PANEL)
+    return after
+
+
 @pytest.mark.parametrize("rel", NOTEBOOKS, ids=[Path(n).stem for n in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel):
     page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
@@ -187,11 +196,13 @@ def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel)
         shown_errors = [t for t in _ERROR_TEXTS if t in panel_text]
         assert not shown_errors, f"{rel}: the notebook shows {shown_errors}"
 
-        # the first dropdown/select/slider that can change; if its change shows nothing (e.g. it
-        # waits for a button), the next ones, up to three, each reported
+        # the first dropdown/select/slider that can change; panels that recompute on a button
+        # ("Run", "Compute power") get their primary button clicked when the change alone shows
+        # nothing; if still nothing, the next controls, up to three, each reported
         tried = []
         changed = None
-        n_controls = page.locator(f"{PANEL} .jp-OutputArea-output").locator(_CONTROLS).count()
+        outputs = page.locator(f"{PANEL} .jp-OutputArea-output")
+        n_controls = outputs.locator(_CONTROLS).count()
         for index in range(n_controls):
             if len(tried) == 3:
                 break
@@ -199,11 +210,16 @@ def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel)
             action = _change_control(page, index)
             if action is None:
                 continue
-            deadline = time.monotonic() + 30
-            after = before
-            while time.monotonic() < deadline and after == before:
-                time.sleep(0.5)
-                after = page.evaluate(_SIGNATURE, PANEL)
+            after = _wait_for_change(page, before, 10)
+            if after == before:
+                area = outputs.locator(_CONTROLS).nth(index).locator(
+                    "xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' jp-OutputArea-output ')][1]"
+                )
+                button = area.locator("button.jupyter-button.mod-primary:not([disabled])").first
+                if button.count():
+                    button.click()
+                    action += f" + click {button.inner_text().strip()!r}"
+                    after = _wait_for_change(page, before, 120)
             tried.append(action)
             if after != before:
                 changed = action
@@ -211,7 +227,7 @@ def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel)
         assert tried, f"{rel}: no enabled dropdown, select or slider to change ({n_controls} found)"
         assert changed, f"{rel}: changing widgets changed no chart or table: {tried}"
         action = changed
-        _wait_kernel_idle(lab, rel, page, 60)
+        _wait_kernel_idle(lab, rel, page, 120)
         charts_after = _wait_charts(page)
         _screenshot(page, output_dir / f"{name}-after-change.png")
         assert all(c["drawn"] for c in charts_after), f"{rel}: a chart broke after {action}"
