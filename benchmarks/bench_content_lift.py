@@ -62,7 +62,7 @@ def glm_bench() -> None:
     import statsmodels.api as sm
 
     d, _ = _prepare(posts, LABEL, "likes", "impressions")
-    X, _, _ = _design(d, ["trend", "weekday", "hour", "media_type"], False)
+    X, _, _, _ = _design(d, ["trend", "weekday", "hour", "media_type"], False)
 
     def fit_sm():
         model = sm.NegativeBinomial(d.y, X, offset=np.log(d.exposure), loglike_method="nb2")

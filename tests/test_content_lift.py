@@ -206,3 +206,18 @@ def test_random_subsets_are_uniform_and_exact():
     # the mean of a random 600-subset sum is 600 * mean(0..1999); its SD follows the finite-population form
     sd = np.sqrt(600 * np.var(np.arange(2000.0)) * (2000 - 600) / (2000 - 1))
     assert abs(sy.mean() - 600 * 999.5) < 4 * sd / np.sqrt(400)
+
+
+def test_a_control_collinear_with_the_label_is_named(lifted):
+    posts = lifted.copy()
+    # every personal post is a video and no other post is: media type and label cannot be told apart
+    posts["media_type"] = posts["content_label"].map({"personal": "video", "brand": "photo"}).astype("string")
+    with pytest.raises(AnalysisError) as err:
+        content_lift(posts, label=LABEL, metric="likes", method="glm")
+    assert err.value.parameter == "controls"
+    r = content_lift(posts, label=LABEL, metric="likes", method="glm", controls=["trend", "weekday"])
+    assert r.details["glm"]["likes"]["controls_used"] == ["trend", "weekday"]
+    # a constant control is dropped silently-but-visibly: it is missing from controls_used
+    posts["media_type"] = "photo"
+    r = content_lift(posts, label=LABEL, metric="likes", method="glm")
+    assert "media_type" not in r.details["glm"]["likes"]["controls_used"]

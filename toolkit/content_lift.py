@@ -418,15 +418,17 @@ def _spanning_columns(X: np.ndarray, tol: float = 1e-10) -> list[int]:
 
 
 def _independent_columns(X: np.ndarray, candidates: list[int]) -> list[int]:
-    """Greedy check (exact rank) used only when the QR screen found a dependent column."""
+    """Greedy exact-rank check over ``candidates``, used only when the screen found a dependent column."""
     keep: list[int] = []
-    for j in range(X.shape[1]):
+    for j in candidates:
         if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
             keep.append(j)
     return keep
 
 
-def _design(d: _Data, controls: Sequence[str], with_change: bool) -> tuple[np.ndarray, list[str], list[str]]:
+def _design(d: _Data, controls: Sequence[str], with_change: bool
+            ) -> tuple[np.ndarray, list[str], list[str], list[str]]:
+    """Model matrix, its column names, the controls used, and terms left out as collinear."""
     f = d.frame
     cols = [np.ones(len(d.y)), d.treat.astype(float)]
     names = ["intercept", "label"]
@@ -466,15 +468,20 @@ def _design(d: _Data, controls: Sequence[str], with_change: bool) -> tuple[np.nd
     X = np.column_stack(cols)
     # drop columns that are collinear with earlier ones (e.g. a media type only personal posts have):
     # one QR of the scaled matrix; a tiny diagonal entry means "spanned by the columns before it"
-    keep = _spanning_columns(X)
-    protected = 4 if with_change else 2
-    lost = [names[j] for j in range(protected) if j not in keep]
+    # controls enter before the label terms, so a label that the controls explain is the one that is
+    # found dependent (and reported), not a control silently dropped in its place
+    protected = list(range(1, 4 if with_change else 2))
+    order = [0] + [j for j in range(1, X.shape[1]) if j not in protected] + protected
+    kept = set(order[j] for j in _spanning_columns(X[:, order]))
+    lost = [names[j] for j in protected if j not in kept]
     if lost:
-        raise AnalysisError("the label is collinear with the controls (e.g. every labelled post "
+        raise AnalysisError("the label cannot be told apart from the controls (e.g. every labelled post "
                             "has one media type); drop that control", parameter="controls", found=lost)
+    keep = [j for j in range(X.shape[1]) if j in kept]
     if len(keep) < X.shape[1]:
         keep = _independent_columns(X, keep)
-    return X[:, keep], [names[j] for j in keep], used
+    dropped = [names[j] for j in range(X.shape[1]) if j not in keep]
+    return X[:, keep], [names[j] for j in keep], used, dropped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,7 +647,7 @@ def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
 
 
 def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
-    X, names, used = _design(d, controls, change is not None)
+    X, names, used, dropped_terms = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
                             "use fewer controls (controls=[]) or more posts", parameter="controls",
@@ -676,7 +683,7 @@ def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
         rows += [est(before, "label, before change"), est(after, "label, after change"),
                  est(inter, "gain after change")]
     details = {"coefficients": pd.DataFrame({"term": names, "estimate": fit.params, "se": se}),
-               "theta": fit.theta, "controls_used": used, "clusters": g}
+               "theta": fit.theta, "controls_used": used, "clusters": g, "dropped_terms": dropped_terms}
     return rows, details
 
 
@@ -959,6 +966,9 @@ def content_lift(
                     "dropped": dropped_all, "adjust": adjust, "threshold": threshold, "alpha": alpha,
                     "change": change})
     text = _text(table, label_text, exposure, level, adjust, len(metrics_), dropped_all, threshold, alpha)
+    left = sorted({t for det in details.get("glm", {}).values() for t in det["dropped_terms"]})
+    if left:
+        text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."
     assumptions = "; ".join(ASSUMPTIONS[m] for m in methods)
     if "glm" in methods:
         assumptions += f". glm controls: {', '.join(controls) if controls else 'none'}"
