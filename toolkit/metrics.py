@@ -788,29 +788,41 @@ def ladder(posts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     [['likes', 1.0, 50.0, 1.0], ['clicks', 4.0, 0.0, 0.0]]
     """
     keys = None if by is None else _group_keys(posts, by, "UTC")
-    present = [c for c in INTERACTION_COLUMNS if c in posts.columns]
-    all_interactions = _na_sum(pd.DataFrame({c: pd.array(posts[c], dtype="Float64") for c in present},
-                                            index=posts.index))
-    totals = _summarise(keys, all_interactions.to_numpy(dtype=float, na_value=np.nan), None, "sum")
     imp = _column(posts, "impressions", "impressions") if "impressions" in posts.columns else None
     parts = []
     for signal in LADDER_SIGNALS:
         if signal not in posts.columns or posts[signal].isna().all():
             continue
         y = _column(posts, signal, "signal")
-        rate_tab = _summarise(keys, y, imp, "ratio_of_sums") if imp is not None else None
-        total_tab = _summarise(keys, y, None, "sum")
-        part = pd.DataFrame({
-            "signal": signal,
-            "weight": float(DEFAULT_WEIGHTS.get(signal, np.nan)),
-            "total": total_tab[VALUE].to_numpy(dtype=float, na_value=np.nan),
-            "per_1000_impressions": (1000 * rate_tab[VALUE].to_numpy(dtype=float, na_value=np.nan)
-                                     if rate_tab is not None else np.nan),
-        }, index=total_tab.index)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = part["total"].to_numpy() / totals["metric_total"].reindex(part.index).to_numpy()
-        part["share_of_interactions"] = share if signal in INTERACTION_COLUMNS else np.nan
-        parts.append(part[part["total"].notna()])  # a group whose export lacks the signal
+        if keys is None:  # one group: plain numpy, as a widget recomputes this on every filter change
+            has = ~np.isnan(y)
+            total = np.array([y[has].sum()])
+            index = pd.RangeIndex(1)
+            if imp is None:
+                per_1000 = np.array([np.nan])
+            else:
+                used = has & ~np.isnan(imp) & (imp > 0)
+                den = imp[used].sum()
+                per_1000 = np.array([1000 * y[used].sum() / den if den > 0 else np.nan])
+        else:
+            total_tab = _summarise(keys, y, None, "sum")
+            total, index = total_tab[VALUE].to_numpy(dtype=float, na_value=np.nan), total_tab.index
+            per_1000 = (1000 * _summarise(keys, y, imp, "ratio_of_sums")[VALUE].reindex(index)
+                        .to_numpy(dtype=float, na_value=np.nan) if imp is not None else np.nan)
+        parts.append(pd.DataFrame({
+            "signal": signal, "weight": float(DEFAULT_WEIGHTS.get(signal, np.nan)), "total": total,
+            "per_1000_impressions": per_1000}, index=index))
+    if parts:
+        # the sum of the interaction counts present equals the sum of each interaction's total
+        counted = [p_["total"] for p_ in parts if p_["signal"].iloc[0] in INTERACTION_COLUMNS]
+        interactions = pd.concat(counted, axis=1).sum(axis=1, min_count=1) if counted else None
+        for part in parts:
+            if part["signal"].iloc[0] in INTERACTION_COLUMNS:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    part["share_of_interactions"] = part["total"] / interactions.reindex(part.index)
+            else:
+                part["share_of_interactions"] = np.nan
+        parts = [part[part["total"].notna()] for part in parts]  # a group whose export lacks the signal
     if not parts:
         return pd.DataFrame(columns=["signal", "weight", "total", "per_1000_impressions", "share_of_interactions"])
     out = pd.concat(parts)
