@@ -102,7 +102,7 @@ def build_posts(
                         order=fmt.options.get("day_month_order"))
     bad = dates.reasons.notna()
     good_raw = copy.copy(raw)  # same reader state (partial reads re-read whole records on demand)
-    good_raw.frame, good_raw.invalid = frame.loc[~bad], []
+    good_raw.frame, good_raw.invalid = (frame.loc[~bad] if bad.any() else frame), []
     parsed = build_table(good_raw, source, rest, table=table, platform=platform, account=account,
                          exported_at=exported_at, required=tuple(r for r in required if r != date_key))
     out = getattr(parsed, table)
