@@ -1161,8 +1161,10 @@ def before_after(
     controls
         Control names: ``"weekday"``, ``"hour_band"``, ``"media_type"`` (the default),
         ``"followers"`` (log follower count), ``"trend"`` (a linear time trend), or any categorical
-        column of ``posts``; ``[]`` for none. ``its`` and ``counterfactual`` use ``weekday``
-        (day-level rhythm) and ``trend``; the others apply to post-level models.
+        column of ``posts``; ``[]`` for none. ``counterfactual`` uses ``weekday`` (a fixed weekly
+        pattern) and ``trend`` (a deterministic trend in its level); ``its`` always fits a trend on
+        weekly rates (weeks aligned to the change, so weekdays cancel); the others apply to the
+        post-level models (``glm``, ``did``).
     control_account
         Account in ``posts`` that did not change: used by ``did``, and as a covariate series by
         ``counterfactual``.

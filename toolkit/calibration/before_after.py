@@ -148,8 +148,15 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
                     runs.append(row)
                 bar.update(1)
     runs_df = pd.DataFrame(runs)
+    table = summarise(runs_df, level)
+    return (table, runs_df) if return_runs else table
+
+
+def summarise(runs: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """The study table from per-profile runs (columns method, scenario, true_lift, lift, ci_low,
+    ci_high, p_value), e.g. runs computed in chunks by :func:`simulate_and_analyse`."""
     rows = []
-    for (method, scenario), g in runs_df.groupby(["method", "scenario"], sort=False):
+    for (method, scenario), g in runs.groupby(["method", "scenario"], sort=False):
         true = float(g["true_lift"].iloc[0])
         rows.append({
             "analysis": "before_after", "method": method, "scenario": scenario,
@@ -161,6 +168,6 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
         })
     table = pd.DataFrame(rows, columns=list(STUDY_COLUMNS))
     order = {m: k for k, m in enumerate(ROWS)}
-    table = table.sort_values(["scenario", "method"], key=lambda c: c.map(order) if c.name == "method" else c)
-    table = table.reset_index(drop=True)
-    return (table, runs_df) if return_runs else table
+    table = table.sort_values(["scenario", "method"],
+                              key=lambda c: c.map(order) if c.name == "method" else c)
+    return table.reset_index(drop=True)
