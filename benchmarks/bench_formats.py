@@ -80,7 +80,7 @@ def linkedin_page(folder: Path, n: int) -> Path:
     start = dt.date(1995, 1, 1)
     for i, r in enumerate(mk.li_rows(n, serial=True)):
         r = list(r)
-        day = start + dt.timedelta(days=i // 4)
+        day = start + dt.timedelta(days=i // 20)  # 20 posts a day keeps 1M rows before 2100
         r[5] = (day - dt.date(1899, 12, 30)).days + (0.375 if i % 2 else 0)
         r[0] = f"{r[0]} {i}"
         r[1] = f"https://www.linkedin.com/feed/update/urn:li:activity:71{i:017d}"
@@ -100,7 +100,7 @@ def youtube(folder: Path, n: int) -> Path:
     start = dt.date(2010, 1, 1)
     rows = [head, ["Total", "", "", ""] + ["1"] * 10]
     for i in range(n):
-        day = start + dt.timedelta(days=i // 5)
+        day = start + dt.timedelta(days=i // 20)
         rows.append([f"v{i:010d}", f"Video {i}", day.strftime("%b %-d, %Y"), "0:03:09", str(100 + i % 900),
                      "1.5", str(i % 7), str(i % 3), str(i % 50), str(i % 4), str(i % 9), str(i % 6),
                      str(2000 + i % 5000), "4.1"])
@@ -111,7 +111,7 @@ def youtube(folder: Path, n: int) -> Path:
 
 def instagram(folder: Path, n: int) -> Path:
     start = dt.date(1990, 1, 1)
-    rows = [mk.IG_HEAD] + mk.ig_rows([(start + dt.timedelta(days=i // 4)).isoformat() for i in range(n)])
+    rows = [mk.IG_HEAD] + mk.ig_rows([(start + dt.timedelta(days=i // 20)).isoformat() for i in range(n)])
     for i, r in enumerate(rows[1:]):
         r[13] = f"{r[13]} #{i}"
     path = folder / "instagram_post_insights.csv"
