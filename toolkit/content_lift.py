@@ -513,8 +513,8 @@ def _log_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _random_subset_sums(rng: np.random.Generator, ye1: np.ndarray, b: int, k: int):
     """Sums of ``y`` and ``e`` over ``b`` uniformly random ``k``-subsets of the rows of ``ye1``.
 
-    Each row draws i.i.d. integer keys (16-bit for small strata, 32-bit otherwise; raw random bytes are
-    cheap) and takes the ``k`` smallest: ``np.partition`` finds the k-th key and a 0/1 matrix product
+    Each row draws i.i.d. integer keys (16-bit for small strata, 32-bit otherwise; raw generator
+    output is the cheapest source of random bits) and takes the ``k`` smallest: ``np.partition`` finds the k-th key and a 0/1 matrix product
     sums the rows at or below it. When the k-th key is tied, the row selects more than ``k`` posts;
     such rows (a few percent at most) are redrawn with float64 keys and ``argpartition``. The keys are
     exchangeable, so both the untied rows and the redrawn ones are uniform k-subsets: the resamples are
@@ -522,9 +522,12 @@ def _random_subset_sums(rng: np.random.Generator, ye1: np.ndarray, b: int, k: in
     """
     m = len(ye1)
     dtype = np.uint16 if m <= 2048 else np.uint32
-    keys = np.frombuffer(rng.bytes(np.dtype(dtype).itemsize * b * m), dtype=dtype).reshape(b, m)
+    n = b * m
+    per_word = 8 // np.dtype(dtype).itemsize
+    # raw 64-bit outputs of the bit generator, viewed as 16- or 32-bit keys: the cheapest random bits
+    keys = rng.bit_generator.random_raw(-(-n // per_word)).view(dtype)[:n].reshape(b, m)
     kth = np.partition(keys, k - 1, axis=1)[:, k - 1:k]
-    sums = (keys <= kth).view(np.uint8) @ ye1
+    sums = (keys <= kth).astype(np.float64) @ ye1
     tied = np.flatnonzero(sums[:, 2] != k)
     if len(tied):
         idx = np.argpartition(rng.random((len(tied), m)), k - 1, axis=1)[:, :k]
