@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.loading.core import exported_at_from
 from toolkit.loading.platforms._common import build_posts, read_table
@@ -72,10 +74,19 @@ def parse(source: Source) -> Parsed:
         day = posts["published_at"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(str)
         posts["post_id"] = post_ids(pd.Series(day, index=posts.index), captions)
     if "hashtags" in frame.columns and len(posts):
-        tags = frame.loc[posts.index, "hashtags"].astype("string")
-        tags = tags.mask(tags.str.strip() == "")
-        joined = posts["text"] + "\n" + tags
-        posts["text"] = joined.fillna(posts["text"]).fillna(tags)
+        def arrow(values: pd.Series) -> pa.Array:
+            array = pa.array(values.astype("string").array)
+            array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+            array = array.cast(pa.string())
+            blank = pc.equal(pc.utf8_trim_whitespace(array), "")
+            return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, pa.string()), array)
+
+        joined = pc.binary_join_element_wise(arrow(posts["text"]),
+                                             arrow(frame.loc[posts.index, "hashtags"]), "\n",
+                                             null_handling="skip")
+        joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+        posts["text"] = pd.Series(joined.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).array,
+                                  index=posts.index, dtype="string")
     parsed.notes.append("no post ids in the file: post_id is a hash of publish day and caption")
     parsed.notes.append(f"exported_at from the {how}")
     if source.account is None:
