@@ -122,3 +122,20 @@ def test_kappa_matches_the_closed_form():
     b2 = pd.concat([b, pd.Series([True, pd.NA])], ignore_index=True).astype("boolean")
     assert agreement(a2, b2).n == 50
     assert "No post" in agreement(pd.Series([pd.NA], dtype="boolean"), pd.Series([True])).text
+
+
+def test_attach_labels_from_a_file(tmp_path):
+    from toolkit.labels import attach_labels
+
+    posts = pd.DataFrame({"post_id": pd.array(["1", "2", "3"], dtype="string"),
+                          "content_label": pd.array([None, None, "brand"], dtype="string")})
+    path = tmp_path / "tags.csv"
+    path.write_text("post_id,content_label\n1,personal\n3,personal\n")
+    assert attach_labels(posts, path)["content_label"].tolist() == ["personal", pd.NA, "brand"]
+    assert attach_labels(posts, path, overwrite=True)["content_label"].tolist() == ["personal", pd.NA, "personal"]
+    assert posts["content_label"].tolist() == [pd.NA, pd.NA, "brand"]  # input untouched
+    path.write_text("post_id,content_label\n1,personal\n1,brand\n")
+    with pytest.raises(DataFormatError, match="twice"):
+        attach_labels(posts, path)
+    with pytest.raises(DataFormatError):
+        attach_labels(posts, tmp_path / "missing.csv")

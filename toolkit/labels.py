@@ -259,9 +259,10 @@ def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, col
                               found=dup)
     lookup = dict(zip(table["post_id"].astype(str), table[column]))
     out = posts.copy()
-    new = out["post_id"].astype("string").map(lambda i: lookup.get(i) if i is not pd.NA else None)
-    new = pd.Series(pd.array([pd.NA if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                              for v in new], dtype="string"), index=out.index)
+    ids = out["post_id"].astype("string").tolist()
+    values = [None if i is pd.NA else lookup.get(str(i)) for i in ids]
+    new = pd.Series(pd.array([pd.NA if v is None or pd.isna(v) else str(v) for v in values], dtype="string"),
+                    index=out.index)
     old = out[column].astype("string") if column in out.columns else pd.Series(pd.NA, index=out.index,
                                                                                   dtype="string")
     out[column] = new.where(new.notna(), old) if overwrite else old.where(old.notna(), new)
