@@ -46,6 +46,9 @@ def test_scientific_ids_rejected_and_serial_dates_converted():
         ("meta_facebook_posts", 6, 4, 2)
     assert ds.rejected["source_row"].tolist() == [4, 6]
     assert ds.rejected["reason"].str.contains("scientific notation").all()
+    # the rejected rows keep the whole record (32 columns), not only the columns that were mapped
+    assert ds.rejected["raw"].str.startswith("1.2210000000000E+17,104511112233445,Northwind Bakery").all()
+    assert (ds.rejected["raw"].str.count(",") >= 31).all()
     assert not ds.posts["post_id"].str.contains("E+", regex=False).any()
     # Excel serial 45204.3826... (1900 system) = 2023-10-05 09:11, the time the export had
     serial = ds.posts.set_index("post_id").loc["122100000000000041", "published_at"]
