@@ -156,6 +156,12 @@ def test_permutation_keeps_labels_within_weeks():
     assert abs(np.mean(null)) < 3 * np.std(null) / np.sqrt(2000) + 0.01
 
 
+def test_few_weeks_are_flagged_in_the_text(lifted):
+    r = content_lift(lifted.head(100), label=LABEL, metric="likes", method=["glm", "bootstrap"], n_resamples=200,
+                     controls=[])
+    assert "weeks of posts" in r.text and (r.table["weeks"] < 20).all()
+
+
 def test_hour_bands():
     t = pd.Series(pd.to_datetime(["2024-01-01 05:59", "2024-01-01 06:00", "2024-01-01 18:00"], utc=True))
     assert hour_band(t).tolist() == ["night", "morning", "evening"]

@@ -3,7 +3,8 @@
 Truth comes from toolkit.simulate (no lift, or a planted +20%); the bands are binomial: with R runs and
 a true rate p, the count of rejections has SD sqrt(R p (1 - p)); we allow 3 SD, so a calibrated method
 fails this test with probability about 0.1-0.2%, while a method with twice the nominal error rate fails
-almost surely.
+almost surely. Profiles span 26 weeks: the week-based methods assume 20 or more weeks (with 17
+weeks the bootstrap's coverage drops to about 0.88, which is why content_lift's text warns below 20).
 """
 
 import math
@@ -19,7 +20,7 @@ FAMILY_RUNS = 30
 
 @pytest.fixture(scope="module")
 def table():
-    return study(RUNS, seed=20261122, progress=False, days=120, methods=("glm", "permutation", "bootstrap"),
+    return study(RUNS, seed=20261122, progress=False, days=182, methods=("glm", "permutation", "bootstrap"),
                  n_resamples=199, family_runs=FAMILY_RUNS).set_index(["method", "scenario"])
 
 

@@ -646,7 +646,7 @@ def _power(lift: float, se: float, alpha: float, power: float = 0.8) -> tuple[fl
 def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
     return {"method": method, "metric": metric, "lift": lift, "ci_low": lo, "ci_high": hi,
             "p_value": p, "n_baseline": int((~d.treat).sum()), "n_treatment": int(d.treat.sum()),
-            "term": term, "se_log": se, **extra}
+            "term": term, "se_log": se, "weeks": int(d.week.max()) + 1, **extra}
 
 
 def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
@@ -1007,6 +1007,11 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
             f"{r['method']}: posts with {label_text} had {format_pct(r['lift'])} {r['metric']} {per} "
             f"vs. the other posts{term} ({ci}; {stat}; n = {r['n_treatment']} vs {r['n_baseline']})."
         )
+    few = table[table["method"].isin(["glm", "bootstrap", "bayes"]) & (table["weeks"] < 20)]
+    if len(few):
+        lines.append(f"Only {int(few['weeks'].min())} weeks of posts: {', '.join(dict.fromkeys(few['method']))} "
+                     "rely on week-to-week variation and their intervals run too narrow with fewer than "
+                     "about 20 weeks; prefer permutation, or collect more weeks.")
     left = {m: v for m, v in dropped.items() if v}
     if left:
         parts = [f"{m}: " + ", ".join(f"{n} ({why})" for why, n in v.items()) for m, v in left.items()]
