@@ -172,3 +172,30 @@ def test_template_reuses_structure_with_new_data_and_title(sim):
     assert first.to_dict()["title"]["text"].startswith("engagements per impression")
     cells = ce.heatmap(posts)
     assert ce.heatmap(posts, metric="clicks", template=cells).to_dict() == ce.heatmap(posts, metric="clicks").to_dict()
+
+
+def test_group_bars_on_a_column_without_values_says_so(sim):
+    # the simulator's posts carry media types; an X export does not: all NA
+    posts = sim.posts.assign(media_type=pd.Series(pd.NA, index=sim.posts.index, dtype="string"))
+    spec = ce.group_bars(posts, "media_type").to_dict()
+    assert spec["mark"]["type"] == "text"
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert rows == [{"message": ce.no_values_message("media_type")}]
+    assert rows[0]["message"].startswith("No media type in these posts (X exports do not carry one)")
+    assert spec["title"]["text"] == "engagements per impression (ratio of sums, by media_type)"
+    # with values, the usual bars
+    assert ce.group_bars(sim.posts, "media_type").to_dict()["layer"][0]["mark"]["type"] == "bar"
+
+
+def test_ladder_chart_bars_are_weight_times_rate():
+    posts = pd.DataFrame({"likes": pd.array([90, 10], dtype="Int64"), "shares": pd.array([2, 2], dtype="Int64"),
+                          "clicks": pd.array([5, 5], dtype="Int64"), "follows": pd.array([1, 1], dtype="Int64"),
+                          "impressions": pd.array([1000, 1000], dtype="Int64")})
+    spec = ce.ladder_chart(m.ladder(posts, weights={"likes": 1, "shares": 0, "clicks": 10})).to_dict()
+    rows = {r["signal"]: r for r in spec["datasets"][spec["data"]["name"]]}
+    # per 1,000 impressions: likes 100/2000 -> 50, shares 4/2000 -> 2, clicks 10/2000 -> 5; follows unweighted
+    assert set(rows) == {"likes", "shares", "clicks"}
+    assert [rows[s]["weighted_per_1000"] for s in ("likes", "shares", "clicks")] == pytest.approx([50, 0, 50])
+    assert "total score 100 per 1,000 impressions" in spec["title"]["subtitle"]
+    empty = ce.ladder_chart(m.ladder(posts[["impressions"]])).to_dict()
+    assert empty["mark"]["type"] == "text"

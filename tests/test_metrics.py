@@ -245,3 +245,25 @@ def test_with_labels_fills_only_missing(tmp_path):
     assert posts["content_label"].isna().sum() == 3  # input untouched
     with pytest.raises(AnalysisError):
         m.with_labels(posts, pd.DataFrame({"post_id": ["1"]}))
+
+
+def test_ladder_with_weights_scores_each_rung():
+    posts = pd.DataFrame({
+        "likes": pd.array([90, 10], dtype="Int64"),
+        "shares": pd.array([4, None], dtype="Int64"),
+        "clicks": pd.array([5, 5], dtype="Int64"),
+        "follows": pd.array([1, 0], dtype="Int64"),
+        "impressions": pd.array([1000, 1000], dtype="Int64"),
+    })
+    out = m.ladder(posts, weights={"likes": 1, "shares": 5, "clicks": 2}).set_index("signal")
+    # likes 100/2000 -> 50 per 1,000; shares 4 over the 1000 impressions where present -> 4; clicks 10/2000 -> 5
+    assert out["per_1000_impressions"].tolist() == pytest.approx([50, 4, 5, 0.5])
+    assert out.loc[["likes", "shares", "clicks"], "weighted_per_1000"].tolist() == pytest.approx([50, 20, 10])
+    # score totals: likes 1*100, shares 5*4, clicks 2*10 -> 140; follows have no weight
+    assert out.loc[["likes", "shares", "clicks"], "share_of_score"].tolist() == pytest.approx([100 / 140, 20 / 140, 20 / 140])
+    assert pd.isna(out.loc["follows", "weight"]) and pd.isna(out.loc["follows", "share_of_score"])
+    assert list(m.ladder(posts).columns) == list(m.LADDER_COLUMNS)
+    zero = m.ladder(posts, weights={"likes": 0, "clicks": 0})  # a score of 0 has no shares
+    assert zero["share_of_score"].isna().all()
+    with pytest.raises(AnalysisError):
+        m.ladder(posts, weights={"likes": -1})

@@ -163,3 +163,41 @@ def test_group_columns_without_values_are_skipped(data):
     posts, _ = data
     panel = ExplorePanel(posts.assign(media_type=pd.Series(pd.NA, index=posts.index, dtype=posts["media_type"].dtype)))
     assert "media_type" not in panel.charts and "content_label" in panel.charts
+
+
+def test_group_column_without_values_says_so(data):
+    # X exports carry no media type: the panel says so in words instead of drawing an empty chart
+    posts, _ = data
+    no_media = posts.assign(media_type=pd.Series(pd.NA, index=posts.index, dtype=posts["media_type"].dtype))
+    panel = ExplorePanel(no_media)
+    assert "media_type" not in panel.charts and "by_media_type" not in panel.tables
+    assert panel.notes["media_type"].startswith("No media type in these exports")
+    assert panel.notes["media_type"] in [o for o in panel.static_outputs() if isinstance(o, str)]
+    # one account without media type, the other with: only the selection without says so
+    mixed = posts.assign(media_type=posts["media_type"].where(posts["account"] == "bob"))
+    panel = ExplorePanel(mixed)
+    assert "media_type" in panel.charts and "media_type" not in panel.notes
+    panel.account.value = "alice"
+    assert "media_type" not in panel.charts
+    assert panel.notes["media_type"].startswith("No media type in this selection")
+    panel.account.value = "bob"
+    assert "media_type" in panel.charts and "media_type" not in panel.notes
+
+
+def test_metric_without_values_in_selection_says_so(data):
+    posts, _ = data
+    # bob's export has no clicks: choosing clicks for bob shows a sentence, not empty charts
+    posts = posts.assign(clicks=posts["clicks"].where(posts["account"] == "alice"))
+    panel = ExplorePanel(posts)
+    panel.metric.value = "clicks"
+    assert "time_series" in panel.charts
+    panel.account.value = "bob"
+    for view in ("time_series", "heatmap", "distribution"):
+        assert view not in panel.charts
+    assert panel.notes["time_series"] == "No clicks in this selection (its exports do not carry them), " \
+                                         "so there is nothing to chart."
+    assert "top" in panel.notes
+    summary = panel.tables["summary"].iloc[0]  # the summary keeps its row: NA, over 0 posts
+    assert pd.isna(summary["value"]) and summary["posts used"] == 0
+    panel.account.value = "alice"
+    assert "time_series" in panel.charts and "time_series" not in panel.notes

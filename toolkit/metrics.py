@@ -83,6 +83,7 @@ __all__ = [
     "ladder",
     "with_labels",
     "LADDER_SIGNALS",
+    "LADDER_COLUMNS",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -774,7 +775,13 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> float:
 LADDER_SIGNALS: tuple[str, ...] = ("likes", "saves", "shares", "comments", "clicks", "follows")
 
 
-def ladder(posts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+#: Columns of :func:`ladder`'s table (after the group column, when there is one).
+LADDER_COLUMNS: tuple[str, ...] = ("signal", "weight", "total", "per_1000_impressions", "share_of_interactions",
+                                   "weighted_per_1000", "share_of_score")
+
+
+def ladder(posts: pd.DataFrame, by: str | None = None, *,
+           weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.DataFrame:
     """Each rung of the ladder (likes ... clicks, follows) per 1,000 impressions, and its share.
 
     Per 1,000 impressions is a ratio of sums over the posts where both the signal and impressions
@@ -782,11 +789,20 @@ def ladder(posts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     counts (:data:`INTERACTION_COLUMNS`); follows are not interactions, so their share is NA.
     Signals an export does not have (all NA, overall or within a group) are left out.
 
+    With ``weights`` (default :data:`DEFAULT_WEIGHTS`): ``weight`` is the signal's weight (NA for a
+    signal the weights do not name, such as follows), ``weighted_per_1000 = weight *
+    per_1000_impressions`` is what the rung adds to the weighted engagement score per 1,000
+    impressions, and ``share_of_score`` is the rung's part of the weighted score
+    (``weight * total / sum(weight * total)`` over the weighted interaction signals; NA when that sum is 0).
+
     >>> posts = pd.DataFrame({"likes": pd.array([90, 10], dtype="Int64"),
-    ...     "clicks": pd.array([0, 0], dtype="Int64"), "impressions": pd.array([1000, 1000], dtype="Int64")})
-    >>> ladder(posts)[["signal", "weight", "per_1000_impressions", "share_of_interactions"]].values.tolist()
-    [['likes', 1.0, 50.0, 1.0], ['clicks', 4.0, 0.0, 0.0]]
+    ...     "clicks": pd.array([5, 5], dtype="Int64"), "impressions": pd.array([1000, 1000], dtype="Int64")})
+    >>> ladder(posts)[["signal", "weight", "per_1000_impressions", "weighted_per_1000"]].values.tolist()
+    [['likes', 1.0, 50.0, 50.0], ['clicks', 4.0, 5.0, 20.0]]
+    >>> ladder(posts, weights={"likes": 1, "clicks": 10})["share_of_score"].round(3).tolist()
+    [0.5, 0.5]
     """
+    w = _check_weights(weights)
     keys = None if by is None else _group_keys(posts, by, "UTC")
     imp = _column(posts, "impressions", "impressions") if "impressions" in posts.columns else None
     parts = []
@@ -810,7 +826,7 @@ def ladder(posts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
             per_1000 = (1000 * _summarise(keys, y, imp, "ratio_of_sums")[VALUE].reindex(index)
                         .to_numpy(dtype=float, na_value=np.nan) if imp is not None else np.nan)
         parts.append(pd.DataFrame({
-            "signal": signal, "weight": float(DEFAULT_WEIGHTS.get(signal, np.nan)), "total": total,
+            "signal": signal, "weight": float(w.get(signal, np.nan)), "total": total,
             "per_1000_impressions": per_1000}, index=index))
     if parts:
         # the sum of the interaction counts present equals the sum of each interaction's total
@@ -822,9 +838,20 @@ def ladder(posts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
                     part["share_of_interactions"] = part["total"] / interactions.reindex(part.index)
             else:
                 part["share_of_interactions"] = np.nan
+        scored = [p_["total"] * p_["weight"].iloc[0] for p_ in parts
+                  if p_["signal"].iloc[0] in INTERACTION_COLUMNS and pd.notna(p_["weight"].iloc[0])]
+        score = pd.concat(scored, axis=1).sum(axis=1, min_count=1) if scored else None
+        for part in parts:
+            part["weighted_per_1000"] = part["weight"] * part["per_1000_impressions"]
+            if score is not None and part["signal"].iloc[0] in INTERACTION_COLUMNS:
+                den = score.reindex(part.index)
+                den = den.where(den > 0)
+                part["share_of_score"] = part["weight"] * part["total"] / den
+            else:
+                part["share_of_score"] = np.nan
         parts = [part[part["total"].notna()] for part in parts]  # a group whose export lacks the signal
     if not parts:
-        return pd.DataFrame(columns=["signal", "weight", "total", "per_1000_impressions", "share_of_interactions"])
+        return pd.DataFrame(columns=list(LADDER_COLUMNS))
     out = pd.concat(parts)
     if by is None:
         return out.reset_index(drop=True)

@@ -35,6 +35,9 @@ __all__ = [
     "follower_history",
     "follower_history_table",
     "elasticity_chart",
+    "ladder_chart",
+    "message_chart",
+    "no_values_message",
     "MAX_POINTS",
     "data_rows",
 ]
@@ -327,6 +330,37 @@ def heatmap(
     return alt.layer(rect, dots, data=data, title=title).properties(width=_WIDTH, height=200)
 
 
+_WHAT = {"media_type": "media type", "content_label": "content label"}
+
+
+def no_values_message(column: str, where: str = "these posts") -> str:
+    """The sentence every view shows, instead of an empty chart, for a column with no values at all.
+
+    >>> no_values_message("media_type", "these exports")
+    'No media type in these exports (X exports do not carry one), so there is nothing to chart by it.'
+    >>> no_values_message("clicks", "this selection")
+    'No clicks in this selection (its exports do not carry them), so there is nothing to chart.'
+    """
+    what = _WHAT.get(column, column)
+    if column in _WHAT:
+        hint = {"media_type": "X exports do not carry one",
+                "content_label": "label posts with toolkit.label_personal or by hand, or join a labels file"}[column]
+        return f"No {what} in {where} ({hint}), so there is nothing to chart by it."
+    return f"No {what} in {where} (its exports do not carry them), so there is nothing to chart."
+
+
+def message_chart(title: str, message: str) -> alt.Chart:
+    """A small chart that says in words why there is nothing to draw (it still renders as a chart).
+
+    >>> spec = message_chart("Engagement by media type", "No media type in these posts.").to_dict()
+    >>> spec["title"]["text"], spec["mark"]["type"], data_rows(message_chart("t", "m"))
+    ('Engagement by media type', 'text', 1)
+    """
+    return alt.Chart(pd.DataFrame({"message": [message]})).mark_text(
+        align="left", x=0, y=12, fontSize=13, color="#555").encode(text="message:N").properties(
+        title=_title(title), width=_WIDTH // 2, height=24)
+
+
 def group_bars(
     posts: pd.DataFrame,
     by: str = "media_type",
@@ -345,8 +379,12 @@ def group_bars(
     ('content_label', 'rule')
     """
     if table is None:
+        if by in _WHAT and (by not in posts.columns or posts[by].isna().all()):
+            return message_chart(m.describe(metric, denominator, how, by), no_values_message(by))
         table = m.aggregate(posts, by, metric=metric, denominator=denominator, how=how)
     desc = table.attrs.get("description", m.describe(metric, denominator, how, by))
+    if len(table) == 0 or table[by].isna().all():
+        return message_chart(desc, no_values_message(by))
     data = _plain(table).rename(columns={by: "group"})
     data["group"] = data["group"].astype(object).where(data["group"].notna(), "(none)").astype(str)
     title = _title(desc, "black lines: 95% intervals")
@@ -482,3 +520,38 @@ def elasticity_chart(result, *, bins: int = 40) -> alt.LayerChart:
         f"Elasticity of {metric} to {audience}: {b:.2f}",
         "points: means of equal-count bins; line: fitted log-log slope")).properties(width=_WIDTH // 2,
                                                                                   height=260)
+
+
+def ladder_chart(table: pd.DataFrame, *, template: alt.Chart | None = None) -> alt.Chart:
+    """What each rung adds to the weighted engagement score per 1,000 impressions, weakest rung first.
+
+    ``table`` is :func:`toolkit.metrics.ladder` without ``by`` (one row per signal). Bar length is
+    ``weight * per_1000_impressions``; the tooltip gives the unweighted rate, the weight and the
+    share of the score. Signals without a weight (follows) are left out.
+
+    >>> posts = pd.DataFrame({"likes": pd.array([90, 10], dtype="Int64"),
+    ...     "clicks": pd.array([5, 5], dtype="Int64"), "impressions": pd.array([1000, 1000], dtype="Int64")})
+    >>> spec = ladder_chart(m.ladder(posts)).to_dict()
+    >>> spec["encoding"]["x"]["field"], [r["signal"] for r in spec["datasets"][spec["data"]["name"]]]
+    ('weighted_per_1000', ['likes', 'clicks'])
+    """
+    title = "Weighted engagement per 1,000 impressions, rung by rung"
+    data = table[table["weight"].notna()] if "weight" in table.columns else table.iloc[:0]
+    if len(data) == 0 or data["per_1000_impressions"].isna().all():
+        return message_chart(title, "No weighted signals with impressions in these posts, so there is nothing to chart.")
+    total = float(data["weighted_per_1000"].sum())
+    title = _title(title, f"bar = weight x signal per 1,000 impressions; total score {total:.4g} per 1,000 impressions")
+    cols = ["signal", "weight", "per_1000_impressions", "weighted_per_1000", "share_of_score"]
+    plain = _plain(data[cols].reset_index(drop=True))
+    if template is not None:
+        return _refill(template, plain, title)
+    order = [s for s in m.LADDER_SIGNALS if s in set(plain["signal"])]
+    return alt.Chart(plain).mark_bar(opacity=0.85).encode(
+        y=alt.Y("signal:N", sort=order, title=None),
+        x=alt.X("weighted_per_1000:Q", title="weighted points per 1,000 impressions"),
+        color=alt.Color("signal:N", sort=order, legend=None),
+        tooltip=["signal:N", alt.Tooltip("weight:Q", format=".3g"),
+                 alt.Tooltip("per_1000_impressions:Q", format=".4g", title="per 1,000 impressions"),
+                 alt.Tooltip("weighted_per_1000:Q", format=".4g", title="weighted per 1,000"),
+                 alt.Tooltip("share_of_score:Q", format=".1%", title="share of score")],
+    ).properties(title=title, width=_WIDTH // 2, height=alt.Step(22))

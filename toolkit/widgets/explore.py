@@ -41,6 +41,8 @@ PER_POST = "(per post)"
 
 _CONTROLS = ("account", "platform", "start", "end", "metric", "denominator", "how", "freq")
 _FILTER = ("account", "platform", "start", "end")
+#: columns the "groups" view charts, in order
+_GROUPS = ("media_type", "content_label")
 _RATE = ("metric", "denominator", "how")
 
 #: view -> controls it depends on
@@ -77,6 +79,9 @@ class ExplorePanel:
         The ipywidgets container.
     charts, tables
         The current Altair charts and DataFrames by view name (what the outputs show).
+    notes
+        Messages shown instead of a chart or table whose column has no values (e.g.
+        ``notes["media_type"]`` on X exports, which carry no media type).
     rebuilt
         Names of the views rebuilt by the last change (for tests and benchmarks).
     """
@@ -161,6 +166,7 @@ class ExplorePanel:
         ])
         self.charts: dict[str, Any] = {}
         self.tables: dict[str, pd.DataFrame] = {}
+        self.notes: dict[str, str] = {}
         self.rebuilt: list[str] = []
         self._keys: dict[str, tuple] = {}
         self._templates: dict[Any, Any] = {}
@@ -198,6 +204,8 @@ class ExplorePanel:
         slim.update(self._values)
         slim[m.ENGAGEMENTS_SOURCE] = p[m.ENGAGEMENTS_SOURCE]
         self._slim = pd.DataFrame(slim)
+        # per group column: which posts have a value (None: the column is absent)
+        self._has_group = {by: p[by].notna().to_numpy(dtype=bool) for by in _GROUPS if by in p.columns}
 
     def _detect(self, followers: pd.DataFrame | None) -> pd.DataFrame | None:
         if followers is None:
@@ -265,11 +273,22 @@ class ExplorePanel:
 
     def _build(self, name: str, state: Mapping[str, Any], mask: np.ndarray, n: int) -> list[Any]:
         metric, den, how = state["metric"], state["denominator"], state["how"]
+        for key in (name,) + (_GROUPS if name == "groups" else ()):
+            self.notes.pop(key, None)
         if name != "followers" and n == 0:
-            self.charts.pop(name, None)
+            for key in (name,) + (_GROUPS if name == "groups" else ()):
+                self.charts.pop(key, None)
             return ["No posts in this selection."]
         y = self._values[metric][mask]
         d = None if den is None else self._values[den][mask]
+        if name in ("time_series", "groups", "heatmap", "distribution", "top"):
+            empty = next((c for c, v in ((metric, y), (den, d)) if v is not None and np.isnan(v).all()), None)
+            if empty is not None:  # e.g. an account whose export has no clicks: say so, draw nothing
+                for key in ((name,) if name != "groups" else _GROUPS):
+                    self.charts.pop(key, None)
+                note = ce.no_values_message(empty, "this selection")
+                self.notes[name] = note
+                return [note]
         if name == "summary":
             table = self._summary(mask, metric, den, how)
             self.tables["summary"] = table
@@ -277,6 +296,10 @@ class ExplorePanel:
         if name == "ladder":
             table = self._ladder(mask)
             self.tables["ladder"] = table
+            if len(table) == 0:
+                self.notes["ladder"] = ("No likes, saves, shares, comments, clicks or follows in this selection: "
+                                        "the exports do not carry them.")
+                return [self.notes["ladder"]]
             return [table]
         if name == "time_series":
             sub = self._subset(mask)
@@ -287,9 +310,18 @@ class ExplorePanel:
             return [chart]
         if name == "groups":
             shown = []
-            for by in ("media_type", "content_label"):
-                if by not in self.posts.columns or self.posts[by].isna().all():
-                    continue  # e.g. X exports carry no media type
+            for by in _GROUPS:
+                has = self._has_group.get(by)
+                if has is None or not has[mask].any():
+                    # e.g. X exports carry no media type: say so instead of drawing an empty chart
+                    self.charts.pop(by, None)
+                    self.tables.pop(f"by_{by}", None)
+                    note = ce.no_values_message(by, "these exports" if has is None or not has.any()
+                                                else "this selection")
+                    self.notes[by] = note
+                    shown.append(note)
+                    continue
+                self.notes.pop(by, None)
                 keys = self.posts[by].array[mask]  # categories keep their order
                 table = _as_aggregate(m._summarise(keys, y, d, how), by, metric, den, how)
                 self.tables[f"by_{by}"] = table
@@ -404,13 +436,19 @@ class ExplorePanel:
         """The current tables and charts, for static reports (see :func:`toolkit.display.show_panel`)."""
         out: list[Any] = []
         for name in ("summary", "ladder"):
-            if name in self.tables:
+            if name in self.notes:
+                out.append(self.notes[name])
+            elif name in self.tables:
                 out.append(self.tables[name])
-        for name in ("time_series", "media_type", "content_label", "heatmap", "distribution"):
-            if name in self.charts:
+        for name in ("time_series", "groups", "media_type", "content_label", "heatmap", "distribution"):
+            if name in self.notes:
+                out.append(self.notes[name])
+            elif name in self.charts:
                 out.append(self.charts[name])
+        if "top" in self.notes:
+            out.append(self.notes["top"])
         for name in ("top", "bottom"):
-            if name in self.tables:
+            if name in self.tables and "top" not in self.notes:
                 out.append(self.tables[name])
         if "followers" in self.charts:
             out.append(self.charts["followers"])
