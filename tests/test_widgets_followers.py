@@ -1,0 +1,139 @@
+"""LadderPanel driven by setting widget values, checking the tables and charts it produces.
+
+Expected values come from the toolkit.metrics functions called directly on the same posts (the panel
+must only wire them) and from hand-computed cases written out in the comments.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from toolkit import metrics as m
+from toolkit.errors import AnalysisError
+from toolkit.simulate import simulate_profile
+from toolkit.widgets.explore import ALL
+from toolkit.widgets.followers import YOUR_WEIGHTS, LadderPanel
+
+
+@pytest.fixture(scope="module")
+def posts():
+    a = simulate_profile(days=90, seed=21, account="alice", platform="x").posts
+    b = simulate_profile(days=90, seed=22, account="bob", platform="x").posts
+    return pd.concat([a, b], ignore_index=True)
+
+
+@pytest.fixture()
+def panel(posts):
+    return LadderPanel(posts)
+
+
+def _rows(chart):
+    spec = chart.to_dict()
+    return spec["datasets"][spec["data"]["name"]]
+
+
+def test_initial_views_use_the_default_ladder(panel, posts):
+    assert set(panel.charts) == {"ladder", "groups"}
+    assert panel.current_weights == {k: float(v) for k, v in m.DEFAULT_WEIGHTS.items()}
+    pd.testing.assert_frame_equal(panel.tables["ladder"], m.ladder(posts))
+    sens = panel.tables["sensitivity"]
+    assert sens["weights"].iloc[0] == YOUR_WEIGHTS and sens["spearman_vs_baseline"].iloc[0] == pytest.approx(1)
+    # the slider weights equal the default ladder, so the default row ranks exactly like them
+    assert sens["spearman_vs_baseline"].iloc[1] == pytest.approx(1) and sens["top_overlap"].iloc[1] == 1
+    assert panel.status.value.startswith(f"{len(posts):,} posts of all accounts")
+    assert panel.by.value == "content_label"
+
+
+def test_weight_slider_changes_ladder_groups_ranking_and_top(panel, posts):
+    before_top = panel.tables["top"]["post_id"].tolist()
+    before_bars = _rows(panel.charts["ladder"])
+    panel.weights["likes"].value = 0.0
+    panel.weights["clicks"].value = 10.0
+    assert set(panel.rebuilt) == {"ladder", "groups", "sensitivity", "top"}
+    weights = {"likes": 0.0, "saves": 2.0, "shares": 2.0, "comments": 3.0, "clicks": 10.0}
+    assert panel.current_weights == weights
+    ladder = panel.tables["ladder"].set_index("signal")
+    assert ladder.loc["likes", "weighted_per_1000"] == 0
+    assert ladder.loc["clicks", "weighted_per_1000"] == pytest.approx(10 * ladder.loc["clicks", "per_1000_impressions"])
+    assert _rows(panel.charts["ladder"]) != before_bars
+    # groups: metrics.aggregate of the score under the slider weights (engagement() with those weights)
+    scored = m.engagement(posts, weights)
+    expect = m.aggregate(scored, "content_label", metric=m.WEIGHTED_ENGAGEMENT)
+    got = panel.tables["groups"]
+    assert got["value"].astype(float).tolist() == pytest.approx(expect["value"].astype(float).tolist())
+    # sensitivity: the slider weights are the baseline row
+    sens = panel.tables["sensitivity"]
+    assert sens["definition"].iloc[0] == "likes 0, saves 2, shares 2, comments 3, clicks 10"
+    assert sens["spearman_vs_baseline"].iloc[1] < 1  # the default ladder now ranks posts differently
+    # top posts: ranked by the new score per impression
+    top = panel.tables["top"]
+    rate = f"{m.WEIGHTED_ENGAGEMENT} per impressions"
+    assert top[rate].is_monotonic_decreasing
+    assert top["post_id"].tolist() == m.top_posts(scored, metric=m.WEIGHTED_ENGAGEMENT, denominator="impressions",
+                                                  n=5)["post_id"].tolist()
+    assert top["post_id"].tolist() != before_top
+    assert "clicks 10" in panel.status.value
+
+
+def test_account_and_grouping(panel, posts):
+    panel.account.value = "bob"
+    bob = posts[posts["account"] == "bob"]
+    pd.testing.assert_frame_equal(panel.tables["ladder"], m.ladder(bob))
+    assert panel.tables["top"]["account"].eq("bob").all()
+    assert panel.status.value.startswith(f"{len(bob):,} posts of bob")
+    panel.by.value = "account"
+    assert panel.rebuilt == ["groups", "sensitivity"]  # ladder and top do not depend on the grouping
+    assert panel.tables["groups"]["account"].astype(str).tolist() == ["bob"]
+    panel.account.value = ALL
+    assert panel.tables["groups"]["account"].astype(str).tolist() == ["alice", "bob"]
+    assert "rate[alice]" in panel.tables["sensitivity"].columns
+
+
+def test_reset_puts_the_default_ladder_back_in_one_refresh(panel):
+    panel.weights["comments"].value = 7.5
+    calls = []
+    original = panel.refresh
+    panel.refresh = lambda *a, **k: calls.append(1) or original(*a, **k)
+    panel.reset.click()
+    assert calls == [1]
+    assert panel.current_weights == {k: float(v) for k, v in m.DEFAULT_WEIGHTS.items()}
+
+
+def test_group_without_values_says_so_and_missing_rungs_are_disabled(posts):
+    # X exports: no media type, no saves, and here no content labels for bob
+    x = posts.assign(saves=pd.array([pd.NA] * len(posts), dtype="Int64"),
+                     content_label=posts["content_label"].where(posts["account"] == "alice"))
+    panel = LadderPanel(x)
+    assert panel.weights["saves"].disabled and "saves" not in panel.current_weights
+    assert "saves" not in panel.tables["ladder"]["signal"].tolist()
+    panel.account.value = "bob"
+    assert "groups" not in panel.charts
+    assert panel.notes["groups"].startswith("No content label in this selection")
+    assert panel.notes["groups"] in [o for o in panel.static_outputs() if isinstance(o, str)]
+    assert "order" not in panel.tables["sensitivity"].columns  # no groups to order
+    panel.account.value = "alice"
+    assert "groups" in panel.charts and "groups" not in panel.notes
+
+
+def test_zero_weights_give_na_shares_not_errors(panel):
+    for slider in panel.weights.values():
+        slider.value = 0.0
+    assert panel.tables["ladder"]["share_of_score"].isna().all()
+    assert panel.tables["ladder"]["weighted_per_1000"].dropna().eq(0).all()
+
+
+def test_static_outputs_and_bad_arguments(panel, posts):
+    outs = panel.static_outputs()
+    assert len(outs) == 5 and sum(isinstance(o, pd.DataFrame) for o in outs) == 3
+    with pytest.raises(AnalysisError):
+        LadderPanel(posts.iloc[:0])
+    with pytest.raises(AnalysisError) as err:
+        LadderPanel(posts, account="carol")
+    assert err.value.parameter == "account"
+    with pytest.raises(AnalysisError):
+        LadderPanel(posts.drop(columns=["impressions"]))
+    with pytest.raises(AnalysisError):
+        LadderPanel(posts[["published_at", "impressions"]])
+    with pytest.raises(AnalysisError):
+        LadderPanel(posts, weights={"likes": -1})
