@@ -187,8 +187,13 @@ def test_bad_arguments_name_the_parameter(lifted, kwargs, parameter):
 
 
 def test_public_name_is_callable_even_after_the_module_is_imported(lifted):
-    # `import toolkit.content_lift` makes the package attribute the module; the module forwards calls
+    # importing the submodule must not replace the package's function with the module
+    # (toolkit/__init__.py binds the function after the module is loaded)
     import toolkit.content_lift  # noqa: F401
+    import toolkit.before_after  # noqa: F401
+    import toolkit.widgets.before_after  # noqa: F401
+
+    assert callable(toolkit.before_after) and not isinstance(toolkit.before_after, type(toolkit))
 
     r = toolkit.content_lift(lifted.head(300), label=LABEL, metric="likes")
     assert r.table.loc[0, "method"] == "glm"

@@ -7,7 +7,9 @@ The public API (see ``docs/ARCHITECTURE.md``)::
     toolkit.before_after(posts, change="2024-03-01").table
     toolkit.content_lift(posts, label=("content_label", "personal")).text
 
-Names are imported lazily, so ``import toolkit`` is quick and a notebook pays only for what it uses.
+Most names are imported lazily, so a notebook pays only for what it uses. ``before_after`` and
+``content_lift`` are imported at once: each is both a function and the module that defines it, and
+importing the module later would otherwise replace the package attribute with the module.
 
 >>> import toolkit
 >>> "load" in toolkit.__all__
@@ -40,6 +42,9 @@ _MODULES = (
 )
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
+
+from toolkit.before_after import before_after  # noqa: E402  (see the module docstring)
+from toolkit.content_lift import content_lift  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

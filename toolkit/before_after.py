@@ -34,8 +34,6 @@ True
 from __future__ import annotations
 
 import math
-import sys
-import types
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1331,15 +1329,3 @@ def _demo_posts(days: int = 240, posts_per_day: int = 3, change: str = "2024-07-
         "media_type": rng.choice(["photo", "text", "link"], n), "impressions": impressions,
         "likes": likes, "comments": comments, "followers": 5000 + day * 3})
     return conform(frame, POSTS)
-
-
-class _CallableModule(types.ModuleType):
-    """``toolkit.before_after`` is both this module and the function: importing the module (e.g.
-    through ``toolkit.widgets.before_after``) rebinds the package attribute to the module, so the
-    module forwards calls to :func:`before_after`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> BeforeAfterResult:
-        return before_after(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -41,8 +41,6 @@ True
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -1017,14 +1015,3 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
         parts = [f"{m}: " + ", ".join(f"{n} ({why})" for why, n in v.items()) for m, v in left.items()]
         lines.append("Posts left out: " + "; ".join(parts) + ".")
     return "\n".join(lines)
-
-
-class _CallableModule(types.ModuleType):
-    """``toolkit.content_lift`` is both this module and the function: importing the module sets the
-    package attribute to the module, so the module itself forwards calls to :func:`content_lift`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Result:
-        return content_lift(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

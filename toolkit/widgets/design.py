@@ -163,7 +163,7 @@ class DesignPanel:
         from IPython import get_ipython
         from IPython.display import display
 
-        if get_ipython() is None:  # no front end (scripts, doctests): nothing to render into
+        if getattr(get_ipython(), "kernel", None) is None:  # no front end (scripts, doctests)
             return
         out.clear_output()
         with out:
