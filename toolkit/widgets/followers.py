@@ -106,8 +106,8 @@ class LadderPanel:
         scored = m.engagement(posts, weights).reset_index(drop=True)
         keep = [c for c in ("account", "platform", "post_id", "published_at", "text", *GROUP_COLUMNS,
                             *m.LADDER_SIGNALS, "impressions", m.ENGAGEMENTS, m.ENGAGEMENTS_SOURCE)
-                if c in scored.columns]
-        self.posts = scored[list(dict.fromkeys(keep))]
+                if c in scored.columns and (scored[c].notna().any() or c == m.ENGAGEMENTS_SOURCE)]
+        self.posts = scored[list(dict.fromkeys(keep))]  # columns without any value are left out of every table
         accounts = sorted(self.posts["account"].dropna().astype(str).unique()) if "account" in self.posts else []
         self._subsets = {ALL: self.posts}
         if len(accounts) > 1:
@@ -248,6 +248,8 @@ class LadderPanel:
         if name == "top":
             table = m.top_posts(scored, metric=m.WEIGHTED_ENGAGEMENT, denominator="impressions", n=self.top_n,
                                 min_exposure=self.min_exposure)
+            # one account or one platform in every row says nothing: keep the table narrow
+            table = table.drop(columns=[c for c in ("account", "platform") if c in table and table[c].nunique() <= 1])
             self.tables["top"] = table
             return [table]
         raise KeyError(name)  # pragma: no cover - VIEWS and _build are kept in step
