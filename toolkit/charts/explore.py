@@ -484,7 +484,7 @@ def follower_history(
                  alt.Tooltip("relative_size:Q", format="+.1%")],
     )
     labels = events_only.mark_text(align="left", dx=4, dy=-6, baseline="top").encode(
-        x="date:T", y=alt.value(0), text="label:N", color=alt.Color("kind:N", scale=_EVENT_COLOURS))
+        x="date:T", y=alt.value(0), text="label:N", color=alt.Color("kind:N", scale=_EVENT_COLOURS, legend=None))
     return alt.layer(line, rules, labels, data=data, title=title).properties(
         width=_WIDTH, height=220).resolve_scale(color="independent")
 
