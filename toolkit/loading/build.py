@@ -40,6 +40,11 @@ def constant(value, dtype, index: pd.Index) -> pd.Series:
     """
     n = len(index)
     dtype = pandas_dtype(dtype)
+    if value is None and dtype == pandas_dtype("Int64"):  # all missing, without per-cell work
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)),
+                         index=index)
+    if value is None and dtype == pandas_dtype("string"):
+        return pd.Series(pd.array(pa.nulls(n, pa.string()), dtype=dtype), index=index)
     if isinstance(dtype, pd.CategoricalDtype):
         code = -1 if value is None or pd.isna(value) else list(dtype.categories).index(value)
         return pd.Series(pd.Categorical.from_codes(np.full(n, code, dtype="int8"), dtype=dtype), index=index)

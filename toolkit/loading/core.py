@@ -16,12 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit.errors import DataFormatError, EngagementLabError
 from toolkit.loading import registry
+from toolkit.loading.build import constant
 from toolkit.loading.readers import sniff
 from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.schema import (
@@ -220,7 +222,7 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     if posts.empty:
         return posts, pd.Series(dtype="int64")
     key = ["platform", "account", "post_id"]
-    single = all(posts[c].nunique(dropna=False) <= 1 for c in ("platform", "account"))
+    single = _one_value(posts["platform"]) and _one_value(posts["account"])
     if single and posts["post_id"].is_unique:  # nothing to merge (the common case, cheap to check)
         return _sorted(posts.reset_index(drop=True)), pd.Series(dtype="int64")
     order = posts.assign(_order=range(len(posts)))
@@ -231,12 +233,54 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return _sorted(kept.reset_index(drop=True)), dropped
 
 
+def _one_value(values: pd.Series) -> bool:
+    """Whether ``values`` holds at most one distinct value (``<NA>`` counting as a value),
+    as ``nunique(dropna=False) <= 1`` but without hashing every cell."""
+    if len(values) <= 1:
+        return True
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        return bool((codes == codes[0]).all())
+    array = _arrow_text(values)
+    if array.null_count:
+        return array.null_count == len(array)
+    return bool(pc.all(pc.equal(array, array[0])).as_py())
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype("string").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string()) if array.type != pa.string() else array
+
+
+def _in_order(stamps: pd.Series, accounts: pa.Array, ids: pa.Array) -> bool:
+    """Whether rows already run by publish time, then account, then post id (no missing keys),
+    so a stable sort would leave them as they are."""
+    if stamps.isna().any() or accounts.null_count or ids.null_count:
+        return False
+    t = stamps.array.asi8
+    if not (t[1:] >= t[:-1]).all():
+        return False
+    ties = np.flatnonzero(t[1:] == t[:-1])
+    if not len(ties):
+        return True
+    first, second = pa.array(ties), pa.array(ties + 1)
+    a0, a1 = accounts.take(first), accounts.take(second)
+    p0, p1 = ids.take(first), ids.take(second)
+    ok = pc.or_(pc.less(a0, a1), pc.and_(pc.equal(a0, a1), pc.less_equal(p0, p1)))
+    return bool(pc.all(ok).as_py())
+
+
 def _sorted(posts: pd.DataFrame) -> pd.DataFrame:
     """Posts ordered by publish time, then account and post id (Arrow's multi-key sort)."""
+    accounts, ids = _arrow_text(posts["account"]), _arrow_text(posts["post_id"])
+    if _in_order(posts["published_at"], accounts, ids):  # exports usually list posts in time order
+        return posts
     table = pa.table({
         "t": pa.array(posts["published_at"].array.asi8, mask=posts["published_at"].isna().to_numpy()),
-        "a": pa.array(posts["account"].astype("string").array),
-        "p": pa.array(posts["post_id"].astype("string").array),
+        "a": accounts,
+        "p": ids,
     })
     order = pc.sort_indices(table, sort_keys=[("t", "ascending"), ("a", "ascending"),
                                               ("p", "ascending")])
@@ -252,9 +296,13 @@ def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.Da
     A history row matches posts of its account on its platform; a history without a platform
     (a plain ``date,followers`` file) matches posts of its account on any platform.
     """
+    if followers.empty or posts.empty:  # nothing to join (no follower history loaded)
+        return posts, 0
     known = followers.dropna(subset=["followers", "account"])
+    if known.empty:
+        return posts, 0
     need = posts["followers"].isna() & posts["published_at"].notna()
-    if known.empty or not need.any():
+    if not need.any():
         return posts, 0
     posts = posts.copy()
     filled = 0
@@ -358,10 +406,23 @@ def load(
 
 def _frames(results, attr: str, schema) -> pd.DataFrame:
     frames = [getattr(p, attr) for _, _, p in results if getattr(p, attr) is not None]
-    frames = [conform(f, schema, name=attr) for f in frames if len(f)]
+    frames = [conform(_with_missing(f, schema), schema, name=attr) for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
+    if len(frames) == 1:  # one file: nothing to concatenate
+        return frames[0].reset_index(drop=True)
     return pd.concat(frames, ignore_index=True)
+
+
+def _with_missing(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    """``frame`` plus the schema's columns it lacks, all missing, built in their dtypes without
+    per-cell work (``conform`` would fill them cell by cell). Columns without a default (``bool``)
+    are left for ``conform`` to report."""
+    missing = {c: constant(None, d, frame.index) for c, d in schema.items()
+               if c not in frame.columns and str(d) != "bool"}
+    if not missing:
+        return frame
+    return pd.concat([frame, pd.DataFrame(missing, index=frame.index)], axis=1)
 
 
 def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None) -> Dataset:

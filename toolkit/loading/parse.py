@@ -91,7 +91,8 @@ def _string_series(array, index: pd.Index) -> pd.Series:
 
 
 def _no_reasons(index: pd.Index) -> pd.Series:
-    return pd.Series(pd.NA, index=index, dtype="string")
+    """A string Series of ``<NA>`` (an Arrow null array: no per-cell work)."""
+    return pd.Series(pd.array(pa.nulls(len(index), pa.string()), dtype="string"), index=index)
 
 
 def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
