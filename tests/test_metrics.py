@@ -267,3 +267,31 @@ def test_ladder_with_weights_scores_each_rung():
     assert zero["share_of_score"].isna().all()
     with pytest.raises(AnalysisError):
         m.ladder(posts, weights={"likes": -1})
+
+
+def test_weight_sensitivity_matches_a_plain_pandas_computation():
+    # reference: the same statistics spelled with pandas (rank().corr, sort_values, groupby sums),
+    # on a simulated profile with missing counts, zero impressions and tied rates
+    from toolkit.simulate import simulate_profile
+
+    posts = simulate_profile(days=120, seed=5).posts
+    posts["saves"] = posts["saves"].mask(posts.index % 3 == 0)
+    posts["impressions"] = posts["impressions"].mask(posts.index % 11 == 0, 0)
+    alternatives = {"mine": {"likes": 0, "clicks": 10, "saves": 2}, **m.ALTERNATIVE_WEIGHTS}
+    got = m.weight_sensitivity(posts, alternatives, top=7).set_index("weights")
+    den = posts["impressions"].astype("Float64")
+    rates = {k: m.rate(m.weighted_engagement(posts, w), den).astype(float) for k, w in alternatives.items()}
+    base = rates["mine"]
+    base_top = set(base.dropna().sort_values(ascending=False, kind="stable").index[:7])
+    for name, r in rates.items():
+        both = base.notna() & r.notna()
+        assert got.loc[name, "spearman_vs_baseline"] == pytest.approx(base[both].rank().corr(r[both].rank()))
+        mine = set(r.dropna().sort_values(ascending=False, kind="stable").index[:7])
+        assert got.loc[name, "top_overlap"] == len(mine & base_top) / 7
+        score = m.weighted_engagement(posts, alternatives[name]).astype(float)
+        used = score.notna() & (den > 0).fillna(False)
+        sums = pd.DataFrame({"s": score[used], "d": den[used].astype(float),
+                             "g": posts["content_label"][used]}).groupby("g").sum()
+        for label in sums.index:
+            assert got.loc[name, f"rate[{label}]"] == pytest.approx(sums.loc[label, "s"] / sums.loc[label, "d"])
+        assert got.loc[name, "rate"] == pytest.approx(score[used].sum() / den[used].astype(float).sum())

@@ -732,31 +732,87 @@ def weight_sensitivity(
     base = baseline if baseline is not None else names[0]
     if base not in alternatives:
         raise AnalysisError("baseline must be one of the alternatives", parameter="baseline", found=base)
-    den = _count(posts, denominator) if denominator else pd.Series(1, index=posts.index, dtype="Int64")
-    scores = {name: weighted_engagement(posts, w) for name, w in alternatives.items()}
-    rates = {name: rate(s, den) for name, s in scores.items()}
-    base_rate = rates[base].astype(float)
-    base_top = set(base_rate.dropna().sort_values(ascending=False, kind="stable").index[:top])
+    from scipy.stats import rankdata
+
+    # plain arrays once (NaN = missing): the rankings are recomputed on every widget change
+    checked = {name: _check_weights(w) for name, w in alternatives.items()}
+    columns = sorted({c for w in checked.values() for c in w})
+    counts = {c: pd.array(_count(posts, c), dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+              for c in columns}
+    d = (pd.array(_count(posts, denominator), dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+         if denominator else np.ones(len(posts)))
+    d_ok = ~np.isnan(d) & (d > 0)
+    if by is not None and by in posts.columns:
+        codes, uniques = pd.factorize(posts[by], sort=True, use_na_sentinel=True)
+        codes = np.asarray(codes)
+        keys = [str(k) for k in uniques]
+    else:
+        codes, keys = None, []
+
+    def score(w: Mapping[str, float]) -> np.ndarray:
+        # weighted_engagement(): NA-skipping sum, NA when every named count is NA
+        total = np.zeros(len(posts))
+        seen = np.zeros(len(posts), dtype=bool)
+        for c, weight in w.items():
+            x = counts[c]
+            has = ~np.isnan(x)
+            total += np.where(has, x * weight, 0.0)
+            seen |= has
+        return np.where(seen, total, np.nan)
+
+    def ratios(num: np.ndarray) -> tuple[float, np.ndarray]:
+        # _ratio(): sums over rows where both are present and the denominator is positive
+        used = ~np.isnan(num) & d_ok
+        y, e = np.where(used, num, 0.0), np.where(used, d, 0.0)
+        overall = float(y.sum()) / float(e.sum()) if e.sum() > 0 else np.nan
+        if codes is None:
+            return overall, np.array([])
+        ok = codes >= 0
+        gy = np.bincount(codes[ok], weights=y[ok], minlength=len(keys))
+        ge = np.bincount(codes[ok], weights=e[ok], minlength=len(keys))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return overall, np.where(ge > 0, gy / np.where(ge > 0, ge, 1.0), np.nan)
+
+    def top_set(r: np.ndarray) -> set:
+        valid = np.flatnonzero(~np.isnan(r))
+        neg = -r[valid]
+        if 0 < top < len(neg):  # only candidates up to the top-th value (ties included) need sorting
+            keep = neg <= np.partition(neg, top - 1)[top - 1]
+            valid, neg = valid[keep], neg[keep]
+        # descending, ties in table order (as a stable pandas sort_values(ascending=False))
+        return set(valid[np.argsort(neg, kind="stable")[:max(top, 0)]].tolist())
+
+    scores = {name: score(w) for name, w in checked.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = {name: np.where(d_ok & ~np.isnan(sc), sc / np.where(d_ok, d, 1.0), np.nan)
+                 for name, sc in scores.items()}
+    base_rate = rates[base]
+    base_valid = ~np.isnan(base_rate)
+    base_top = top_set(base_rate)
+    base_ranks = None
     rows = []
     for name in names:
-        r = rates[name].astype(float)
-        both = base_rate.notna() & r.notna()
-        spearman = (base_rate[both].rank().corr(r[both].rank()) if both.sum() >= 3 else np.nan)
-        mine = set(r.dropna().sort_values(ascending=False, kind="stable").index[:top])
+        r = rates[name]
+        both = base_valid & ~np.isnan(r)
+        spearman = np.nan
+        if both.sum() >= 3:
+            if base_ranks is None or not np.array_equal(both, base_ranks[0]):
+                base_ranks = (both, rankdata(base_rate[both]))
+            ranks = rankdata(r[both])
+            if np.ptp(ranks) > 0 and np.ptp(base_ranks[1]) > 0:
+                spearman = float(np.corrcoef(base_ranks[1], ranks)[0, 1])
+        overall, groups = ratios(scores[name])
         row = {
             "weights": name,
             "definition": ", ".join(f"{k} {v:g}" for k, v in alternatives[name].items()),
-            "rate": _ratio(scores[name], den),
-            "spearman_vs_baseline": float(spearman) if pd.notna(spearman) else np.nan,
-            "top_overlap": len(mine & base_top) / len(base_top) if base_top else np.nan,
+            "rate": overall,
+            "spearman_vs_baseline": spearman,
+            "top_overlap": len(top_set(r) & base_top) / len(base_top) if base_top else np.nan,
         }
-        if by is not None and by in posts.columns:
-            groups = {}
-            for key, index in posts.groupby(by, observed=True, sort=True).groups.items():
-                groups[str(key)] = _ratio(scores[name].loc[index], den.loc[index])
-            row.update({f"rate[{k}]": v for k, v in groups.items()})
-            order = sorted((k for k in groups if pd.notna(groups[k])), key=lambda k: -groups[k])
-            row["order"] = " > ".join(order)
+        if codes is not None:
+            row.update({f"rate[{k}]": float(v) for k, v in zip(keys, groups)})
+            order = sorted((i for i in range(len(keys)) if not np.isnan(groups[i])), key=lambda i: -groups[i])
+            row["order"] = " > ".join(keys[i] for i in order)
         rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["description"] = describe("weighted engagement", denominator, "ratio_of_sums")
