@@ -11,11 +11,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import pandas_dtype
 
 from toolkit.errors import DataFormatError
 from toolkit.loading.parse import (
     NA_TOKENS,
+    _arrow_raw,
     clean_text,
     first_reason,
     parse_counts,
@@ -26,7 +28,7 @@ from toolkit.loading.readers import RawTable
 from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.schema import COUNT_COLUMNS, DAILY, FOLLOWERS, POSTS
 
-__all__ = ["resolve", "build_table", "raw_text", "reject_rows", "constant"]
+__all__ = ["resolve", "media_types", "build_table", "raw_text", "reject_rows", "constant"]
 
 _COUNTS = set(COUNT_COLUMNS) | {"engagements", "followers", "new_follows", "unfollows", "posts",
                                 "video_views"}
@@ -55,6 +57,31 @@ def constant(value, dtype, index: pd.Index) -> pd.Series:
         array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype="int32")), pa.array([value]))
         return pd.Series(pd.array(array.cast(pa.string()), dtype=dtype), index=index)
     return pd.Series(value, index=index, dtype=dtype)
+
+
+def media_types(values: pd.Series, mapping: Mapping[str, str], dtype) -> pd.Series:
+    """A platform's post types mapped to canonical media types (case and spaces ignored): a type
+    the mapping does not know becomes ``other``, missing cells stay missing. Each distinct cell
+    is mapped once (Arrow dictionary encoding), and the result is built in the schema's dtype.
+
+    >>> media_types(pd.Series(["Photo ", "Reel", "", None]), {"Photo": "photo"},
+    ...             pd.CategoricalDtype(["photo", "video", "other"])).tolist()
+    ['photo', 'other', nan, nan]
+    """
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_raw(values)))
+    encoded = pc.dictionary_encode(lowered)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
+    lookup = {k.lower(): v for k, v in mapping.items()}
+    names = [lookup.get(u, None if u in NA_TOKENS else "other") for u in encoded.dictionary.to_pylist()]
+    dtype = pandas_dtype(dtype)
+    if not isinstance(dtype, pd.CategoricalDtype):
+        dtype = pd.CategoricalDtype(sorted({n for n in names if n is not None}))
+    category = dtype.categories.get_indexer(pd.Index(names, dtype=object)) if names else np.array([], int)
+    codes = np.full(len(values), -1, dtype="int64")
+    valid = encoded.indices.is_valid().to_numpy(zero_copy_only=False)
+    codes[valid] = category[encoded.indices.filter(encoded.indices.is_valid()).to_numpy()]
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index)
 
 
 def resolve(raw: RawTable, aliases: str | tuple[str, ...] | None) -> str | None:
@@ -125,11 +152,7 @@ def build_table(
             out[name] = clean_text(values, fmt.text_placeholders)
             continue
         elif name == "media_type":
-            lowered = values.astype("string").str.strip().str.lower()
-            mapping = {k.lower(): v for k, v in fmt.media_types.items()}
-            mapped = lowered.map(mapping).astype("string")
-            unknown = lowered.notna() & ~lowered.isin(NA_TOKENS) & mapped.isna()
-            out[name] = mapped.mask(unknown, "other")
+            out[name] = media_types(values, fmt.media_types, schema[name])
             continue
         else:
             out[name] = clean_text(values)

@@ -222,8 +222,7 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     if posts.empty:
         return posts, pd.Series(dtype="int64")
     key = ["platform", "account", "post_id"]
-    single = _one_value(posts["platform"]) and _one_value(posts["account"])
-    if single and posts["post_id"].is_unique:  # nothing to merge (the common case, cheap to check)
+    if posts["post_id"].is_unique:  # no key repeats, so nothing to merge (the common case)
         return _sorted(posts.reset_index(drop=True)), pd.Series(dtype="int64")
     order = posts.assign(_order=range(len(posts)))
     order = order.sort_values(["exported_at", "_order"], na_position="first", kind="stable")

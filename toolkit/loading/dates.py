@@ -195,15 +195,20 @@ def parse_dates(
     if other.any():
         fmts = tuple(formats) + ("ISO8601",)
         cells_other = raw[other]
-        codes, uniques = pd.factorize(cells_other)
-        if len(uniques) * 2 < len(codes):  # exports repeat days and minutes: parse each text once
+        sample = cells_other.iloc[:2048].tolist()
+        repeats = len(set(sample)) * 2 < len(sample)  # whether factorizing the column pays off
+        codes, uniques = pd.factorize(cells_other) if repeats else (None, None)
+        if repeats and len(uniques) * 2 < len(codes):  # exports repeat days and minutes: parse each text once
             parsed_u, why_u = parse_datetimes(pd.Series(uniques, dtype="string"), column, fmts, tz=tz)
             result[other] = _naive(parsed_u)[codes]
             why = pd.Series(why_u.to_numpy()[codes], index=cells_other.index, dtype="string")
         else:
             parsed, why = parse_datetimes(cells_other, column, fmts, tz=tz)
             result[other] = _naive(parsed)
-        reasons[why.index] = reasons[why.index].fillna(why)
+        has = why.notna()
+        if has.any():
+            where = why.index[has.to_numpy()]
+            reasons[where] = reasons[where].fillna(why[has])
 
     if is_dm.any():
         _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order, tz)

@@ -220,6 +220,9 @@ def parse_datetimes(
     >>> t.tolist(), why.tolist()
     ([Timestamp('2021-01-30 12:56:00+0000', tz='UTC'), NaT], [<NA>, "time: expected a date like '%Y-%m-%d %H:%M %z', found 'junk'"])
     """
+    fast = _strptime_whole(values, formats[0] if formats else "ISO8601", tz)
+    if fast is not None:  # every cell in the first format (the common case): no per-row work
+        return (fast.dt.normalize() if date_only else fast), _no_reasons(values.index)
     raw = _strip(values)
     missing = raw.isna() | raw.isin(NA_TOKENS)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
@@ -333,6 +336,30 @@ def _day_overflow(array: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:
     return pa.array(out)
 
 
+def _strptime_whole(values: pd.Series, fmt: str, tz: str) -> pd.Series | None:
+    """UTC times when Arrow reads every cell of ``values`` in ``fmt`` exactly (no missing cell,
+    no failure, no rolled-over day, no time that does not exist in ``tz``); else None, and
+    :func:`parse_datetimes` takes the cell-by-cell route with reasons."""
+    if not len(values) or fmt == "ISO8601" or "%f" in fmt or "%p" in fmt or "%Z" in fmt:
+        return None
+    try:
+        array = _arrow_strings(values)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if array.null_count or pc.any(pc.is_in(array, pa.array(sorted(NA_TOKENS)))).as_py():
+            return None
+        parsed = pc.strptime(array, format=fmt, unit="ns", error_is_null=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if parsed.null_count or pc.any(_day_overflow(array, parsed, fmt)).as_py():
+        return None
+    stamps = pd.Series(parsed.to_pandas().array, index=values.index)
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    stamps = stamps.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    return None if stamps.isna().any() else stamps
+
+
 def _arrow_strptime(raw: pd.Series, todo: pd.Series, fmt: str, tz: str):
     """Arrow's strptime for the cells in ``todo``, or None when Arrow cannot handle ``fmt``.
 
@@ -375,8 +402,7 @@ def clean_text(values: pd.Series, placeholders: Iterable[str] = ()) -> pd.Series
         empty = pc.or_kleene(empty, pc.is_in(array, pa.array(placeholders, type=pa.string())))
     if not pc.any(empty).as_py():
         return _string_series(array, values.index)
-    text = values.astype("string")
-    return text.mask(pd.Series(empty.to_numpy(zero_copy_only=False), index=values.index))
+    return _string_series(pc.if_else(empty, pa.scalar(None, array.type), array), values.index)
 
 
 def first_reason(*reasons: pd.Series) -> pd.Series:

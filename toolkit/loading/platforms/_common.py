@@ -106,7 +106,7 @@ def build_posts(
     parsed = build_table(good_raw, source, rest, table=table, platform=platform, account=account,
                          exported_at=exported_at, required=tuple(r for r in required if r != date_key))
     out = getattr(parsed, table)
-    out[date_key] = dates.values.loc[out.index]
+    out[date_key] = dates.values if out.index.equals(dates.values.index) else dates.values.loc[out.index]
     setattr(parsed, table, out)
     if bad.any():
         rows = dates.reasons[bad].index
