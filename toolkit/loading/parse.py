@@ -190,13 +190,13 @@ def parse_excel_serial(values: pd.Series) -> pd.Series:
     """Convert Excel serial day numbers (``44193.4123``) to UTC timestamps; other cells give NaT.
 
     Serials are read with the 1900 date system (day 0 = 1899-12-30), in the plausible range
-    1990-2100.
+    from 1990-01-01 (serial 32874) up to, not including, 2100-01-01 (serial 73051).
 
-    >>> parse_excel_serial(pd.Series(["44193.5", "2020-12-28"])).tolist()
-    [Timestamp('2020-12-28 12:00:00+0000', tz='UTC'), NaT]
+    >>> parse_excel_serial(pd.Series(["44193.5", "2020-12-28", "32874"])).tolist()
+    [Timestamp('2020-12-28 12:00:00+0000', tz='UTC'), NaT, Timestamp('1990-01-01 00:00:00+0000', tz='UTC')]
     """
     numbers = pd.to_numeric(_strip(values), errors="coerce").astype("float64")
-    plausible = (numbers > 32874) & (numbers < 73051)  # 1990-01-01 .. 2100-01-01
+    plausible = (numbers >= 32874) & (numbers < 73051)  # 1990-01-01 .. 2100-01-01 (exclusive)
     stamps = pd.to_datetime(numbers.where(plausible), unit="D", origin="1899-12-30")
     return stamps.dt.round("s").dt.tz_localize("UTC")
 
@@ -226,6 +226,7 @@ def parse_datetimes(
     raw = _strip(values)
     missing = raw.isna() | raw.isin(NA_TOKENS)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    out_of_range = pd.Series(False, index=values.index)
     todo = ~missing
     for fmt in formats:
         if not todo.any():
@@ -244,15 +245,17 @@ def parse_datetimes(
             # are read again by pandas, which rejects impossible dates.
             exact = todo & suspect.reindex(todo.index, fill_value=False)
         if fmt == "ISO8601":
-            parsed = _parse_iso(raw[exact], tz)
+            parsed, outside = _parse_iso(raw[exact], tz)
         else:
-            parsed = pd.to_datetime(raw[exact], format=fmt, errors="coerce", utc=has_offset)
+            parsed, outside = _fit_ns(pd.to_datetime(raw[exact], format=fmt, errors="coerce", utc=has_offset))
             if not has_offset:
                 parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
         parsed = parsed.astype("datetime64[ns, UTC]")
         ok = parsed.notna()
         result[ok[ok].index] = parsed[ok]
         todo = todo & result.isna()
+        if outside.any():
+            out_of_range[outside[outside].index] = True
     if excel_serial and todo.any():
         serial = parse_excel_serial(raw[todo])
         ok = serial.notna()
@@ -264,6 +267,10 @@ def parse_datetimes(
     if todo.any():
         shown = " or ".join(repr(f) for f in formats)
         reasons[todo] = f"{column}: expected a date like {shown}, found '" + raw[todo] + "'"
+        beyond = todo & out_of_range
+        if beyond.any():
+            reasons[beyond] = (f"{column}: date '" + raw[beyond] + f"' is outside the range that can be "
+                               f"stored ({_NS_RANGE[0].date()} to {_NS_RANGE[1].date()})")
     if date_only:
         result = result.dt.normalize()
     return result, reasons
@@ -272,19 +279,43 @@ def parse_datetimes(
 _ISO_OFFSET = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
 
 
-def _parse_iso(raw: pd.Series, tz: str) -> pd.Series:
-    """ISO 8601 cells, with or without an offset; cells without one are taken to be in ``tz``."""
+#: the times a nanosecond timestamp can hold (a day inside pandas' limits, so that a time zone
+#: shift cannot push a kept time out of them)
+_NS_RANGE = (pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-10"))
+
+
+def _fit_ns(stamps: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``stamps`` (any resolution; pandas reads text as microseconds) with the times outside
+    :data:`_NS_RANGE` set to NaT, in nanoseconds; and the mask of those times (a year 2262 or
+    later would otherwise make the conversion to nanoseconds fail for the whole column)."""
+    tz = stamps.dt.tz
+    low, high = (t.tz_localize(tz) for t in _NS_RANGE) if tz is not None else _NS_RANGE
+    outside = ((stamps < low) | (stamps > high)).fillna(False).astype(bool)
+    if outside.any():
+        stamps = stamps.mask(outside)
+    return stamps.dt.as_unit("ns"), outside
+
+
+def _parse_iso(raw: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
+    """ISO 8601 cells, with or without an offset; cells without one are taken to be in ``tz``.
+
+    Also returns the mask of cells that are valid dates outside :data:`_NS_RANGE` (NaT here).
+    """
     with_offset = raw.str.contains(_ISO_OFFSET, regex=True).fillna(False)
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+    outside = pd.Series(False, index=raw.index)
     if with_offset.any():
-        out[with_offset] = pd.to_datetime(raw[with_offset], format="ISO8601", errors="coerce", utc=True)
+        stamps, beyond = _fit_ns(pd.to_datetime(raw[with_offset], format="ISO8601", errors="coerce", utc=True))
+        out[with_offset] = stamps
+        outside[with_offset] = beyond
     naive = ~with_offset
     if naive.any():
-        stamps = pd.to_datetime(raw[naive], format="ISO8601", errors="coerce")
+        stamps, beyond = _fit_ns(pd.to_datetime(raw[naive], format="ISO8601", errors="coerce"))
         if getattr(stamps.dt, "tz", None) is None:
             stamps = stamps.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
         out[naive] = stamps.dt.tz_convert("UTC")
-    return out
+        outside[naive] = beyond
+    return out, outside
 
 
 _TOKENS = {"Y": r"\d{4}", "m": r"\d{1,2}", "d": r"(?P<d>\d{1,2})", "H": r"\d{1,2}", "M": r"\d{1,2}",
