@@ -15,6 +15,8 @@ _BUILDERS = {
     "group_bars": "toolkit.charts.explore",
     "elasticity_chart": "toolkit.charts.explore",
     "data_rows": "toolkit.charts.explore",
+    "ladder_chart": "toolkit.charts.explore",
+    "message_chart": "toolkit.charts.explore",
     "lift_chart": "toolkit.charts.lift",
     "before_after_chart": "toolkit.charts.before_after",
     "power_chart": "toolkit.charts.design",

@@ -16,6 +16,7 @@ _PANELS = {
     "ContentLiftPanel": "toolkit.widgets.content_lift",
     "LabellingPanel": "toolkit.widgets.labelling",
     "DesignPanel": "toolkit.widgets.design",
+    "LadderPanel": "toolkit.widgets.followers",
 }
 
 __all__ = sorted(_PANELS)

@@ -484,7 +484,7 @@ def _show(out: w.Output, items: list[Any]) -> None:
     from IPython import get_ipython
     from IPython.display import HTML, display
 
-    if get_ipython() is None:
+    if getattr(get_ipython(), "kernel", None) is None:  # no front end (scripts, doctests)
         return
     out.clear_output(wait=True)
     with out:
