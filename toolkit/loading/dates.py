@@ -87,6 +87,32 @@ def _extract(array: pa.Array, pattern: str) -> dict[str, np.ndarray]:
     return out
 
 
+def _extract_dm(array: pa.Array) -> dict[str, np.ndarray]:
+    """:func:`_extract` for cells that match :data:`_DM`, without a capturing regex (splitting on
+    the separators, which the match guarantees, is several times faster)."""
+    n = len(array)
+    seps = {sep: pc.count_substring(array, sep).to_numpy(zero_copy_only=False) for sep in "/-."}
+    s1 = np.full(n, "-", dtype=object)  # a cell whose two separators differ: s1 != s2 below
+    s2 = np.full(n, "/", dtype=object)
+    for sep, count in seps.items():
+        s1[count == 2] = sep
+        s2[count == 2] = sep
+    text = array.cast(pa.string()) if array.type != pa.string() else array
+    for sep in "-.T: ":
+        text = pc.replace_substring(text, sep, "/")
+    colons = pc.count_substring(array, ":").to_numpy(zero_copy_only=False)
+    suffix = np.where(colons == 0, "/0/0/0", np.where(colons == 1, "/0", ""))
+    text = pc.binary_join_element_wise(text, pa.array(suffix, type=pa.string()), "")
+    fields = pc.split_pattern(text, "/").flatten()
+    if len(fields) != 6 * n:  # pragma: no cover - the match guarantees six fields
+        return _extract(array, _DM)
+    numbers = pc.cast(fields, pa.int64()).to_numpy(zero_copy_only=False).reshape(n, 6)
+    lengths = pc.utf8_length(fields).to_numpy(zero_copy_only=False).reshape(n, 6)
+    return {"a": numbers[:, 0].copy(), "b": numbers[:, 1].copy(), "y": numbers[:, 2].copy(),
+            "sec": numbers[:, 3] * 3600 + numbers[:, 4] * 60 + numbers[:, 5],
+            "a_len": lengths[:, 0].copy(), "b_len": lengths[:, 1].copy(), "s1": s1, "s2": s2}
+
+
 @dataclass
 class DateParse:
     """Parsed dates (UTC), a rejection reason per row (``<NA>`` when fine) and notes."""
@@ -165,7 +191,7 @@ def parse_dates(
     parts = None
     if is_dm.any():
         where = np.flatnonzero(is_dm)
-        parts = _extract(cells.take(pa.array(where)), _DM)
+        parts = _extract_dm(cells.take(pa.array(where)))
         same_sep = parts["s1"] == parts["s2"]
         is_dm[where[~same_sep]] = False
         parts = {k: v[same_sep] for k, v in parts.items()}

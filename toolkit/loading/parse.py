@@ -195,7 +195,11 @@ def parse_excel_serial(values: pd.Series) -> pd.Series:
     >>> parse_excel_serial(pd.Series(["44193.5", "2020-12-28", "32874"])).tolist()
     [Timestamp('2020-12-28 12:00:00+0000', tz='UTC'), NaT, Timestamp('1990-01-01 00:00:00+0000', tz='UTC')]
     """
-    numbers = pd.to_numeric(_strip(values), errors="coerce").astype("float64")
+    try:  # every cell a number (the common case): Arrow's cast, no per-cell Python work
+        cast = pc.cast(_arrow_strings(values), pa.float64())
+        numbers = pd.Series(cast.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = pd.to_numeric(_strip(values), errors="coerce").astype("float64")
     plausible = (numbers >= 32874) & (numbers < 73051)  # 1990-01-01 .. 2100-01-01 (exclusive)
     stamps = pd.to_datetime(numbers.where(plausible), unit="D", origin="1899-12-30")
     return stamps.dt.round("s").dt.tz_localize("UTC")

@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from toolkit.errors import DataFormatError
 from toolkit.loading.core import exported_at_from
-from toolkit.loading.parse import normalise_header
+from toolkit.loading.parse import _arrow_strings, normalise_header
 from toolkit.loading.platforms._common import add_column, build_posts, detect_workbook, read_table
 from toolkit.loading.readers import RawTable
 from toolkit.loading.registry import Format, register
@@ -72,8 +72,8 @@ def activity_ids(links: pd.Series) -> pd.Series:
     >>> activity_ids(pd.Series(["https://www.linkedin.com/feed/update/urn:li:activity:7123/", ""])).tolist()
     ['7123', '']
     """
-    text = pc.utf8_trim_whitespace(pa.array(links.astype("string").to_numpy(dtype=object, na_value=None),
-                                            type=pa.string()))
+    text = _arrow_strings(links)
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     found = pc.extract_regex(text, r"urn:li:(?:activity|share|ugcPost):(?P<id>\d+)").field("id")
     ids = pc.coalesce(found, text)
     return pd.Series(ids.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get), index=links.index,
@@ -107,12 +107,26 @@ def _page(raw: RawTable, source: Source) -> Parsed:
         stamps = posts["published_at"]
         posts["time_known"] = (stamps.notna() & (stamps != stamps.dt.normalize())).astype(bool)
         if "update type" in raw.frame.columns:
-            kind = raw.frame.loc[posts.index, "update type"].astype("string").str.strip().str.lower()
-            posts["paid"] = kind.map({"sponsored": True, "organic": False}).astype("boolean")
+            posts["paid"] = _paid(raw.frame["update type"] if raw.frame.index.equals(posts.index)
+                                  else raw.frame.loc[posts.index, "update type"])
     parsed.notes.append(f"exported_at from the {how}; rates (CTR, engagement rate) not loaded")
     if account is None:
         parsed.notes.append("the page is not in the file name: pass account=")
     return parsed
+
+
+def _paid(kind: pd.Series) -> pd.Series:
+    """``Update type`` Sponsored/Organic (any case) -> True/False; anything else NA.
+
+    >>> _paid(pd.Series(["Sponsored", " organic", "Boosted", None])).tolist()
+    [True, False, <NA>, <NA>]
+    """
+    lowered = pc.utf8_lower(_arrow_strings(kind))
+    sponsored = pc.equal(lowered, "sponsored").to_numpy(zero_copy_only=False)
+    organic = pc.equal(lowered, "organic").to_numpy(zero_copy_only=False)
+    sponsored = np.where(pd.isna(sponsored), False, sponsored).astype(bool)
+    organic = np.where(pd.isna(organic), False, organic).astype(bool)
+    return pd.Series(pd.arrays.BooleanArray(sponsored, ~(sponsored | organic)), index=kind.index)
 
 
 def parse_page_csv(source: Source) -> Parsed:
