@@ -54,12 +54,30 @@ def post_ids(dates: pd.Series, captions: pd.Series) -> pd.Series:
     >>> post_ids(pd.Series(["2020-01-05"]), pd.Series(["Hello"])).tolist()
     ['ig-44faa85417807fd3']
     """
-    keys = (dates.astype("string").fillna("") + "|" + captions.astype("string").fillna(""))
-    hashed = pd.util.hash_array(keys.to_numpy(dtype=object, na_value=""), hash_key=_HASH_KEY,
+    def text(values: pd.Series) -> pa.Array:
+        array = pa.array(values.astype("string").array)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.cast(pa.string()) if array.type != pa.string() else array
+
+    keys = pc.binary_join_element_wise(text(dates), text(captions), "|", null_handling="replace",
+                                       null_replacement="")
+    hashed = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), hash_key=_HASH_KEY,
                                 categorize=False)
     hexes = np.array(hashed.astype(">u8").tobytes().hex()).reshape(1).view("<U16") if len(hashed) \
         else np.array([], dtype="<U16")
     return pd.Series(np.char.add("ig-", hexes), index=dates.index, dtype="string")
+
+
+def _day_text(stamps: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` of each time (as numpy writes a day), formatting each distinct day once.
+
+    >>> _day_text(pd.Series(pd.to_datetime(["2020-01-05 10:00", "2020-01-05 00:00", None], utc=True))).tolist()
+    ['2020-01-05', '2020-01-05', 'NaT']
+    """
+    days = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    unique, codes = np.unique(days, return_inverse=True)
+    text = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32")), pa.array(unique.astype(str)))
+    return pd.Series(pd.array(text.cast(pa.string()), dtype="string"), index=stamps.index)
 
 
 def parse(source: Source) -> Parsed:
@@ -69,10 +87,11 @@ def parse(source: Source) -> Parsed:
     parsed = build_posts(raw, source, COLUMNS, platform="instagram", account=source.account,
                          exported_at=exported_at, required=("published_at",))
     posts = parsed.posts
+    same_rows = frame.index.equals(posts.index)  # nothing rejected: no row lookup needed
     if len(posts):
-        captions = frame.loc[posts.index, "caption"] if "caption" in frame.columns else posts["text"]
-        day = posts["published_at"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(str)
-        posts["post_id"] = post_ids(pd.Series(day, index=posts.index), captions)
+        captions = (frame["caption"] if same_rows else frame.loc[posts.index, "caption"]) \
+            if "caption" in frame.columns else posts["text"]
+        posts["post_id"] = post_ids(_day_text(posts["published_at"]), captions)
     if "hashtags" in frame.columns and len(posts):
         def arrow(values: pd.Series) -> pa.Array:
             array = pa.array(values.astype("string").array)
@@ -82,7 +101,8 @@ def parse(source: Source) -> Parsed:
             return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, pa.string()), array)
 
         joined = pc.binary_join_element_wise(arrow(posts["text"]),
-                                             arrow(frame.loc[posts.index, "hashtags"]), "\n",
+                                             arrow(frame["hashtags"] if same_rows
+                                                   else frame.loc[posts.index, "hashtags"]), "\n",
                                              null_handling="skip")
         joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
         posts["text"] = pd.Series(joined.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).array,
