@@ -125,7 +125,9 @@ def drop_summary_rows(raw: RawTable, mask: pd.Series) -> tuple[RawTable, int]:
     if not n:
         return raw, 0
     out = copy.copy(raw)
-    out.frame = raw.frame.loc[~mask]
+    flags = mask.to_numpy(dtype=bool, na_value=False)
+    # Summary rows usually lead the table (a Total row): a slice then avoids copying every column.
+    out.frame = raw.frame.iloc[n:] if flags[:n].all() else raw.frame.loc[~flags]
     return out, n
 
 

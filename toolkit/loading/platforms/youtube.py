@@ -61,7 +61,8 @@ def parse(source: Source) -> Parsed:
     parsed.summary_rows = summary
     if len(parsed.posts):
         parsed.posts["media_type"] = "video"
-    kept = raw.frame.loc[parsed.posts.index] if len(parsed.posts) else raw.frame.iloc[:0]
+    kept = raw.frame if raw.frame.index.equals(parsed.posts.index) else \
+        raw.frame.loc[parsed.posts.index] if len(parsed.posts) else raw.frame.iloc[:0]
     kept_raw = copy.copy(raw)
     kept_raw.frame = kept
     views, lost = _total(kept_raw, "views"), _total(kept_raw, "subscribers lost")
