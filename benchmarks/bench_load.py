@@ -105,6 +105,11 @@ def memory(path: Path, what: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _loadavg() -> str:
+    """The machine's 1/5/15-minute load average (timings on a shared machine depend on it)."""
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -136,7 +141,8 @@ def main(argv=None) -> dict:
             ratios.append(t_load / t_pd)
             speedups.append(t_first / t_second)
             print(f"run {i + 1}: pandas {t_pd:.2f} s, load {t_load:.2f} s (ratio {t_load / t_pd:.2f}), "
-                  f"first {t_first:.2f} s, cached {t_second:.3f} s (x{t_first / t_second:.1f})")
+                  f"first {t_first:.2f} s, cached {t_second:.3f} s (x{t_first / t_second:.1f}); "
+                  f"load average {_loadavg()}", flush=True)
             file_cache_dir = file_cache.cache_dir()
             if file_cache_dir is not None:
                 import shutil
@@ -157,6 +163,8 @@ def main(argv=None) -> dict:
         "posts_frame_mb": round(mem_load["frame"] / 1e6),
         "peak_over_frame": round(mem_load["rise"] / mem_load["frame"], 2),
         "pandas_peak_rise_mb": round(mem_pd["rise"] / 1e6),
+        "cores": os.cpu_count(),
+        "load_average_at_end": _loadavg(),
     }
     print(json.dumps(figures, indent=2))
     print(f"ratio load/pandas (median of {args.repeat}): {figures['ratio_load_over_pandas']} "
