@@ -232,20 +232,6 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return _sorted(kept.reset_index(drop=True)), dropped
 
 
-def _one_value(values: pd.Series) -> bool:
-    """Whether ``values`` holds at most one distinct value (``<NA>`` counting as a value),
-    as ``nunique(dropna=False) <= 1`` but without hashing every cell."""
-    if len(values) <= 1:
-        return True
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        return bool((codes == codes[0]).all())
-    array = _arrow_text(values)
-    if array.null_count:
-        return array.null_count == len(array)
-    return bool(pc.all(pc.equal(array, array[0])).as_py())
-
-
 def _arrow_text(values: pd.Series) -> pa.Array:
     array = pa.array(values.astype("string").array)
     if isinstance(array, pa.ChunkedArray):

@@ -63,9 +63,13 @@ def post_ids(dates: pd.Series, captions: pd.Series) -> pd.Series:
                                        null_replacement="")
     hashed = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), hash_key=_HASH_KEY,
                                 categorize=False)
-    hexes = np.array(hashed.astype(">u8").tobytes().hex()).reshape(1).view("<U16") if len(hashed) \
-        else np.array([], dtype="<U16")
-    return pd.Series(np.char.add("ig-", hexes), index=dates.index, dtype="string")
+    n = len(hashed)
+    # 16 hex digits per id, laid out as one Arrow string buffer (no Python string per id)
+    digits = pa.Array.from_buffers(pa.string(), n, [
+        None, pa.py_buffer(np.arange(0, 16 * n + 1, 16, dtype=np.int32)),
+        pa.py_buffer(hashed.astype(">u8").tobytes().hex().encode("ascii"))])
+    ids = pc.binary_join_element_wise(pa.scalar("ig-"), digits, "") if n else pa.array([], pa.string())
+    return pd.Series(pd.array(ids, dtype="string"), index=dates.index)
 
 
 def _day_text(stamps: pd.Series) -> pd.Series:
