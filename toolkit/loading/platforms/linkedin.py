@@ -74,10 +74,13 @@ def activity_ids(links: pd.Series) -> pd.Series:
     """
     text = _arrow_strings(links)
     text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    found = pc.extract_regex(text, r"urn:li:(?:activity|share|ugcPost):(?P<id>\d+)").field("id")
+    text = text.cast(pa.string()) if text.type != pa.string() else text
+    found = pc.extract_regex(text, _URN).field("id")
     ids = pc.coalesce(found, text)
-    return pd.Series(ids.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get), index=links.index,
-                     dtype="string")
+    return pd.Series(pd.array(ids, dtype="string"), index=links.index)
+
+
+_URN = r"urn:li:(?:activity|share|ugcPost):(?P<id>\d+)"
 
 
 def page_from_filename(name: str) -> tuple[str | None, pd.Timestamp | None]:
