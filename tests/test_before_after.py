@@ -191,3 +191,49 @@ def test_panel_updates_in_place(posts):
     assert panel.result is None and "parameter 'change'" in panel.status.value
     panel.change.value = datetime.date(2024, 7, 1)
     assert panel.result is not None and len(panel.static_outputs()) == 2
+
+
+def test_counterfactual_keeps_a_fixed_level_when_the_level_does_not_wander(result):
+    # _demo_posts: stationary AR(1) day shocks around a constant rate (seeded, known truth), so the
+    # likelihood-ratio test for a random-walk level should not fire; its reported p-value is the
+    # boundary-aware one, 0.5 * P(chi2(1) > LR)
+    from scipy import stats
+
+    from toolkit.before_after import CF_LEVEL_ALPHA
+
+    fit = result.details["fits"]["counterfactual"]
+    assert fit["level_model"] == "fixed"
+    lr = fit["level_lr"]
+    assert fit["level_p_value"] == (0.5 * stats.chi2.sf(lr, 1) if lr > 0 else 1.0)
+    assert fit["level_p_value"] >= CF_LEVEL_ALPHA
+    assert "likelihood-ratio" in result.assumptions
+
+
+def test_counterfactual_picks_a_random_walk_level_when_the_level_wanders(posts):
+    # known truth: multiply every day's engagements by exp(random walk, SD 0.08 a day), seeded;
+    # over 120 pre-period days such a walk drifts by ~0.9 on the log scale, far beyond the
+    # stationary shocks, so the test must prefer a random-walk level
+    rng = np.random.default_rng(7)
+    day = (posts["published_at"].dt.floor("D") - posts["published_at"].dt.floor("D").min()).dt.days
+    walk = np.cumsum(rng.normal(0, 0.08, int(day.max()) + 1))
+    moved = posts.copy()
+    factor = np.exp(walk[day.to_numpy()])
+    for col in ("likes", "comments"):
+        moved[col] = pd.array(np.round(moved[col].to_numpy(float) * factor).astype("int64"), dtype="Int64")
+    fit = before_after(moved, change=CHANGE, method="counterfactual", warn=False).details["fits"]["counterfactual"]
+    assert fit["level_model"] == "random walk"
+    assert fit["level_p_value"] < 0.05
+
+
+def test_counterfactual_path_has_no_prediction_before_the_model_is_identified(result):
+    # the one-step-ahead prediction of the first day is 0 on the log scale (a rate of 1, i.e. 1,000
+    # per 1,000 impressions) while the diffuse start is resolved: such days are left out
+    path = result.details["paths"]["counterfactual"]
+    k = int(result.details["fits"]["counterfactual"]["model"].model.k_states)
+    assert path["counterfactual"].iloc[:k].isna().all()
+    pre = path[path["day"] < pd.Timestamp(CHANGE, tz="UTC")] if path["day"].dt.tz is not None else \
+        path[path["day"] < pd.Timestamp(CHANGE)]
+    shown = pre["counterfactual"].dropna()
+    assert len(shown) > 100
+    # every shown prediction stays within the range of the observed daily rates
+    assert shown.max() < 2 * pre["observed"].max() and shown.min() > 0.5 * pre["observed"].min()

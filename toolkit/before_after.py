@@ -13,8 +13,10 @@ rhythms), states the uncertainty and checks its own answer:
     Interrupted time series: least squares on the daily log rate with a level and a slope change at
     the change date and Newey-West standard errors.
 ``counterfactual``
-    A structural time-series model (local level, weekly seasonality, AR(1) day shocks; optional
-    control-account covariate) fitted on the pre-period and forecast over the post-period.
+    A structural time-series model (level, weekly seasonality, AR(1) day shocks; optional
+    control-account covariate) fitted on the pre-period and forecast over the post-period. The
+    level is fixed unless a boundary-aware likelihood-ratio test on the pre-period (5 %) prefers
+    a random walk; the choice is in ``result.details["fits"]["counterfactual"]["level_model"]``.
 ``did``
     Difference in differences against a control account with the same count model as ``glm``.
 
@@ -75,6 +77,10 @@ HOUR_BANDS = ((0, 6, "night"), (6, 12, "morning"), (12, 18, "afternoon"), (18, 2
 
 _ROBUST = ("week", "hac", "model")
 
+#: ``counterfactual`` keeps a random-walk level only when a likelihood-ratio test against a fixed
+#: level rejects at this level (boundary-aware: the null distribution is 0.5 chi2(0) + 0.5 chi2(1)).
+CF_LEVEL_ALPHA = 0.05
+
 ASSUMPTIONS = {
     "glm": (
         "glm: each post's metric is a negative binomial count whose mean is exposure x rate "
@@ -97,12 +103,17 @@ ASSUMPTIONS = {
         "path to the extrapolated pre path (delta-method interval on the log scale)."
     ),
     "counterfactual": (
-        "counterfactual: the daily log rate before the change is a local level (random walk) plus "
-        "a fixed weekly pattern, an AR(1) day shock and noise, optionally plus a control series "
-        "unaffected by the change; that model, fitted by maximum likelihood on the pre-period only, "
-        "describes what the after window would have looked like without the change; the "
-        "intervals use the full covariance of the forecast errors across horizons but treat the "
-        "estimated model parameters as known."
+        "counterfactual: the daily log rate before the change is a level plus a fixed weekly "
+        "pattern, an AR(1) day shock and noise, optionally plus a control series unaffected by the "
+        "change; the level is fixed (a constant, or a straight line with the trend control) unless "
+        "the pre-period shows it wandering: both versions are fitted by maximum likelihood on the "
+        "pre-period only and a random-walk level is kept only when a likelihood-ratio test rejects "
+        "a fixed level at 5% (boundary-aware: the null distribution of the statistic is "
+        "0.5 chi2(0) + 0.5 chi2(1), since a variance of 0 lies on the edge of its range); the "
+        "chosen model describes what the after window would have looked like without the change; "
+        "the intervals use the full covariance of the forecast errors across horizons (including "
+        "the uncertainty of the estimated level and weekly pattern) but treat the estimated "
+        "variances and AR coefficient as known."
     ),
     "did": (
         "did: the treated and the control account would have moved in parallel (same relative "
@@ -832,13 +843,23 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
     # the weekly pattern as a fixed seasonal (deterministic, estimated by the filter)
     seasonal = 7 if "weekday" in controls else None
     trend = "trend" in controls
-    model = UnobservedComponents(
-        yv[pre], level="local linear deterministic trend" if trend else "local level",
-        seasonal=seasonal, stochastic_seasonal=False, autoregressive=1,
-        exog=None if exog is None else exog[pre])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.fit(disp=False, method="lbfgs", maxiter=200)
+    # the level: fixed (deterministic, only estimated) or a random walk, chosen on the pre-period
+    # by a boundary-aware likelihood-ratio test (see CF_LEVEL_ALPHA)
+    specs = {"fixed": "deterministic trend" if trend else "deterministic constant",
+             "random walk": "local linear deterministic trend" if trend else "local level"}
+    fitted = {}
+    for name, spec in specs.items():
+        model = UnobservedComponents(
+            yv[pre], level=spec, seasonal=seasonal, stochastic_seasonal=False, autoregressive=1,
+            exog=None if exog is None else exog[pre])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted[name] = model.fit(disp=False, method="lbfgs", maxiter=200)
+    lr = max(0.0, 2.0 * float(fitted["random walk"].llf - fitted["fixed"].llf))
+    # H0: level variance 0 lies on the boundary: LR ~ 0.5 chi2(0) + 0.5 chi2(1)
+    p_level = 0.5 * float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
+    level_model = "random walk" if p_level < CF_LEVEL_ALPHA else "fixed"
+    res = fitted[level_model]
     steps = int((~pre).sum())
     mean, C = _uc_forecast_cov(res, steps, None if exog is None else exog[~pre])
     obs_post = yv[~pre]
@@ -860,7 +881,12 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
     row["cumulative_low"] = y_after * (1 - math.exp(-(logratio - c * se)))
     row["cumulative_high"] = y_after * (1 - math.exp(-(logratio + c * se)))
     # pointwise: one-step-ahead in-sample predictions before, forecast after
-    pred_pre = np.asarray(res.filter_results.forecasts[0])
+    # (none during the diffuse start: until as many days with data as the model has states have
+    # been seen, the one-step predictions are not identified: the first one is 0 = a rate of 1)
+    pred_pre = np.asarray(res.filter_results.forecasts[0], float).copy()
+    seen = np.cumsum(np.isfinite(yv[pre]))
+    burn = seen <= max(int(res.model.k_states), int(getattr(res, "loglikelihood_burn", 0)))
+    pred_pre[burn] = np.nan
     sd_post = np.sqrt(np.diag(C))
     corr = 0.5 * float(np.nanvar(yv[pre] - pred_pre))
     cf = np.concatenate([pred_pre, mean])
@@ -873,9 +899,10 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
     pointwise = pd.DataFrame({"day": days[~pre][ok], "effect": np.expm1(eff),
                               "effect_low": np.expm1(eff - c * sd_post[ok]),
                               "effect_high": np.expm1(eff + c * sd_post[ok])})
-    resid = pd.Series(yv[pre] - pred_pre, index=days[pre]).dropna().iloc[7:]
+    resid = pd.Series(yv[pre] - pred_pre, index=days[pre]).dropna()
     return {"row": row, "model": res, "path": path, "pointwise": pointwise, "resid": resid,
-            "forecast_cov": Cok}
+            "forecast_cov": Cok, "level_model": level_model, "level_lr": lr,
+            "level_p_value": p_level, "models": fitted}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1202,8 +1229,14 @@ def before_after(
       different weeks independent (week-clustered SEs).
     * its: the weekly log rate is linear in time before the change; the change shifts level and
       slope; Newey-West SEs (lag 1 week, leverage-adjusted) allow autocorrelated weeks.
-    * counterfactual: local level + fixed weekly pattern + AR(1) day shocks fitted on the
-      pre-period describe the counterfactual; parameters are treated as known.
+    * counterfactual: level + fixed weekly pattern + AR(1) day shocks fitted on the pre-period
+      describe the counterfactual. The level is a constant (a line with ``"trend"``) unless it
+      wanders: both a fixed and a random-walk level are fitted and the random walk is kept only
+      when the likelihood-ratio statistic ``2 (llf_rw - llf_fixed)`` has p < 0.05 under the
+      boundary null ``0.5 chi2(0) + 0.5 chi2(1)`` (deterministic: same data, same choice). A
+      random-walk level that is not needed makes the forecast intervals grow with the horizon
+      and too wide; one that is needed but left out makes them too narrow. Variances and the AR
+      coefficient are treated as known.
     * did: parallel trends between the account and the control account; the control is unaffected.
 
     Examples
