@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export PYTHONDONTWRITEBYTECODE :=
 SPEC ?= experiments/personal_content.toml
+# Jupyter refuses to run as root unless told; containers and CI machines often are root
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test report sample-data validate bench rerun app lock browser-deps clean
 
@@ -19,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## JupyterLab on notebooks/, ready on the bundled sample data
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/01_load_and_explore.ipynb --notebook-dir=notebooks
+	cd notebooks && ../$(VENV)/bin/jupyter lab 01_load_and_explore.ipynb $(ROOT_FLAG)
 
 ## unit, doctest, notebook (nbval) and browser tests
 test: $(STAMP) browser-deps
