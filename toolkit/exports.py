@@ -208,6 +208,33 @@ def _columns_to_rows(columns: Sequence[pd.Series | Sequence[str]]) -> list[tuple
 
 # ------------------------------------------------------------------------------------------
 # X legacy
+def _legacy_metrics(window: pd.DataFrame, extra: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """The organic metric columns of X's legacy exports (per-post and daily files), in export order."""
+    def zero() -> pd.Series:
+        return pd.Series(0, index=window.index, dtype="Int64")
+
+    has_media = window["media_type"].isin(["photo", "video"]).to_numpy() if "media_type" in window else \
+        np.zeros(len(window), dtype=bool)
+    return {
+        "impressions": _counts(window, "impressions"),
+        "retweets": _counts(window, "shares"),
+        "replies": _counts(window, "comments"),
+        "likes": _counts(window, "likes"),
+        "user profile clicks": _counts(window, "profile_visits"),
+        "url clicks": _counts(window, "clicks"),
+        "hashtag clicks": _extra(window, extra, "hashtag_clicks"),
+        "detail expands": _extra(window, extra, "detail_expands"),
+        "permalink clicks": _extra(window, extra, "permalink_clicks"),
+        "app opens": zero(),
+        "app installs": zero(),
+        "follows": _counts(window, "follows"),
+        "email tweet": zero(),
+        "dial phone": zero(),
+        "media views": _extra(window, extra, "media_views").where(has_media, 0),
+        "media engagements": _extra(window, extra, "media_engagements").where(has_media, 0),
+    }
+
+
 def legacy_file_name(handle: str, start: Any, end: Any, lang: str = "en") -> str:
     """The legacy export's file name.
 
@@ -263,26 +290,7 @@ def write_x_legacy_posts(
         header = [h.replace("likes", "favorites") if h in ("likes", "promoted likes") else h for h in header]
 
     post_id = window["post_id"].astype("string")
-    metric = {
-        "impressions": _counts(window, "impressions"),
-        "retweets": _counts(window, "shares"),
-        "replies": _counts(window, "comments"),
-        "likes": _counts(window, "likes"),
-        "user profile clicks": _counts(window, "profile_visits"),
-        "url clicks": _counts(window, "clicks"),
-        "hashtag clicks": _extra(window, extra, "hashtag_clicks"),
-        "detail expands": _extra(window, extra, "detail_expands"),
-        "permalink clicks": _extra(window, extra, "permalink_clicks"),
-        "app opens": pd.Series(0, index=window.index, dtype="Int64"),
-        "app installs": pd.Series(0, index=window.index, dtype="Int64"),
-        "follows": _counts(window, "follows"),
-        "email tweet": pd.Series(0, index=window.index, dtype="Int64"),
-        "dial phone": pd.Series(0, index=window.index, dtype="Int64"),
-    }
-    has_media = window["media_type"].isin(["photo", "video"]).to_numpy() if "media_type" in window else \
-        np.zeros(len(window), dtype=bool)
-    metric["media views"] = _extra(window, extra, "media_views").where(has_media, 0)
-    metric["media engagements"] = _extra(window, extra, "media_engagements").where(has_media, 0)
+    metric = _legacy_metrics(window, extra)
     metric["engagements"] = _sum([metric[m] for m in X_LEGACY_METRICS
                                   if m not in ("impressions", "engagements", "engagement rate", "media views")])
     impressions = metric["impressions"].astype("Float64")
@@ -331,26 +339,9 @@ def write_x_legacy_daily(
     """
     window, lo, hi = _window(posts, start, end)
     days = pd.date_range(lo, hi, freq="D")
-    has_media = window["media_type"].isin(["photo", "video"]) if "media_type" in window else \
-        pd.Series(False, index=window.index)
     per_post = pd.DataFrame({
         "Tweets published": pd.Series(1, index=window.index, dtype="Int64"),
-        "impressions": _counts(window, "impressions"),
-        "retweets": _counts(window, "shares"),
-        "replies": _counts(window, "comments"),
-        "likes": _counts(window, "likes"),
-        "user profile clicks": _counts(window, "profile_visits"),
-        "url clicks": _counts(window, "clicks"),
-        "hashtag clicks": _extra(window, extra, "hashtag_clicks"),
-        "detail expands": _extra(window, extra, "detail_expands"),
-        "permalink clicks": _extra(window, extra, "permalink_clicks"),
-        "app opens": pd.Series(0, index=window.index, dtype="Int64"),
-        "app installs": pd.Series(0, index=window.index, dtype="Int64"),
-        "follows": _counts(window, "follows"),
-        "email tweet": pd.Series(0, index=window.index, dtype="Int64"),
-        "dial phone": pd.Series(0, index=window.index, dtype="Int64"),
-        "media views": _extra(window, extra, "media_views").where(has_media, 0),
-        "media engagements": _extra(window, extra, "media_engagements").where(has_media, 0),
+        **_legacy_metrics(window, extra),
     })
     daily = per_post.groupby(window["published_at"].dt.floor("D").to_numpy()).sum(min_count=1)
     daily = daily.reindex(days.as_unit("ns").to_numpy() if hasattr(days, "as_unit") else days)
