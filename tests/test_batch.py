@@ -47,6 +47,33 @@ def test_two_processes_give_the_same_numbers(portfolio, serial):
     pd.testing.assert_frame_equal(parallel.errors, serial.errors)
 
 
+def test_default_balanced_chunks_and_spawned_workers_give_the_same_numbers(portfolio, serial, monkeypatch):
+    balanced = run_batch(portfolio, "before_after", n_jobs=2, progress=False, **KW)
+    pd.testing.assert_frame_equal(balanced.table, serial.table)
+    import toolkit.batch
+
+    monkeypatch.setattr(toolkit.batch, "_START_METHOD", "spawn")  # the posts travel with the tasks
+    spawned = run_batch(portfolio, "before_after", n_jobs=2, progress=False, **KW)
+    pd.testing.assert_frame_equal(spawned.table, serial.table)
+    pd.testing.assert_frame_equal(spawned.errors, serial.errors)
+    assert toolkit.batch._SHARED == []  # nothing of the batch stays behind in the parent
+
+
+def test_chunks_cover_every_account_once_largest_first_and_shrinking():
+    from toolkit.batch import _chunks
+
+    sizes = [1 + (7 * i) % 23 for i in range(200)]
+    chunks = _chunks(sizes, n_workers=2, chunk_size=None)
+    assert sorted(i for c in chunks for i in c) == list(range(200))
+    totals = [sum(sizes[i] for i in c) for c in chunks]
+    assert totals[0] >= sum(sizes) / 4  # the first chunk: a quarter of the work (2 workers)
+    assert len(chunks[-1]) == 1  # the last task: one small account
+    assert all(a >= b - max(sizes) for a, b in zip(totals, totals[1:]))  # shrinking (up to one account)
+    firsts = [sizes[c[0]] for c in chunks]
+    assert firsts == sorted(firsts, reverse=True)  # the big accounts go out first
+    assert len(chunks) < 60  # few tasks, not one per account
+
+
 def _summary(posts: pd.DataFrame) -> pd.DataFrame:
     """A light per-account analysis (likes per 1,000 impressions), so the Dask test stays short."""
     return pd.DataFrame([{"method": "ratio", "metric": "likes",

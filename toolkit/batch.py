@@ -7,8 +7,15 @@ row in ``errors`` with the message; the others still finish.
 
 Local parallelism uses the standard library's :class:`concurrent.futures.ProcessPoolExecutor`
 (one process per core by default; on Linux the workers are forked, so an analysis function defined
-in a notebook works too). Accounts are sent in chunks, so the per-task overhead stays small next to
-the analysis itself.
+in a notebook works too). How the work is shared out decides how close to linear it scales:
+
+- **Shrinking chunks.** Accounts go out largest first, in chunks sized by posts (an analysis
+  costs roughly in proportion to its posts) that shrink as the work runs out (guided
+  self-scheduling): a worker that finishes early takes the next chunk, and the last chunks hold
+  one small account each, so no worker is left with a long tail while the others idle.
+- **No copying of the data.** Forked workers inherit the split posts from the parent; a task
+  carries only the positions of its accounts, not their posts. With ``spawn`` (Windows, macOS
+  default) and on Dask the posts travel with the tasks.
 
 On a Dask cluster
 -----------------
@@ -35,7 +42,6 @@ from __future__ import annotations
 
 import html
 import importlib
-import math
 import multiprocessing
 import os
 from collections.abc import Callable, Hashable, Sequence
@@ -126,10 +132,52 @@ def _run_chunk(analysis: str | Callable, chunk: list[tuple[Hashable, pd.DataFram
     return out
 
 
-def _chunks(groups: list, n_workers: int, chunk_size: int | None) -> list[list]:
-    if chunk_size is None:
-        chunk_size = max(1, math.ceil(len(groups) / (n_workers * 4)))
-    return [groups[i:i + chunk_size] for i in range(0, len(groups), chunk_size)]
+def _chunks(sizes: Sequence[int], n_workers: int, chunk_size: int | None) -> list[list[int]]:
+    """Positions of the groups, cut into chunks to hand out to ``n_workers``.
+
+    With ``chunk_size`` (accounts per chunk), consecutive runs of that many accounts. Otherwise
+    guided self-scheduling: the accounts largest first, each chunk holding about
+    ``remaining posts / (2 * n_workers)``, so the chunks shrink as the work runs out and the
+    last ones hold a single small account; workers then finish within about one account's time
+    of each other, with few tasks in all.
+
+    >>> _chunks([5, 1, 1, 1, 9, 1], 2, chunk_size=4)
+    [[0, 1, 2, 3], [4, 5]]
+    >>> _chunks([10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 2, chunk_size=None)
+    [[0], [1, 2, 3], [4, 5], [6, 7], [8], [9], [10], [11]]
+    """
+    if chunk_size is not None:
+        return [list(range(i, min(i + chunk_size, len(sizes)))) for i in range(0, len(sizes), chunk_size)]
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    remaining = sum(sizes)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    target = remaining / (2 * n_workers)
+    for i in order:
+        current.append(i)
+        total += sizes[i]
+        if total >= target:
+            chunks.append(current)
+            remaining -= total
+            current, total = [], 0
+            target = remaining / (2 * n_workers)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+#: how local workers start: forked on POSIX (they inherit the data), else spawned (data pickled)
+_START_METHOD = "fork" if os.name == "posix" else "spawn"
+
+#: the split posts of the batch being run, inherited by forked workers (see :func:`_run_shared`)
+_SHARED: list[tuple[Hashable, pd.DataFrame]] = []
+
+
+def _run_shared(analysis: str | Callable, positions: list[int],
+                kwargs: dict[str, Any]) -> list[tuple[Hashable, Any, Any, Any]]:
+    """:func:`_run_chunk` on the groups at ``positions`` of :data:`_SHARED` (forked workers)."""
+    return _run_chunk(analysis, [_SHARED[i] for i in positions], kwargs)
 
 
 def run_batch(
@@ -162,7 +210,8 @@ def run_batch(
     progress
         Show a tqdm progress bar (accounts done).
     chunk_size
-        Accounts per task (default: about four tasks per worker).
+        Accounts per task, in table order (default: chunks that shrink as the work runs out,
+        largest accounts first; see the module docstring).
     **kwargs
         Passed to the analysis (e.g. ``change=``, ``label=``, ``metric=``, ``controls=``).
 
@@ -193,6 +242,7 @@ def run_batch(
     if n_workers < 1:
         raise AnalysisError("must be -1 (all cores) or at least 1", parameter="n_jobs", found=n_jobs)
     n_workers = min(n_workers, len(groups))
+    sizes = [len(frame) for _, frame in groups]
 
     results: list[tuple[Hashable, Any, Any, Any]] = []
     bar = tqdm(total=len(groups), disable=_quiet(progress), desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
@@ -200,9 +250,10 @@ def run_batch(
         if client is not None:
             from distributed import as_completed as dask_completed
 
-            chunks = _chunks(groups, max(1, len(client.scheduler_info().get("workers", {}))),
+            chunks = _chunks(sizes, max(1, len(client.scheduler_info().get("workers", {}))),
                              chunk_size)
-            futures = [client.submit(_run_chunk, analysis, chunk, kwargs, pure=False)
+            futures = [client.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs,
+                                     pure=False)
                        for chunk in chunks]
             for future in dask_completed(futures):
                 part = future.result()
@@ -213,14 +264,21 @@ def run_batch(
                 results.extend(_run_chunk(analysis, [(key, frame)], kwargs))
                 bar.update(1)
         else:
-            context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-            with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-                futures = [pool.submit(_run_chunk, analysis, chunk, kwargs)
-                           for chunk in _chunks(groups, n_workers, chunk_size)]
-                for future in as_completed(futures):
-                    part = future.result()
-                    results.extend(part)
-                    bar.update(len(part))
+            method = _START_METHOD
+            context = multiprocessing.get_context(method)
+            chunks = _chunks(sizes, n_workers, chunk_size)
+            _SHARED[:] = groups if method == "fork" else []
+            try:
+                with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+                    futures = [pool.submit(_run_shared, analysis, chunk, kwargs) if method == "fork"
+                               else pool.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs)
+                               for chunk in chunks]
+                    for future in as_completed(futures):
+                        part = future.result()
+                        results.extend(part)
+                        bar.update(len(part))
+            finally:
+                _SHARED.clear()
     finally:
         bar.close()
 
