@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,34 @@ def test_damaged_columns_never_give_a_wrong_date(start, gaps, month_first, desce
             assert isinstance(why, str) and why  # rejected with a reason
         else:
             assert got.date() == want and pd.isna(why)
+
+
+@pytest.mark.parametrize("cells, formats, date_only", [
+    (["2020-01-05", "2020-01-05", "2021-12-31", "2019-02-28"], ("%Y-%m-%d",), True),
+    (["Jan 1, 2010", "Feb 29, 2012", "Jan 1, 2010", "Dec 31, 2020"], ("%b %d, %Y",), False),
+    (["2023-03-25 01:30:00", "2023-10-28 02:30:00", "2023-10-28 02:30:00"], ("%Y-%m-%d %H:%M:%S",), False),
+    (["44193.4123", "44193", "32874", "73050.9999"], ("%m/%d/%Y",), False),
+])
+def test_whole_column_route_gives_what_the_cell_by_cell_route_gives(cells, formats, date_only, monkeypatch):
+    import toolkit.loading.dates as dates
+
+    values = pd.Series(cells, index=pd.RangeIndex(10, 10 + len(cells)), dtype="string")
+    fast = dates.parse_dates(values, "Date", formats, date_only=date_only, tz="Europe/Berlin")
+    assert dates._whole_column(values, "Date", formats, "Europe/Berlin") is not None  # took the fast route
+    monkeypatch.setattr(dates, "_whole_column", lambda *a, **k: None)
+    slow = dates.parse_dates(values, "Date", formats, date_only=date_only, tz="Europe/Berlin")
+    pd.testing.assert_series_equal(fast.values, slow.values)
+    pd.testing.assert_series_equal(fast.reasons, slow.reasons)
+    assert fast.notes == slow.notes
+
+
+@pytest.mark.parametrize("cells, formats", [
+    (["2020-01-05", "", "2021-12-31"], ("%Y-%m-%d",)),            # a missing cell: a reason is due
+    (["Feb 30, 2012", "Jan 1, 2010"], ("%b %d, %Y",)),            # no such day
+    (["05-08-2020", "2020-01-05"], ("%Y-%m-%d",)),                # a numeric day/month cell
+    (["44193", "12345"], ("%m/%d/%Y",)),                          # a number outside the serial range
+])
+def test_whole_column_route_leaves_columns_with_anything_to_decide_to_the_cell_by_cell_route(cells, formats):
+    from toolkit.loading.dates import _whole_column
+
+    assert _whole_column(pd.Series(cells, dtype="string"), "Date", formats, "UTC") is None

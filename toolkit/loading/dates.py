@@ -41,7 +41,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.loading.parse import NA_TOKENS, _arrow_strings, parse_datetimes, parse_excel_serial
+from toolkit.loading.parse import (
+    NA_TOKENS,
+    _arrow_strings,
+    _no_reasons,
+    _strptime_whole,
+    parse_datetimes,
+    parse_excel_serial,
+)
 
 __all__ = ["DateParse", "parse_dates", "order_of"]
 
@@ -177,6 +184,9 @@ def parse_dates(
         As in :func:`toolkit.loading.parse.parse_datetimes`.
     """
     order = order or order_of(formats)
+    fast = _whole_column(values, column, formats, tz)
+    if fast is not None:  # the common case: one way of writing dates, no cell to decide or reject
+        return DateParse(fast.values.dt.normalize() if date_only else fast.values, fast.reasons, fast.notes)
     cells = _arrow(values)
     raw = pd.Series(cells.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get).array,
                     index=values.index)
@@ -242,6 +252,37 @@ def parse_dates(
     if date_only:
         stamps = stamps.dt.normalize()
     return DateParse(stamps, reasons, notes)
+
+
+def _whole_column(values: pd.Series, column: str, formats, tz: str) -> DateParse | None:
+    """The whole column read at once, when it needs none of the checks below; else None.
+
+    Two shapes qualify: every cell in the first format, when that format cannot be confused with a
+    swapped day and month (it names the month, or writes the year first: :func:`order_of` is
+    None); and every cell an Excel serial in the plausible range. The result is what the
+    cell-by-cell route gives for such a column, without its per-cell passes.
+    """
+    if not len(values):
+        return None
+    cells = _arrow(values)
+    if cells.null_count:
+        return None
+    # Exports repeat days and minutes: read each distinct text once.
+    encoded = pc.dictionary_encode(cells)
+    distinct = pd.Series(pd.array(encoded.dictionary, dtype=pd.StringDtype("pyarrow")))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    stamps, notes = None, []
+    if formats and order_of(formats[:1]) is None:
+        stamps = _strptime_whole(distinct, formats[0], tz)
+    if stamps is None and pc.all(pc.match_substring_regex(encoded.dictionary, _SERIAL)).as_py():
+        stamps = parse_excel_serial(distinct)
+        if stamps.isna().any():  # a number outside the serial range: the cell-by-cell route says so
+            return None
+        notes.append(f"{column}: {len(cells)} dates were Excel serial numbers, converted (1900 date system)")
+    if stamps is None:
+        return None
+    out = pd.Series(stamps.array.take(codes), index=values.index)
+    return DateParse(out, _no_reasons(values.index), notes)
 
 
 def _naive(stamps: pd.Series) -> np.ndarray:
