@@ -188,7 +188,7 @@ def conform(frame: pd.DataFrame, schema: Mapping[str, object], *, name: str = "t
             if dtype == "bool":
                 raise SchemaError(f"{name} needs column {column!r}, which has no default", column=column)
             out[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype) if n else pd.Series(dtype=dtype)
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)  # Copy-on-Write: sharing columns is safe
 
 
 def _validate(frame: pd.DataFrame, schema: Mapping[str, object], name: str) -> pd.DataFrame:

@@ -407,7 +407,7 @@ def _with_missing(frame: pd.DataFrame, schema) -> pd.DataFrame:
                if c not in frame.columns and str(d) != "bool"}
     if not missing:
         return frame
-    return pd.concat([frame, pd.DataFrame(missing, index=frame.index)], axis=1)
+    return pd.DataFrame({**{c: frame[c] for c in frame.columns}, **missing}, index=frame.index, copy=False)
 
 
 def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None) -> Dataset:

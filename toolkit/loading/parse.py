@@ -171,7 +171,8 @@ def parse_ids(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     """
     strings = _arrow_strings(values)
     suspicious = pc.or_kleene(pc.is_null(strings), pc.is_in(strings, pa.array(sorted(NA_TOKENS))))
-    suspicious = pc.or_kleene(suspicious, pc.match_substring_regex(strings, _SCI_ID.pattern))
+    if pc.any(pc.match_substring(strings, "e", ignore_case=True)).as_py():  # only then can one be 1.2E+18
+        suspicious = pc.or_kleene(suspicious, pc.match_substring_regex(strings, _SCI_ID.pattern))
     if not pc.any(pc.fill_null(suspicious, True)).as_py():
         return _string_series(strings, values.index), _no_reasons(values.index)
     raw = _strip(values)

@@ -71,16 +71,27 @@ def activity_ids(links: pd.Series) -> pd.Series:
 
     >>> activity_ids(pd.Series(["https://www.linkedin.com/feed/update/urn:li:activity:7123/", ""])).tolist()
     ['7123', '']
+    >>> activity_ids(pd.Series(["https://www.linkedin.com/feed/update/urn:li:activity:7123/",
+    ...                         "https://www.linkedin.com/feed/update/urn:li:ugcPost:55?utm=x"])).tolist()
+    ['7123', '55']
     """
     text = _arrow_strings(links)
     text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     text = text.cast(pa.string()) if text.type != pa.string() else text
-    found = pc.extract_regex(text, _URN).field("id")
-    ids = pc.coalesce(found, text)
+    # Most links are the feed URL of an activity: cut the prefix and check that digits remain,
+    # instead of running the regex over every link.
+    rest = pc.utf8_rtrim(pc.utf8_slice_codeunits(text, len(_FEED_ACTIVITY)), characters="/")
+    plain = pc.fill_null(pc.and_(pc.starts_with(text, _FEED_ACTIVITY), pc.ascii_is_decimal(rest)), False)
+    if pc.all(plain).as_py():
+        ids = rest
+    else:
+        found = pc.extract_regex(text, _URN).field("id")
+        ids = pc.if_else(plain, rest, pc.coalesce(found, text))
     return pd.Series(pd.array(ids, dtype="string"), index=links.index)
 
 
 _URN = r"urn:li:(?:activity|share|ugcPost):(?P<id>\d+)"
+_FEED_ACTIVITY = "https://www.linkedin.com/feed/update/urn:li:activity:"
 
 
 def page_from_filename(name: str) -> tuple[str | None, pd.Timestamp | None]:
