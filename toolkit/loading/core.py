@@ -389,11 +389,17 @@ def load(
     return dataset
 
 
+#: the empty canonical tables, built once (a load of a daily file has no posts, and so on)
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def _frames(results, attr: str, schema) -> pd.DataFrame:
     frames = [getattr(p, attr) for _, _, p in results if getattr(p, attr) is not None]
     frames = [conform(_with_missing(f, schema), schema, name=attr) for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
+        if attr not in _EMPTY:
+            _EMPTY[attr] = pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
+        return _EMPTY[attr].copy(deep=False)  # Copy-on-Write: a caller's change stays its own
     if len(frames) == 1:  # one file: nothing to concatenate
         return frames[0].reset_index(drop=True)
     return pd.concat(frames, ignore_index=True)
