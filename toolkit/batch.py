@@ -44,6 +44,7 @@ import html
 import importlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -172,6 +173,8 @@ _START_METHOD = "fork" if os.name == "posix" else "spawn"
 
 #: the split posts of the batch being run, inherited by forked workers (see :func:`_run_shared`)
 _SHARED: list[tuple[Hashable, pd.DataFrame]] = []
+#: one local batch at a time fills :data:`_SHARED` (batches started from several threads queue up)
+_SHARED_LOCK = threading.Lock()
 
 
 def _run_shared(analysis: str | Callable, positions: list[int],
@@ -267,18 +270,19 @@ def run_batch(
             method = _START_METHOD
             context = multiprocessing.get_context(method)
             chunks = _chunks(sizes, n_workers, chunk_size)
-            _SHARED[:] = groups if method == "fork" else []
-            try:
-                with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-                    futures = [pool.submit(_run_shared, analysis, chunk, kwargs) if method == "fork"
-                               else pool.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs)
-                               for chunk in chunks]
-                    for future in as_completed(futures):
-                        part = future.result()
-                        results.extend(part)
-                        bar.update(len(part))
-            finally:
-                _SHARED.clear()
+            with _SHARED_LOCK:
+                _SHARED[:] = groups if method == "fork" else []
+                try:
+                    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+                        futures = [pool.submit(_run_shared, analysis, chunk, kwargs) if method == "fork"
+                                   else pool.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs)
+                                   for chunk in chunks]
+                        for future in as_completed(futures):
+                            part = future.result()
+                            results.extend(part)
+                            bar.update(len(part))
+                finally:
+                    _SHARED.clear()
     finally:
         bar.close()
 
