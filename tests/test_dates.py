@@ -132,7 +132,8 @@ def test_whole_column_route_gives_what_the_cell_by_cell_route_gives(cells, forma
 
     values = pd.Series(cells, index=pd.RangeIndex(10, 10 + len(cells)), dtype="string")
     fast = dates.parse_dates(values, "Date", formats, date_only=date_only, tz="Europe/Berlin")
-    assert dates._whole_column(values, "Date", formats, "Europe/Berlin") is not None  # took the fast route
+    assert dates._whole_column(dates._arrow(values), values.index, "Date", formats,
+                               "Europe/Berlin") is not None  # took the fast route
     monkeypatch.setattr(dates, "_whole_column", lambda *a, **k: None)
     slow = dates.parse_dates(values, "Date", formats, date_only=date_only, tz="Europe/Berlin")
     pd.testing.assert_series_equal(fast.values, slow.values)
@@ -147,6 +148,7 @@ def test_whole_column_route_gives_what_the_cell_by_cell_route_gives(cells, forma
     (["44193", "12345"], ("%m/%d/%Y",)),                          # a number outside the serial range
 ])
 def test_whole_column_route_leaves_columns_with_anything_to_decide_to_the_cell_by_cell_route(cells, formats):
-    from toolkit.loading.dates import _whole_column
+    from toolkit.loading.dates import _arrow, _whole_column
 
-    assert _whole_column(pd.Series(cells, dtype="string"), "Date", formats, "UTC") is None
+    values = pd.Series(cells, dtype="string")
+    assert _whole_column(_arrow(values), values.index, "Date", formats, "UTC") is None

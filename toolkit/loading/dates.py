@@ -184,10 +184,10 @@ def parse_dates(
         As in :func:`toolkit.loading.parse.parse_datetimes`.
     """
     order = order or order_of(formats)
-    fast = _whole_column(values, column, formats, tz)
+    cells = _arrow(values)
+    fast = _whole_column(cells, values.index, column, formats, tz)
     if fast is not None:  # the common case: one way of writing dates, no cell to decide or reject
         return DateParse(fast.values.dt.normalize() if date_only else fast.values, fast.reasons, fast.notes)
-    cells = _arrow(values)
     raw = pd.Series(cells.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get).array,
                     index=values.index)
     missing = pc.fill_null(pc.is_in(cells, pa.array(sorted(NA_TOKENS))), True).to_numpy(zero_copy_only=False)
@@ -254,18 +254,16 @@ def parse_dates(
     return DateParse(stamps, reasons, notes)
 
 
-def _whole_column(values: pd.Series, column: str, formats, tz: str) -> DateParse | None:
+def _whole_column(cells: pa.Array, index: pd.Index, column: str, formats, tz: str) -> DateParse | None:
     """The whole column read at once, when it needs none of the checks below; else None.
 
     Two shapes qualify: every cell in the first format, when that format cannot be confused with a
     swapped day and month (it names the month, or writes the year first: :func:`order_of` is
     None); and every cell an Excel serial in the plausible range. The result is what the
-    cell-by-cell route gives for such a column, without its per-cell passes.
+    cell-by-cell route gives for such a column, without its per-cell passes. ``cells`` are the
+    trimmed texts (:func:`_arrow`), ``index`` the column's index.
     """
-    if not len(values):
-        return None
-    cells = _arrow(values)
-    if cells.null_count:
+    if not len(cells) or cells.null_count:
         return None
     # Exports repeat days and minutes: read each distinct text once.
     encoded = pc.dictionary_encode(cells)
@@ -281,8 +279,8 @@ def _whole_column(values: pd.Series, column: str, formats, tz: str) -> DateParse
         notes.append(f"{column}: {len(cells)} dates were Excel serial numbers, converted (1900 date system)")
     if stamps is None:
         return None
-    out = pd.Series(stamps.array.take(codes), index=values.index)
-    return DateParse(out, _no_reasons(values.index), notes)
+    out = pd.Series(stamps.array.take(codes), index=index)
+    return DateParse(out, _no_reasons(index), notes)
 
 
 def _naive(stamps: pd.Series) -> np.ndarray:
