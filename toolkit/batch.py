@@ -54,11 +54,10 @@ import pandas as pd
 
 from toolkit.errors import AnalysisError, EngagementLabError
 
+
 def _quiet(progress: bool) -> bool:
     """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
-    import os as _os
-
-    return (not progress) or _os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true", "yes"}
+    return (not progress) or os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true", "yes"}
 
 
 __all__ = ["BatchResult", "run_batch", "ANALYSES"]
@@ -267,16 +266,16 @@ def run_batch(
                 results.extend(_run_chunk(analysis, [(key, frame)], kwargs))
                 bar.update(1)
         else:
-            method = _START_METHOD
-            context = multiprocessing.get_context(method)
-            chunks = _chunks(sizes, n_workers, chunk_size)
+            forked = _START_METHOD == "fork"
+            context = multiprocessing.get_context(_START_METHOD)
+            # forked workers read their accounts from _SHARED; spawned ones get them with the task
+            tasks = [(_run_shared, chunk) if forked else (_run_chunk, [groups[i] for i in chunk])
+                     for chunk in _chunks(sizes, n_workers, chunk_size)]
             with _SHARED_LOCK:
-                _SHARED[:] = groups if method == "fork" else []
+                _SHARED[:] = groups if forked else []
                 try:
                     with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-                        futures = [pool.submit(_run_shared, analysis, chunk, kwargs) if method == "fork"
-                                   else pool.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs)
-                                   for chunk in chunks]
+                        futures = [pool.submit(run, analysis, part, kwargs) for run, part in tasks]
                         for future in as_completed(futures):
                             part = future.result()
                             results.extend(part)
