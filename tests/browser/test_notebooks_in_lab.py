@@ -11,12 +11,18 @@ kernel is idle (``GET /api/sessions``), then check that
 * no request left 127.0.0.1.
 
 A screenshot of each notebook goes to ``test-output/browser/<name>.png``.
+
+Waits use ``page.wait_for_timeout``, never ``time.sleep``: the guard routes every request
+through a Python handler, which Playwright's sync API only runs while Python is inside a
+Playwright call. A ``time.sleep`` freezes the page's traffic (JupyterLab then never asks for a
+kernel session).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -95,7 +101,7 @@ def _wait_kernel_idle(lab, rel: str, page, timeout: float) -> None:
                 return
         else:
             stable_since = None
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
     cells = page.evaluate(_MODEL_STATE) or []
     unfinished = [f"cell {c['index']}: {c['source']!r}" for c in cells
                   if c["type"] == "code" and c["count"] is None and c["source"].strip()]
@@ -106,7 +112,7 @@ def _wait_charts(page, timeout: float = 45) -> list[dict]:
     deadline = time.monotonic() + timeout
     charts = page.evaluate(_CHART_STATE, PANEL)
     while time.monotonic() < deadline and not all(c["drawn"] for c in charts):
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
         charts = page.evaluate(_CHART_STATE, PANEL)
     return charts
 
@@ -158,9 +164,51 @@ def _wait_for_change(page, before: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     after = page.evaluate(_SIGNATURE, PANEL)
     while time.monotonic() < deadline and after == before:
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
         after = page.evaluate(_SIGNATURE, PANEL)
     return after
+
+
+_PAGE_SESSION = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  return !!(w && w.sessionContext && w.sessionContext.session); }"""
+
+_DIALOGS = """() => Array.from(document.querySelectorAll('.jp-Dialog')).map(d => d.innerText.slice(0, 300))"""
+
+
+def _kernel_ready(lab, page, rel: str, timeout: float) -> bool:
+    """Whether, within ``timeout`` s, the page holds a session and the server's kernel for it is idle."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = (lab.session_for(rel) or {}).get("kernel", {}).get("execution_state")
+        if state == "idle" and page.evaluate(_PAGE_SESSION):
+            return True
+        page.wait_for_timeout(500)
+    return False
+
+
+def _open_with_kernel(lab, page, rel: str) -> None:
+    """Open ``rel`` in a fresh workspace and wait until its kernel is started and idle.
+
+    Opening a notebook, JupyterLab starts a kernel session from the page. Once in CI (notebook
+    04, on a busy two-core machine) no session appeared within 90 s. The page is then loaded
+    once more, with a warning naming what it showed, before failing with the dialogs on screen
+    and the server log, so a real start failure is still reported.
+    """
+    shown = []
+    for attempt in (1, 2):
+        page.goto(f"{lab.base}/lab/tree/{rel}?reset&token={lab.token}")
+        page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
+        if _kernel_ready(lab, page, rel, 90):
+            if attempt == 2:
+                warnings.warn(f"{rel}: the kernel session started only after reloading the page; "
+                              f"first load showed dialogs {shown}", stacklevel=2)
+            return
+        shown = page.evaluate(_DIALOGS)
+        session = lab.session_for(rel)
+        lab.shutdown_kernel(rel)
+    log = lab.log.read_text(errors="replace")[-3000:]
+    pytest.fail(f"{rel}: no idle kernel session after two loads of the page; dialogs shown: {shown}; "
+                f"server session: {session}; server log (end):\n{log}", pytrace=False)
 
 
 @pytest.mark.parametrize("rel", NOTEBOOKS, ids=[Path(n).stem for n in NOTEBOOKS])
@@ -168,18 +216,9 @@ def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel)
     page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
     page.set_default_timeout(60_000)
     try:
-        page.goto(f"{lab.base}/lab/tree/{rel}?reset&token={lab.token}")
-        page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session", timeout=90_000)
-        deadline = time.monotonic() + 90
-        while (lab.session_for(rel) or {}).get("kernel", {}).get("execution_state") != "idle":
-            if time.monotonic() > deadline:
-                pytest.fail(f"{rel}: kernel did not become idle after start", pytrace=False)
-            time.sleep(0.5)
+        _open_with_kernel(lab, page, rel)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        time.sleep(1.0)
+        page.wait_for_timeout(1000)
         _wait_kernel_idle(lab, rel, page, RUN_TIMEOUT)
 
         cells = page.evaluate(_MODEL_STATE)
