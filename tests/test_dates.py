@@ -152,3 +152,80 @@ def test_whole_column_route_leaves_columns_with_anything_to_decide_to_the_cell_b
 
     values = pd.Series(cells, dtype="string")
     assert _whole_column(_arrow(values), values.index, "Date", formats, "UTC") is None
+
+
+def _both_routes(values: pd.Series, formats, order=None, monkeypatch=None):
+    """(fixed-width route, cell-by-cell route) of parse_dates on ``values``."""
+    import toolkit.loading.dates as dates
+
+    fast = dates._fixed_width_numeric(dates._arrow(values), values.index, "Date",
+                                      order or dates.order_of(formats), "UTC")
+    monkeypatch.setattr(dates, "_fixed_width_numeric", lambda *a, **k: None)
+    monkeypatch.setattr(dates, "_whole_column", lambda *a, **k: None)
+    slow = dates.parse_dates(values, "Date", formats, order=order)
+    monkeypatch.undo()
+    return fast, slow
+
+
+@pytest.mark.parametrize("cells, formats", [
+    (["01/02/2023 00:00", "01/02/2023 10:53", "01/13/2023 01:46", "02/01/2023 09:00"], ("%m/%d/%Y %H:%M",)),
+    (["03-02-2023", "02-02-2023", "13-01-2023", "05-01-2023"], ("%m/%d/%Y",)),  # day-first, proven, newest first
+    (["01.02.2023T08:00", "03.02.2023T09:30", "03.02.2023T09:30"], ("%d.%m.%Y",)),
+    (["01.02.2023 23:59:59", "03.02.2023 00:00:00"], ("%d.%m.%Y %H:%M:%S",)),
+    (["01/02/2023", "01/02/2023", "01/02/2023"], ("%m/%d/%Y",)),                   # one day, documented order
+])
+def test_fixed_width_route_gives_what_the_cell_by_cell_route_gives(cells, formats, monkeypatch):
+    values = pd.Series(cells, index=pd.RangeIndex(5, 5 + len(cells)), dtype="string")
+    fast, slow = _both_routes(values, formats, monkeypatch=monkeypatch)
+    assert fast is not None
+    pd.testing.assert_series_equal(fast.values, slow.values)
+    pd.testing.assert_series_equal(fast.reasons, slow.reasons)
+    assert fast.notes == slow.notes
+
+
+@pytest.mark.parametrize("cells, formats", [
+    (["01/02/2023", "", "01/13/2023"], ("%m/%d/%Y",)),                 # a missing cell
+    (["01/13/2023", "13/01/2023", "01/14/2023"], ("%m/%d/%Y",)),       # both orders proven: mixed
+    (["01/05/2023", "01/03/2023", "01/04/2023"], ("%m/%d/%Y",)),       # not in date order
+    (["01/02/2023", "01/03/2023"], ("%Y-%m-%d",)),                     # no proof, no documented order
+    (["01/02/2023", "02/30/2023"], ("%m/%d/%Y",)),                     # no such day either way
+    (["01/02/2023 24:00", "01/03/2023 10:00"], ("%m/%d/%Y %H:%M",)),   # no such time
+    (["1/2/2023", "1/3/2023"], ("%m/%d/%Y",)),                         # no leading zeros
+    (["01/02/2023", "01-03-2023"], ("%m/%d/%Y",)),                     # two separators
+])
+def test_fixed_width_route_leaves_anything_to_decide_to_the_cell_by_cell_route(cells, formats):
+    from toolkit.loading.dates import _arrow, _fixed_width_numeric, order_of
+
+    values = pd.Series(cells, dtype="string")
+    assert _fixed_width_numeric(_arrow(values), values.index, "Date", order_of(formats), "UTC") is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(start=st.dates(dt.date(2015, 1, 1), dt.date(2025, 1, 1)),
+       gaps=st.lists(st.integers(0, 40), min_size=1, max_size=30),
+       month_first=st.booleans(), swap=st.sets(st.integers(0, 30), max_size=3),
+       descending=st.booleans(), shuffle=st.booleans(), documented=st.sampled_from(["mdy", "dmy", None]))
+def test_fixed_width_route_agrees_with_the_cell_by_cell_route(start, gaps, month_first, swap, descending,
+                                                              shuffle, documented):
+    """Padded numeric dates, some swapped by a spreadsheet, in or out of order: where the fixed-width
+    route answers, its answer is the cell-by-cell route's."""
+    import random
+
+    truth = [start]
+    for gap in gaps:
+        truth.append(truth[-1] + dt.timedelta(days=gap))
+    if descending:
+        truth = truth[::-1]
+    if shuffle:
+        random.Random(len(truth)).shuffle(truth)
+    cells = []
+    for i, day in enumerate(truth):
+        first, second = (day.month, day.day) if month_first != (i in swap) else (day.day, day.month)
+        cells.append(f"{first:02d}/{second:02d}/{day.year}")
+    values = pd.Series(cells, dtype="string")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, slow = _both_routes(values, ("%Y-%m-%d",), order=documented, monkeypatch=monkeypatch)
+    if fast is not None:
+        pd.testing.assert_series_equal(fast.values, slow.values)
+        pd.testing.assert_series_equal(fast.reasons, slow.reasons)
+        assert fast.notes == slow.notes

@@ -186,6 +186,8 @@ def parse_dates(
     order = order or order_of(formats)
     cells = _arrow(values)
     fast = _whole_column(cells, values.index, column, formats, tz)
+    if fast is None:
+        fast = _fixed_width_numeric(cells, values.index, column, order, tz)
     if fast is not None:  # the common case: one way of writing dates, no cell to decide or reject
         return DateParse(fast.values.dt.normalize() if date_only else fast.values, fast.reasons, fast.notes)
     raw = pd.Series(cells.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get).array,
@@ -265,12 +267,15 @@ def _whole_column(cells: pa.Array, index: pd.Index, column: str, formats, tz: st
     """
     if not len(cells) or cells.null_count:
         return None
+    by_format = bool(formats) and order_of(formats[:1]) is None
+    if not by_format and not re.fullmatch(_SERIAL, cells[0].as_py()):  # neither shape can apply
+        return None
     # Exports repeat days and minutes: read each distinct text once.
     encoded = pc.dictionary_encode(cells)
     distinct = pd.Series(pd.array(encoded.dictionary, dtype=pd.StringDtype("pyarrow")))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     stamps, notes = None, []
-    if formats and order_of(formats[:1]) is None:
+    if by_format:
         stamps = _strptime_whole(distinct, formats[0], tz)
     if stamps is None and pc.all(pc.match_substring_regex(encoded.dictionary, _SERIAL)).as_py():
         stamps = parse_excel_serial(distinct)
@@ -281,6 +286,74 @@ def _whole_column(cells: pa.Array, index: pd.Index, column: str, formats, tz: st
         return None
     out = pd.Series(stamps.array.take(codes), index=index)
     return DateParse(out, _no_reasons(index), notes)
+
+
+#: fixed-width numeric dates: ``MM/DD/YYYY``, then `` HH:MM`` and ``:SS`` (any of ``/-.`` between
+#: day and month, a space or ``T`` before the time); digit positions per width
+_FIXED_DIGITS = {10: (0, 1, 3, 4, 6, 7, 8, 9)}
+_FIXED_DIGITS[16] = _FIXED_DIGITS[10] + (11, 12, 14, 15)
+_FIXED_DIGITS[19] = _FIXED_DIGITS[16] + (17, 18)
+
+
+def _fixed_width_numeric(cells: pa.Array, index: pd.Index, column: str, order: str | None,
+                         tz: str) -> DateParse | None:
+    """A numeric ``a-b-yyyy`` column read from its bytes, when nothing in it needs deciding; else None.
+
+    Qualifies: every cell written the same way, ``MM/DD/YYYY`` with leading zeros, one
+    separator and optionally a time (``HH:MM`` or ``HH:MM:SS``); the unambiguous dates (a day
+    above 12) all in one order, or none and an order documented by the format; and the column
+    running by date in that reading. Then every rule of the cell-by-cell route reads each cell in
+    that one order with no reason and no repair, which is what this returns, with its note when
+    the column contradicts the documented order. Anything else (a missing cell, a mixed or
+    unsorted column, a time zone other than UTC) takes the cell-by-cell route.
+    """
+    n = len(cells)
+    large = pa.types.is_large_string(cells.type)
+    if not n or cells.null_count or tz != "UTC" or not (large or pa.types.is_string(cells.type)):
+        return None
+    size = 8 if large else 4  # bytes per offset
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                            offset=size * cells.offset)
+    width = int(offsets[1] - offsets[0])
+    if width not in _FIXED_DIGITS or offsets[-1] - offsets[0] != width * n \
+            or not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8, count=width * n, offset=int(offsets[0]))
+    chars = data.reshape(n, width)
+    digits = chars[:, list(_FIXED_DIGITS[width])].astype(np.int64) - ord("0")
+    if (digits < 0).any() or (digits > 9).any():
+        return None
+    sep = chars[0, 2]
+    if sep not in b"/-." or not ((chars[:, 2] == sep) & (chars[:, 5] == sep)).all():
+        return None
+    if width > 10 and not (np.isin(chars[:, 10], list(b" T")).all() and (chars[:, 13] == ord(":")).all()
+                           and (width == 16 or (chars[:, 16] == ord(":")).all())):
+        return None
+    a, b = digits[:, 0] * 10 + digits[:, 1], digits[:, 2] * 10 + digits[:, 3]
+    y = digits[:, 4] * 1000 + digits[:, 5] * 100 + digits[:, 6] * 10 + digits[:, 7]
+    seconds = np.zeros(n, dtype=np.int64)
+    if width > 10:
+        seconds += (digits[:, 8] * 10 + digits[:, 9]) * 3600 + (digits[:, 10] * 10 + digits[:, 11]) * 60
+    if width == 19:
+        seconds += digits[:, 12] * 10 + digits[:, 13]
+    if (seconds >= 86400).any():
+        return None
+    md, dm = _build(y, a, b, seconds), _build(y, b, a, seconds)
+    md_ok, dm_ok = ~np.isnat(md), ~np.isnat(dm)
+    only_md, only_dm = (md_ok & ~dm_ok).any(), (dm_ok & ~md_ok).any()
+    proven = None if only_md == only_dm else "mdy" if only_md else "dmy"
+    single = proven or order
+    if (~md_ok & ~dm_ok).any() or (only_md and only_dm) or single is None:
+        return None
+    stamps = md if single == "mdy" else dm
+    steps = np.diff(stamps.astype(np.int64))
+    if not ((steps >= 0).all() or (steps <= 0).all()):  # out of date order: the full checks decide
+        return None
+    notes = []
+    if proven and order and proven != order:
+        notes.append(f"{column}: dates are written {proven}, not {order} as documented; read as {proven}")
+    values = pd.Series(stamps, index=index).dt.tz_localize("UTC")
+    return DateParse(values, _no_reasons(index), notes)
 
 
 def _naive(stamps: pd.Series) -> np.ndarray:
