@@ -240,9 +240,10 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 
 def _in_order(stamps: pd.Series, accounts: pa.Array, ids: pa.Array) -> bool:
-    """Whether rows already run by publish time, then account, then post id (no missing keys),
-    so a stable sort would leave them as they are."""
-    if stamps.isna().any() or accounts.null_count or ids.null_count:
+    """Whether rows already run by publish time, then account, then post id, so a stable sort
+    would leave them as they are. Accounts may be missing (sorted last, as :func:`_sorted`
+    does); a missing time or id always means sorting."""
+    if stamps.isna().any() or ids.null_count:
         return False
     t = stamps.array.asi8
     if not (t[1:] >= t[:-1]).all():
@@ -253,7 +254,13 @@ def _in_order(stamps: pd.Series, accounts: pa.Array, ids: pa.Array) -> bool:
     first, second = pa.array(ties), pa.array(ties + 1)
     a0, a1 = accounts.take(first), accounts.take(second)
     p0, p1 = ids.take(first), ids.take(second)
-    ok = pc.or_(pc.less(a0, a1), pc.and_(pc.equal(a0, a1), pc.less_equal(p0, p1)))
+    if accounts.null_count:
+        n0, n1 = pc.is_null(a0), pc.is_null(a1)
+        same = pc.or_(pc.and_(n0, n1), pc.fill_null(pc.equal(a0, a1), False))
+        before = pc.or_(pc.and_(pc.invert(n0), n1), pc.fill_null(pc.less(a0, a1), False))
+    else:
+        same, before = pc.equal(a0, a1), pc.less(a0, a1)
+    ok = pc.or_(before, pc.and_(same, pc.less_equal(p0, p1)))
     return bool(pc.all(ok).as_py())
 
 
