@@ -44,18 +44,19 @@ def constant(value, dtype, index: pd.Index) -> pd.Series:
     dtype = pandas_dtype(dtype)
     if value is None and dtype == pandas_dtype("Int64"):  # all missing, without per-cell work
         return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)),
-                         index=index)
+                         index=index, copy=False)
     if value is None and dtype == pandas_dtype("string"):
-        return pd.Series(pd.array(pa.nulls(n, pa.string()), dtype=dtype), index=index)
+        return pd.Series(pd.array(pa.nulls(n, pa.string()), dtype=dtype), index=index, copy=False)
     if isinstance(dtype, pd.CategoricalDtype):
         code = -1 if value is None or pd.isna(value) else list(dtype.categories).index(value)
-        return pd.Series(pd.Categorical.from_codes(np.full(n, code, dtype="int8"), dtype=dtype), index=index)
+        return pd.Series(pd.Categorical.from_codes(np.full(n, code, dtype="int8"), dtype=dtype), index=index,
+                         copy=False)
     if value is None:
         return pd.Series(pd.NA if dtype != pandas_dtype("datetime64[ns, UTC]") else pd.NaT,
                          index=index, dtype=dtype)
     if dtype == pandas_dtype("string"):
         array = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype="int32")), pa.array([value]))
-        return pd.Series(pd.array(array.cast(pa.string()), dtype=dtype), index=index)
+        return pd.Series(pd.array(array.cast(pa.string()), dtype=dtype), index=index, copy=False)
     return pd.Series(value, index=index, dtype=dtype)
 
 
@@ -81,7 +82,7 @@ def media_types(values: pd.Series, mapping: Mapping[str, str], dtype) -> pd.Seri
     codes = np.full(len(values), -1, dtype="int64")
     valid = encoded.indices.is_valid().to_numpy(zero_copy_only=False)
     codes[valid] = category[encoded.indices.filter(encoded.indices.is_valid()).to_numpy()]
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index, copy=False)
 
 
 def resolve(raw: RawTable, aliases: str | tuple[str, ...] | None) -> str | None:
@@ -167,7 +168,7 @@ def build_table(
     out["source_file"] = constant(str(source.path), "string", index)
     if table == "posts":
         out["source_row"] = frame["source_row"]
-        out["time_known"] = pd.Series(np.full(n, not fmt.date_only), index=index)
+        out["time_known"] = pd.Series(np.full(n, not fmt.date_only), index=index, copy=False)
         out["exported_at"] = constant(exported_at, schema["exported_at"], index)
         if "published_at" not in out:
             out["published_at"] = constant(None, schema["published_at"], index)

@@ -83,16 +83,16 @@ def _int64_series(numbers, index: pd.Index) -> pd.Series:
         numbers = numbers.combine_chunks() if numbers.num_chunks != 1 else numbers.chunk(0)
     values = numbers.fill_null(0).to_numpy(zero_copy_only=False).astype("int64", copy=False)
     mask = numbers.is_null().to_numpy(zero_copy_only=False)
-    return pd.Series(pd.arrays.IntegerArray(values, mask), index=index)
+    return pd.Series(pd.arrays.IntegerArray(values, mask), index=index)  # a copy: Arrow memory is read-only
 
 
 def _string_series(array, index: pd.Index) -> pd.Series:
-    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")), index=index)
+    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")), index=index, copy=False)
 
 
 def _no_reasons(index: pd.Index) -> pd.Series:
     """A string Series of ``<NA>`` (an Arrow null array: no per-cell work)."""
-    return pd.Series(pd.array(pa.nulls(len(index), pa.string()), dtype="string"), index=index)
+    return pd.Series(pd.array(pa.nulls(len(index), pa.string()), dtype="string"), index=index, copy=False)
 
 
 def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -269,7 +270,8 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     del data
 
     if "source_row" not in frame.columns:
-        frame["source_row"] = pd.array(range(first_row, first_row + len(frame)), dtype="Int64")
+        rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+        frame["source_row"] = pd.arrays.IntegerArray(rows, np.zeros(len(rows), dtype=bool))
     frame.columns = [names[i] for i in keep] + ["source_row"]
     if skip_after_header:
         frame = frame.iloc[skip_after_header:]

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import copy
 
+from toolkit.loading.build import constant
 from toolkit.loading.core import exported_at_from
 from toolkit.loading.parse import parse_counts
 from toolkit.loading.platforms._common import build_posts, drop_summary_rows, read_table
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
+from toolkit.schema import POSTS
 
 COLUMNS = {
     "post_id": ("content", "video"),
@@ -60,7 +62,8 @@ def parse(source: Source) -> Parsed:
                          exported_at=exported_at)
     parsed.summary_rows = summary
     if len(parsed.posts):
-        parsed.posts["media_type"] = "video"
+        # built as the schema's categorical (a plain string would be cast row by row later)
+        parsed.posts["media_type"] = constant("video", POSTS["media_type"], parsed.posts.index)
     kept = raw.frame if raw.frame.index.equals(parsed.posts.index) else \
         raw.frame.loc[parsed.posts.index] if len(parsed.posts) else raw.frame.iloc[:0]
     kept_raw = copy.copy(raw)
