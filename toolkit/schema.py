@@ -215,7 +215,8 @@ def validate_posts(posts: pd.DataFrame) -> pd.DataFrame:
     _validate(posts, POSTS, "posts")
     for column in COUNT_COLUMNS + ("followers",):
         values = posts[column]
-        if (values < 0).any():
+        lowest = values.min()  # a masked reduction: no comparison Series unless one is negative
+        if pd.notna(lowest) and lowest < 0:
             row = int(values[values < 0].index[0]) if len(values) else None
             raise SchemaError("counts must be zero or more", column=column, row=row,
                               found=int(values[values < 0].iloc[0]))
