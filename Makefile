@@ -47,9 +47,9 @@ bench: $(STAMP)
 rerun: $(STAMP)
 	$(PY) -m toolkit run $(SPEC)
 
-## serve the notebooks as a click-through app (Voila)
+## serve the notebooks as a click-through app (Voila, offline: share/jupyter/voila/templates/engagement-lab)
 app: $(STAMP)
-	$(VENV)/bin/voila notebooks/01_load_and_explore.ipynb --no-browser --Voila.ip=127.0.0.1
+	JUPYTER_PATH=$(CURDIR)/share/jupyter $(VENV)/bin/voila notebooks/01_load_and_explore.ipynb --no-browser --Voila.ip=127.0.0.1 --template=engagement-lab
 
 ## recompile requirements.lock after changing pyproject.toml
 lock:

@@ -1,0 +1,83 @@
+"""``make app``: notebook 01 served by Voila with the project's template, in headless Chromium with
+no network. The app must draw its widgets and charts and request nothing but its own server
+(Voila's stock "lab" template links Font Awesome from a CDN; ``share/jupyter/voila/templates/
+engagement-lab`` drops those links, Voila's bundle carries the icons)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import _free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+VOILA = ROOT / ".venv" / "bin" / "voila"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _make_app_command() -> tuple[dict[str, str], list[str]]:
+    """The environment and arguments of ``make app`` (read from the Makefile, so they cannot drift)."""
+    text = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^app:.*\n\t(.+)$", text, re.M).group(1)
+    assert "JUPYTER_PATH=$(CURDIR)/share/jupyter" in recipe and "--template=engagement-lab" in recipe
+    args = recipe.split("/bin/voila ", 1)[1].split()
+    env = dict(os.environ, JUPYTER_PATH=str(ROOT / "share" / "jupyter"), TQDM_DISABLE="1")
+    return env, args
+
+
+@pytest.fixture(scope="module")
+def app():
+    if not VOILA.exists():
+        pytest.skip("voila is not installed in .venv")
+    env, args = _make_app_command()
+    port = _free_port()
+    log = ROOT / "test-output" / "browser" / "voila.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        process = subprocess.Popen([str(VOILA), *args, f"--port={port}"], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:  # listening is enough: a GET of the page would run the notebook
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"Voila did not start:\n{log.read_text()[-3000:]}", pytrace=False)
+            time.sleep(0.5)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_app_runs_offline_with_widgets_and_charts(app, guarded_page, output_dir):
+    page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
+    page.goto(app + "/", timeout=240_000)  # Voila runs the whole notebook before it answers
+    page.wait_for_selector(".jupyter-widgets", timeout=120_000)
+    deadline = time.monotonic() + 60
+    drawn = 0
+    while time.monotonic() < deadline:
+        drawn = page.locator(".engagement-lab-chart svg, .engagement-lab-chart canvas, .vega-embed svg").count()
+        if drawn and page.locator(".widget-button .fa").count():
+            break
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(output_dir / "app-01.png"))
+    assert drawn, "the app drew no chart"
+    assert page.locator(".widget-button .fa").count(), "button icons missing (Font Awesome)"
+    assert not guard.blocked, f"the app requested other hosts: {guard.blocked}"
+    shown = page.locator("body").inner_text()
+    errors = [t for t in ("Traceback (most recent call last)", "Error displaying widget", "Chart failed",
+                          "Chart not shown") if t in shown]
+    assert not errors, f"the app shows {errors}"
