@@ -12,6 +12,7 @@ Without ``/usr/bin/chromium`` (or Playwright) the tests skip, saying how to inst
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -166,25 +167,37 @@ def lab(browser, tmp_path_factory):
         "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={base_dir / 'workspaces'}",
     ]
-    with open(log, "w") as log_file:
-        process = subprocess.Popen(command, env=env, cwd=root, stdout=log_file, stderr=subprocess.STDOUT)
     server = Lab(f"http://127.0.0.1:{port}", token, root, log)
+    with serving("JupyterLab", command, env=env, cwd=root, log=log, ready=lambda: server.api("status")):
+        yield server
+
+
+@contextlib.contextmanager
+def serving(name: str, command: list[str], *, env: dict, cwd: Path, log: Path, ready):
+    """Run a server process (output to ``log``) until the block ends; ``ready()`` raises
+    ``OSError`` until it answers. Fails the test with the log's end when it does not start
+    within 90 s."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while True:
         try:
-            server.api("status")
+            ready()
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}", pytrace=False)
-            time.sleep(0.5)
-    yield server
-    process.terminate()
+                pytest.fail(f"{name} did not start:\n{log.read_text()[-3000:]}", pytrace=False)
+            time.sleep(0.5)  # no page exists yet: nothing waits on Playwright here
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 class Guard:

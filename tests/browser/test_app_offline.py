@@ -8,13 +8,12 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import _free_port
+from conftest import _free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
@@ -38,28 +37,13 @@ def app():
         pytest.skip("voila is not installed in .venv")
     env, args = _make_app_command()
     port = _free_port()
-    log = ROOT / "test-output" / "browser" / "voila.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        process = subprocess.Popen([str(VOILA), *args, f"--port={port}"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:  # listening is enough: a GET of the page would run the notebook
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"Voila did not start:\n{log.read_text()[-3000:]}", pytrace=False)
-            time.sleep(0.5)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+
+    def listening():  # enough: a GET of the page would run the notebook
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+    with serving("Voila", [str(VOILA), *args, f"--port={port}"], env=env, cwd=ROOT,
+                 log=ROOT / "test-output" / "browser" / "voila.log", ready=listening):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_app_runs_offline_with_widgets_and_charts(app, guarded_page, output_dir):
