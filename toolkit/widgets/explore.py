@@ -58,7 +58,35 @@ VIEWS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-class ExplorePanel:
+class CachedViews:
+    """Bookkeeping of a panel whose views are rebuilt only when the controls they depend on change.
+
+    ``charts``, ``tables`` and ``notes`` hold what the views show now (for static reports and
+    tests), ``rebuilt`` the views the last refresh rebuilt, and ``_templates`` the last chart of
+    each kind, whose spec a rebuild reuses.
+    """
+
+    def _init_views(self) -> None:
+        self.charts: dict[str, Any] = {}
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.notes: dict[str, str] = {}
+        self.rebuilt: list[str] = []
+        self._keys: dict[str, tuple] = {}
+        self._templates: dict[Any, Any] = {}
+
+    def _stale(self, state: Mapping[str, Any], views: Mapping[str, tuple[str, ...]], force: bool) -> list[str]:
+        """The views whose controls changed since they were built (all with ``force``), in order;
+        their new control values are recorded."""
+        stale = []
+        for name, deps in views.items():
+            key = tuple(state[d] for d in deps)
+            if force or self._keys.get(name) != key:
+                self._keys[name] = key
+                stale.append(name)
+        return stale
+
+
+class ExplorePanel(CachedViews):
     """Explore a profile: metrics over time, by content and timing, top posts, follower history.
 
     Parameters
@@ -164,12 +192,7 @@ class ExplorePanel:
             self.status,
             *body,
         ])
-        self.charts: dict[str, Any] = {}
-        self.tables: dict[str, pd.DataFrame] = {}
-        self.notes: dict[str, str] = {}
-        self.rebuilt: list[str] = []
-        self._keys: dict[str, tuple] = {}
-        self._templates: dict[Any, Any] = {}
+        self._init_views()
         for name in _CONTROLS:
             getattr(self, name).observe(self._changed, names="value")
         self.refresh()
@@ -253,21 +276,14 @@ class ExplorePanel:
         state = self.state
         mask = self._mask(state)
         n = int(mask.sum())
-        rebuilt = []
         if state["start"] and state["end"] and state["start"] > state["end"]:
             self.status.value = "<b>From</b> is after <b>To</b>: no posts selected."
         else:
             self.status.value = f"{n:,} posts selected."
-        for name, deps in VIEWS.items():
-            if name == "followers" and self.followers is None:
-                continue
-            key = tuple(state[d] for d in deps)
-            if not force and self._keys.get(name) == key:
-                continue
-            self._keys[name] = key
-            rebuilt.append(name)
-            shown = self._build(name, state, mask, n)
-            _show(self.outputs[name], shown)
+        views = {k: v for k, v in VIEWS.items() if k != "followers" or self.followers is not None}
+        rebuilt = self._stale(state, views, force)
+        for name in rebuilt:
+            _show(self.outputs[name], self._build(name, state, mask, n))
         self.rebuilt = rebuilt
         return rebuilt
 

@@ -31,7 +31,7 @@ import pandas as pd
 from toolkit import metrics as m
 from toolkit.charts import explore as ce
 from toolkit.errors import AnalysisError
-from toolkit.widgets.explore import ALL, _show
+from toolkit.widgets.explore import ALL, CachedViews, _show
 
 __all__ = ["LadderPanel", "GROUP_COLUMNS", "YOUR_WEIGHTS"]
 
@@ -49,7 +49,7 @@ VIEWS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-class LadderPanel:
+class LadderPanel(CachedViews):
     """What is a like worth? Weigh likes, saves, shares, comments and clicks and watch the ranking.
 
     Parameters
@@ -153,12 +153,7 @@ class LadderPanel:
             self.status,
             *body,
         ])
-        self.charts: dict[str, Any] = {}
-        self.tables: dict[str, pd.DataFrame] = {}
-        self.notes: dict[str, str] = {}
-        self.rebuilt: list[str] = []
-        self._keys: dict[str, tuple] = {}
-        self._templates: dict[str, Any] = {}
+        self._init_views()
         self._resetting = False
         self.account.observe(self._changed, names="value")
         self.by.observe(self._changed, names="value")
@@ -198,16 +193,9 @@ class LadderPanel:
         state = self.state
         sub = self._subsets[state["account"]]
         weights = dict(state["weights"])
-        scored = None
-        rebuilt = []
-        for name, deps in VIEWS.items():
-            key = tuple(state[d] for d in deps)
-            if not force and self._keys.get(name) == key:
-                continue
-            self._keys[name] = key
-            rebuilt.append(name)
-            if scored is None:
-                scored = sub.assign(**{m.WEIGHTED_ENGAGEMENT: m.weighted_engagement(sub, weights)})
+        rebuilt = self._stale(state, VIEWS, force)
+        scored = sub.assign(**{m.WEIGHTED_ENGAGEMENT: m.weighted_engagement(sub, weights)}) if rebuilt else None
+        for name in rebuilt:
             _show(self.outputs[name], self._build(name, state, sub, scored, weights))
         self.rebuilt = rebuilt
         definition = ", ".join(f"{k} {v:g}" for k, v in weights.items())
