@@ -18,6 +18,7 @@ from toolkit.errors import DataFormatError
 from toolkit.loading.parse import (
     NA_TOKENS,
     _arrow_raw,
+    _one_array,
     clean_text,
     first_reason,
     parse_counts,
@@ -71,8 +72,7 @@ def media_types(values: pd.Series, mapping: Mapping[str, str], dtype) -> pd.Seri
     """
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_raw(values)))
     encoded = pc.dictionary_encode(lowered)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
+    encoded = _one_array(encoded)
     lookup = {k.lower(): v for k, v in mapping.items()}
     names = [lookup.get(u, None if u in NA_TOKENS else "other") for u in encoded.dictionary.to_pylist()]
     dtype = pandas_dtype(dtype)

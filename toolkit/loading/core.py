@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from toolkit.errors import DataFormatError, EngagementLabError
 from toolkit.loading import registry
 from toolkit.loading.build import constant
+from toolkit.loading.parse import _arrow_text
 from toolkit.loading.readers import sniff
 from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.schema import (
@@ -230,13 +231,6 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     dropped = order.loc[dup, "source_file"].value_counts()
     kept = order.loc[~dup].drop(columns="_order")
     return _sorted(kept.reset_index(drop=True)), dropped
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype("string").array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.string()) if array.type != pa.string() else array
 
 
 def _in_order(stamps: pd.Series, accounts: pa.Array, ids: pa.Array) -> bool:

@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from toolkit.loading.parse import (
     NA_TOKENS,
-    _arrow_strings,
+    _arrow_text,
     _no_reasons,
     _strptime_whole,
     parse_datetimes,
@@ -63,8 +63,7 @@ _SERIAL = r"^\d{5}(?:\.\d+)?$"
 
 def _arrow(values: pd.Series) -> pa.Array:
     """The cells as an Arrow string array, whitespace trimmed (zero-copy for Arrow-backed text)."""
-    array = _arrow_strings(values)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return _arrow_text(values, trim=True)
 
 
 def _matches(array: pa.Array, pattern: str) -> np.ndarray:

@@ -77,10 +77,22 @@ def _arrow_strings(values: pd.Series):
     return pc.utf8_trim_whitespace(_arrow_raw(values))
 
 
+def _one_array(array):
+    """A ChunkedArray as one array (without a copy when it has a single chunk)."""
+    if isinstance(array, pa.ChunkedArray):
+        return array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    return array
+
+
+def _arrow_text(values: pd.Series, *, trim: bool = False) -> pa.Array:
+    """The cells as one contiguous Arrow ``string`` array, whitespace trimmed with ``trim``."""
+    array = _one_array(_arrow_strings(values) if trim else _arrow_raw(values))
+    return array.cast(pa.string()) if array.type != pa.string() else array
+
+
 def _int64_series(numbers, index: pd.Index) -> pd.Series:
     """Arrow integers (nulls allowed) -> a nullable Int64 Series."""
-    if isinstance(numbers, pa.ChunkedArray):
-        numbers = numbers.combine_chunks() if numbers.num_chunks != 1 else numbers.chunk(0)
+    numbers = _one_array(numbers)
     values = numbers.fill_null(0).to_numpy(zero_copy_only=False).astype("int64", copy=False)
     mask = numbers.is_null().to_numpy(zero_copy_only=False)
     return pd.Series(pd.arrays.IntegerArray(values, mask), index=index)  # a copy: Arrow memory is read-only
@@ -379,9 +391,7 @@ def _strptime_whole(values: pd.Series, fmt: str, tz: str) -> pd.Series | None:
     if not len(values) or fmt == "ISO8601" or "%f" in fmt or "%p" in fmt or "%Z" in fmt:
         return None
     try:
-        array = _arrow_strings(values)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+        array = _one_array(_arrow_strings(values))
         if array.null_count or pc.any(pc.is_in(array, pa.array(sorted(NA_TOKENS)))).as_py():
             return None
         parsed = pc.strptime(array, format=fmt, unit="ns", error_is_null=True)

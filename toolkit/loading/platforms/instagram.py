@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit.loading.core import exported_at_from
+from toolkit.loading.parse import _arrow_text
 from toolkit.loading.platforms._common import build_posts, read_table
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
@@ -54,13 +55,8 @@ def post_ids(dates: pd.Series, captions: pd.Series) -> pd.Series:
     >>> post_ids(pd.Series(["2020-01-05"]), pd.Series(["Hello"])).tolist()
     ['ig-44faa85417807fd3']
     """
-    def text(values: pd.Series) -> pa.Array:
-        array = pa.array(values.astype("string").array)
-        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        return array.cast(pa.string()) if array.type != pa.string() else array
-
-    keys = pc.binary_join_element_wise(text(dates), text(captions), "|", null_handling="replace",
-                                       null_replacement="")
+    keys = pc.binary_join_element_wise(_arrow_text(dates), _arrow_text(captions), "|",
+                                       null_handling="replace", null_replacement="")
     hashed = pd.util.hash_array(keys.to_numpy(zero_copy_only=False), hash_key=_HASH_KEY,
                                 categorize=False)
     n = len(hashed)
@@ -98,9 +94,7 @@ def parse(source: Source) -> Parsed:
         posts["post_id"] = post_ids(_day_text(posts["published_at"]), captions)
     if "hashtags" in frame.columns and len(posts):
         def arrow(values: pd.Series) -> pa.Array:
-            array = pa.array(values.astype("string").array)
-            array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-            array = array.cast(pa.string())
+            array = _arrow_text(values)
             blank = pc.equal(pc.utf8_trim_whitespace(array), "")
             return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, pa.string()), array)
 

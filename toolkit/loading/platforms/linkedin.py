@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from toolkit.errors import DataFormatError
 from toolkit.loading.core import exported_at_from
-from toolkit.loading.parse import _arrow_strings, normalise_header
+from toolkit.loading.parse import _arrow_strings, _arrow_text, normalise_header
 from toolkit.loading.platforms._common import add_column, build_posts, detect_workbook, read_table
 from toolkit.loading.readers import RawTable
 from toolkit.loading.registry import Format, register
@@ -75,9 +75,7 @@ def activity_ids(links: pd.Series) -> pd.Series:
     ...                         "https://www.linkedin.com/feed/update/urn:li:ugcPost:55?utm=x"])).tolist()
     ['7123', '55']
     """
-    text = _arrow_strings(links)
-    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    text = text.cast(pa.string()) if text.type != pa.string() else text
+    text = _arrow_text(links, trim=True)
     # Most links are the feed URL of an activity: cut the prefix and check that digits remain,
     # instead of running the regex over every link.
     rest = pc.utf8_rtrim(pc.utf8_slice_codeunits(text, len(_FEED_ACTIVITY)), characters="/")
