@@ -74,6 +74,22 @@ def test_impossible_and_invalid_dates_get_reasons():
     assert days(out)[0] == "2020-08-14" and days(out)[3] == "2020-09-15"
 
 
+@pytest.mark.parametrize("cells", [
+    ["01/02/2023 10:75", "01/03/2023 10:00", "01/14/2023 09:00"],    # padded: the fixed-width route declines
+    ["1/2/2023 10:75", "1/3/2023 10:00", "1/14/2023 9:00"],          # unpadded: the cell-by-cell route
+    ["1/2/2023 24:00", "1/3/2023 10:00:61", "1/14/2023 9:00"],
+])
+def test_a_time_that_does_not_exist_is_rejected_not_rolled_over(cells):
+    out = parse_dates(pd.Series(cells), "Date", ["%m/%d/%Y %H:%M"])
+    # 10:75 is not 11:15, and 24:00 is not midnight of the next day: nothing is invented
+    bad = [0] if "10:75" in cells[0] else [0, 1]
+    for i in bad:
+        assert pd.isna(out.values.iloc[i])
+        assert out.reasons.iloc[i] == f"Date: expected a date, found '{cells[i]}' (no such time)"
+    assert out.values.iloc[2] == pd.Timestamp("2023-01-14 09:00", tz="UTC")
+    assert out.reasons.iloc[2:].isna().all()
+
+
 def test_iso_date_cells_swapped_by_a_spreadsheet():
     cells = pd.Series(["9/28/2023", "2023-02-10T00:00:00", "10/14/2023", "10/20/2023"])
     out = parse_dates(cells, "Created date")  # the ISO cell holds 10 Feb; 2 Oct fits the order
@@ -190,6 +206,8 @@ def test_fixed_width_route_gives_what_the_cell_by_cell_route_gives(cells, format
     (["01/02/2023", "01/03/2023"], ("%Y-%m-%d",)),                     # no proof, no documented order
     (["01/02/2023", "02/30/2023"], ("%m/%d/%Y",)),                     # no such day either way
     (["01/02/2023 24:00", "01/03/2023 10:00"], ("%m/%d/%Y %H:%M",)),   # no such time
+    (["01/02/2023 10:75", "01/03/2023 10:00"], ("%m/%d/%Y %H:%M",)),   # nor this one
+    (["01/02/2023 10:15:60", "01/03/2023 10:00:00"], ("%m/%d/%Y %H:%M:%S",)),
     (["1/2/2023", "1/3/2023"], ("%m/%d/%Y",)),                         # no leading zeros
     (["01/02/2023", "01-03-2023"], ("%m/%d/%Y",)),                     # two separators
 ])

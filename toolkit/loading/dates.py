@@ -84,13 +84,24 @@ def _extract(array: pa.Array, pattern: str) -> dict[str, np.ndarray]:
         return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
 
     out = {k: ints(k) for k in ("a", "b", "y")}
-    out["sec"] = ints("H") * 3600 + ints("M") * 60 + ints("S")
+    out["sec"], out["time_ok"] = _clock(ints("H"), ints("M"), ints("S"))
     for k in ("a", "b"):
         out[k + "_len"] = pc.utf8_length(found.field(k)).to_numpy(zero_copy_only=False)
     for k in ("s1", "s2"):
         out[k] = found.field(k).to_numpy(zero_copy_only=False).astype(object) if k in names \
             else np.full(len(array), "-", dtype=object)
     return out
+
+
+def _clock(hours: np.ndarray, minutes: np.ndarray, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds into the day, and whether each time exists (``10:75`` or ``24:00`` does not: it is
+    rejected, not rolled over into the next hour or day).
+
+    >>> _clock(np.array([10, 10, 24]), np.array([15, 75, 0]), np.array([0, 0, 0]))
+    (array([36900, 40500, 86400]), array([ True, False, False]))
+    """
+    ok = (hours <= 23) & (minutes <= 59) & (seconds <= 59)
+    return hours * 3600 + minutes * 60 + seconds, ok
 
 
 def _extract_dm(array: pa.Array) -> dict[str, np.ndarray]:
@@ -114,8 +125,9 @@ def _extract_dm(array: pa.Array) -> dict[str, np.ndarray]:
         return _extract(array, _DM)
     numbers = pc.cast(fields, pa.int64()).to_numpy(zero_copy_only=False).reshape(n, 6)
     lengths = pc.utf8_length(fields).to_numpy(zero_copy_only=False).reshape(n, 6)
+    seconds, time_ok = _clock(numbers[:, 3], numbers[:, 4], numbers[:, 5])
     return {"a": numbers[:, 0].copy(), "b": numbers[:, 1].copy(), "y": numbers[:, 2].copy(),
-            "sec": numbers[:, 3] * 3600 + numbers[:, 4] * 60 + numbers[:, 5],
+            "sec": seconds, "time_ok": time_ok,
             "a_len": lengths[:, 0].copy(), "b_len": lengths[:, 1].copy(), "s1": s1, "s2": s2}
 
 
@@ -330,12 +342,11 @@ def _fixed_width_numeric(cells: pa.Array, index: pd.Index, column: str, order: s
         return None
     a, b = digits[:, 0] * 10 + digits[:, 1], digits[:, 2] * 10 + digits[:, 3]
     y = digits[:, 4] * 1000 + digits[:, 5] * 100 + digits[:, 6] * 10 + digits[:, 7]
-    seconds = np.zeros(n, dtype=np.int64)
-    if width > 10:
-        seconds += (digits[:, 8] * 10 + digits[:, 9]) * 3600 + (digits[:, 10] * 10 + digits[:, 11]) * 60
-    if width == 19:
-        seconds += digits[:, 12] * 10 + digits[:, 13]
-    if (seconds >= 86400).any():
+    zero = np.zeros(n, dtype=np.int64)
+    hours, minutes = (digits[:, 8] * 10 + digits[:, 9], digits[:, 10] * 10 + digits[:, 11]) \
+        if width > 10 else (zero, zero)
+    seconds, time_ok = _clock(hours, minutes, digits[:, 12] * 10 + digits[:, 13] if width == 19 else zero)
+    if not time_ok.all():  # no such time: the cell-by-cell route rejects it
         return None
     md, dm = _build(y, a, b, seconds), _build(y, b, a, seconds)
     md_ok, dm_ok = ~np.isnat(md), ~np.isnat(dm)
@@ -365,6 +376,8 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
     a, b, y, seconds = parts["a"], parts["b"], parts["y"], parts["sec"]
     md = _build(y, a, b, seconds)  # a is the month
     dm = _build(y, b, a, seconds)  # a is the day
+    bad_time = ~parts["time_ok"]
+    md[bad_time] = dm[bad_time] = np.datetime64("NaT")  # no such time: neither reading exists
     md_ok, dm_ok = ~np.isnat(md), ~np.isnat(dm)
     same = md_ok & dm_ok & (a == b)
     only_md = md_ok & ~dm_ok
@@ -437,7 +450,8 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
     invalid = ~md_ok & ~dm_ok
     texts = raw.iloc[where]
     if invalid.any():
-        reasons[index[invalid]] = f"{column}: expected a date, found '" + texts[invalid] + "' (no such day)"
+        what = np.where(bad_time[invalid], "' (no such time)", "' (no such day)")
+        reasons[index[invalid]] = f"{column}: expected a date, found '" + texts[invalid] + what
     if impossible.any():
         reasons[index[impossible]] = (f"{column}: '" + texts[impossible] + "' fits neither day-first nor "
                                       "month-first between the dates around it")
