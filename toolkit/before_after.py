@@ -94,7 +94,8 @@ ASSUMPTIONS = {
     ),
     "its": (
         "its: the weekly log rate (metric/exposure summed over weeks aligned to the change date, "
-        "so weekday rhythms cancel) follows a straight line in time before the change, and the "
+        "so weekday rhythms cancel; only whole weeks, as a partial week at either end of the data "
+        "would hold some weekdays and not others) follows a straight line in time before the change, and the "
         "change shifts its level and slope; the pre-change line extrapolated into the after "
         "window is what would have happened without the change; weekly errors may be "
         "heteroscedastic and autocorrelated over about a week (Newey-West standard errors, "
@@ -399,6 +400,8 @@ class _Data:
     exposure: str | None
     left_out: dict[str, int]
     account: str | None
+    #: first and last day the data cover (after ``window``); None: the first and last post's day
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None
 
     def daily(self) -> pd.DataFrame:
         f = self.frame
@@ -526,8 +529,13 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     data["week"] = (data["day"] - pd.to_timedelta(data["weekday"], unit="D")).to_numpy()
     data["y"] = data["y"].astype(float)
     data["e"] = data["e"].astype(float)
+    span_lo, span_hi = first, last
+    if window is not None and before_days is not None:
+        span_lo = max(first, change - pd.Timedelta(days=before_days))
+    if window is not None and after_days is not None:
+        span_hi = min(last, change + pd.Timedelta(days=after_days - 1))
     return _Data(frame=data, change=change, metric=metric, exposure=exposure, left_out=left_out,
-                 account=account)
+                 account=account, span=(span_lo, span_hi))
 
 
 def _check_sizes(d: _Data, method: str) -> None:
@@ -709,14 +717,29 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
 
 def _weekly(d: _Data) -> pd.DataFrame:
     """Weekly sums in weeks aligned to the change date (week 0 starts on it), so that no week
-    straddles the change and every full week holds each weekday once."""
+    straddles the change and every week holds each weekday once.
+
+    Only whole weeks are kept: a week that runs past the first or last day the data cover
+    (``d.span``, else the first and last post) holds some weekdays and not others, so its rate
+    would carry the weekday rhythm the weekly sums are meant to cancel, and the end weeks weigh
+    most on the fitted slopes. ``attrs["partial"]`` holds ``(weeks, posts)`` left out.
+    """
     f = d.frame
-    wk = np.floor(f["t"].to_numpy(float) / 7.0).astype(int)
+    t = f["t"].to_numpy(float)
+    wk = np.floor(t / 7.0).astype(int)
+    if d.span is not None:
+        lo, hi = ((day - d.change).days for day in d.span)
+    else:
+        lo, hi = (t.min(), t.max()) if len(t) else (0, -1)
+    whole = (wk * 7 >= lo) & (wk * 7 + 6 <= hi)
+    partial = (len(np.unique(wk[~whole])), int((~whole).sum()))
+    wk = wk[whole]
     codes, weeks = pd.factorize(wk, sort=True)
-    g = pd.DataFrame({"y": np.bincount(codes, f["y"].to_numpy(float)),
-                      "e": np.bincount(codes, f["e"].to_numpy(float)),
+    g = pd.DataFrame({"y": np.bincount(codes, f["y"].to_numpy(float)[whole]),
+                      "e": np.bincount(codes, f["e"].to_numpy(float)[whole]),
                       "posts": np.bincount(codes)}, index=weeks)
     g = g[g["e"] > 0]
+    g.attrs["partial"] = partial
     g.index = g.index.astype(int)
     g["t"] = g.index.to_numpy(float) * 7.0 + 3.0
     g["after"] = g.index >= 0
@@ -737,8 +760,11 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     weekly = _weekly(d)
     n_pre, n_post = int((~weekly["after"]).sum()), int(weekly["after"].sum())
     if n_pre < 4 or n_post < 4:
+        weeks, posts = weekly.attrs["partial"]
+        cut = f" (whole weeks only; {weeks} partial week{'s' if weeks != 1 else ''} at the ends left out)" \
+            if weeks else ""
         raise AnalysisError("too few weeks with posts for method 'its': the minimum is 4 on each "
-                            "side", parameter="change", found=f"{n_pre} weeks before, {n_post} after")
+                            "side", parameter="change", found=f"{n_pre} weeks before, {n_post} after{cut}")
     X, names = _its_design(weekly)
     yv = weekly["log_rate"].to_numpy(float)
     beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
@@ -756,8 +782,8 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     grad[1] = 1.0
     grad[2] = float((t_post * ratio).mean() / m)
     se = float(math.sqrt(grad @ cov @ grad))
-    n_before = int((d.frame["after"] == 0).sum())
-    n_after = int((d.frame["after"] == 1).sum())
+    n_before = int(weekly.loc[~post, "posts"].sum())
+    n_after = int(weekly.loc[post, "posts"].sum())
     y_after = float(weekly.loc[post, "y"].sum())
     c = _crit(level, df)
     se_level = math.sqrt(cov[1, 1])
@@ -1306,6 +1332,10 @@ def before_after(
     table = pd.DataFrame(rows)
     table = table[list(RESULT_COLUMNS) + [c for c in table.columns if c not in RESULT_COLUMNS]]
     texts = [_describe(r, d, level) for r in rows]
+    if "its" in fits and fits["its"]["weekly"].attrs["partial"][0]:
+        weeks, posts_cut = fits["its"]["weekly"].attrs["partial"]
+        texts.append(f"its uses whole weeks only: {weeks} partial week{'s' if weeks != 1 else ''} at "
+                     f"the ends of the data ({posts_cut:,} posts) left out.")
     if d.left_out:
         texts.append("Left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in d.left_out.items()) + ".")
     if np.isfinite(p_trend) and p_trend < 1 - level:
