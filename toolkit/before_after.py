@@ -10,8 +10,8 @@ rhythms), states the uncertainty and checks its own answer:
     estimated by maximum likelihood (as R's ``MASS::glm.nb``) and standard errors clustered by
     calendar week (or Newey-West HAC in time order, ``robust="hac"``).
 ``its``
-    Interrupted time series: least squares on the daily log rate with a level and a slope change at
-    the change date and Newey-West standard errors.
+    Interrupted time series: least squares on the weekly log rate (whole weeks aligned to the
+    change date) with a level and a slope change at the change date and Newey-West standard errors.
 ``counterfactual``
     A structural time-series model (level, weekly seasonality, AR(1) day shocks; optional
     control-account covariate) fitted on the pre-period and forecast over the post-period. The
@@ -38,14 +38,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from toolkit.errors import AnalysisError, ConfoundWarning
+from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
 
@@ -126,195 +127,8 @@ ASSUMPTIONS = {
 
 
 # --------------------------------------------------------------------------------------------
-# Negative binomial GLM (NB2) with ML dispersion, model-based and robust covariances
+# Least squares with Newey-West errors (its); the count model is toolkit.nbreg
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class NBFit:
-    """A fitted NB2 regression (log link, offset), as ``MASS::glm.nb`` computes it.
-
-    Attributes
-    ----------
-    params, cov
-        Coefficients and their model-based covariance ``(X' W X)^-1`` at the fitted theta
-        (what ``summary(glm.nb(...))`` reports).
-    theta
-        The NB2 size parameter (variance ``mu + mu^2/theta``), estimated by maximum likelihood.
-    mu, scores
-        Fitted means and per-observation score contributions ``x_i (y_i - mu_i)/(1 + mu_i/theta)``.
-    """
-
-    params: np.ndarray
-    cov: np.ndarray
-    theta: float
-    mu: np.ndarray
-    scores: np.ndarray
-    loglik: float
-    iterations: int
-    names: list[str] = field(default_factory=list)
-    X: np.ndarray | None = field(default=None, repr=False)
-    w: np.ndarray | None = field(default=None, repr=False)
-    working_resid: np.ndarray | None = field(default=None, repr=False)
-
-    def _cluster_scores_bias_reduced(self, codes: np.ndarray, g: int, cr: str) -> np.ndarray:
-        """Cluster score sums with the working residuals of each cluster multiplied by
-        ``(I - H_gg)^-1`` (CR3) or ``(I - H_gg)^-1/2`` (CR2), ``H_gg`` the cluster's block of the
-        weighted hat matrix (Bell & McCaffrey 2002; R: ``sandwich::vcovCL(type="HC3"/"HC2")``)."""
-        # R's form: (I - X_g A X_g' W_g)^{-1} (W_g r_g) = W_g^{-1/2} (I - H_gg)^{-1} W_g^{3/2} r_g,
-        # H_gg = W_g^{1/2} X_g A X_g' W_g^{1/2} symmetric, A = (X'WX)^{-1}, r the working residuals
-        sw = np.sqrt(self.w)
-        xw = self.X * sw[:, None]
-        v = self.w * sw * self.working_resid
-        inv = self.cov
-        out = np.zeros((g, xw.shape[1]))
-        order = np.argsort(codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        for idx in np.split(order, bounds):
-            xg = xw[idx]
-            m = np.eye(len(idx)) - xg @ inv @ xg.T
-            if cr == "CR3":
-                u = np.linalg.solve(m, v[idx])
-            else:
-                vals, vecs = np.linalg.eigh(m)
-                u = vecs @ ((vecs.T @ v[idx]) / np.sqrt(np.clip(vals, 1e-12, None)))
-            out[codes[idx[0]]] = self.X[idx].T @ (u / sw[idx])
-        return out
-
-    def robust_cov(self, kind: str = "week", *, groups: np.ndarray | None = None,
-                   lag: int | None = None, adjust: bool = True, cr: str = "CR1") -> np.ndarray:
-        """Sandwich covariance of the coefficients.
-
-        ``kind="hac"``: Newey-West with Bartlett weights ``1 - j/(lag+1)`` over the rows in their
-        order, no prewhitening, times ``n/(n-k)`` when ``adjust`` (R: ``sandwich::NeweyWest(fit,
-        lag=lag, prewhite=FALSE, adjust=adjust)``). ``kind="week"`` (any ``groups``): cluster-robust
-        with the CR1 factor ``G/(G-1) (n-1)/(n-k)`` (R: ``sandwich::vcovCL(fit, cluster=groups,
-        type="HC1")``).
-        """
-        s = self.scores
-        n, k = s.shape
-        bread = self.cov
-        if kind == "hac":
-            if lag is None:
-                raise AnalysisError("HAC covariance needs a lag", parameter="lag")
-            meat = s.T @ s
-            for j in range(1, min(lag, n - 1) + 1):
-                g = s[j:].T @ s[:-j]
-                meat += (1.0 - j / (lag + 1.0)) * (g + g.T)
-            if adjust:
-                meat *= n / (n - k)
-        elif kind in ("week", "cluster"):
-            if groups is None:
-                raise AnalysisError("clustered covariance needs groups", parameter="groups")
-            codes, uniq = pd.factorize(groups)
-            g = len(uniq)
-            if cr in ("CR2", "CR3"):
-                sg = self._cluster_scores_bias_reduced(codes, g, cr)
-            else:
-                sg = np.zeros((g, k))
-                np.add.at(sg, codes, s)
-            meat = sg.T @ sg
-            if adjust:
-                meat *= g / (g - 1) * (n - 1) / (n - k) if cr == "CR1" else 1.0
-        elif kind == "model":
-            return self.cov
-        else:
-            raise AnalysisError("unknown robust covariance", parameter="robust",
-                                found=kind)
-        return bread @ meat @ bread
-
-
-def _nb_loglik(y: np.ndarray, mu: np.ndarray, theta: float) -> float:
-    return float(np.sum(special.gammaln(y + theta) - special.gammaln(theta) - special.gammaln(y + 1)
-                        + theta * np.log(theta / (theta + mu)) + y * np.log(mu / (theta + mu) + 1e-300)))
-
-
-def _theta_ml(y: np.ndarray, mu: np.ndarray, theta: float, tol: float = 1e-12) -> float:
-    """ML estimate of the NB2 size parameter for fixed means (Newton on log theta, as MASS)."""
-    n = len(y)
-    if theta is None or not np.isfinite(theta) or theta <= 0:
-        theta = n / max(np.sum((y / mu - 1.0) ** 2), 1e-8)
-    lt = math.log(theta)
-    for _ in range(100):
-        t = math.exp(lt)
-        score = np.sum(special.digamma(y + t) - special.digamma(t) + math.log(t) + 1.0
-                       - np.log(t + mu) - (y + t) / (mu + t))
-        info = np.sum(-special.zeta(2.0, y + t) + special.zeta(2.0, t) - 1.0 / t
-                      + 2.0 / (mu + t) - (y + t) / (mu + t) ** 2)
-        # Newton on log theta: d/dlt = t*score; d2/dlt2 = -t^2*info + t*score
-        g = t * score
-        h = -(t * t) * info + t * score
-        step = -g / h if h < 0 else (1.0 if g > 0 else -1.0)
-        step = max(min(step, 2.0), -2.0)
-        lt += step
-        if lt > math.log(1e8):
-            return 1e8
-        if abs(step) < tol:
-            break
-    return math.exp(lt)
-
-
-def _irls(y, X, offset, theta, beta, tol=1e-13, maxit=50):
-    inv_theta = 0.0 if theta is None else 1.0 / theta
-    for it in range(maxit):
-        eta = X @ beta + offset
-        mu = np.exp(eta)
-        w = mu / (1.0 + mu * inv_theta)
-        z = eta - offset + (y - mu) / mu
-        xw = X * w[:, None]
-        new = np.linalg.solve(X.T @ xw, xw.T @ z)
-        delta = np.max(np.abs(new - beta)) if beta is not None else np.inf
-        beta = new
-        if delta < tol * (1 + np.max(np.abs(beta))):
-            break
-    return beta, it + 1
-
-
-def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = None,
-           names: Sequence[str] | None = None, tol: float = 1e-11, maxit: int = 200) -> NBFit:
-    """Fit an NB2 regression with a log link by maximum likelihood (beta and theta jointly).
-
-    Alternates IRLS for the coefficients at fixed theta with Newton steps for theta at fixed
-    means, exactly as ``MASS::glm.nb`` does, to a tight tolerance.
-
-    >>> rng = np.random.default_rng(1)
-    >>> x = rng.normal(size=2000)
-    >>> mu = np.exp(1 + 0.5 * x)
-    >>> y = rng.negative_binomial(4, 4 / (4 + mu))
-    >>> fit = nb_glm(y, np.column_stack([np.ones_like(x), x]))
-    >>> np.round(fit.params, 1).tolist(), bool(3 < fit.theta < 5.5)
-    ([1.0, 0.5], True)
-    """
-    y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float)
-    off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
-    # Poisson start (glm.nb: poisson fit, then theta.ml at its means)
-    beta0 = np.zeros(X.shape[1])
-    beta0[0] = math.log(max(y.mean(), 1e-8)) - off.mean() if np.allclose(X[:, 0], 1) else 0.0
-    beta, _ = _irls(y, X, off, None, beta0, tol=1e-8)
-    mu = np.exp(X @ beta + off)
-    theta = _theta_ml(y, mu, None)
-    it = 0
-    for it in range(1, maxit + 1):
-        beta_new, _ = _irls(y, X, off, theta, beta)
-        mu = np.exp(X @ beta_new + off)
-        theta_new = _theta_ml(y, mu, theta)
-        done = (np.max(np.abs(beta_new - beta)) < tol * (1 + np.max(np.abs(beta_new)))
-                and abs(theta_new - theta) < tol * theta)
-        beta, theta = beta_new, theta_new
-        if done:
-            break
-    beta, _ = _irls(y, X, off, theta, beta)
-    mu = np.exp(X @ beta + off)
-    w = mu / (1.0 + mu / theta)
-    xtwx = X.T @ (X * w[:, None])
-    cov = np.linalg.inv(xtwx)
-    scores = X * ((y - mu) / (1.0 + mu / theta))[:, None]
-    return NBFit(params=beta, cov=cov, theta=float(theta), mu=mu, scores=scores,
-                 loglik=_nb_loglik(y, mu, theta), iterations=it,
-                 names=list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])],
-                 X=X, w=w, working_resid=(y - mu) / mu)
-
 
 def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True,
                leverage: bool = False) -> np.ndarray:

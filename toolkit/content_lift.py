@@ -47,9 +47,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from toolkit.errors import AnalysisError
+from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
 
 __all__ = [
@@ -59,7 +60,6 @@ __all__ = [
     "DEFAULT_CONTROLS",
     "ASSUMPTIONS",
     "adjust_pvalues",
-    "nb2_fit",
     "rate_ratio_permutation",
     "hour_band",
 ]
@@ -261,114 +261,8 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
 
 
 # ---------------------------------------------------------------------------------------------
-# Negative binomial GLM
+# Negative binomial GLM (fitted by toolkit.nbreg), clustered over (beta, log theta)
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class NB2Fit:
-    """A fitted NB2 model: coefficients, ``theta`` (= 1/alpha), log-likelihood, information."""
-
-    params: np.ndarray
-    theta: float
-    loglik: float
-    hessian: np.ndarray  # of (beta, log theta)
-    scores: np.ndarray  # per-observation scores of (beta, log theta)
-    mu: np.ndarray
-    converged: bool
-    iterations: int
-
-
-def _nb2_parts(X, y, offset, beta, log_theta, need_hess=True):
-    eta = X @ beta + offset
-    mu = np.exp(eta)
-    th = math.exp(log_theta)
-    tm = th + mu
-    ll = float(np.sum(special.gammaln(y + th) - special.gammaln(th) - special.gammaln(y + 1)
-                      + th * np.log(th / tm) + y * (eta - np.log(tm))))
-    if not need_hess:
-        return ll, None, None, mu
-    r = (y - mu) * th / tm
-    dth = special.digamma(y + th) - special.digamma(th) + np.log(th / tm) + 1 - (th + y) / tm
-    scores = np.column_stack([X * r[:, None], th * dth])
-    w = th * mu * (th + y) / tm**2
-    k = X.shape[1]
-    H = np.empty((k + 1, k + 1))
-    H[:k, :k] = -(X * w[:, None]).T @ X
-    hb = X.T @ (th * (y - mu) * mu / tm**2)
-    H[:k, k] = H[k, :k] = hb
-    d2 = special.polygamma(1, y + th) - special.polygamma(1, th) + 1 / th - 1 / tm - (mu - y) / tm**2
-    H[k, k] = th * th * d2.sum() + th * dth.sum()
-    return ll, scores, H, mu
-
-
-def nb2_fit(X: np.ndarray, y: np.ndarray, offset: np.ndarray | None = None, *, tol: float = 1e-10,
-            maxiter: int = 100) -> NB2Fit:
-    """Maximum-likelihood NB2 regression (``var = mu + mu^2 / theta``) by Newton's method.
-
-    Joint Newton steps on ``(beta, log theta)`` from Poisson IRLS starting values, with step halving;
-    this reaches the same maximum as ``MASS::glm.nb`` (tests/reference/content_lift.R).
-
-    >>> rng = np.random.default_rng(0)
-    >>> X = np.column_stack([np.ones(4000), rng.integers(0, 2, 4000)])
-    >>> y = rng.negative_binomial(2.0, 2.0 / (2.0 + np.exp(1 + 0.5 * X[:, 1])))
-    >>> fit = nb2_fit(X, y)
-    >>> np.round(fit.params, 1).tolist(), round(fit.theta, 0)
-    ([1.0, 0.5], 2.0)
-    """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    offset = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
-    k = X.shape[1]
-    # Poisson IRLS for starting values
-    beta = np.zeros(k)
-    beta[0] = math.log(max(y.mean(), 1e-8) / np.exp(offset).mean()) if np.allclose(X[:, 0], 1) else 0.0
-    for _ in range(25):
-        mu = np.exp(np.clip(X @ beta + offset, -700, 700))
-        z = X @ beta + (y - mu) / mu
-        xtw = (X * mu[:, None]).T
-        try:
-            new = np.linalg.solve(xtw @ X, xtw @ z)
-        except np.linalg.LinAlgError:
-            raise AnalysisError("the model matrix is singular (a control or the label is constant "
-                                "or collinear)", parameter="controls") from None
-        done = np.max(np.abs(new - beta)) < 1e-8
-        beta = new
-        if done:
-            break
-    mu = np.exp(X @ beta + offset)
-    excess = np.sum((y - mu) ** 2 - y) / np.sum(mu**2)
-    log_theta = math.log(1 / excess) if excess > 1e-6 else math.log(1e6)
-    params = np.append(beta, log_theta)
-    ll, scores, H, mu = _nb2_parts(X, y, offset, params[:k], params[k])
-    converged = False
-    it = 0
-    for it in range(1, maxiter + 1):
-        g = scores.sum(axis=0)
-        try:
-            step = np.linalg.solve(H, -g)
-        except np.linalg.LinAlgError:
-            step = g * 1e-3
-        if g @ step <= 0:  # not an ascent direction (H not negative definite): gradient step
-            step = g / max(1.0, np.abs(g).max())
-        t = 1.0
-        while True:
-            cand = params + t * step
-            cand[k] = min(cand[k], math.log(1e8))
-            ll_new = _nb2_parts(X, y, offset, cand[:k], cand[k], need_hess=False)[0]
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
-                break
-            t /= 2
-            if t < 1e-10:
-                break
-        params = cand
-        ll, scores, H, mu = _nb2_parts(X, y, offset, params[:k], params[k])
-        at_cap = params[k] >= math.log(1e8) - 1e-9  # no overdispersion left: Poisson limit
-        if np.max(np.abs(t * step[:k])) < tol and (at_cap or abs(t * step[k]) < tol):
-            converged = True
-            break
-    return NB2Fit(params=params[:k], theta=math.exp(params[k]), loglik=ll, hessian=H, scores=scores,
-                  mu=mu, converged=converged, iterations=it)
-
-
 def _cluster_meat(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
     codes, inv = np.unique(groups, return_inverse=True)
     sums = np.zeros((len(codes), scores.shape[1]))
@@ -376,13 +270,15 @@ def _cluster_meat(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return sums.T @ sums, len(codes)
 
 
-def _clustered_vcov(fit: NB2Fit, clusters: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:
-    """Cluster-robust (one- or two-way, Cameron-Gelbach-Miller) covariance with the CR1 factor."""
-    n, p = fit.scores.shape
-    bread = np.linalg.inv(-fit.hessian)
+def _clustered_vcov(fit: NBFit, clusters: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:
+    """Cluster-robust (one- or two-way, Cameron-Gelbach-Miller) covariance of ``(beta, log theta)``
+    with the CR1 factor: the dispersion's uncertainty is carried into the coefficients' errors."""
+    scores, hessian = fit.joint_information()
+    n, p = scores.shape
+    bread = np.linalg.inv(-hessian)
 
     def part(groups):
-        meat, g = _cluster_meat(fit.scores, groups)
+        meat, g = _cluster_meat(scores, groups)
         c = g / (g - 1) * (n - 1) / (n - p) if g > 1 else 1.0
         return c * bread @ meat @ bread, g
 
@@ -654,7 +550,7 @@ def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
                             "use fewer controls (controls=[]) or more posts", parameter="controls",
                             found=", ".join(names))
     offset = np.log(d.exposure)
-    fit = nb2_fit(X, d.y, offset)
+    fit = nb_glm(d.y, X, offset, names=names)
     if not fit.converged:
         raise AnalysisError("the negative binomial model did not converge", parameter="method",
                             found=f"glm, {fit.iterations} iterations")
