@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from toolkit.errors import AnalysisError, ConfoundWarning
-from toolkit.nbreg import NBFit, nb_glm
+from toolkit.nbreg import NBFit, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
 
@@ -139,19 +139,11 @@ def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True,
     HC3 idea carried over to the HAC meat), which removes most of the small-sample downward bias
     when a few points near the ends of the segments carry the contrast.
     """
-    n, k = X.shape
     bread = np.linalg.inv(X.T @ X)
     if leverage:
         h = np.einsum("ij,jk,ik->i", X, bread, X)
         resid = resid / (1.0 - h)
-    s = X * resid[:, None]
-    meat = s.T @ s
-    for j in range(1, min(lag, n - 1) + 1):
-        g = s[j:].T @ s[:-j]
-        meat += (1.0 - j / (lag + 1.0)) * (g + g.T)
-    if adjust:
-        meat *= n / (n - k)
-    return bread @ meat @ bread
+    return bread @ hac_meat(X * resid[:, None], lag, adjust=adjust) @ bread
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from scipy import special
 
 from toolkit.errors import AnalysisError
 
-__all__ = ["NBFit", "nb_glm"]
+__all__ = ["NBFit", "nb_glm", "hac_meat"]
 
 
 @dataclass
@@ -108,12 +108,7 @@ class NBFit:
         if kind == "hac":
             if lag is None:
                 raise AnalysisError("HAC covariance needs a lag", parameter="lag")
-            meat = s.T @ s
-            for j in range(1, min(lag, n - 1) + 1):
-                g = s[j:].T @ s[:-j]
-                meat += (1.0 - j / (lag + 1.0)) * (g + g.T)
-            if adjust:
-                meat *= n / (n - k)
+            meat = hac_meat(s, lag, adjust=adjust)
         elif kind in ("week", "cluster"):
             if groups is None:
                 raise AnalysisError("clustered covariance needs groups", parameter="groups")
@@ -133,6 +128,20 @@ class NBFit:
             raise AnalysisError("unknown robust covariance", parameter="robust",
                                 found=kind)
         return bread @ meat @ bread
+
+
+def hac_meat(scores: np.ndarray, lag: int, *, adjust: bool = True) -> np.ndarray:
+    """Newey-West meat of per-row scores in time order: Bartlett weights ``1 - j/(lag+1)`` up to
+    ``lag`` rows apart, no prewhitening, times ``n/(n-k)`` when ``adjust`` (as R's
+    ``sandwich::NeweyWest``)."""
+    n, k = scores.shape
+    meat = scores.T @ scores
+    for j in range(1, min(lag, n - 1) + 1):
+        g = scores[j:].T @ scores[:-j]
+        meat += (1.0 - j / (lag + 1.0)) * (g + g.T)
+    if adjust:
+        meat *= n / (n - k)
+    return meat
 
 
 def _joint(X: np.ndarray, y: np.ndarray, mu: np.ndarray, theta: float, need_hess: bool = True):
