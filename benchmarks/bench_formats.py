@@ -7,7 +7,7 @@ timed in one run, ``--repeat`` times (baseline and load interleaved), reporting 
 - CSV formats: ``toolkit.load(path, cache=False)`` vs ``pandas.read_csv`` with the encoding,
   preamble and id columns as text (what a careful user would write by hand);
 - ``.xlsx`` workbooks: vs ``pandas.read_excel(sheet_name=None, engine="openpyxl", dtype=str)``
-  (every sheet, as the loader reads every sheet);
+  (every sheet, as the loader reads every sheet); binary ``.xls`` the same with ``engine="xlrd"``;
 - SpreadsheetML ``.xls`` (XML; pandas cannot read it): vs ``xml.etree.ElementTree.iterparse``
   collecting every cell's text into one DataFrame per sheet.
 
@@ -95,6 +95,20 @@ def linkedin_page(folder: Path, n: int) -> Path:
         rows.append(r)
     path = folder / "northwind-bakery_updates_1700000000000.csv"
     mk.write_csv(path, rows)
+    return path
+
+
+def linkedin_page_xls(folder: Path, n: int) -> Path:
+    """The page export as LinkedIn serves it: a binary Excel 97-2003 workbook with date cells."""
+    rows = [[mk.LI_PREAMBLE], mk.LI_HEAD]
+    for i, r in enumerate(mk.li_rows(n, serial=True)):
+        r = list(r)
+        r[0] = f"{r[0]} {i}"
+        r[1] = f"https://www.linkedin.com/feed/update/urn:li:activity:71{i:017d}"
+        r[5] = dt.datetime(1995, 1, 1) + dt.timedelta(days=i // 20, hours=9 * (i % 2))
+        rows.append(r)
+    path = folder / "northwind-bakery_updates_1700000000000.xls"
+    mk.write_xls(path, {"Update Engagement": rows})
     return path
 
 
@@ -244,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
              lambda p: dated(p, "Date", "%Y-%m-%dT%H:%M:%S", encoding="utf-16", skiprows=2)),
             ("linkedin page csv", lambda: linkedin_page(folder, n), lambda p: pd.read_csv(p, skiprows=1),
              "read_csv(skiprows=1)", lambda p: dated_serial(p, "Created date", skiprows=1)),
+            ("linkedin page .xls (Excel 97-2003)", lambda: linkedin_page_xls(folder, w),
+             lambda p: pd.read_excel(p, sheet_name=None, engine="xlrd", dtype=str, header=None),
+             "read_excel(sheet_name=None, engine='xlrd', dtype=str, header=None)", None),
             ("linkedin creator .xlsx", lambda: linkedin_creator(folder, w),
              lambda p: pd.read_excel(p, sheet_name=None, engine="openpyxl", dtype=str, header=None),
              "read_excel(sheet_name=None, engine='openpyxl', dtype=str, header=None)", None),

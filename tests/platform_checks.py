@@ -26,6 +26,7 @@ EXPECTED_FORMATS = {
     "meta/Follows.csv": "meta_daily",
     "linkedin/northwind-bakery_updates_1700000000000.csv": "linkedin_page_updates_csv",
     "linkedin/harbor-cycles_updates_1700100000000.xlsx": "linkedin_page_updates",
+    "linkedin/lakeside-press_updates_1700300000000.xls": "linkedin_page_updates",
     "linkedin/Content_2025-11-09_2025-11-18_JaneQuill.xlsx": "linkedin_creator_content",
     "youtube/Table data.csv": "youtube_studio_videos",
     "instagram/instagram_post_insights.csv": "instagram_post_insights",

@@ -15,6 +15,7 @@ from toolkit.loading.platforms.linkedin import rebuild_followers
 
 PAGE_CSV = fixture("linkedin/northwind-bakery_updates_1700000000000.csv")
 PAGE_XLSX = fixture("linkedin/harbor-cycles_updates_1700100000000.xlsx")
+PAGE_XLS = fixture("linkedin/lakeside-press_updates_1700300000000.xls")
 CREATOR = fixture("linkedin/Content_2025-11-09_2025-11-18_JaneQuill.xlsx")
 NEW_FOLLOWERS = [3, 0, 5, 2, 7, 1, 0, 4, 6, 2]  # make_linkedin, 11/9/2025 .. 11/18/2025
 
@@ -57,6 +58,27 @@ def test_page_workbook_sheet():
     assert ds.report.loc[0, "format"] == "linkedin_page_updates"
     assert len(ds.posts) == 5 and set(ds.posts["account"]) == {"harbor-cycles"}
     assert row(ds.posts, "7100000000000000004")["published_at"] == pd.Timestamp("2023-10-14", tz="UTC")
+
+
+def test_page_export_as_served_binary_xls_with_date_cells():
+    assert PAGE_XLS.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # OLE2: Excel 97-2003
+    ds = toolkit.load(PAGE_XLS)
+    check_dataset(ds)
+    report = ds.report.iloc[0]
+    assert (report["format"], report["rows_read"], report["rows_loaded"], report["encoding"]) == \
+        ("linkedin_page_updates", 6, 6, "xls")
+    posts = ds.posts
+    assert set(posts["account"]) == {"lakeside-press"}
+    assert posts["exported_at"].iloc[0] == pd.Timestamp(1700300000000, unit="ms", tz="UTC")
+    # the same rows as the CSV fixture (li_rows), with Created date stored as date cells
+    first, second = row(posts, "7100000000000000000"), row(posts, "7100000000000000001")
+    assert first["published_at"] == pd.Timestamp("2023-10-02", tz="UTC") and not first["time_known"]
+    assert second["published_at"] == pd.Timestamp("2023-10-05 09:00", tz="UTC") and second["time_known"]
+    assert second["paid"] == True and first["paid"] == False  # noqa: E712 Sponsored / Organic
+    assert (second["impressions"], second["clicks"], second["likes"], second["comments"],
+            second["shares"], second["follows"]) == (1031, 6, 13, 1, 1, 1)
+    assert first["source_row"] == 3  # preamble row 1, header row 2
+    assert posts["engagements"].isna().all()  # the rates (floats) are not counts
 
 
 def test_creator_content_tables_and_accounting():

@@ -1,4 +1,4 @@
-"""Reading workbooks (toolkit.loading.workbooks): SpreadsheetML XML and .xlsx into string tables."""
+"""Reading workbooks (toolkit.loading.workbooks): SpreadsheetML XML, .xlsx and binary .xls into string tables."""
 
 from __future__ import annotations
 
@@ -111,3 +111,43 @@ def test_xlsx_rows(tmp_path):
     rows = read_workbook(path)["ENGAGEMENT"].rows
     assert rows == [(1, ["Date", "Impressions"]), (3, ["11/9/2025", "1800"]),
                     (4, ["2025-11-10T08:30:00", "12"])]
+
+
+def test_binary_xls_cells_read_as_the_xlsx_reader_writes_them(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("ENGAGEMENT")
+    for c, value in enumerate(["Date", "Impressions", "Rate", "Paid", "Error"]):
+        ws.write(0, c, value)
+    ws.write(2, 0, "11/9/2025")
+    ws.write(2, 1, 1800.0)
+    ws.write(2, 2, 0.0051546389999999999)
+    ws.write(2, 3, True)
+    ws.row(2).set_cell_error(4, 42)  # #N/A (Excel error code 42)
+    ws.write(3, 0, dt.datetime(2025, 11, 10, 8, 30), xlwt.easyxf(num_format_str="m/d/yy h:mm"))
+    ws.write(3, 1, 12)
+    ws.write(3, 2, 1.47689e18)
+    ws.write(3, 5, "")  # a blank cell past the others: trailing blanks are dropped
+    book.add_sheet("EMPTY")
+    path = tmp_path / "book.xls"
+    book.save(str(path))
+    assert kind_of(path) == "xls"
+    sheets = read_workbook(path)
+    assert list(sheets) == ["ENGAGEMENT", "EMPTY"] and sheets["EMPTY"].rows == []
+    assert sheets["ENGAGEMENT"].rows == [
+        (1, ["Date", "Impressions", "Rate", "Paid", "Error"]),
+        (3, ["11/9/2025", "1800", "0.005154639", "TRUE", "#N/A"]),  # row 2 is blank: absent
+        (4, ["2025-11-10T08:30:00", "12", "1.47689e+18"]),
+    ]
+
+
+def test_a_broken_binary_xls_is_a_project_error(tmp_path):
+    broken = tmp_path / "updates.xls"
+    broken.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 504 + b"junk" * 100)
+    assert kind_of(broken) == "xls"
+    with pytest.raises(DataFormatError, match="cannot open the Excel 97-2003 workbook") as err:
+        read_workbook(broken)
+    assert str(broken) in str(err.value)
+    with pytest.raises(DataFormatError):
+        toolkit.load(broken, cache=False)

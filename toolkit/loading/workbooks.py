@@ -1,7 +1,8 @@
 """Reading spreadsheet exports (``.xlsx`` and Excel 2003 SpreadsheetML XML) as tables of strings.
 
-Platforms export workbooks in two shapes: Office Open XML (``.xlsx``, a zip) and the older
-SpreadsheetML 2003 XML, which Facebook names ``.xls`` although it is plain XML. Both are read
+Platforms export workbooks in three shapes: Office Open XML (``.xlsx``, a zip), the older
+SpreadsheetML 2003 XML, which Facebook names ``.xls`` although it is plain XML, and binary Excel
+97-2003 ``.xls`` (LinkedIn's page exports; any workbook a user saved in that format). All are read
 into :class:`Sheet` objects: every row with its spreadsheet row number and its cells as text, the
 same text a CSV export of the sheet would hold. :func:`sheet_table` then cuts a
 :class:`~toolkit.loading.readers.RawTable` out of a sheet, so a workbook format is parsed by the
@@ -63,8 +64,13 @@ class Sheet:
         return []
 
 
+#: first bytes of an OLE2 compound document, the container of binary Excel 97-2003 workbooks
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
 def kind_of(path: Path | str) -> str | None:
-    """``"xlsx"``, ``"xml"`` (SpreadsheetML 2003) or None, from the file's first bytes."""
+    """``"xlsx"``, ``"xml"`` (SpreadsheetML 2003), ``"xls"`` (binary Excel 97-2003) or None, from
+    the file's first bytes."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)
@@ -72,6 +78,8 @@ def kind_of(path: Path | str) -> str | None:
         return None
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith(_OLE2):
+        return "xls"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<?xml") or text.startswith(b"<Workbook"):
         return "xml" if b"urn:schemas-microsoft-com:office:spreadsheet" in head or b"<Workbook" in head else None
@@ -126,9 +134,13 @@ def read_workbook(path: Path | str) -> OrderedDict[str, Sheet]:
         sheets = _read_xlsx(path)
     elif kind == "xml":
         sheets = _read_spreadsheetml(path)
+    elif kind == "xls":
+        sheets = _read_xls(path)
     else:
-        raise DataFormatError("expected an .xlsx workbook or SpreadsheetML XML", file=path,
-                              found="neither (the first bytes are not a zip or an XML workbook)")
+        raise DataFormatError("expected an .xlsx workbook, SpreadsheetML XML or an Excel 97-2003 "
+                              ".xls workbook", file=path,
+                              found="none of them (the first bytes are not a zip, an XML workbook "
+                                    "or an OLE2 document)")
     _CACHE[key] = sheets
     while len(_CACHE) > 2:
         _CACHE.popitem(last=False)
@@ -159,6 +171,60 @@ def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
     finally:
         book.close()
     return sheets
+
+
+def _read_xls(path: Path) -> OrderedDict[str, Sheet]:
+    """A binary Excel 97-2003 workbook, read with xlrd. Date cells (numbers in a date format)
+    become ISO text, as in the other workbook shapes; error cells their Excel text (``#N/A``)."""
+    import struct
+
+    import xlrd
+
+    damaged = (xlrd.XLRDError, xlrd.compdoc.CompDocError, struct.error, AssertionError, EOFError,
+               ValueError, IndexError, KeyError, TypeError)
+    try:
+        book = xlrd.open_workbook(path, on_demand=True)
+    except damaged as exc:
+        raise DataFormatError("cannot open the Excel 97-2003 workbook", file=path,
+                              found=f"{type(exc).__name__}: {exc}") from None
+    sheets: OrderedDict[str, Sheet] = OrderedDict()
+    try:
+        for index in range(book.nsheets):
+            ws = book.sheet_by_index(index)
+            rows = []
+            for r in range(ws.nrows):
+                cells = [_xls_text(cell, book.datemode) for cell in ws.row(r)]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                if cells:
+                    rows.append((r + 1, cells))
+            sheets[ws.name] = Sheet(ws.name, rows)
+            book.unload_sheet(index)
+    except damaged as exc:
+        raise DataFormatError("cannot read the Excel 97-2003 workbook", file=path,
+                              found=f"{type(exc).__name__}: {exc}") from None
+    finally:
+        book.release_resources()
+    return sheets
+
+
+def _xls_text(cell, datemode: int) -> str:
+    """One xlrd cell as :func:`cell_text` writes the same value read from an .xlsx."""
+    import xlrd
+
+    kind, value = cell.ctype, cell.value
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return cell_text(xlrd.xldate_as_datetime(value, datemode))
+        except (xlrd.xldate.XLDateError, OverflowError, ValueError):  # not a date after all
+            return cell_text(float(value))
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return cell_text(bool(value))
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#VALUE!")
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    return cell_text(value)
 
 
 def _read_spreadsheetml(path: Path) -> OrderedDict[str, Sheet]:

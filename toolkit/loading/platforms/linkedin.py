@@ -1,14 +1,15 @@
 """LinkedIn exports: the company page's "Update Engagement" sheet and a creator's "Content" workbook.
 
-``linkedin_page_updates`` (CSV, or the ``Update Engagement`` sheet of the page's workbook):
-a preamble sentence on line 1, the header on line 2 (``Update title,Update link,Update type,
+``linkedin_page_updates`` (CSV, or the ``Update Engagement`` sheet of the page's workbook, the
+binary Excel 97-2003 ``.xls`` LinkedIn serves or an ``.xlsx``): a preamble sentence on line 1, the header on line 2 (``Update title,Update link,Update type,
 Campaign name,Posted by,Created date,...,Impressions,Video views,Clicks,Click through rate (CTR),
 Likes,Comments,Shares,Follows,Engagement rate``).
 
 - ``post_id`` is the number in the ``urn:li:activity:<id>`` (or ``share``/``ugcPost``) of
   ``Update link``; a link without one is kept whole as the id.
-- ``Created date`` is ``M/D/YYYY`` text or an Excel serial (``44193.4123``); ``time_known`` is
-  True only where a time of day other than midnight is given (a serial with a fraction).
+- ``Created date`` is ``M/D/YYYY`` text, an Excel serial (``44193.4123``) or, in a workbook, a
+  date cell; ``time_known`` is True only where a time of day other than midnight is given (a
+  serial with a fraction).
 - ``Update type`` Organic/Sponsored -> ``paid`` False/True.
 - The rates (``Click through rate (CTR)``, ``Engagement rate``, floats such as
   ``5.1546389999999999E-3``) are ratios, not counts: they are not loaded (the metrics layer
@@ -170,7 +171,7 @@ PAGE_CSV = register(Format(
 PAGE_WORKBOOK = register(Format(
     name="linkedin_page_updates",
     platform="linkedin",
-    description="LinkedIn page export workbook, 'Update Engagement' sheet",
+    description="LinkedIn page export workbook (.xls as served, or .xlsx), 'Update Engagement' sheet",
     signature=("sheet:update engagement",) + PAGE_SIGNATURE,
     columns=PAGE_COLUMNS,
     date_formats=("%m/%d/%Y", "%m/%d/%Y %H:%M", "%Y-%m-%d"),
