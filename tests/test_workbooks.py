@@ -1,4 +1,5 @@
-"""Reading workbooks (toolkit.loading.workbooks): SpreadsheetML XML, .xlsx and binary .xls into string tables."""
+"""Reading workbooks (toolkit.loading.workbooks): SpreadsheetML XML, .xlsx and binary .xls into string
+tables."""
 
 from __future__ import annotations
 

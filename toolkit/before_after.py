@@ -96,8 +96,8 @@ ASSUMPTIONS = {
     "its": (
         "its: the weekly log rate (metric/exposure summed over weeks aligned to the change date, "
         "so weekday rhythms cancel; only whole weeks, as a partial week at either end of the data "
-        "would hold some weekdays and not others) follows a straight line in time before the change, and the "
-        "change shifts its level and slope; the pre-change line extrapolated into the after "
+        "would hold some weekdays and not others) follows a straight line in time before the "
+        "change, and the change shifts its level and slope; the pre-change line extrapolated into the after "
         "window is what would have happened without the change; weekly errors may be "
         "heteroscedastic and autocorrelated over about a week (Newey-West standard errors, "
         "Bartlett kernel, lag 1 week, leverage-adjusted residuals, t with weeks-4 degrees of "

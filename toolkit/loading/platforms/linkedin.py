@@ -1,9 +1,10 @@
 """LinkedIn exports: the company page's "Update Engagement" sheet and a creator's "Content" workbook.
 
 ``linkedin_page_updates`` (CSV, or the ``Update Engagement`` sheet of the page's workbook, the
-binary Excel 97-2003 ``.xls`` LinkedIn serves or an ``.xlsx``): a preamble sentence on line 1, the header on line 2 (``Update title,Update link,Update type,
-Campaign name,Posted by,Created date,...,Impressions,Video views,Clicks,Click through rate (CTR),
-Likes,Comments,Shares,Follows,Engagement rate``).
+binary Excel 97-2003 ``.xls`` LinkedIn serves or an ``.xlsx``): a preamble sentence on line 1, the
+header on line 2 (``Update title,Update link,Update type,Campaign name,Posted by,Created date,...,
+Impressions,Video views,Clicks,Click through rate (CTR),Likes,Comments,Shares,Follows,Engagement
+rate``).
 
 - ``post_id`` is the number in the ``urn:li:activity:<id>`` (or ``share``/``ugcPost``) of
   ``Update link``; a link without one is kept whole as the id.
