@@ -470,3 +470,18 @@ def test_file_that_stops_being_utf8_is_read_as_cp1252_and_says_so(tmp_path):
     ds = toolkit.load(path, mapping={**GENERIC_MAPPING, "platform": "other"})
     assert ds.report.loc[0, "encoding"] == "cp1252 (not valid UTF-8 after the header)"
     assert ds.posts["text"].str.contains("café", regex=False).any()
+
+
+def test_a_zip_archive_is_named_as_one_with_what_to_do(tmp_path):
+    # YouTube Studio's export downloads as a zip of Table data.csv, Chart data.csv and Totals.csv
+    import zipfile
+
+    path = tmp_path / "Content 2023-01-01_2023-12-31 Baker.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("Table data.csv", "Chart data.csv", "Totals.csv"):
+            archive.writestr(name, "Content,Video title\n")
+        archive.writestr("__MACOSX/._Totals.csv", "")
+    with pytest.raises(DataFormatError, match="is a zip archive, not an export file: unpack it") as err:
+        toolkit.load(path, cache=False)
+    assert str(path) in str(err.value)
+    assert "3 files in the archive: Table data.csv, Chart data.csv, Totals.csv" in str(err.value)

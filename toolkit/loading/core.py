@@ -130,6 +130,12 @@ def detect(path: Path | str) -> tuple[registry.Format, Source]:
                 best = (score, len(fmt.signature), fmt, line_no, missing)
     score, _, fmt, line_no, missing = best
     if fmt is None or score < 1.0:
+        members = _archive_members(path)
+        if members is not None:  # e.g. YouTube Studio's download: Table data.csv and others in a zip
+            raise DataFormatError("is a zip archive, not an export file: unpack it and load the "
+                                  "folder (each file in it is recognised on its own)", file=path,
+                                  found=f"{len(members)} files in the archive: {', '.join(members[:8])}"
+                                        + (", ..." if len(members) > 8 else ""))
         closest = f"closest format: {fmt.name} ({fmt.description}), missing columns {missing}" \
             if fmt is not None else "no format shares any column"
         header = sniffed.lines[0][:200] if sniffed and sniffed.lines else "(no text header)"
@@ -139,6 +145,19 @@ def detect(path: Path | str) -> tuple[registry.Format, Source]:
     source = Source(path=path, format=fmt, sniff=sniffed if fmt.detect is None else None,
                     header_line=line_no)
     return fmt, source
+
+
+def _archive_members(path: Path) -> list[str] | None:
+    """The files in ``path`` when it is a zip archive other than a workbook (an .xlsx is a zip
+    too), else None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "[Content_Types].xml" in names:  # Office Open XML: a workbook, read as one
+        return None
+    return [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")]
 
 
 def _source_for(path: Path, name: str) -> Source:
