@@ -7,7 +7,7 @@ timed in one run, ``--repeat`` times (baseline and load interleaved), reporting 
 - CSV formats: ``toolkit.load(path, cache=False)`` vs ``pandas.read_csv`` with the encoding,
   preamble and id columns as text (what a careful user would write by hand);
 - ``.xlsx`` workbooks: vs ``pandas.read_excel(sheet_name=None, engine="openpyxl", dtype=str)``
-  (every sheet, as the loader reads every sheet); binary ``.xls`` the same with ``engine="xlrd"``;
+  (every sheet, as the loader reads every sheet); binary ``.xls`` the same with ``engine="calamine"``;
 - SpreadsheetML ``.xls`` (XML; pandas cannot read it): vs ``xml.etree.ElementTree.iterparse``
   collecting every cell's text into one DataFrame per sheet.
 
@@ -259,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             ("linkedin page csv", lambda: linkedin_page(folder, n), lambda p: pd.read_csv(p, skiprows=1),
              "read_csv(skiprows=1)", lambda p: dated_serial(p, "Created date", skiprows=1)),
             ("linkedin page .xls (Excel 97-2003)", lambda: linkedin_page_xls(folder, w),
-             lambda p: pd.read_excel(p, sheet_name=None, engine="xlrd", dtype=str, header=None),
-             "read_excel(sheet_name=None, engine='xlrd', dtype=str, header=None)", None),
+             lambda p: pd.read_excel(p, sheet_name=None, engine="calamine", dtype=str, header=None),
+             "read_excel(sheet_name=None, engine='calamine', dtype=str, header=None)", None),
             ("linkedin creator .xlsx", lambda: linkedin_creator(folder, w),
              lambda p: pd.read_excel(p, sheet_name=None, engine="openpyxl", dtype=str, header=None),
              "read_excel(sheet_name=None, engine='openpyxl', dtype=str, header=None)", None),

@@ -174,57 +174,27 @@ def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
 
 
 def _read_xls(path: Path) -> OrderedDict[str, Sheet]:
-    """A binary Excel 97-2003 workbook, read with xlrd. Date cells (numbers in a date format)
-    become ISO text, as in the other workbook shapes; error cells their Excel text (``#N/A``)."""
-    import struct
+    """A binary Excel 97-2003 workbook, read with calamine. Date cells (numbers in a date format)
+    become ISO text, as in the other workbook shapes; error cells (``#N/A``) are read as empty."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    import xlrd
-
-    damaged = (xlrd.XLRDError, xlrd.compdoc.CompDocError, struct.error, AssertionError, EOFError,
-               ValueError, IndexError, KeyError, TypeError)
-    try:
-        book = xlrd.open_workbook(path, on_demand=True)
-    except damaged as exc:
-        raise DataFormatError("cannot open the Excel 97-2003 workbook", file=path,
-                              found=f"{type(exc).__name__}: {exc}") from None
     sheets: OrderedDict[str, Sheet] = OrderedDict()
     try:
-        for index in range(book.nsheets):
-            ws = book.sheet_by_index(index)
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
             rows = []
-            for r in range(ws.nrows):
-                cells = [_xls_text(cell, book.datemode) for cell in ws.row(r)]
+            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # from A1
+            for number, row in enumerate(values, start=1):
+                cells = [cell_text(v) for v in row]
                 while cells and cells[-1] == "":
                     cells.pop()
                 if cells:
-                    rows.append((r + 1, cells))
-            sheets[ws.name] = Sheet(ws.name, rows)
-            book.unload_sheet(index)
-    except damaged as exc:
+                    rows.append((number, cells))
+            sheets[name] = Sheet(name, rows)
+    except (CalamineError, ValueError, OSError) as exc:
         raise DataFormatError("cannot read the Excel 97-2003 workbook", file=path,
                               found=f"{type(exc).__name__}: {exc}") from None
-    finally:
-        book.release_resources()
     return sheets
-
-
-def _xls_text(cell, datemode: int) -> str:
-    """One xlrd cell as :func:`cell_text` writes the same value read from an .xlsx."""
-    import xlrd
-
-    kind, value = cell.ctype, cell.value
-    if kind == xlrd.XL_CELL_DATE:
-        try:
-            return cell_text(xlrd.xldate_as_datetime(value, datemode))
-        except (xlrd.xldate.XLDateError, OverflowError, ValueError):  # not a date after all
-            return cell_text(float(value))
-    if kind == xlrd.XL_CELL_BOOLEAN:
-        return cell_text(bool(value))
-    if kind == xlrd.XL_CELL_ERROR:
-        return xlrd.error_text_from_code.get(value, "#VALUE!")
-    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return ""
-    return cell_text(value)
 
 
 def _read_spreadsheetml(path: Path) -> OrderedDict[str, Sheet]:
