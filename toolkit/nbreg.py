@@ -65,7 +65,7 @@ class NBFit:
         row is ``[x_i r_i, theta * d l_i / d theta]`` with ``r_i = (y_i - mu_i) theta /
         (theta + mu_i)``; their column sums are zero at the maximum.
         """
-        _, scores, hessian = _joint(self.X, self.y, self.mu, self.theta)
+        _, scores, hessian = _joint(self.X, self.y, np.log(self.mu), self.theta)
         return scores, hessian
 
     def _cluster_scores_bias_reduced(self, codes: np.ndarray, g: int, cr: str) -> np.ndarray:
@@ -144,17 +144,23 @@ def hac_meat(scores: np.ndarray, lag: int, *, adjust: bool = True) -> np.ndarray
     return meat
 
 
-def _joint(X: np.ndarray, y: np.ndarray, mu: np.ndarray, theta: float, need_hess: bool = True):
-    """Log-likelihood at means ``mu``, and (with ``need_hess``) per-row scores and the Hessian in
-    ``(beta, log theta)``."""
+def _joint(X: np.ndarray, y: np.ndarray, eta: np.ndarray, theta: float, need_hess: bool = True):
+    """Log-likelihood at the linear predictor ``eta`` (``log mu``), and (with ``need_hess``) per-row
+    scores and the Hessian in ``(beta, log theta)``."""
     th = theta
+    mu = np.exp(eta)
     tm = th + mu
-    ll = float(np.sum(special.gammaln(y + th) - special.gammaln(th) - special.gammaln(y + 1)
-                      + th * np.log(th / tm) + y * (np.log(mu) - np.log(tm))))
+    # log Gamma(y + theta) - log Gamma(theta), without the cancellation of two numbers near
+    # theta log theta that makes the likelihood noisy when theta is large (the Poisson limit)
+    positive = y > 0
+    log_rising = np.where(positive, special.gammaln(np.where(positive, y, 1.0))
+                          - special.betaln(th, np.where(positive, y, 1.0)), 0.0)
+    log_share = -np.log1p(mu / th)  # log(theta / (theta + mu))
+    ll = float(np.sum(log_rising - special.gammaln(y + 1) + th * log_share + y * (eta - np.log(tm))))
     if not need_hess:
         return ll, None, None
     r = (y - mu) * th / tm
-    dth = special.digamma(y + th) - special.digamma(th) + np.log(th / tm) + 1 - (th + y) / tm
+    dth = special.digamma(y + th) - special.digamma(th) + log_share + (mu - y) / tm
     scores = np.column_stack([X * r[:, None], th * dth])
     w = th * mu * (th + y) / tm**2
     k = X.shape[1]
@@ -191,14 +197,28 @@ def _poisson_start(y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> np.ndarr
     return beta
 
 
+def _coefficients_at(y, X, offset, theta, beta, tol, maxit) -> tuple[np.ndarray, bool]:
+    """Newton's method (Fisher scoring) for the coefficients at a fixed theta."""
+    for _ in range(maxit):
+        mu = np.exp(X @ beta + offset)
+        w = mu / (1.0 + mu / theta)
+        step = np.linalg.solve(X.T @ (X * w[:, None]), X.T @ ((y - mu) / (1.0 + mu / theta)))
+        beta = beta + step
+        if np.max(np.abs(step)) < tol:
+            return beta, True
+    return beta, False
+
+
 def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = None,
            names: Sequence[str] | None = None, tol: float = 1e-10, maxit: int = 100) -> NBFit:
     """Fit an NB2 regression with a log link by maximum likelihood (beta and theta jointly).
 
     Newton steps on ``(beta, log theta)`` with step halving, from Poisson IRLS coefficients and a
-    moment estimate of theta; it stops when a full step moves no coefficient by more than ``tol``.
+    moment estimate of theta; it stops when a full step moves no parameter by more than ``tol``.
     This reaches the maximum ``MASS::glm.nb`` reaches (which alternates IRLS and theta steps), in
-    fewer passes over the data.
+    fewer passes over the data. Counts with no overdispersion (the likelihood rises with theta
+    without end) end at the Poisson limit: theta at :data:`THETA_MAX`, the coefficients those of
+    the Poisson model.
 
     >>> rng = np.random.default_rng(1)
     >>> x = rng.normal(size=2000)
@@ -217,9 +237,19 @@ def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = N
     excess = np.sum((y - mu) ** 2 - y) / np.sum(mu**2)  # moment estimate of 1/theta
     params = np.append(beta, math.log(1 / excess) if excess > 1 / THETA_MAX else math.log(THETA_MAX))
     cap = math.log(THETA_MAX)
-    ll, scores, H = _joint(X, y, mu, math.exp(params[k]))
+    eta = X @ beta + off
+    ll, scores, H = _joint(X, y, eta, math.exp(params[k]))
     converged, it = False, 0
     for it in range(1, maxit + 1):
+        if math.exp(params[k]) > 1e4 * max(float(np.exp(eta).max()), 1.0):
+            # The Poisson limit: mu^2/theta is below 1e-4 mu on every row, the likelihood is flat
+            # in theta to rounding, and Newton steps in log theta are noise. Theta goes to its
+            # cap and only the coefficients are solved for.
+            params[k] = cap
+            params[:k], converged = _coefficients_at(y, X, off, THETA_MAX, params[:k], tol, maxit)
+            eta = X @ params[:k] + off
+            ll, scores, H = _joint(X, y, eta, THETA_MAX)
+            break
         g = scores.sum(axis=0)
         try:
             step = np.linalg.solve(H, -g)
@@ -227,24 +257,26 @@ def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = N
             step = g * 1e-3
         if g @ step <= 0:  # not an ascent direction (H not negative definite): a gradient step
             step = g / max(1.0, np.abs(g).max())
-        t = 1.0
+        t = 1.0  # halve the step until the likelihood does not fall
         while True:
             cand = params + t * step
             cand[k] = min(cand[k], cap)
-            ll_new = _joint(X, y, np.exp(X @ cand[:k] + off), math.exp(cand[k]), need_hess=False)[0]
+            eta_new = X @ cand[:k] + off
+            ll_new = _joint(X, y, eta_new, math.exp(cand[k]), need_hess=False)[0]
             if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
                 break
             t /= 2
             if t < 1e-10:
                 break
-        params = cand
-        mu = np.exp(X @ params[:k] + off)
-        ll, scores, H = _joint(X, y, mu, math.exp(params[k]))
-        at_cap = params[k] >= cap - 1e-9  # no overdispersion left: the Poisson limit
-        if np.max(np.abs(t * step[:k])) < tol and (at_cap or abs(t * step[k]) < tol):
+        if t < 1e-10:  # no step along this direction keeps the likelihood: stop, not converged
+            break
+        params, eta = cand, eta_new
+        ll, scores, H = _joint(X, y, eta, math.exp(params[k]))
+        if t == 1.0 and np.max(np.abs(step[:k])) < tol and abs(step[k]) < tol:
             converged = True
             break
-    beta, theta = params[:k], math.exp(params[k])
+    mu = np.exp(eta)
+    beta, theta = params[:k], THETA_MAX if params[k] >= cap else math.exp(params[k])
     w = mu / (1.0 + mu / theta)
     cov = np.linalg.inv(X.T @ (X * w[:, None]))
     return NBFit(params=beta, cov=cov, theta=theta, mu=mu,
