@@ -57,8 +57,8 @@ def test_its_uses_whole_weeks_only(result):
     assert weekly.attrs["partial"] == (2, cut)
     row = result.table.set_index("method").loc["its"]
     assert row["n_baseline"] + row["n_treatment"] == len(frame) - cut == weekly["posts"].sum()
-    assert f"its uses whole weeks only: 2 partial weeks at the ends of the data ({cut} posts) left out." \
-        in result.text
+    assert (f"its uses whole weeks only: 2 partial weeks (cut by the ends of the data or by excluded "
+            f"days; {cut} posts) left out.") in result.text
 
 
 def test_its_whole_weeks_follow_the_window(posts):
@@ -73,6 +73,19 @@ def test_its_whole_weeks_follow_the_window(posts):
     frame = r.details["data"].frame
     assert weekly.index.tolist() == [-4, -3, -2, -1, 0, 1, 2, 3]
     assert weekly.attrs["partial"] == (2, int(frame["t"].isin([-29, 28]).sum()))
+
+
+def test_its_leaves_out_weeks_cut_by_excluded_days(posts):
+    # exclude=3 drops days 0-2 after the change: week 0 keeps days 3-6 only, so it goes too;
+    # a single excluded day in the pre-period (day -10) cuts week -2 (days -14..-8)
+    r = before_after(posts, change=CHANGE, method="its", window=(35, 35),
+                     exclude=[3, "2024-06-21"], warn=False)
+    weekly = r.details["fits"]["its"]["weekly"]
+    frame = r.details["data"].frame
+    assert weekly.index.tolist() == [-5, -4, -3, -1, 1, 2, 3, 4]
+    cut = int((frame["t"].between(3, 6) | frame["t"].between(-14, -8)).sum())
+    assert weekly.attrs["partial"] == (2, cut)
+    assert weekly["posts"].sum() == len(frame) - cut
 
 
 def test_finds_the_planted_lift(result):

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -95,14 +95,15 @@ ASSUMPTIONS = {
     ),
     "its": (
         "its: the weekly log rate (metric/exposure summed over weeks aligned to the change date, "
-        "so weekday rhythms cancel; only whole weeks, as a partial week at either end of the data "
-        "would hold some weekdays and not others) follows a straight line in time before the "
-        "change, and the change shifts its level and slope; the pre-change line extrapolated into the after "
-        "window is what would have happened without the change; weekly errors may be "
-        "heteroscedastic and autocorrelated over about a week (Newey-West standard errors, "
-        "Bartlett kernel, lag 1 week, leverage-adjusted residuals, t with weeks-4 degrees of "
-        "freedom); the lift is the average over the after weeks of the ratio of the fitted post "
-        "path to the extrapolated pre path (delta-method interval on the log scale)."
+        "so weekday rhythms cancel; only whole weeks, as a week cut by the ends of the data or by "
+        "excluded days would hold some weekdays and not others) follows a straight line in time "
+        "before the change, and the change shifts its level and slope; the pre-change line "
+        "extrapolated into the after window is what would have happened without the change; "
+        "weekly errors may be heteroscedastic and autocorrelated over about a week (Newey-West "
+        "standard errors, Bartlett kernel, lag 1 week, leverage-adjusted residuals, t with "
+        "weeks-4 degrees of freedom); the lift is the average over the after weeks of the ratio "
+        "of the fitted post path to the extrapolated pre path (delta-method interval on the log "
+        "scale)."
     ),
     "counterfactual": (
         "counterfactual: the daily log rate before the change is a level plus a fixed weekly "
@@ -208,6 +209,8 @@ class _Data:
     account: str | None
     #: first and last day the data cover (after ``window``); None: the first and last post's day
     span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    #: day ranges left out with ``exclude=`` (first and last day of each)
+    excluded: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
 
     def daily(self) -> pd.DataFrame:
         f = self.frame
@@ -315,6 +318,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
         if n_out:
             left_out["outside window"] = n_out
         data = data[keep]
+    excluded: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     if exclude is not None:
         drop = pd.Series(False, index=data.index)
         items = [exclude] if isinstance(exclude, (int, np.integer, tuple, str, pd.Timestamp)) else list(exclude)
@@ -326,6 +330,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
             else:
                 lo = hi = _parse_date(item, "exclude")
             drop |= (data["day"] >= lo) & (data["day"] <= hi)
+            excluded.append((lo, hi))
         if drop.any():
             left_out["excluded days"] = int(drop.sum())
         data = data[~drop]
@@ -341,7 +346,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     if window is not None and after_days is not None:
         span_hi = min(last, change + pd.Timedelta(days=after_days - 1))
     return _Data(frame=data, change=change, metric=metric, exposure=exposure, left_out=left_out,
-                 account=account, span=(span_lo, span_hi))
+                 account=account, span=(span_lo, span_hi), excluded=excluded)
 
 
 def _check_sizes(d: _Data, method: str) -> None:
@@ -470,6 +475,9 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
     y = f["y"].to_numpy(float)
     off = np.log(f["e"].to_numpy(float)) if d.exposure is not None else np.zeros(len(f))
     fit = nb_glm(y, X, off, names=names)
+    if not fit.converged:
+        raise AnalysisError("the negative binomial model did not converge", parameter="method",
+                            found=f"{method}, {fit.iterations} iterations")
     days = f["day"].to_numpy()
     if robust == "hac":
         n_days = f["day"].nunique()
@@ -526,9 +534,10 @@ def _weekly(d: _Data) -> pd.DataFrame:
     straddles the change and every week holds each weekday once.
 
     Only whole weeks are kept: a week that runs past the first or last day the data cover
-    (``d.span``, else the first and last post) holds some weekdays and not others, so its rate
-    would carry the weekday rhythm the weekly sums are meant to cancel, and the end weeks weigh
-    most on the fitted slopes. ``attrs["partial"]`` holds ``(weeks, posts)`` left out.
+    (``d.span``, else the first and last post) or has days left out with ``exclude=`` holds some
+    weekdays and not others, so its rate would carry the weekday rhythm the weekly sums are meant
+    to cancel (and the weeks at the ends and at the change weigh most on the fitted level and
+    slopes). ``attrs["partial"]`` holds ``(weeks, posts)`` left out.
     """
     f = d.frame
     t = f["t"].to_numpy(float)
@@ -538,6 +547,10 @@ def _weekly(d: _Data) -> pd.DataFrame:
     else:
         lo, hi = (t.min(), t.max()) if len(t) else (0, -1)
     whole = (wk * 7 >= lo) & (wk * 7 + 6 <= hi)
+    for first, last in d.excluded:  # weeks with excluded days inside the span
+        a, b = max((first - d.change).days, lo), min((last - d.change).days, hi)
+        if a <= b:
+            whole &= (wk < a // 7) | (wk > b // 7)
     partial = (len(np.unique(wk[~whole])), int((~whole).sum()))
     wk = wk[whole]
     codes, weeks = pd.factorize(wk, sort=True)
@@ -567,7 +580,7 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     n_pre, n_post = int((~weekly["after"]).sum()), int(weekly["after"].sum())
     if n_pre < 4 or n_post < 4:
         weeks, posts = weekly.attrs["partial"]
-        cut = f" (whole weeks only; {weeks} partial week{'s' if weeks != 1 else ''} at the ends left out)" \
+        cut = f" (whole weeks only; {weeks} partial week{'s' if weeks != 1 else ''} left out)" \
             if weeks else ""
         raise AnalysisError("too few weeks with posts for method 'its': the minimum is 4 on each "
                             "side", parameter="change", found=f"{n_pre} weeks before, {n_post} after{cut}")
@@ -855,8 +868,10 @@ class BeforeAfterResult(Result):
         rows = []
         control = args.get("control_data")
         for fake in tqdm(fakes, desc=f"placebo dates ({method})", disable=not progress):
+            span = None if d.span is None else (d.span[0], d.change - pd.Timedelta(days=1))
             dd = _Data(frame=_refit_frame(pre, pd.Timestamp(fake)), change=pd.Timestamp(fake),
-                       metric=d.metric, exposure=d.exposure, left_out={}, account=d.account)
+                       metric=d.metric, exposure=d.exposure, left_out={}, account=d.account,
+                       span=span, excluded=d.excluded)
             try:
                 out = _run_method(method, dd, args["controls"], args["level"], args["robust"],
                                   args["lag"], control, light=True)
@@ -1140,8 +1155,8 @@ def before_after(
     texts = [_describe(r, d, level) for r in rows]
     if "its" in fits and fits["its"]["weekly"].attrs["partial"][0]:
         weeks, posts_cut = fits["its"]["weekly"].attrs["partial"]
-        texts.append(f"its uses whole weeks only: {weeks} partial week{'s' if weeks != 1 else ''} at "
-                     f"the ends of the data ({posts_cut:,} posts) left out.")
+        texts.append(f"its uses whole weeks only: {weeks} partial week{'s' if weeks != 1 else ''} "
+                     f"(cut by the ends of the data or by excluded days; {posts_cut:,} posts) left out.")
     if d.left_out:
         texts.append("Left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in d.left_out.items()) + ".")
     if np.isfinite(p_trend) and p_trend < 1 - level:
