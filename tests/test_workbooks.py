@@ -4,7 +4,9 @@ tables."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import toolkit
@@ -114,7 +116,7 @@ def test_xlsx_rows(tmp_path):
                     (4, ["2025-11-10T08:30:00", "12"])]
 
 
-def test_binary_xls_cells_read_as_the_xlsx_reader_writes_them(tmp_path):
+def test_binary_xls_cells_read_as_the_other_readers_write_them(tmp_path):
     # except error cells, which calamine reads as empty: missing, never a made-up value
     import xlwt
 
@@ -153,3 +155,63 @@ def test_a_broken_binary_xls_is_a_project_error(tmp_path):
     assert str(broken) in str(err.value)
     with pytest.raises(DataFormatError):
         toolkit.load(broken, cache=False)
+
+
+def _write_ods(path, sheets):
+    """A minimal OpenDocument spreadsheet (mimetype stored first, as the standard asks)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value):
+        if isinstance(value, dt.datetime):
+            return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                    f"<text:p>{value}</text:p></table:table-cell>")
+        if isinstance(value, (int, float)):
+            return (f'<table:table-cell office:value-type="float" office:value="{value}">'
+                    f"<text:p>{value}</text:p></table:table-cell>")
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+
+    tables = "".join(
+        f'<table:table table:name="{name}">'
+        + "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
+        + "</table:table>" for name, rows in sheets.items())
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>"
+               "</office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+
+
+def test_an_ods_workbook_loads_like_the_xlsx_it_was_saved_from(tmp_path):
+    # a LinkedIn page export re-saved in LibreOffice: the same sheet, now OpenDocument
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+    import make_fixtures as mk
+
+    rows = [[mk.LI_PREAMBLE], mk.LI_HEAD]
+    for r in mk.li_rows(3, serial=True):
+        r[5] = dt.datetime(1899, 12, 30) + dt.timedelta(days=r[5])  # a date cell
+        rows.append(r)
+    path = tmp_path / "lakeside-press_updates_1700300000000.ods"
+    _write_ods(path, {"Update Engagement": rows})
+    assert kind_of(path) == "ods"
+    sheet = read_workbook(path)["Update Engagement"]
+    assert sheet.rows[1] == (2, mk.LI_HEAD)
+    ds = toolkit.load(path, cache=False)
+    assert ds.report.loc[0, "format"] == "linkedin_page_updates" and len(ds.posts) == 3
+    second = ds.posts.set_index("post_id").loc["7100000000000000001"]
+    assert second["published_at"] == pd.Timestamp("2023-10-05 09:00", tz="UTC")
+    assert (second["impressions"], second["likes"]) == (1031, 13)

@@ -148,14 +148,14 @@ def detect(path: Path | str) -> tuple[registry.Format, Source]:
 
 
 def _archive_members(path: Path) -> list[str] | None:
-    """The files in ``path`` when it is a zip archive other than a workbook (an .xlsx is a zip
-    too), else None."""
+    """The files in ``path`` when it is a zip archive other than an office document (an .xlsx or
+    .ods is a zip too), else None."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
-    if "[Content_Types].xml" in names:  # Office Open XML: a workbook, read as one
+    if "[Content_Types].xml" in names or "mimetype" in names:  # Office Open XML, OpenDocument
         return None
     return [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")]
 

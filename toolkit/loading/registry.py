@@ -74,6 +74,10 @@ class Format:
     detect
         Custom detector ``detect(path) -> header fields or None`` for files that are not
         delimited text (workbooks); returns the normalised header used for matching.
+    extensions
+        File name endings a delimited-text format is tried on. A format with ``detect`` is tried
+        on every file (workbooks are recognised from their bytes); its list only documents the
+        shapes it is seen in.
     options
         Format-specific settings read by its ``parse`` function.
     """

@@ -1,9 +1,9 @@
-"""Reading spreadsheet exports (``.xlsx`` and Excel 2003 SpreadsheetML XML) as tables of strings.
+"""Reading spreadsheet exports (``.xlsx``, ``.xls``, SpreadsheetML XML, ``.ods``) as tables of strings.
 
 Platforms export workbooks in three shapes: Office Open XML (``.xlsx``, a zip), the older
 SpreadsheetML 2003 XML, which Facebook names ``.xls`` although it is plain XML, and binary Excel
-97-2003 ``.xls`` (LinkedIn's page exports; any workbook a user saved in that format). All are read
-into :class:`Sheet` objects: every row with its spreadsheet row number and its cells as text, the
+97-2003 ``.xls`` (LinkedIn's page exports); a user who re-saved one in LibreOffice may bring an
+OpenDocument ``.ods``. All are read into :class:`Sheet` objects: every row with its spreadsheet row number and its cells as text, the
 same text a CSV export of the sheet would hold. :func:`sheet_table` then cuts a
 :class:`~toolkit.loading.readers.RawTable` out of a sheet, so a workbook format is parsed by the
 same code as a CSV one.
@@ -68,16 +68,20 @@ class Sheet:
 _OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
+#: an OpenDocument spreadsheet starts with its stored ``mimetype`` member
+_ODS = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
+
+
 def kind_of(path: Path | str) -> str | None:
-    """``"xlsx"``, ``"xml"`` (SpreadsheetML 2003), ``"xls"`` (binary Excel 97-2003) or None, from
-    the file's first bytes."""
+    """``"xlsx"``, ``"xml"`` (SpreadsheetML 2003), ``"xls"`` (binary Excel 97-2003), ``"ods"``
+    (OpenDocument) or None, from the file's first bytes."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)
     except OSError:
         return None
     if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+        return "ods" if _ODS in head[:200] else "xlsx"
     if head.startswith(_OLE2):
         return "xls"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -134,13 +138,12 @@ def read_workbook(path: Path | str) -> OrderedDict[str, Sheet]:
         sheets = _read_xlsx(path)
     elif kind == "xml":
         sheets = _read_spreadsheetml(path)
-    elif kind == "xls":
-        sheets = _read_xls(path)
+    elif kind in ("xls", "ods"):
+        sheets = _read_calamine(path, _CALAMINE_KINDS[kind])
     else:
-        raise DataFormatError("expected an .xlsx workbook, SpreadsheetML XML or an Excel 97-2003 "
-                              ".xls workbook", file=path,
-                              found="none of them (the first bytes are not a zip, an XML workbook "
-                                    "or an OLE2 document)")
+        raise DataFormatError("expected an .xlsx, .xls or .ods workbook or SpreadsheetML XML",
+                              file=path, found="none of them (the first bytes are not a zip, an "
+                                               "XML workbook or an OLE2 document)")
     _CACHE[key] = sheets
     while len(_CACHE) > 2:
         _CACHE.popitem(last=False)
@@ -173,27 +176,35 @@ def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
     return sheets
 
 
-def _read_xls(path: Path) -> OrderedDict[str, Sheet]:
-    """A binary Excel 97-2003 workbook, read with calamine. Date cells (numbers in a date format)
-    become ISO text, as in the other workbook shapes; error cells (``#N/A``) are read as empty."""
+_CALAMINE_KINDS = {"xls": "Excel 97-2003 workbook", "ods": "OpenDocument spreadsheet"}
+
+
+def _read_calamine(path: Path, what: str) -> OrderedDict[str, Sheet]:
+    """A binary Excel 97-2003 or an OpenDocument workbook, read with calamine. Date cells become
+    ISO text, as in the other workbook shapes; error cells (``#N/A``) are read as empty."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     sheets: OrderedDict[str, Sheet] = OrderedDict()
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        for name in book.sheet_names:
-            rows = []
-            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # from A1
-            for number, row in enumerate(values, start=1):
-                cells = [cell_text(v) for v in row]
-                while cells and cells[-1] == "":
-                    cells.pop()
-                if cells:
-                    rows.append((number, cells))
-            sheets[name] = Sheet(name, rows)
+        with CalamineWorkbook.from_path(str(path)) as book:
+            for name in book.sheet_names:
+                rows = []
+                values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # from A1
+                for number, row in enumerate(values, start=1):
+                    cells = [cell_text(v) for v in row]
+                    while cells and cells[-1] == "":
+                        cells.pop()
+                    if cells:
+                        rows.append((number, cells))
+                sheets[name] = Sheet(name, rows)
     except (CalamineError, ValueError, OSError) as exc:
-        raise DataFormatError("cannot read the Excel 97-2003 workbook", file=path,
+        raise DataFormatError(f"cannot read the {what}", file=path,
                               found=f"{type(exc).__name__}: {exc}") from None
+    except BaseException as exc:  # a panic inside the Rust reader on a malformed file
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise DataFormatError(f"cannot read the {what}", file=path,
+                              found=f"the reader failed: {exc}") from None
     return sheets
 
 

@@ -24,7 +24,7 @@ from toolkit.errors import EngagementLabError
 __all__ = ["LoadPanel"]
 
 #: files offered in the picker
-_SUFFIXES = {".csv", ".txt", ".tsv", ".xls", ".xlsx", ".xml"}
+_SUFFIXES = {".csv", ".txt", ".tsv", ".xls", ".xlsx", ".ods", ".xml"}
 _MAX_REJECTED = 200
 
 

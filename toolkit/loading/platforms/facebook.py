@@ -149,6 +149,6 @@ WORKBOOK = register(Format(
     date_formats=("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %I:%M:%S %p"),
     media_types=MEDIA_TYPES,
     detect=detect_workbook,
-    extensions=(".xls", ".xlsx", ".xml"),
+    extensions=(".xls", ".xlsx", ".ods", ".xml"),
     parse=parse_workbook,
 ))

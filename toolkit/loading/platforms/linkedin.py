@@ -177,7 +177,7 @@ PAGE_WORKBOOK = register(Format(
     columns=PAGE_COLUMNS,
     date_formats=("%m/%d/%Y", "%m/%d/%Y %H:%M", "%Y-%m-%d"),
     detect=detect_workbook,
-    extensions=(".xls", ".xlsx"),
+    extensions=(".xls", ".xlsx", ".ods"),
     parse=parse_page_workbook,
 ))
 
@@ -337,7 +337,7 @@ CREATOR = register(Format(
     date_formats=("%m/%d/%Y",),
     date_only=True,
     detect=detect_workbook,
-    extensions=(".xlsx",),
+    extensions=(".xlsx", ".xls", ".ods"),
     options={"day_month_order": "mdy"},
     parse=parse_creator,
 ))
