@@ -176,37 +176,28 @@ def _joint(X: np.ndarray, y: np.ndarray, eta: np.ndarray, theta: float, need_hes
 THETA_MAX = 1e8
 
 
-def _poisson_start(y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Poisson IRLS coefficients: the starting values (as ``MASS::glm.nb`` starts)."""
-    beta = np.zeros(X.shape[1])
-    if np.allclose(X[:, 0], 1):
-        beta[0] = math.log(max(y.mean(), 1e-8) / np.exp(offset).mean())
-    for _ in range(25):
+def _coefficients_at(y, X, offset, theta, beta, tol, maxit) -> tuple[np.ndarray, bool]:
+    """Fisher scoring (IRLS) for the coefficients at a fixed theta (``inf``: the Poisson model)."""
+    for _ in range(maxit):
         mu = np.exp(np.clip(X @ beta + offset, -700, 700))
-        z = X @ beta + (y - mu) / mu
-        xtw = (X * mu[:, None]).T
+        w = mu / (1.0 + mu / theta)
         try:
-            new = np.linalg.solve(xtw @ X, xtw @ z)
+            step = np.linalg.solve(X.T @ (X * w[:, None]), X.T @ ((y - mu) / (1.0 + mu / theta)))
         except np.linalg.LinAlgError:
             raise AnalysisError("the model matrix is singular (a control or the compared term is "
                                 "constant or collinear)", parameter="controls") from None
-        done = np.max(np.abs(new - beta)) < 1e-8
-        beta = new
-        if done:
-            break
-    return beta
-
-
-def _coefficients_at(y, X, offset, theta, beta, tol, maxit) -> tuple[np.ndarray, bool]:
-    """Newton's method (Fisher scoring) for the coefficients at a fixed theta."""
-    for _ in range(maxit):
-        mu = np.exp(X @ beta + offset)
-        w = mu / (1.0 + mu / theta)
-        step = np.linalg.solve(X.T @ (X * w[:, None]), X.T @ ((y - mu) / (1.0 + mu / theta)))
         beta = beta + step
         if np.max(np.abs(step)) < tol:
             return beta, True
     return beta, False
+
+
+def _poisson_start(y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Poisson coefficients: the starting values (as ``MASS::glm.nb`` starts)."""
+    beta = np.zeros(X.shape[1])
+    if np.allclose(X[:, 0], 1):
+        beta[0] = math.log(max(y.mean(), 1e-8) / np.exp(offset).mean())
+    return _coefficients_at(y, X, offset, math.inf, beta, 1e-8, 25)[0]
 
 
 def nb_glm(y: Sequence[float], X: np.ndarray, offset: Sequence[float] | None = None,
