@@ -15,7 +15,9 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check "uv==0.13.9"
-	$(VENV)/bin/uv pip sync -q --python $(PY) --compile-bytecode requirements.lock
+	$(VENV)/bin/uv pip sync -q --python $(PY) --compile-bytecode requirements.lock \
+	  || { echo "uv pip sync failed (its bytecode compilation can fail on a busy machine); once more"; \
+	       $(VENV)/bin/uv pip sync -q --python $(PY) --compile-bytecode requirements.lock; }
 	$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
