@@ -150,6 +150,18 @@ def read_workbook(path: Path | str) -> OrderedDict[str, Sheet]:
     return sheets
 
 
+def _sheet(name: str, values) -> Sheet:
+    """A :class:`Sheet` from the cell values of every row from row 1 on (blank rows dropped)."""
+    rows = []
+    for number, row in enumerate(values, start=1):
+        cells = [cell_text(v) for v in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if cells:
+            rows.append((number, cells))
+    return Sheet(name, rows)
+
+
 def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
     import zipfile
 
@@ -163,14 +175,7 @@ def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
     sheets: OrderedDict[str, Sheet] = OrderedDict()
     try:
         for ws in book.worksheets:
-            rows = []
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                cells = [cell_text(v) for v in values]
-                while cells and cells[-1] == "":
-                    cells.pop()
-                if cells:
-                    rows.append((number, cells))
-            sheets[ws.title] = Sheet(ws.title, rows)
+            sheets[ws.title] = _sheet(ws.title, ws.iter_rows(values_only=True))
     finally:
         book.close()
     return sheets
@@ -188,15 +193,8 @@ def _read_calamine(path: Path, what: str) -> OrderedDict[str, Sheet]:
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
             for name in book.sheet_names:
-                rows = []
                 values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # from A1
-                for number, row in enumerate(values, start=1):
-                    cells = [cell_text(v) for v in row]
-                    while cells and cells[-1] == "":
-                        cells.pop()
-                    if cells:
-                        rows.append((number, cells))
-                sheets[name] = Sheet(name, rows)
+                sheets[name] = _sheet(name, values)
     except (CalamineError, ValueError, OSError) as exc:
         raise DataFormatError(f"cannot read the {what}", file=path,
                               found=f"{type(exc).__name__}: {exc}") from None
