@@ -377,7 +377,12 @@ def test_generic_absent_column_is_named():
 def test_follower_history_joins_as_of_the_publish_day():
     ds = toolkit.load([FOLLOWERS_LEVEL, LEGACY_Q1], account="north_wind")
     history = ds.followers.dropna(subset=["followers"]).set_index("date")["followers"]
-    assert ds.followers["followers"].isna().sum() == 1  # the blank level stays NA
+    # the file repeats 2024-02-19, once blank: the day is one row holding the file's count, and the
+    # blank row is counted as merged (never read as 0)
+    day = ds.followers[ds.followers["date"] == pd.Timestamp("2024-02-19", tz="UTC")]
+    assert day["followers"].tolist() == [4993]
+    assert ds.report.set_index("source_file").loc[str(FOLLOWERS_LEVEL), "duplicates_merged"] == 1
+    assert not ds.followers.duplicated(["account", "platform", "date"]).any()
     posts = ds.posts
     assert posts["followers"].notna().all()
     for _, post in posts.iterrows():
@@ -485,3 +490,48 @@ def test_a_zip_archive_is_named_as_one_with_what_to_do(tmp_path):
         toolkit.load(path, cache=False)
     assert str(path) in str(err.value)
     assert "3 files in the archive: Table data.csv, Chart data.csv, Totals.csv" in str(err.value)
+
+
+def test_overlapping_follower_histories_give_one_row_per_day(tmp_path):
+    """Days repeated across exports merge: each column from the latest export that has a value
+    (file times order the exports here), a lone blank day stays missing, and every folded row is
+    counted in ``duplicates_merged``."""
+    import os
+
+    files = {
+        "flows.csv": ("date,new_follows,unfollows\n2024-01-03,5,1\n", 1_700_000_000),
+        "old.csv": ("date,followers\n2024-01-01,100\n2024-01-02,\n2024-01-03,105\n", 1_700_100_000),
+        "new.csv": ("date,followers\n2024-01-03,106\n2024-01-04,110\n", 1_700_200_000),
+    }
+    for name, (text, mtime) in files.items():
+        (tmp_path / name).write_text(text)
+        os.utime(tmp_path / name, (mtime, mtime))
+    ds = toolkit.load(tmp_path, account="me", cache=False)
+    f = ds.followers
+    assert f["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
+    assert f["followers"].tolist() == [100, pd.NA, 106, 110]
+    assert f["new_follows"].tolist() == [pd.NA, pd.NA, 5, pd.NA]
+    assert f.loc[2, "source_file"] == str(tmp_path / "new.csv")
+    report = ds.report.set_index(ds.report["source_file"].map(lambda s: Path(s).name))
+    assert report["duplicates_merged"].to_dict() == {"flows.csv": 1, "new.csv": 0, "old.csv": 1}
+    assert (report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
+            + report["duplicates_merged"]).all()
+
+
+def test_overlapping_daily_files_count_each_repeated_record_once(tmp_path):
+    # an X overview record feeds both ``daily`` and ``followers``: a day exported twice is one
+    # merged record, not two
+    older = tmp_path / OVERVIEW.name
+    newer = tmp_path / "account_overview_analytics_2026-04-15_2026-04-24.csv"
+    older.write_bytes(OVERVIEW.read_bytes())
+    newer.write_bytes(OVERVIEW.read_bytes())
+    ds = toolkit.load(tmp_path, account="north_wind", cache=False)
+    report = ds.report.set_index(ds.report["source_file"].map(lambda s: Path(s).name))
+    repeated = int(report.loc[older.name, "rows_read"] - report.loc[older.name, "rows_rejected"])
+    assert report.loc[older.name, "duplicates_merged"] == repeated
+    assert report.loc[older.name, "rows_loaded"] == 0
+    assert report.loc[newer.name, "duplicates_merged"] == 0
+    assert len(ds.daily) == len(ds.followers) == repeated
+    assert not ds.daily.duplicated(["account", "platform", "date"]).any()
+    assert (report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
+            + report["duplicates_merged"]).all()

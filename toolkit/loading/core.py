@@ -62,7 +62,8 @@ class Dataset:
     report
         One row per file: ``source_file``, ``format``, ``rows_read``, ``rows_loaded``,
         ``rows_rejected``, ``duplicates_merged``, ``summary_rows``, ``encoding``, ``notes``.
-        For every file ``rows_read == rows_loaded + rows_rejected + duplicates_merged``.
+        For every file ``rows_read == rows_loaded + rows_rejected + duplicates_merged``; a post or a
+        follower or daily day exported again is merged into one row (the latest export wins).
     """
 
     posts: pd.DataFrame
@@ -250,6 +251,28 @@ def _merge_posts(posts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     dropped = order.loc[dup, "source_file"].value_counts()
     kept = order.loc[~dup].drop(columns="_order")
     return _sorted(kept.reset_index(drop=True)), dropped
+
+
+def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
+                ) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per (platform, account, date) in a ``followers`` or ``daily`` table.
+
+    Overlapping exports repeat days, and files of one account can hold different columns for the
+    same day (Meta's daily files hold one metric each). Each column takes its value from the latest
+    export that has one (``exported`` maps a source file to its export time; files without one count
+    as oldest, and rows of one file keep their order); ``source_file`` names that latest export.
+    Returns the merged table and the number of rows folded away per source file.
+    """
+    key = ["platform", "account", "date"]
+    if frame.empty or not frame.duplicated(key).any():
+        return frame, pd.Series(dtype="int64")
+    stamps = frame["source_file"].map(lambda f: exported.get(f)).astype("datetime64[ns, UTC]")
+    order = frame.assign(_exported=stamps, _order=np.arange(len(frame)))
+    order = order.sort_values(["_exported", "_order"], na_position="first", kind="stable")
+    dropped = order.loc[order.duplicated(key, keep="last"), "source_file"].value_counts()
+    # GroupBy.last skips missing values: per column, the latest export that has one
+    merged = order.groupby(key, sort=False, dropna=False, observed=True).last().reset_index()
+    return merged[list(frame.columns)], dropped
 
 
 def _in_order(stamps: pd.Series, accounts: pa.Array, ids: pa.Array) -> bool:
@@ -456,17 +479,23 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
     daily = _frames(results, "daily", DAILY)
     rejected = _frames(results, "rejected", REJECTED)
     posts, dropped = _merge_posts(posts)
+    exported = {str(path): parsed.exported_at for path, _, parsed in results}
+    followers, dropped_followers = _merge_days(followers, exported)
+    daily, dropped_daily = _merge_days(daily, exported)
     posts, joined = _join_followers(posts, followers)
     if joined:
         notes.append(f"followers at publish time for {joined} posts come from the follower history "
                      "(as of the publish day)")
-    followers = followers.sort_values(["account", "date"], kind="stable").reset_index(drop=True)
+    followers = followers.sort_values(["account", "platform", "date"], kind="stable").reset_index(drop=True)
+    daily = daily.sort_values(["account", "platform", "date"], kind="stable").reset_index(drop=True)
     rows = []
     for path, name, parsed in results:
         source = str(path)
         loaded = parsed.rows_loaded if parsed.rows_loaded is not None else \
             sum(len(t) for t in (parsed.posts, parsed.followers, parsed.daily) if t is not None)
-        merged = int(dropped.get(source, 0))
+        merged = int(dropped.get(source, 0)) + int(dropped_daily.get(source, 0))
+        if "followers" not in parsed.derived_tables:
+            merged += int(dropped_followers.get(source, 0))
         rows.append({
             "source_file": source, "format": name, "rows_read": parsed.rows_read,
             "rows_loaded": loaded - merged,

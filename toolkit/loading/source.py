@@ -64,6 +64,9 @@ class Parsed:
     #: records that became rows (set when one record feeds several tables, e.g. a daily file's
     #: record feeding both ``daily`` and ``followers``); default: rows in posts+followers+daily
     rows_loaded: int | None = None
+    #: tables filled from records that another table already counts (the follower flows of an X
+    #: daily file): a repeated day merged away there is not counted as a second merged record
+    derived_tables: tuple[str, ...] = ()
     posts: pd.DataFrame | None = None
     followers: pd.DataFrame | None = None
     daily: pd.DataFrame | None = None

@@ -223,6 +223,7 @@ def parse_analytics_daily(source: Source) -> Parsed:
     reject_rows(parsed, raw, source, flow_reasons, table="daily")
     parsed.followers = flows.followers.loc[flows.followers.index.isin(parsed.daily.index)]
     parsed.rows_loaded = len(parsed.daily)
+    parsed.derived_tables = ("followers",)
     parsed.notes.append("New follows/Unfollows -> followers table flows (followers level NA)")
     if account is None:
         parsed.notes.append("account unknown (not in the file name): pass account= "
