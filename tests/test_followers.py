@@ -88,12 +88,36 @@ def test_detect_events_errors():
 def test_follower_growth_hand_computed():
     history = _history(list(range(100, 114)), new_follows=[1] * 14, unfollows=[0] * 14)
     weekly = fl.follower_growth(history, "week")
-    assert weekly["followers_start"].tolist() == [100, 107]
+    # a week starts from the previous week's last count, so the changes add up to 113 - 100
+    assert weekly["followers_start"].tolist() == [100, 106]
     assert weekly["followers_end"].tolist() == [106, 113]
-    assert weekly["net_change"].tolist() == [6, 6]
-    assert weekly["growth"].tolist() == pytest.approx([0.06, 6 / 107])
+    assert weekly["net_change"].tolist() == [6, 7]
+    assert weekly["growth"].tolist() == pytest.approx([0.06, 7 / 106])
     assert weekly["new_follows"].tolist() == [7, 7]
     assert list(weekly.columns) == list(fl.GROWTH_COLUMNS)
+    daily = fl.follower_growth(history, "day")
+    assert daily["net_change"].tolist() == [0] + [1] * 13  # the first day has no day before it
+    assert daily["growth"].iloc[1:].tolist() == pytest.approx([1 / v for v in range(100, 113)])
+
+
+def test_follower_series_are_per_account_and_platform():
+    # one handle on two platforms: two steady histories at very different levels, not one jumpy one
+    insta = _history([5000 + 3 * i for i in range(60)], account="acme").assign(platform="instagram")
+    x = _history([800 + i for i in range(60)], account="acme").assign(platform="x")
+    both = pd.concat([insta, x], ignore_index=True)
+    assert fl.detect_events(both).empty
+    growth = fl.follower_growth(both, "week")
+    assert set(growth["platform"]) == {"instagram", "x"}
+    assert (growth["net_change"] >= 0).all()
+    changes = fl.daily_changes(both)
+    assert changes.groupby("platform")["change"].unique().map(list).to_dict() == {"instagram": [3], "x": [1]}
+
+
+def test_repeated_days_in_a_hand_built_history_are_an_error():
+    history = _history([100, 101, 102])
+    with pytest.raises(AnalysisError, match="one row per account, platform and day") as err:
+        fl.detect_events(pd.concat([history, history.iloc[[1]]]))
+    assert "2024-01-02" in str(err.value)
 
 
 def test_purge_of_inactive_followers_raises_engagement_per_follower_only():

@@ -47,10 +47,14 @@ EVENT_COLUMNS = (
 )
 #: Columns of :func:`follower_growth`' table.
 GROWTH_COLUMNS = (
-    "account", "period", "followers_start", "followers_end", "net_change", "growth", "new_follows",
-    "unfollows",
+    "account", "platform", "period", "followers_start", "followers_end", "net_change", "growth",
+    "new_follows", "unfollows",
 )
 _MAD_TO_SD = 1.482602218505602  # 1 / scipy.stats.norm.ppf(0.75): MAD -> SD under normality
+
+
+#: A follower history is one account on one platform: the same handle on two platforms is two series.
+SERIES = ["account", "platform"]
 
 
 def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
@@ -67,11 +71,31 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
     out = followers.copy()
     if "account" not in out.columns:
         out["account"] = "account"
+    if "platform" not in out.columns:
+        out["platform"] = pd.NA
     date = out["date"]
     if not isinstance(date.dtype, pd.DatetimeTZDtype):
-        date = pd.to_datetime(date, utc=True)
+        try:
+            date = pd.to_datetime(date, utc=True)
+        except (ValueError, TypeError) as exc:
+            raise AnalysisError("expected dates in the followers table", column="date",
+                                found=str(exc)) from None
     out["date"] = date.dt.floor("D")
-    return out.sort_values(["account", "date"], kind="stable")
+    out = out.sort_values([*SERIES, "date"], kind="stable")
+    repeated = out.duplicated([*SERIES, "date"]) & out["date"].notna()
+    if repeated.any():
+        first = out.loc[repeated].iloc[0]
+        raise AnalysisError(
+            "expected one row per account, platform and day (toolkit.load merges repeated days; "
+            "merge or drop them in a table built by hand)", column="date",
+            found=f"{int(repeated.sum())} repeated days, first {first['account']} "
+                  f"({first['platform']}) on {first['date']:%Y-%m-%d}")
+    return out
+
+
+def _series(frame: pd.DataFrame):
+    """``(account, platform), rows`` for each follower history in ``frame`` (platform may be NA)."""
+    return frame.groupby(SERIES, sort=True, dropna=False, observed=True)
 
 
 def _level(frame: pd.DataFrame) -> pd.Series:
@@ -83,10 +107,13 @@ def _level(frame: pd.DataFrame) -> pd.Series:
 
 
 def follower_growth(followers: pd.DataFrame, by: str = "week") -> pd.DataFrame:
-    """Follower growth per period and account: start and end counts, net change, relative growth.
+    """Follower growth per period, account and platform: start and end counts, net change, growth.
 
-    ``growth`` is ``net_change / followers_start`` (NA when the start is NA or 0); flows are summed
-    (NA when the history has none).
+    ``followers_start`` is the last count before the period (the previous period's end, or an
+    earlier one when days are missing), so consecutive periods chain and ``net_change`` spans the
+    same days as the flows; the first period of a history starts from its own first count (its
+    change leaves out that first day). ``growth`` is ``net_change / followers_start`` (NA when the
+    start is NA or 0); flows are summed (NA when the history has none).
 
     >>> days = pd.date_range("2024-01-01", periods=14, freq="D", tz="UTC")
     >>> history = pd.DataFrame({"account": "me", "date": days,
@@ -94,7 +121,7 @@ def follower_growth(followers: pd.DataFrame, by: str = "week") -> pd.DataFrame:
     >>> follower_growth(history, "week")[["period", "followers_start", "followers_end", "net_change"]]
           period  followers_start  followers_end  net_change
     0 2024-01-01              100            106           6
-    1 2024-01-08              107            113           6
+    1 2024-01-08              106            113           7
     """
     if by not in PERIODS:
         raise AnalysisError(f"by must be one of {list(PERIODS)}", parameter="by", found=by)
@@ -106,13 +133,15 @@ def follower_growth(followers: pd.DataFrame, by: str = "week") -> pd.DataFrame:
             frame[column] = pd.array([pd.NA] * len(frame), dtype="Int64")
     local = frame["date"].dt.tz_localize(None)
     frame["period"] = local if by == "day" else local.dt.to_period(PERIODS[by]).dt.start_time
+    keys = [*SERIES, "period"]
     counts = frame.dropna(subset=["followers"])
-    g = counts.groupby(["account", "period"], sort=True)
-    out = pd.DataFrame({
-        "followers_start": g["followers"].first(),
-        "followers_end": g["followers"].last(),
-    })
-    flows = frame.groupby(["account", "period"], sort=True)[["new_follows", "unfollows"]].sum(min_count=1)
+    g = counts.groupby(keys, sort=True, dropna=False, observed=True)
+    out = pd.DataFrame({"first": g["followers"].first(), "followers_end": g["followers"].last()})
+    # the start of a period is the end of the series' previous period with a count
+    previous = out.groupby(level=SERIES, sort=False, dropna=False, observed=True)["followers_end"].shift()
+    out["followers_start"] = previous.fillna(out["first"]).astype("Int64")
+    flows = frame.groupby(keys, sort=True, dropna=False, observed=True)[["new_follows", "unfollows"]] \
+        .sum(min_count=1)
     out = flows.join(out, how="left")
     out["net_change"] = (out["followers_end"] - out["followers_start"]).astype("Int64")
     start = pd.array(out["followers_start"], dtype="Float64")
@@ -139,7 +168,7 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
     """
     frame = _check_followers(followers)
     parts = []
-    for account, rows in frame.groupby("account", sort=True):
+    for (account, platform), rows in _series(frame):
         level = _level(rows)
         ok = ~np.isnan(level)
         rows = rows.loc[ok].copy()
@@ -157,7 +186,7 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
         excess = change - baseline.to_numpy() * gap
         part = pd.DataFrame({
             "account": account,
-            "platform": rows["platform"].iloc[1:].to_numpy() if "platform" in rows.columns else pd.NA,
+            "platform": platform,
             "date": rows["date"].iloc[1:].to_numpy(),
             "followers_before": level[:-1],
             "followers_after": level[1:],
@@ -242,7 +271,7 @@ def detect_events(
             np.abs(changes["excess"].to_numpy(dtype=float)) >= min_fraction * before)
         sign = np.sign(changes["excess"].to_numpy(dtype=float))
         changes = changes.assign(flag=flag, sign=sign)
-        for account, part in changes.groupby("account", sort=True):
+        for (account, _), part in _series(changes):
             f = part["flag"].to_numpy()
             s = part["sign"].to_numpy()
             i = 0
@@ -290,7 +319,7 @@ def engagement_around_events(
     """Engagement per post, per impression and per follower in the ``days`` before and after each event.
 
     Before is ``[date - days, date)``, after is ``[date, date + days)``, posts of the event's account
-    only. Per impression and per follower are ratios of sums, e.g.
+    only (and of its platform, when the event names one). Per impression and per follower are ratios of sums, e.g.
     ``sum(metric) / sum(followers at post time)``. ``denominator_effect`` is
     ``(1 + per_follower_change) / (1 + per_post_change) - 1``: the part of the change in engagement
     per follower that comes from the follower count alone, whatever the posts earned.
@@ -336,6 +365,9 @@ def engagement_around_events(
         date = pd.Timestamp(ev.date)
         mine = (acct == ev.account) if "account" in posts.columns and "account" in events.columns \
             else np.ones(len(posts), dtype=bool)
+        on = getattr(ev, "platform", None)
+        if "platform" in posts.columns and on is not None and not pd.isna(on):  # that account's platform
+            mine = mine & (posts["platform"].astype(object) == on).to_numpy(dtype=bool)
         row = {"account": getattr(ev, "account", pd.NA), "date": date, "kind": ev.kind, "size": ev.size}
         for side, lo, hi in (("before", date - span, date), ("after", date, date + span)):
             sel = mine & (when >= lo).to_numpy() & (when < hi).to_numpy() & ~np.isnan(y)
@@ -347,9 +379,16 @@ def engagement_around_events(
         for what in ("per_post", "per_impression", "per_follower"):
             b, a = row[f"{what}_before"], row[f"{what}_after"]
             row[f"{what}_change"] = a / b - 1 if b and np.isfinite(b) and np.isfinite(a) else np.nan
-        row["denominator_effect"] = (1 + row["per_follower_change"]) / (1 + row["per_post_change"]) - 1
+        per_post, per_follower = 1 + row["per_post_change"], 1 + row["per_follower_change"]
+        # undefined when nothing was earned after the event (per post fell by 100%)
+        row["denominator_effect"] = per_follower / per_post - 1 if per_post > 0 else np.nan
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+def _n(count: int, noun: str) -> str:
+    """``"1 post"``, ``"3 posts"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _newey_west_lags(n: int) -> int:
@@ -394,7 +433,9 @@ def elasticity(
         ``table``: the standard columns, with ``lift`` = ``2**b - 1``, the implied change in
         engagement when the audience doubles, and its CI; ``p_value`` tests ``b = 1`` (proportional
         growth); plus ``elasticity``, ``elasticity_ci_low``, ``elasticity_ci_high``, ``se``,
-        ``p_value_zero`` (test of ``b = 0``), ``n_dropped``. ``n_baseline`` is the number of
+        ``p_value_zero`` (test of ``b = 0``), ``n_dropped`` (observations with a metric of 0 that
+        ``"ols"`` cannot log), ``n_posts_left_out`` (posts missing the metric or the audience, or
+        with an audience of 0 or below; the text says how many of each). ``n_baseline`` is the number of
         observations used; ``n_treatment`` is NA (there is no treatment group).
 
     Assumptions
@@ -438,9 +479,13 @@ def elasticity(
         if "account" not in posts.columns:
             raise AnalysisError("level='account' needs an account column", column="account")
         frame["account"] = posts["account"].to_numpy()[frame.index.to_numpy()]
-        frame = frame.dropna(subset=["y", "x"]).groupby("account").agg(y=("y", "mean"), x=("x", "median"))
+    n_posts = len(frame)
     frame = frame.dropna(subset=["y", "x"])
+    n_missing = n_posts - len(frame)
     frame = frame[frame["x"] > 0]
+    n_no_audience = n_posts - n_missing - len(frame)
+    if level == "account":
+        frame = frame.groupby("account").agg(y=("y", "mean"), x=("x", "median"))
     n_all = len(frame)
     if method == "ols":
         frame = frame[frame["y"] > 0]
@@ -473,7 +518,8 @@ def elasticity(
         "method": name, "metric": metric, "lift": 2**b - 1, "ci_low": 2**lo - 1, "ci_high": 2**hi - 1,
         "p_value": p_one, "n_baseline": len(frame), "n_treatment": pd.NA,
         "elasticity": b, "elasticity_ci_low": lo, "elasticity_ci_high": hi, "se": se,
-        "p_value_zero": p_zero, "n_dropped": n_dropped, "level": level,
+        "p_value_zero": p_zero, "n_dropped": n_dropped, "n_posts_left_out": n_missing + n_no_audience,
+        "level": level,
     }])
     if lo <= 0 <= hi and lo <= 1 <= hi:
         verdict = "is too uncertain to tell proportional growth from no relation with"
@@ -489,8 +535,12 @@ def elasticity(
         f"{format_pct(2**b - 1)} {metric} ({format_pct(2**lo - 1)} to {format_pct(2**hi - 1)}), so engagement "
         f"{verdict} the audience (p = {p_one:.3g} against proportional growth)."
     )
+    if n_missing or n_no_audience:
+        text += (f" Left out before fitting: {_n(n_missing, 'post')} missing {metric} or {audience}, "
+                 f"{_n(n_no_audience, 'post')} with {audience} 0 or below.")
     if n_dropped and method == "ols":
-        text += f" {n_dropped} {level}s with zero {metric} could not be logged and were left out (method='ppml' keeps them)."
+        text += (f" {_n(n_dropped, level)} with zero {metric} could not be logged and {'was' if n_dropped == 1 else 'were'} left out "
+                 "(method='ppml' keeps them).")
     assumptions = (
         f"log({metric}) is linear in log({audience}); {cov_words}. "
         + ("Within one account the audience mostly tracks time, so the slope mixes audience size with "

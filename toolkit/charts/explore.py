@@ -403,18 +403,27 @@ def group_bars(
 
 def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POINTS,
                            keep: Sequence[pd.Timestamp] = ()) -> pd.DataFrame:
-    """Follower counts per account, thinned to at most about ``max_points`` per account.
+    """Follower counts per history, thinned to at most about ``max_points`` per history.
 
-    Thinning keeps every ``k``-th day plus the first and last days and the days in ``keep``
-    (event dates and the day before each), so drops and spikes stay visible.
+    A history is an account on a platform; an account followed on several platforms is shown as
+    ``account (platform)``, one line each. Thinning keeps every ``k``-th day plus the first and last
+    days and the days in ``keep`` (event dates and the day before each), so drops and spikes stay
+    visible.
     """
-    frame = followers.dropna(subset=["followers"]).sort_values(["account", "date"], kind="stable")
+    frame = followers.dropna(subset=["followers"])
+    if "platform" not in frame.columns:
+        frame = frame.assign(platform=pd.NA)
+    frame = frame.sort_values(["account", "platform", "date"], kind="stable")
     keep_set = set()
     for ts in keep:
         keep_set.add(pd.Timestamp(ts))
         keep_set.add(pd.Timestamp(ts) - pd.Timedelta(days=1))
+    several = frame.groupby("account")["platform"].nunique(dropna=False)
     parts = []
-    for _, rows in frame.groupby("account", sort=True):
+    for (account, platform), rows in frame.groupby(["account", "platform"], sort=True, dropna=False,
+                                                   observed=True):
+        if several.get(account, 1) > 1:
+            rows = rows.assign(account=f"{account} ({platform if not pd.isna(platform) else 'any'})")
         n = len(rows)
         if n > max_points:
             step = int(np.ceil(n / max_points))
@@ -450,6 +459,9 @@ def follower_history(
     """
     from toolkit.followers import EVENT_COLUMNS, detect_events
 
+    if "followers" not in followers.columns or followers["followers"].isna().all():
+        return message_chart("Followers over time", "no follower counts in this history (only daily "
+                             "follows and unfollows): toolkit.followers.detect_events lists what changed")
     if isinstance(events, str):
         if events != "detect":
             raise AnalysisError("events must be a table, 'detect' or None", parameter="events", found=events)
