@@ -295,3 +295,47 @@ def test_weight_sensitivity_matches_a_plain_pandas_computation():
         for label in sums.index:
             assert got.loc[name, f"rate[{label}]"] == pytest.approx(sums.loc[label, "s"] / sums.loc[label, "d"])
         assert got.loc[name, "rate"] == pytest.approx(score[used].sum() / den[used].astype(float).sum())
+
+
+def test_sum_counts_posts_without_a_denominator():
+    # a total needs no exposure: 10 + 5 + 7, whatever impressions are known
+    posts = pd.DataFrame({
+        "published_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True),
+        "likes": pd.array([10, 5, 7], dtype="Int64"),
+        "impressions": pd.array([100, None, 0], dtype="Int64")})
+    out = m.aggregate(posts, "week", metric="likes", how="sum")
+    assert out["value"].tolist() == [22.0] and out["n_used"].tolist() == [3]
+
+
+def test_posts_without_a_group_value_form_their_own_group():
+    posts = pd.DataFrame({
+        "content_label": pd.array(["brand", None, None], dtype="string"),
+        "likes": pd.array([1, 2, 3], dtype="Int64"), "impressions": pd.array([10, 10, 10], dtype="Int64")})
+    out = m.aggregate(posts, "content_label", metric="likes")
+    assert out["n_posts"].tolist() == [1, 2]
+    assert out["content_label"].iloc[0] == "brand" and pd.isna(out["content_label"].iloc[1])
+    assert out["value"].tolist() == pytest.approx([0.1, 0.25])
+
+
+def test_date_only_posts_keep_their_day_in_any_time_zone():
+    # stored at midnight UTC of their day; New York is five hours behind, yet the day is the day
+    posts = pd.DataFrame({
+        "published_at": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08 03:00"], utc=True,
+                                       format="ISO8601"),
+        "time_known": [False, False, True],
+        "likes": pd.array([1, 2, 3], dtype="Int64"), "impressions": pd.array([10, 10, 10], dtype="Int64")})
+    days = m.aggregate(posts, "day", metric="likes", tz="America/New_York")["period"]
+    assert days.dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-07", "2024-01-08"]
+    weekdays = m.aggregate(posts, "weekday", metric="likes", tz="America/New_York")
+    assert weekdays["weekday"].tolist() == [0, 6]  # Monday twice (date-only), Sunday 22:00 local once
+
+
+def test_counts_that_are_text_or_fractions_are_named_errors():
+    posts = pd.DataFrame({"likes": ["1,200", "3"], "impressions": pd.array([10, 10], dtype="Int64"),
+                          "published_at": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
+    with pytest.raises(AnalysisError, match="expected a numeric column") as err:
+        m.aggregate(posts, "week", metric="likes")
+    assert err.value.column == "likes"
+    with pytest.raises(AnalysisError, match="whole-number counts") as err:
+        m.engagement(posts.assign(likes=[1.5, 2.0]))
+    assert "1.5" in str(err.value)

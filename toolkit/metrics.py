@@ -183,6 +183,19 @@ def _count(posts: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(pd.NA, index=posts.index, dtype="Int64")
 
 
+def _whole(posts: pd.DataFrame, column: str) -> pd.arrays.IntegerArray:
+    """The column as Int64 counts; a fractional value is an error, not silently rounded."""
+    values = _count(posts, column)
+    try:
+        return pd.array(values, dtype="Int64")
+    except (TypeError, ValueError):
+        floats = pd.array(values, dtype="Float64")
+        bad = ~floats.isna() & (floats != floats.round())
+        first = int(np.flatnonzero(bad.to_numpy(dtype=bool, na_value=False))[0]) if bad.any() else 0
+        raise AnalysisError("expected whole-number counts", column=column,
+                            found=f"{float(floats[first])} in row {values.index[first]!r}") from None
+
+
 def _na_sum(frame: pd.DataFrame) -> pd.Series:
     """Row sums skipping NA; NA when every value of the row is NA."""
     if frame.shape[1] == 0:
@@ -294,13 +307,13 @@ def engagement(
                             found=type(posts).__name__)
     w = _check_weights(weights)
     out = posts.copy()
-    counted = pd.DataFrame({c: pd.array(_count(posts, c), dtype="Int64") for c in interactions},
+    counted = pd.DataFrame({c: _whole(posts, c) for c in interactions},
                            index=posts.index)
     summed = _na_sum(counted).astype("Int64")
     source = pd.Series(pd.NA, index=posts.index, dtype="string")
     source = source.mask(summed.notna(), "sum")
     if source_column in posts.columns:
-        given = pd.array(_count(posts, source_column), dtype="Int64")
+        given = _whole(posts, source_column)
         given = pd.Series(given, index=posts.index)
         summed = given.where(given.notna(), summed).astype("Int64")
         source = source.mask(given.notna(), "export")
@@ -371,7 +384,15 @@ def _times(posts: pd.DataFrame, tz: str) -> pd.Series:
     times = posts["published_at"]
     if times.dt.tz is None:
         times = times.dt.tz_localize("UTC")
-    return times.dt.tz_convert(tz)
+    local = times.dt.tz_convert(tz)
+    known = _time_known(posts)
+    if known.all():
+        return local
+    # a date-only post (time_known False) is stored at midnight UTC of its day: it keeps that day
+    # in any zone instead of moving to the day before west of Greenwich
+    wall = times.dt.tz_convert("UTC").dt.tz_localize(None).dt.tz_localize(
+        tz, ambiguous=np.ones(len(times), dtype=bool), nonexistent="shift_forward")
+    return local.where(known, wall)
 
 
 def _time_known(posts: pd.DataFrame) -> pd.Series:
@@ -389,24 +410,31 @@ def _column(posts: pd.DataFrame, column: str, parameter: str) -> np.ndarray:
     if column not in posts.columns:
         raise AnalysisError("no such column in posts", parameter=parameter, column=column,
                             found=sorted(map(str, posts.columns)))
-    return pd.array(posts[column], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    values = posts[column]
+    if not (pd.api.types.is_numeric_dtype(values) or values.isna().all()):
+        raise AnalysisError("expected a numeric column", parameter=parameter, column=column,
+                            found=str(values.dtype))
+    return pd.array(values, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _summarise(keys, y: np.ndarray, d: np.ndarray | None, how: str, *, n_codes: int | None = None
-               ) -> pd.DataFrame:
+def _summarise(keys, y: np.ndarray, d: np.ndarray | None, how: str, *, n_codes: int | None = None,
+               keep_na: bool = False) -> pd.DataFrame:
     """Group sums -> value and normal-approximation CI; the core of aggregate() and weekday_hour().
 
-    ``keys`` is array-like (NA keys are left out); groups come out sorted by key. With ``n_codes``,
+    ``keys`` is array-like; groups come out sorted by key. NA keys are left out, or with
+    ``keep_na`` form a group of their own (last). With ``n_codes``,
     ``keys`` are already integer codes ``0 .. n_codes - 1`` (-1 = left out) and every code gets a row;
     ``keys=None`` means one group. Sums use ``np.bincount``, so this is fast enough to run on every
     widget change.
     """
+    if how == "sum":  # a total needs no exposure: a post missing one still counts
+        d = None
     if keys is None:
         codes, uniques = np.zeros(len(y), dtype=np.intp), pd.RangeIndex(1)
     elif n_codes is not None:
         codes, uniques = np.asarray(keys, dtype=np.intp), pd.RangeIndex(n_codes)
     else:
-        codes, uniques = pd.factorize(keys, sort=True, use_na_sentinel=True)
+        codes, uniques = pd.factorize(keys, sort=True, use_na_sentinel=not keep_na)
         codes = np.asarray(codes)
     k = len(uniques)
     valid = codes >= 0
@@ -480,7 +508,8 @@ def aggregate(
     by
         A period (``"day"``, ``"week"`` (weeks start on Monday), ``"month"``, ``"quarter"``,
         ``"year"``), ``"weekday"`` (0 = Monday), ``"hour"`` (posts whose time of day is unknown are
-        left out), or any column of ``posts`` (``"media_type"``, ``"content_label"``, ``"account"``).
+        left out), or any column of ``posts`` (``"media_type"``, ``"content_label"``, ``"account"``;
+        posts without a value form a group with a missing key, shown as "(none)" in charts).
     metric
         The numerator: a count or engagement column.
     denominator
@@ -489,7 +518,8 @@ def aggregate(
         ``"ratio_of_sums"`` (default): ``sum(metric) / sum(denominator)`` over the posts where both
         are present and the denominator is positive; the CI uses the ratio-estimator variance.
         ``"mean_of_ratios"``: the mean of the per-post ratios, each post weighing the same, with a
-        t-style normal interval. ``"sum"``: the total of the metric (no interval).
+        normal interval. ``"sum"``: the total of the metric over the posts that have it (no
+        interval; the denominator is not used).
         The two ratios differ when small posts have unusual rates; the chart titles name the one used.
     tz
         Time zone in which days, weeks, weekdays and hours are cut (default UTC).
@@ -532,7 +562,9 @@ def aggregate(
         raise AnalysisError("keys must have one value per post", parameter="keys",
                             found=f"{len(keys)} keys for {len(posts)} posts")
     key_name = PERIOD if by in PERIODS else by
-    out = _summarise(keys, y, d, how)
+    # posts without a value in a grouping column form a group of their own (NA key); periods,
+    # weekdays and hours leave out posts without a (known) time, which have no place on the axis
+    out = _summarise(keys, y, d, how, keep_na=by not in PERIODS and by not in (WEEKDAY, HOUR))
     out.index.name = key_name
     out = out.reset_index()
     out["how"] = how
