@@ -355,7 +355,7 @@ def test_generic_platform_literal_and_default():
 
 def test_generic_without_post_id_derives_ids_and_says_so():
     ds = toolkit.load(GENERIC, mapping={"published_at": "Date", "likes": "Hearts"})
-    assert ds.posts["post_id"].str.fullmatch(r"row\d+").all()
+    assert (ds.posts["post_id"] == GENERIC.name + ":row" + ds.posts["source_row"].astype("string")).all()
     assert "post_id derived" in ds.report.loc[0, "notes"]
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit.errors import DataFormatError, EngagementLabError
+from toolkit.errors import DataFormatError, EngagementLabError, SchemaError
 from toolkit.loading import registry
 from toolkit.loading.build import constant
 from toolkit.loading.parse import _arrow_text
@@ -43,6 +43,10 @@ __all__ = ["Dataset", "load", "detect"]
 #: file-name dates such as tweet_activity_metrics_me_20240101_20240331_en.csv
 #: or account_analytics_content_2025-01-10_2025-02-09.csv
 _RANGE = re.compile(r"(?<!\d)(20\d{2})-?(\d{2})-?(\d{2})_(20\d{2})-?(\d{2})-?(\d{2})(?!\d)")
+#: Meta Business Suite's month names: Oct-01-2023_Nov-30-2023_northwind_posts.csv
+_NAMED_RANGE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})-(\d{2})-(20\d{2})_([A-Za-z]{3})-(\d{2})-(20\d{2})(?!\d)")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                                       "oct", "nov", "dec"), start=1)}
 
 
 @dataclass
@@ -82,7 +86,8 @@ class Dataset:
         return f"<p>{self!r}</p>" + self.report.to_html(index=False, border=0)
 
 
-def _as_paths(paths) -> list[Path]:
+def _as_paths(paths) -> tuple[list[Path], list[Path]]:
+    """The files to load (folders expanded), each once, and the ones named more than once."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out: list[Path] = []
@@ -96,7 +101,12 @@ def _as_paths(paths) -> list[Path]:
             raise DataFormatError("no such file", file=p)
     if not out:
         raise DataFormatError("expected at least one export file", parameter="paths", found=paths)
-    return out
+    seen: set[Path] = set()
+    once, again = [], []
+    for p in out:  # a folder and a file in it, or a file listed twice: one file, read once
+        (again if p.resolve() in seen else once).append(p)
+        seen.add(p.resolve())
+    return once, again
 
 
 def detect(path: Path | str) -> tuple[registry.Format, Source]:
@@ -174,10 +184,17 @@ def _source_for(path: Path, name: str) -> Source:
 def exported_at_from(path: Path) -> tuple[pd.Timestamp | None, str]:
     """When an export was taken: the end of the date range in its name, else its file time."""
     match = _RANGE.search(path.name)
-    if match:
-        y, m, d = match.group(4, 5, 6)
-        stamp = pd.Timestamp(f"{y}-{m}-{d}", tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
-        return stamp, "file name date range"
+    end = match.group(4, 5, 6) if match else None
+    named = _NAMED_RANGE.search(path.name) if end is None else None
+    if named and named.group(4).lower() in _MONTHS:
+        end = named.group(6), f"{_MONTHS[named.group(4).lower()]:02d}", named.group(5)
+    if end is not None:
+        y, m, d = end
+        try:
+            stamp = pd.Timestamp(f"{y}-{m}-{d}", tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+            return stamp, "file name date range"
+        except ValueError:  # not a date after all (month 13): fall back to the file time
+            pass
     stamp = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").floor("s")
     return stamp, "file modification time"
 
@@ -400,7 +417,7 @@ def load(
     """
     from toolkit.loading import cache as file_cache
 
-    files = _as_paths(paths)
+    files, repeated = _as_paths(paths)
     keys: list[str | None] = [None] * len(files)
     whole = None
     if cache and file_cache.cache_dir() is not None:
@@ -408,7 +425,7 @@ def load(
         whole = file_cache.dataset_key(keys, format=format, account=account, mapping=mapping)
         hit = file_cache.get_dataset(whole)
         if hit is not None:
-            return hit
+            return _say_repeated(hit, repeated)
     per_file = len(files) > 1  # one file: the whole-load entry is the file's entry
     show = len(files) > 3 if progress is None else progress
     iterator = zip(files, keys)
@@ -429,6 +446,12 @@ def load(
     dataset = assemble(results, account=account)
     if whole is not None:
         file_cache.put_dataset(whole, dataset)
+    return _say_repeated(dataset, repeated)
+
+
+def _say_repeated(dataset: Dataset, repeated: list[Path]) -> Dataset:
+    if repeated:
+        dataset.notes = [*dataset.notes, f"named more than once, loaded once: {', '.join(map(str, repeated))}"]
     return dataset
 
 
@@ -438,7 +461,7 @@ _EMPTY: dict[str, pd.DataFrame] = {}
 
 def _frames(results, attr: str, schema) -> pd.DataFrame:
     frames = [getattr(p, attr) for _, _, p in results if getattr(p, attr) is not None]
-    frames = [conform(_with_missing(f, schema), schema, name=attr) for f in frames if len(f)]
+    frames = [_conformed(f, schema, attr) for f in frames if len(f)]
     if not frames:
         if attr not in _EMPTY:
             _EMPTY[attr] = pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
@@ -446,6 +469,18 @@ def _frames(results, attr: str, schema) -> pd.DataFrame:
     if len(frames) == 1:  # one file: nothing to concatenate
         return frames[0].reset_index(drop=True)
     return pd.concat(frames, ignore_index=True)
+
+
+def _conformed(frame: pd.DataFrame, schema, attr: str) -> pd.DataFrame:
+    """One file's table in the canonical dtypes; a mismatch names the file that produced it."""
+    try:
+        return conform(_with_missing(frame, schema), schema, name=attr)
+    except SchemaError as exc:
+        files = frame["source_file"].dropna().unique() if "source_file" in frame.columns else []
+        if exc.file is not None or len(files) != 1:
+            raise
+        raise SchemaError(exc.message, file=files[0], row=exc.row, column=exc.column,
+                          parameter=exc.parameter, found=exc.found) from None
 
 
 def _with_missing(frame: pd.DataFrame, schema) -> pd.DataFrame:

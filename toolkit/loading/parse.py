@@ -39,6 +39,7 @@ __all__ = [
 NA_TOKENS = frozenset({"", "-", "--", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "nan", "NaN", "#N/A"})
 
 _SCI_ID = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 
@@ -152,11 +153,15 @@ def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     if has_comma.any():
         grouped = text.str.fullmatch(_THOUSANDS.pattern).fillna(False)
         text = text.mask(has_comma & grouped, text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(text, errors="coerce")
+    # decimal numbers only: pandas also reads '0x10', 'inf' and '1_000'
+    decimal = text.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
+    numbers = pd.to_numeric(text.where(decimal), errors="coerce")
     numbers = numbers.astype("Float64") if numbers.dtype != "Float64" else numbers
     not_number = ~missing & numbers.isna()
     fractional = (numbers % 1 != 0).fillna(False)
     negative = (numbers < 0).fillna(False)
+    # beyond 2**53 a float no longer holds every whole number (and beyond 2**63 no Int64 does)
+    huge = (numbers.abs() >= 2.0 ** 53).fillna(False) & ~fractional
     reasons = pd.Series(pd.NA, index=values.index, dtype="string")
     if not_number.any():
         reasons[not_number] = f"{column}: expected a count, found '" + raw[not_number] + "'"
@@ -164,7 +169,9 @@ def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
         reasons[fractional] = f"{column}: expected a whole count, found '" + raw[fractional] + "'"
     if negative.any():
         reasons[negative & ~fractional] = f"{column}: expected a count >= 0, found '" + raw[negative & ~fractional] + "'"
-    bad = not_number | fractional | negative
+    if huge.any():
+        reasons[huge] = f"{column}: expected a count below 2^53, found '" + raw[huge] + "'"
+    bad = not_number | fractional | negative | huge
     result = numbers.mask(bad).round().astype("Int64")
     return result, reasons
 
@@ -313,11 +320,18 @@ def _fit_ns(stamps: pd.Series) -> tuple[pd.Series, pd.Series]:
     return stamps.dt.as_unit("ns"), outside
 
 
+#: the start of an ISO 8601 cell that names a whole day (extended or basic form)
+_ISO_WHOLE_DAY = r"^\s*\d{4}(?:-\d{2}-\d{2}|\d{4})(?!\d)"
+
+
 def _parse_iso(raw: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     """ISO 8601 cells, with or without an offset; cells without one are taken to be in ``tz``.
 
     Also returns the mask of cells that are valid dates outside :data:`_NS_RANGE` (NaT here).
+    A cell must name a whole day: ISO 8601 also allows ``2024-03`` or ``2024``, which pandas would
+    complete to the first of the month or year, a date the file does not state; those stay NaT.
     """
+    raw = raw.where(raw.str.match(_ISO_WHOLE_DAY).fillna(False).astype(bool))
     with_offset = raw.str.contains(_ISO_OFFSET, regex=True).fillna(False)
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
     outside = pd.Series(False, index=raw.index)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from toolkit.errors import DataFormatError
@@ -305,7 +306,7 @@ def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame
     def handle(row):
         # Arrow ignores exceptions raised here, so problems are collected and raised after.
         if not row.text.strip(sep + " \r\n"):
-            blank_lines.append(row.number)  # blank lines are not records
+            blank_lines.append(row.number)  # a line of spaces or separators is not a record
         else:
             broken.append(row.text)  # a broken record: the exact reader gives it a row number
         return "skip"
@@ -320,7 +321,10 @@ def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame
             column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in keep],
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
-    if blank_lines or broken:  # row numbers would shift: let the exact reader count them
+    # Arrow reads an empty line as a record of empty cells (the handler never sees it); so does a
+    # line of separators. Either is not a record: the exact reader, which sees every field, skips
+    # them while counting rows (a record whose kept cells are all empty may still have others).
+    if blank_lines or broken or _all_empty_row(table):
         raise _Broken("blank lines or broken records")
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
                                           pa.large_string(): pd.StringDtype("pyarrow")}.get,
@@ -328,6 +332,17 @@ def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame
     del table
     frame.columns = keep
     return frame
+
+
+def _all_empty_row(table: pa.Table) -> bool:
+    """Whether some row has only empty (or blank) cells, checked column by column while any is left."""
+    rows = None
+    for column in table.columns:
+        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
+        rows = empty if rows is None else pc.and_(rows, empty)
+        if not pc.any(rows).as_py():
+            return False
+    return rows is not None
 
 
 def _read_exact(body, n_fields: int, sep: str, first_row: int):
@@ -344,11 +359,12 @@ def _read_exact(body, n_fields: int, sep: str, first_row: int):
             invalid.append((row_number, f"cannot split the record into fields ({exc})", ""))
             row_number += 1
             continue
-        if not record:  # blank line: not a record
+        if all(not f.strip() for f in record):
+            # a blank line, or a line of empty cells as spreadsheets append: not a record, but a
+            # row a spreadsheet shows, so the rows after it keep their numbers
+            row_number += 1
             continue
         if len(record) != n_fields:
-            if len(record) < n_fields and all(not f.strip() for f in record):
-                continue  # a line of empty separators, as spreadsheets append: not a record
             raw = sep.join(record)
             invalid.append((row_number, f"expected {n_fields} fields, found {len(record)}", raw))
         else:

@@ -66,7 +66,23 @@ def page_from_filename(name: str) -> str | None:
     return match.group("page") if match else None
 
 
+def _without_description(raw: RawTable) -> RawTable:
+    """``raw`` without row 2 when it is the description row: no post id, and cells that describe
+    metrics (``Lifetime: The number of people ...``). A copy re-saved without it keeps its first
+    post (a blind skip would drop it unnoticed)."""
+    frame = raw.frame
+    if not len(frame) or "post id" not in frame.columns:
+        return raw
+    first = frame.iloc[0].drop(labels=["source_row"]).astype("string").str.strip()
+    described = first.str.match(r"(?i)(lifetime|daily)\b").fillna(False).any()
+    no_id = pd.isna(first["post id"]) or first["post id"] == ""
+    if no_id and described:
+        raw.frame = frame.iloc[1:]
+    return raw
+
+
 def _finish(raw: RawTable, source: Source, actions: dict[str, str], where: str) -> Parsed:
+    raw = _without_description(raw)
     columns = {**COLUMNS, **actions}
     account = source.account or page_from_filename(source.path.name)
     exported_at = file_date(source.path)
@@ -106,14 +122,14 @@ def parse_workbook(source: Source) -> Parsed:
     key = find_sheet(book, "Key Metrics")
     if key is None:
         raise DataFormatError("expected a 'Key Metrics' sheet", file=source.path, found=list(book))
-    raw = sheet_table(source.path, key, header_index=header_row(key, ("post id",)), skip_after_header=1)
+    raw = sheet_table(source.path, key, header_index=header_row(key, ("post id",)))
     actions, where = {}, ""
     for name in ACTION_SHEETS:
         sheet = find_sheet(book, name)
         if sheet is None:
             continue
-        table = sheet_table(source.path, sheet, header_index=header_row(sheet, ("post id",)),
-                            skip_after_header=1).frame
+        # the description row of these sheets has no post id, so it matches no post
+        table = sheet_table(source.path, sheet, header_index=header_row(sheet, ("post id",))).frame
         present = {k: v for k, v in ACTIONS.items() if v in table.columns}
         if "post id" not in table.columns or not present:
             continue
@@ -136,7 +152,6 @@ CSV = register(Format(
     columns=COLUMNS,
     date_formats=("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %I:%M:%S %p"),
     media_types=MEDIA_TYPES,
-    skip_after_header=1,
     parse=parse_csv,
 ))
 

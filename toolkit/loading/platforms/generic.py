@@ -140,8 +140,12 @@ def parse_generic(source: Source) -> Parsed:
         posts["time_known"] = False
         parsed.notes.append("no published_at in the mapping: published_at is NaT")
     if "post_id" not in found:
-        posts["post_id"] = ("row" + frame.loc[posts.index, "source_row"].astype("string")).astype("string")
-        parsed.notes.append("post_id derived from the row number (row<N>): not in the mapping")
+        # the file name keeps rows of different files apart: row numbers are not ids, and two files
+        # both have a row 2 (they must not be merged as one post exported twice)
+        posts["post_id"] = (f"{source.path.name}:row"
+                            + frame.loc[posts.index, "source_row"].astype("string")).astype("string")
+        parsed.notes.append("post_id derived from the file name and row number (<file>:row<N>): "
+                            "not in the mapping")
     parsed.posts = posts
     reject_rows(parsed, raw, source, reasons)
     parsed.notes.append(f"mapping: {mapping}")

@@ -8,7 +8,9 @@ in which case the file is read as cp1252 and the report's ``encoding`` column sa
 Mapping choices:
 
 - The file has no post ids. ``post_id`` is ``ig-`` plus a short hash of the date and caption,
-  the same in every copy of the file, so overlapping copies merge; the report notes it.
+  the same in every copy of the file, so overlapping copies merge; the report notes it. Different
+  posts of one day with the same caption (often none) get ``-2``, ``-3`` ... in file order; a
+  row repeated cell for cell keeps its id and merges.
 - ``text`` is the caption followed by the hashtags (Instagram shows both as the post's text).
 - The ``From ...`` breakdown and ``Conversion Rate`` (a ratio) have no canonical column.
 - ``Date`` is a day (``time_known`` is False). Dates damaged by a spreadsheet (Excel serials,
@@ -68,6 +70,28 @@ def post_ids(dates: pd.Series, captions: pd.Series) -> pd.Series:
     return pd.Series(pd.array(ids, dtype="string"), index=dates.index)
 
 
+def separate_repeats(ids: pd.Series, content: pd.DataFrame) -> pd.Series:
+    """Ids that several different posts of one file share (same day, same caption) made distinct.
+
+    In file order, the second different post with a given id gets ``-2``, the third ``-3``, and so
+    on; rows that repeat a post cell for cell keep its id, so they merge as the duplicates they are.
+
+    >>> ids = pd.Series(["ig-a", "ig-a", "ig-a", "ig-b"])
+    >>> separate_repeats(ids, pd.DataFrame({"likes": [5, 7, 5, 1]})).tolist()
+    ['ig-a', 'ig-a-2', 'ig-a', 'ig-b']
+    """
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return ids
+    key = pd.DataFrame({"id": ids[repeated].to_numpy(),
+                        "content": pd.util.hash_pandas_object(content.loc[repeated], index=False).to_numpy()})
+    distinct = key.drop_duplicates().assign(nth=lambda d: d.groupby("id").cumcount())
+    nth = key.merge(distinct, on=["id", "content"], how="left")["nth"].to_numpy()
+    out = ids.astype(object).to_numpy().copy()
+    out[repeated] = [i if n == 0 else f"{i}-{n + 1}" for i, n in zip(out[repeated], nth)]
+    return pd.Series(pd.array(out, dtype="string"), index=ids.index)
+
+
 def _day_text(stamps: pd.Series) -> pd.Series:
     """``YYYY-MM-DD`` of each time (as numpy writes a day), formatting each distinct day once.
 
@@ -105,7 +129,10 @@ def parse(source: Source) -> Parsed:
         joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
         posts["text"] = pd.Series(joined.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).array,
                                   index=posts.index, dtype="string")
-    parsed.notes.append("no post ids in the file: post_id is a hash of publish day and caption")
+    if len(posts):  # the whole post is known now (text with hashtags, counts)
+        posts["post_id"] = separate_repeats(posts["post_id"], posts.drop(columns=["source_row"]))
+    parsed.notes.append("no post ids in the file: post_id is a hash of publish day and caption "
+                        "(-2, -3 ... for further different posts with the same day and caption)")
     parsed.notes.append(f"exported_at from the {how}")
     if source.account is None:
         parsed.notes.append("the file does not name the account: pass account=")

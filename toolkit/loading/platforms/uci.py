@@ -148,7 +148,8 @@ def parse_uci(source: Source) -> Parsed:
     stamps = reconstruct_dates(month.loc[oldest_first].to_numpy(dtype="int64"),
                                weekday.loc[oldest_first].to_numpy(dtype="int64"),
                                hour.loc[oldest_first].to_numpy(dtype="int64"))
-    posts["published_at"] = pd.Series(stamps.to_numpy(), index=oldest_first).reindex(idx)
+    # .array keeps the time zone, even when no date could be reconstructed (all NaT)
+    posts["published_at"] = pd.Series(stamps.array, index=oldest_first).reindex(idx)
     parsed.posts = posts
     if len(posts) and posts["published_at"].isna().all():
         parsed.notes.append("rows are not newest first by Post Month, so no dates were "

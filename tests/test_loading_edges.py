@@ -1,0 +1,161 @@
+"""Files as users assemble and spreadsheets damage them: nothing lost, nothing invented.
+
+Each case is a small variation of a fixture (tests/fixtures/) written to tmp_path; the expected
+rows are counted from the variation itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import pandas as pd
+import pytest
+
+import toolkit
+from platform_checks import check_dataset, fixture
+from toolkit.loading.parse import parse_counts
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENGAGEMENT_LAB_CACHE", str(tmp_path / "cache"))
+
+
+def test_blank_lines_and_lines_of_empty_cells_are_not_records(tmp_path):
+    path = tmp_path / "likes_only.csv"
+    path.write_text("Title,Hearts,Replies\nFirst post,10,1\n\nSecond post,20,2\n,,\n   \n")
+    ds = toolkit.load(path, mapping={"text": "Title", "likes": "Hearts", "comments": "Replies"},
+                      account="me", cache=False)
+    check_dataset(ds)
+    assert ds.posts["text"].tolist() == ["First post", "Second post"]
+    assert ds.report.loc[0, "rows_read"] == 2
+    # row numbers are the rows a spreadsheet shows: the blank line is row 3
+    assert ds.posts["source_row"].tolist() == [2, 4]
+
+
+def test_blank_lines_in_a_large_platform_export_keep_row_numbers(tmp_path):
+    # above 64 kB the fast reader is used: it must hand blank lines to the exact one
+    source = fixture("x/tweet_activity_metrics_north_wind_20240301_20240531_en.csv")
+    header, *records = _rows(source)  # captions hold newlines: split records, not lines
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerows([header, records[0]])
+    out.write("\n")
+    writer.writerows(records[1:])
+    path = tmp_path / source.name
+    path.write_text(out.getvalue() + "\n" * 70_000, encoding="utf-8")
+    assert path.stat().st_size > 1 << 16
+    ds = toolkit.load(path, cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_read"] == len(records) and ds.rejected.empty
+    assert sorted(ds.posts["source_row"]) == [2] + list(range(4, 3 + len(records)))
+
+
+def test_generic_row_ids_of_two_files_are_not_merged(tmp_path):
+    mapping = {"published_at": "Date", "text": "Caption", "likes": "Hearts"}
+    (tmp_path / "posts_jan.csv").write_text("Date,Caption,Hearts\n2024-01-05,one,10\n2024-01-09,two,20\n")
+    (tmp_path / "posts_feb.csv").write_text("Date,Caption,Hearts\n2024-02-03,three,30\n")
+    ds = toolkit.load(tmp_path, mapping=mapping, account="me", cache=False)
+    check_dataset(ds)
+    assert sorted(ds.posts["text"]) == ["one", "three", "two"]
+    assert ds.report["duplicates_merged"].sum() == 0
+    assert set(ds.posts["post_id"]) == {"posts_jan.csv:row2", "posts_jan.csv:row3", "posts_feb.csv:row2"}
+
+
+def test_instagram_posts_of_one_day_with_the_same_caption_stay_apart(tmp_path):
+    source = fixture("instagram/instagram_post_insights.csv")
+    lines = source.read_bytes().decode("utf-8").split("\r\n")
+    twin = "2022-01-04,900,500,200,100,100,8,1,0,70,4,0,0.00,,#sourdough"
+    lines[2:2] = ["2022-01-04,1200,700,200,100,200,10,2,1,90,5,0,0.00,,#bakery", twin, twin]
+    path = tmp_path / source.name
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    ds = toolkit.load(path, account="northwind", cache=False)
+    check_dataset(ds)
+    # two different uncaptioned posts on 4 January: two posts; the row repeated cell for cell: merged
+    day = ds.posts[ds.posts["published_at"] == pd.Timestamp("2022-01-04", tz="UTC")]
+    assert sorted(day["likes"]) == [70, 90, 180]
+    assert ds.report.loc[0, "duplicates_merged"] == 1
+    assert day["post_id"].str.endswith("-2").sum() == 1
+
+
+def _rows(path):
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+
+def _write(path, rows):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_facebook_copy_without_its_description_row_keeps_its_first_post(tmp_path):
+    source = fixture("facebook/Facebook Insights Data Export (Post) - Northwind Bakery - 2020-06-30.csv")
+    rows = _rows(source)
+    assert rows[1][0] == "" and rows[1][8].startswith("Lifetime:")  # the fixture has the row
+    path = tmp_path / source.name
+    _write(path, [rows[0]] + rows[2:])
+    ds = toolkit.load(path, cache=False)
+    check_dataset(ds)
+    assert sorted(ds.posts["post_id"]) == sorted(r[0] for r in rows[2:])
+    assert ds.posts["source_row"].min() == 2
+
+
+def test_partial_iso_dates_are_rejected_not_completed(tmp_path):
+    source = fixture("instagram/instagram_post_insights.csv")
+    text = source.read_bytes().decode("utf-8")
+    first_day = text.split("\r\n")[1].split(",")[0]
+    path = tmp_path / source.name
+    path.write_text(text.replace(first_day + ",", first_day[:7] + ",", 1), encoding="utf-8")
+    ds = toolkit.load(path, account="nw", cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_rejected"] == 1
+    assert f"found '{first_day[:7]}'" in ds.rejected.loc[0, "reason"]
+    assert pd.Timestamp(first_day[:7] + "-01", tz="UTC") not in set(ds.posts["published_at"])
+
+
+def test_counts_beyond_what_a_number_holds_are_rejected():
+    counts, reasons = parse_counts(pd.Series(["1e20", "99999999999999999999", "inf", "5"]), "likes")
+    assert counts.tolist() == [pd.NA, pd.NA, pd.NA, 5]
+    assert reasons.notna().tolist() == [True, True, True, False]
+    assert "below 2^53" in reasons[0]
+
+
+def test_meta_month_names_in_the_file_name_date_the_export(tmp_path):
+    source = fixture("meta/Oct-01-2023_Oct-31-2023_northwind_posts.csv")
+    rows = _rows(source)
+    impressions = rows[0].index("Impressions")
+    old = tmp_path / "Oct-01-2023_Oct-31-2023_northwind_posts.csv"
+    new = tmp_path / "Oct-01-2023_Nov-30-2023_northwind_posts.csv"
+    later = [rows[0]] + [r[:impressions] + [str(int(r[impressions]) + 1000)] + r[impressions + 1:]
+                         for r in rows[1:]]
+    _write(new, later)
+    _write(old, rows)
+    os.utime(new, (1_600_000_000, 1_600_000_000))  # file times say the wrong thing: the name decides
+    ds = toolkit.load(tmp_path, cache=False)
+    check_dataset(ds)
+    assert set(ds.posts["source_file"]) == {str(new)}
+    assert ds.posts["exported_at"].iloc[0] == pd.Timestamp("2023-11-30 23:59:59", tz="UTC")
+    assert sorted(ds.posts["impressions"]) == sorted(int(r[impressions]) + 1000 for r in rows[1:])
+
+
+def test_a_file_named_twice_is_loaded_once(tmp_path):
+    source = fixture("instagram/instagram_post_insights.csv")
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    ds = toolkit.load([tmp_path, path], account="nw", cache=False)
+    check_dataset(ds)
+    assert len(ds.report) == 1 and len(ds.posts) == ds.report.loc[0, "rows_loaded"] == 6
+    assert any("loaded once" in n for n in ds.notes)
+
+
+def test_uci_rows_sorted_oldest_first_load_without_dates(tmp_path):
+    source = fixture("uci/facebook_metrics_sample.csv")
+    header, *body = [line for line in source.read_text(encoding="utf-8").split("\n") if line]
+    path = tmp_path / source.name
+    path.write_text("\n".join([header] + body[::-1]) + "\n", encoding="utf-8")
+    ds = toolkit.load(path, cache=False)
+    check_dataset(ds)
+    assert len(ds.posts) and ds.posts["published_at"].isna().all()
+    assert "no dates were reconstructed" in ds.report.loc[0, "notes"]
