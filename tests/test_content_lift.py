@@ -232,3 +232,131 @@ def test_a_control_collinear_with_the_label_is_named(lifted):
     posts["media_type"] = "photo"
     r = content_lift(posts, label=LABEL, metric="likes", method="glm")
     assert "media_type" not in r.details["glm"]["likes"]["controls_used"]
+
+
+# ---------------------------------------------------------------------------------------------
+# review fixes: t-based power for glm, infinite resamples, empty groups, input checks, controls
+# ---------------------------------------------------------------------------------------------
+def _power_t(lift, se, alpha, df):
+    """Independent two-sided t-test power: P(|T| > t_{1-alpha/2, df}) with T ~ nct(df, log(1+lift)/se)."""
+    tq = stats.t.ppf(1 - alpha / 2, df)
+    ncp = abs(np.log1p(lift)) / se
+    return stats.nct.sf(tq, df, ncp) + stats.nct.cdf(-tq, df, ncp)
+
+
+def test_glm_power_and_mdl_use_the_t_test_the_glm_runs():
+    # 8 weeks: the glm tests with t(7); its power columns must describe that test, not a z-test
+    posts = simulate_profile(days=56, personal_lift=0.3, seed=4).posts
+    row = content_lift(posts, label=LABEL, metric="likes", method="glm").table.iloc[0]
+    assert row["df"] == 7
+    se, df = row["se_log"], row["df"]
+    # closed form (scipy's noncentral t): achieved power at the observed lift
+    assert row["power"] == pytest.approx(_power_t(row["lift"], se, 0.05, df), abs=1e-6)
+    # the minimum detectable lift is the lift with exactly 80% power under that test
+    assert _power_t(row["min_detectable_lift"], se, 0.05, df) == pytest.approx(0.8, abs=1e-4)
+    # a lift whose p-value is exactly alpha has power about 0.5 (0.531 for t(7): nct closed form)
+    at_alpha = np.expm1(stats.t.ppf(0.975, df) * se)
+    assert _power(at_alpha, se, 0.05, df=df)[0] == pytest.approx(0.531, abs=0.002)
+    # without df the z-test form is kept (welch, bootstrap...): closed form above
+    z_mdl = np.expm1((stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * 0.05)
+    assert _power(0.1, 0.05, 0.05)[1] == pytest.approx(z_mdl)
+
+
+@pytest.fixture(scope="module")
+def sparse_follows():
+    # a rare count (1 follow per ~40,000 impressions): 4 labelled events in 26 weeks, so some
+    # resamples have no labelled event and their log rate ratio is -inf (or +inf)
+    posts = simulate_profile(days=182, seed=4).posts.copy()
+    rng = np.random.default_rng(3)
+    posts["follows"] = pd.array(rng.poisson(posts["impressions"].to_numpy(float) / 40000), dtype="Int64")
+    return posts
+
+
+def test_infinite_resamples_count_as_extreme_not_dropped(sparse_follows):
+    from toolkit.content_lift import _prepare
+
+    r = content_lift(sparse_follows, label=LABEL, metric="follows", method=["permutation", "bootstrap"],
+                     n_resamples=4000)
+    t = r.table.set_index("method")
+    # independent recomputation of the same permutation null (same seed path as content_lift):
+    # p = (1 + #{|null| >= |obs|}) / (B + 1) over every resample that is not NaN, infinite ones included
+    d, _ = _prepare(sparse_follows, LABEL, "follows", "impressions")
+    seed = int(np.random.default_rng([0, 0, METHODS.index("permutation")]).integers(2**62))
+    obs, null = rate_ratio_permutation(d.y, d.exposure, d.treat, d.stratum, 4000, seed)
+    assert np.isinf(null).sum() > 100 and not np.isnan(null).any()
+    expected = (1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (len(null) + 1)
+    assert t.loc["permutation", "p_value"] == pytest.approx(expected)
+    assert t.loc["permutation", "resamples"] == 4000 and t.loc["bootstrap", "resamples"] == 4000
+    assert t.loc["permutation", "resamples_infinite"] == np.isinf(null).sum()
+    assert t.loc["bootstrap", "resamples_infinite"] > 0
+    assert "count as extreme" in r.text
+
+
+def test_bootstrap_and_bayes_refuse_a_group_without_events():
+    posts = simulate_profile(days=180, seed=4).posts.copy()
+    posts["saves"] = posts["saves"].astype("Int64")
+    posts.loc[posts["content_label"] == "personal", "saves"] = 0
+    for m in ("bootstrap", "bayes"):
+        with pytest.raises(AnalysisError) as err:
+            content_lift(posts, label=LABEL, metric="saves", method=m, n_resamples=999)
+        assert err.value.parameter == "metric", m
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(change="not a date", method="glm"), "change"),
+    (dict(metric="content_label"), "metric"),
+    (dict(method="bootstrap", n_resamples="abc"), "n_resamples"),
+    (dict(method=["glm", "glm"]), "method"),
+    (dict(alpha=5), "alpha"),
+    (dict(alpha=0), "alpha"),
+])
+def test_more_bad_arguments_name_the_parameter(lifted, kwargs, parameter):
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted.head(200), **(dict(label=LABEL, metric="likes") | kwargs))
+    assert err.value.parameter == parameter
+
+
+def test_bad_dates_and_negative_exposures_are_errors_naming_the_column(lifted):
+    posts = lifted.head(200).copy()
+    posts["published_at"] = posts["published_at"].astype(str)
+    posts.loc[posts.index[3], "published_at"] = "yesterday"
+    with pytest.raises(AnalysisError) as err:
+        content_lift(posts, label=LABEL, metric="likes")
+    assert err.value.column == "published_at" and "yesterday" in str(err.value)
+    posts = lifted.head(200).copy()
+    posts["impressions"] = posts["impressions"].astype("Float64")
+    posts.loc[posts.index[:5], "impressions"] = -10
+    with pytest.raises(AnalysisError) as err:
+        content_lift(posts, label=LABEL, metric="likes")
+    assert err.value.parameter == "exposure" and err.value.column == "impressions"
+
+
+def test_assumptions_name_the_controls_fitted_and_those_skipped():
+    # an export with dates only and no media type: hour and media_type cannot be fitted
+    posts = simulate_profile(days=180, seed=4).posts.drop(columns=["media_type"])
+    posts["time_known"] = False
+    r = content_lift(posts, label=LABEL, metric="likes", method="glm")
+    assert r.details["glm"]["likes"]["controls_used"] == ["trend", "weekday"]
+    tail = r.assumptions.split(". ")[-1]
+    assert tail.startswith("glm controls: trend, weekday;")
+    assert "hour (time of day not known)" in tail and "media_type (media type not known)" in tail
+    assert "not fitted" in r.text
+
+
+def test_undefined_resamples_are_left_out_and_counted_in_the_text():
+    # 20 weeks, one labelled and one other post a week; only week 0 has engagement (1 like each).
+    # A week-bootstrap resample that misses week 0 has no engagement at all: rate ratio 0/0,
+    # left out. Closed form: P(week 0 not drawn) = (1 - 1/20)^20 = 0.3585
+    weeks = np.repeat(np.arange(20), 2)
+    posts = pd.DataFrame({
+        "published_at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(7 * weeks + 1, unit="D"),
+        "content_label": np.tile(["personal", "brand"], 20),
+        "likes": pd.array(np.where(weeks == 0, 1, 0), dtype="Int64"),
+        "impressions": 1000.0,
+    })
+    r = content_lift(posts, label=LABEL, metric="likes", method="bootstrap", n_resamples=2000)
+    row = r.table.iloc[0]
+    share = row["resamples_dropped"] / 2000
+    assert abs(share - (1 - 1 / 20) ** 20) < 4 * np.sqrt(0.3585 * 0.6415 / 2000)
+    assert row["resamples"] + row["resamples_dropped"] == 2000
+    assert f"{int(row['resamples_dropped'])} of 2000 resamples" in r.text and "left out" in r.text

@@ -270,3 +270,63 @@ def test_fit_history_since_keeps_the_later_weeks_only():
     assert "posts from 2024-04-01 only" in later.notes
     with pytest.raises(AnalysisError, match="'since'"):
         fit_history(sim.posts, metric="likes", since="not a date")
+
+
+# ---------------------------------------------------------------------------------------------
+# review fixes: real-method configuration errors, bayes detection, order of the size adjustment
+# ---------------------------------------------------------------------------------------------
+#: independent NB counts: closed-form power of +100% over 8 weeks is ~1.0 (power_closed_form)
+PLAIN = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
+                exposures=np.array([2000.0]))
+
+
+@pytest.mark.parametrize("method, kwargs, parameter", [
+    ("glmm", None, "method"),
+    ("glm", {"controls": ["trnd"]}, "controls"),
+])
+def test_real_method_configuration_errors_raise_instead_of_counting_as_not_detected(method, kwargs,
+                                                                                    parameter):
+    with pytest.raises(AnalysisError) as err:
+        power(history=PLAIN, lifts=[1.0], weeks=[8], n_sims=10, seed=1, progress=False,
+              method=method, analysis_kwargs=kwargs)
+    assert err.value.parameter == parameter
+
+
+def test_bayes_power_detects_by_the_credible_interval():
+    res = power(history=PLAIN, lifts=[1.0], weeks=[8], n_sims=10, seed=1, progress=False,
+                method="bayes", analysis_kwargs={"n_resamples": 999})
+    row = res.table.iloc[0]
+    assert row["power_closed_form"] > 0.99  # closed form: +100% is found almost surely
+    assert row["power"] >= 0.9
+    assert "credible interval" in res.assumptions
+
+
+def test_profiles_the_method_cannot_analyse_are_counted_and_reported():
+    # one week of ~7 posts split at random: P(fewer than 2 in one arm) ~ 0.25 (Poisson(3.5) tails),
+    # and content_lift refuses those profiles; at 8 weeks every profile can be analysed
+    h = History(posts_per_day=1.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
+                exposures=np.array([2000.0]))
+    res = power(history=h, lifts=[0.5], weeks=[1, 8], n_sims=40, seed=2, progress=False,
+                method="welch")
+    failed = res.details["failed"].set_index(["lift", "weeks"])["failed"]
+    assert failed.loc[(0.5, 8)] == 0
+    assert 0.05 * 40 < failed.loc[(0.5, 1)] < 0.5 * 40
+    assert "could not be analysed" in res.text
+
+
+def test_negative_lifts_use_the_size_adjusted_critical_value():
+    # few posts and strong day shocks: the plain Wald test is liberal at 2 weeks. A -0.1% lift is
+    # practically no lift, so its rejection rate must sit at the size-adjusted level (<= alpha)
+    # like lift 0's, not at the unadjusted rate (seeded simulation; MC SE 0.005 at 2000 runs)
+    h = History(posts_per_day=1.0, rate=0.02, dispersion=1.0, ar1=0.5, shock_sd=0.5,
+                exposures=np.array([500.0]))
+    res = power(history=h, lifts=[-0.001], weeks=[2], n_sims=2000, seed=1, progress=False,
+                min_detectable=False)
+    assert res.mdl["false_positive_rate"].iloc[0] > 0.1  # the unadjusted test is liberal here
+    assert res.table["power"].iloc[0] < 0.05 + 3 * 0.005
+
+
+def test_text_names_the_largest_lift_simulated():
+    res = power(history=PLAIN, lifts=[0.05], weeks=[8], n_sims=10, seed=1, progress=False,
+                method="welch")
+    assert "no lift up to +5% reaches 80% power" in res.text and "200%" not in res.text

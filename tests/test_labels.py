@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from toolkit.errors import AnalysisError, DataFormatError
+from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning
 from toolkit.labels import (FEATURES, WEIGHTS, agreement, append_label, combine_labels, from_column,
                             hand_label_column, label_personal, load_hand_labels, vocabulary)
 from toolkit.simulate import simulate_profile
@@ -82,7 +82,8 @@ def test_a_torn_last_line_is_ignored_but_other_damage_is_an_error(tmp_path):
     append_label(path, "1", "personal")
     with open(path, "a") as f:
         f.write("2,perso")  # the kernel died while writing
-    assert load_hand_labels(path)["post_id"].tolist() == ["1"]
+    with pytest.warns(EngagementLabWarning, match="row 3: cut short"):  # ignored, but said so
+        assert load_hand_labels(path)["post_id"].tolist() == ["1"]
     path.write_text("post_id,label,labelled_at\n1,personal,t\n2,??,t\n3,not,t\n")
     with pytest.raises(DataFormatError) as err:
         load_hand_labels(path)
@@ -139,3 +140,33 @@ def test_attach_labels_from_a_file(tmp_path):
         attach_labels(posts, path)
     with pytest.raises(DataFormatError):
         attach_labels(posts, tmp_path / "missing.csv")
+
+
+def test_a_label_after_a_torn_line_does_not_merge_into_it(tmp_path):
+    for torn in ("124", "124,pers"):
+        path = tmp_path / f"hand_{len(torn)}.csv"
+        append_label(path, "123", "personal")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(torn)  # the kernel died while writing this row
+        append_label(path, "125", "not")  # the next session labels one more post
+        assert path.read_text(encoding="utf-8").splitlines()[2] == torn
+        with pytest.warns(EngagementLabWarning, match="row 3"):
+            table = load_hand_labels(path)
+        assert table[["post_id", "label"]].values.tolist() == [["123", "personal"], ["125", "not"]]
+
+
+def test_kappa_is_undefined_when_only_one_class_is_used():
+    # both labellings say "personal" for all 40 posts: p_e = 1, kappa = 0/0 (Cohen 1960)
+    ag = agreement(pd.Series([True] * 40), pd.Series([True] * 40))
+    assert ag.observed == 1.0 and pd.isna(ag.kappa)
+    assert "nan" not in ag.text and "slight" not in ag.text
+    assert "undefined" in ag.text and "only one class" in ag.text and "100%" in ag.text
+
+
+def test_from_column_normalises_text_keys_and_checks_values():
+    posts = pd.DataFrame({"v": ["1.0", "2.0", "1.5"]})
+    assert from_column(posts, "v", {"1.0": True, "2.0": False, "1.5": True}).tolist() == [True, False, True]
+    assert from_column(pd.DataFrame({"v": [1, 2]}), "v", {"1.0": True}).tolist() == [True, pd.NA]
+    with pytest.raises(AnalysisError) as err:
+        from_column(pd.DataFrame({"v": ["a", "b"]}), "v", {"a": "personal"})
+    assert err.value.parameter == "mapping" and "personal" in str(err.value)

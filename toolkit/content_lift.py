@@ -27,7 +27,8 @@ Methods
     and P(lift > ``threshold``); deterministic given ``seed``.
 
 Every row also carries the minimum lift the test could detect with 80 % power at ``alpha`` and the
-achieved power at the observed lift, computed from that method's standard error of ``log(1 + lift)``.
+achieved power at the observed lift, computed from that method's standard error of ``log(1 + lift)``
+(with the t distribution the glm tests with, a normal one for the other methods).
 
 >>> from toolkit.simulate import simulate_profile
 >>> posts = simulate_profile(days=120, personal_lift=0.3, seed=4).posts
@@ -47,7 +48,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from toolkit.errors import AnalysisError
 from toolkit.nbreg import NBFit, nb_glm
@@ -194,15 +195,33 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         raise AnalysisError("posts need a published_at column (weeks define the clusters)",
                             column="published_at", found=sorted(map(str, posts.columns)))
     treat, _ = _label_mask(posts, label)
-    y = pd.array(_metric_values(posts, metric), dtype="Float64")
+    values = _metric_values(posts, metric)
+    try:
+        y = pd.array(values, dtype="Float64")
+    except (TypeError, ValueError):
+        raise AnalysisError("the metric must be a column of counts", parameter="metric", column=metric,
+                            found=str(values.dtype)) from None
     if exposure is None:
         e = pd.array(np.ones(len(posts)), dtype="Float64")
     else:
         if exposure not in posts.columns:
             raise AnalysisError("exposure column not found", parameter="exposure", column=exposure,
                                 found=sorted(map(str, posts.columns)))
-        e = pd.array(posts[exposure], dtype="Float64")
-    t = pd.Series(pd.to_datetime(posts["published_at"], utc=True), index=posts.index)
+        try:
+            e = pd.array(posts[exposure], dtype="Float64")
+        except (TypeError, ValueError):
+            raise AnalysisError("the exposure must be a numeric column", parameter="exposure",
+                                column=exposure, found=str(posts[exposure].dtype)) from None
+        negative = np.asarray((e < 0).fillna(False))
+        if negative.any():
+            raise AnalysisError("exposures must be zero or more", parameter="exposure", column=exposure,
+                                found=f"{int(negative.sum())} negative, first at row "
+                                      f"{posts.index[negative][0]!r}: {e[negative][0]}")
+    try:
+        t = pd.Series(pd.to_datetime(posts["published_at"], utc=True), index=posts.index)
+    except (TypeError, ValueError) as exc:
+        raise AnalysisError("published_at must hold dates and times", column="published_at",
+                            found=str(exc).splitlines()[0].split(". You might")[0]) from None
     bad_y = np.asarray(y.isna())
     bad_e = np.asarray(e.isna() | (e <= 0))
     bad_l = np.asarray(treat.isna())
@@ -235,7 +254,13 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         frame["media_type"] = "unknown"
     strat_keys = acc_codes.astype(np.int64) * 1_000_000 + week_codes
     if change is not None:
-        ch = pd.Timestamp(change)
+        try:
+            ch = pd.Timestamp(change)
+        except (TypeError, ValueError):
+            ch = pd.NaT
+        if pd.isna(ch):
+            raise AnalysisError("the change must be a date like 2024-07-01", parameter="change",
+                                found=change)
         ch = ch.tz_localize("UTC") if ch.tzinfo is None else ch.tz_convert("UTC")
         after = (ts >= ch).to_numpy()
         frame["after"] = after
@@ -320,13 +345,21 @@ def _independent_columns(X: np.ndarray, candidates: list[int]) -> list[int]:
     return keep
 
 
+#: why a requested control was not fitted: it has one value on every post
+_SKIP_REASONS = {"trend": "all posts on one day", "period": "all posts in one month",
+                 "weekday": "all posts on one weekday", "hour": "all posts in one hour band",
+                 "media_type": "all posts of one media type"}
+
+
 def _design(d: _Data, controls: Sequence[str], with_change: bool
-            ) -> tuple[np.ndarray, list[str], list[str], list[str]]:
-    """Model matrix, its column names, the controls used, and terms left out as collinear."""
+            ) -> tuple[np.ndarray, list[str], list[str], list[str], dict[str, str]]:
+    """Model matrix, its column names, the controls used, terms left out as collinear, and the
+    requested controls not fitted (control -> why)."""
     f = d.frame
     cols = [np.ones(len(d.y)), d.treat.astype(float)]
     names = ["intercept", "label"]
     used = []
+    skipped: dict[str, str] = {}
     if with_change:
         cols += [f["after"].to_numpy(dtype=float), (d.treat & f["after"].to_numpy()).astype(float)]
         names += ["after", "label:after"]
@@ -341,6 +374,8 @@ def _design(d: _Data, controls: Sequence[str], with_change: bool
                 cols.append((days - days.mean()) / 365.25)
                 names.append("trend")
                 used.append(c)
+            else:
+                skipped[c] = _SKIP_REASONS[c]
         elif c == "period":
             factors.append(("period", f["month"]))
         elif c == "weekday":
@@ -352,6 +387,10 @@ def _design(d: _Data, controls: Sequence[str], with_change: bool
     for name, values in factors:
         codes, levels = pd.factorize(pd.Series(values).astype(str), sort=True)
         if len(levels) < 2:
+            if name in ("hour", "media_type") and list(levels) == ["unknown"]:
+                skipped[name] = "time of day not known" if name == "hour" else "media type not known"
+            elif name != "account":
+                skipped[name] = _SKIP_REASONS[name]
             continue
         dummies = np.eye(len(levels))[codes][:, 1:]
         for j, lev in enumerate(levels[1:]):
@@ -375,7 +414,7 @@ def _design(d: _Data, controls: Sequence[str], with_change: bool
     if len(keep) < X.shape[1]:
         keep = _independent_columns(X, keep)
     dropped = [names[j] for j in range(X.shape[1]) if j not in keep]
-    return X[:, keep], [names[j] for j in keep], used, dropped
+    return X[:, keep], [names[j] for j in keep], used, dropped, skipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,18 +559,33 @@ def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
     return out
 
 
-def _power(lift: float, se: float, alpha: float, power: float = 0.8) -> tuple[float, float]:
+def _power(lift: float, se: float, alpha: float, power: float = 0.8,
+           df: float | None = None) -> tuple[float, float]:
     """(achieved power at the observed lift, minimum detectable lift at ``power``) for a two-sided
-    z-test of ``log(1 + lift)`` with standard error ``se``."""
+    test of ``log(1 + lift)`` with standard error ``se``: a z-test, or a t-test with ``df`` degrees
+    of freedom (the glm's, weeks - 1) whose power comes from the noncentral t."""
     if not np.isfinite(se) or se <= 0:
         return float("nan"), float("nan")
-    z = stats.norm.ppf(1 - alpha / 2)
-    mdl = math.expm1((z + stats.norm.ppf(power)) * se)
+    if df is None or not np.isfinite(df):
+        z = stats.norm.ppf(1 - alpha / 2)
+        mdl = math.expm1((z + stats.norm.ppf(power)) * se)
+
+        def power_at(delta):
+            return float(stats.norm.cdf(delta - z) + stats.norm.cdf(-delta - z))
+    else:
+        tq = stats.t.ppf(1 - alpha / 2, df)
+
+        def power_at(delta):
+            return float(stats.nct.sf(tq, df, delta) + stats.nct.cdf(-tq, df, delta))
+
+        # the noncentrality with exactly ``power``: it lies above tq (power there is ~0.5) for power > 0.5
+        hi = tq + stats.norm.ppf(power) + 1.0
+        while power_at(hi) < power:
+            hi *= 2
+        mdl = math.expm1(optimize.brentq(lambda nc: power_at(nc) - power, 0.0, hi, xtol=1e-10) * se)
     if not np.isfinite(lift) or lift <= -1:
         return float("nan"), mdl
-    delta = abs(math.log1p(lift)) / se
-    achieved = float(stats.norm.cdf(delta - z) + stats.norm.cdf(-delta - z))
-    return achieved, mdl
+    return power_at(abs(math.log1p(lift)) / se), mdl
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,7 +598,7 @@ def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
 
 
 def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
-    X, names, used, dropped_terms = _design(d, controls, change is not None)
+    X, names, used, dropped_terms, skipped = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
                             "use fewer controls (controls=[]) or more posts", parameter="controls",
@@ -580,7 +634,8 @@ def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
         rows += [est(before, "label, before change"), est(after, "label, after change"),
                  est(inter, "gain after change")]
     details = {"coefficients": pd.DataFrame({"term": names, "estimate": fit.params, "se": se}),
-               "theta": fit.theta, "controls_used": used, "clusters": g, "dropped_terms": dropped_terms}
+               "theta": fit.theta, "controls_used": used, "controls_skipped": skipped, "clusters": g,
+               "dropped_terms": dropped_terms}
     return rows, details
 
 
@@ -613,6 +668,28 @@ def _resampled_terms(parts, weights, change):
     return out
 
 
+def _quantile(values: np.ndarray, q) -> np.ndarray:
+    """``np.quantile`` where +-inf are values beyond every finite one: interpolating next to an
+    infinite value gives that infinity (``np.quantile`` itself returns NaN there)."""
+    big = 1e300
+    out = np.quantile(np.clip(values, -big, big), q)
+    return np.where(np.abs(out) > 1e200, np.copysign(np.inf, out), out)
+
+
+def _usable(values: np.ndarray, observed: float, metric: str, term: str) -> tuple[np.ndarray, dict]:
+    """Resampled log ratios without the NaN ones (no event in either group: undefined), keeping
+    +-inf (no event in one group: a value beyond every finite one), and their counts."""
+    if not np.isfinite(observed):
+        raise AnalysisError("the rate ratio is undefined (no engagement in one group)", parameter="metric",
+                            found=f"{metric}, {term}")
+    v = values[~np.isnan(values)]
+    if len(v) == 0:
+        raise AnalysisError("every resample has an undefined rate ratio (too few engaged posts)",
+                            parameter="metric", found=f"{metric}, {term}")
+    return v, {"resamples": len(v), "resamples_dropped": len(values) - len(v),
+               "resamples_infinite": int(np.isinf(v).sum())}
+
+
 def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
     parts, n_w = _mh_week_parts(d)
     counts = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w), size=n_resamples).astype(float)
@@ -622,13 +699,13 @@ def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
     inflate = math.sqrt(n_w / (n_w - 1)) if n_w > 1 else 1.0
     for term, values in boot.items():
         o = float(obs[term][0])
-        v = values[np.isfinite(values)]
+        v, counts = _usable(values, o, metric, term)
         # percentile interval of the deviations, inflated by sqrt(G/(G-1)) for the few-clusters bias
         dev = (v - o) * inflate
-        lo_q, hi_q = np.quantile(dev, [0.5 - level / 2, 0.5 + level / 2])
+        lo_q, hi_q = _quantile(dev, [0.5 - level / 2, 0.5 + level / 2])
         p = float(min(1.0, 2 * min(np.mean(o + dev <= 0), np.mean(o + dev >= 0)) + 1 / (len(v) + 1)))
         rows.append(_row("bootstrap", metric, math.expm1(o), math.expm1(o + lo_q), math.expm1(o + hi_q),
-                         p, d, float(np.std(dev, ddof=1)), term=term, resamples=len(v)))
+                         p, d, float(np.std(dev[np.isfinite(dev)], ddof=1)), term=term, **counts))
     return rows
 
 
@@ -639,26 +716,24 @@ def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> list[dict]:
     draws = _resampled_terms(parts, weights, change)
     rows = []
     for term, values in draws.items():
-        v = values[np.isfinite(values)]
-        lo_q, hi_q = np.quantile(v, [0.5 - level / 2, 0.5 + level / 2])
-        rows.append(_row("bayes", metric, math.expm1(float(np.median(v))), math.expm1(lo_q),
-                         math.expm1(hi_q), float("nan"), d, float(np.std(v, ddof=1)), term=term,
-                         prob_positive=float(np.mean(v > 0)),
+        v, counts = _usable(values, float(obs[term][0]), metric, term)
+        lo_q, hi_q = _quantile(v, [0.5 - level / 2, 0.5 + level / 2])
+        rows.append(_row("bayes", metric, math.expm1(float(_quantile(v, 0.5))), math.expm1(lo_q),
+                         math.expm1(hi_q), float("nan"), d, float(np.std(v[np.isfinite(v)], ddof=1)),
+                         term=term, prob_positive=float(np.mean(v > 0)),
                          prob_above_threshold=float(np.mean(v > math.log1p(threshold))),
-                         threshold=threshold, observed_lift=math.expm1(float(obs[term][0])), resamples=len(v)))
+                         threshold=threshold, observed_lift=math.expm1(float(obs[term][0])), **counts))
     return rows
 
 
 def _permutation(d, metric, level, n_resamples, seed) -> list[dict]:
     obs, null = rate_ratio_permutation(d.y, d.exposure, d.treat, d.stratum, n_resamples, seed)
-    null = null[np.isfinite(null)]
-    if not np.isfinite(obs) or len(null) == 0:
-        raise AnalysisError("the rate ratio is undefined (no engagement in one group)", parameter="metric",
-                            found=metric)
+    null, counts = _usable(null, obs, metric, "label")
+    # an infinite resample (no labelled event) is more extreme than any finite observed ratio
     p = float((1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (len(null) + 1))
-    lo_q, hi_q = np.quantile(null, [0.5 - level / 2, 0.5 + level / 2])
+    lo_q, hi_q = _quantile(null, [0.5 - level / 2, 0.5 + level / 2])
     return [_row("permutation", metric, math.expm1(obs), math.expm1(obs - hi_q), math.expm1(obs - lo_q), p,
-                 d, float(np.std(null, ddof=1)), resamples=len(null))]
+                 d, float(np.std(null[np.isfinite(null)], ddof=1)), **counts)]
 
 
 def _rates(d):
@@ -801,6 +876,8 @@ def content_lift(
     for m in methods:
         if m not in METHODS:
             raise AnalysisError("unknown method", parameter="method", found=m)
+    if len(set(methods)) < len(methods):
+        raise AnalysisError("each method may be given once", parameter="method", found=methods)
     if not metrics_:
         raise AnalysisError("give at least one metric", parameter="metric", found=metric)
     if controls is None:
@@ -813,12 +890,19 @@ def content_lift(
         raise AnalysisError(f"adjust must be one of {ADJUST}", parameter="adjust", found=adjust)
     if not 0 < level < 1:
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
+    if not 0 < alpha < 1:
+        raise AnalysisError("alpha must be between 0 and 1", parameter="alpha", found=alpha)
     if change is not None:
         bad = [m for m in methods if m not in ("glm", "bootstrap", "bayes")]
         if bad:
             raise AnalysisError("the change interaction is available for glm, bootstrap and bayes",
                                 parameter="change", found=bad)
-    if int(n_resamples) < 99 and any(m in methods for m in ("permutation", "bootstrap", "bayes")):
+    try:
+        n_resamples = int(n_resamples)
+    except (TypeError, ValueError):
+        raise AnalysisError("n_resamples must be a whole number", parameter="n_resamples",
+                            found=n_resamples) from None
+    if n_resamples < 99 and any(m in methods for m in ("permutation", "bootstrap", "bayes")):
         raise AnalysisError("n_resamples must be at least 99", parameter="n_resamples", found=n_resamples)
     label_text = _label_text(label)
 
@@ -853,7 +937,10 @@ def content_lift(
     for _, idx in table.groupby(["method", "term"], sort=False).groups.items():
         table.loc[idx, "p_adjusted"] = adjust_pvalues(table.loc[idx, "p_value"].to_numpy(float),
                                                       adjust if len(metrics_) > 1 else "none")
-    pw = [_power(l, s, alpha) for l, s in zip(table["lift"], table["se_log"])]
+    # the glm tests with t(weeks - 1): its power and detectable lift use the same t; others use z
+    dfs = table["df"] if "df" in table.columns else pd.Series(np.nan, index=table.index)
+    pw = [_power(l, s, alpha, df=df if m == "glm" else None)
+          for l, s, df, m in zip(table["lift"], table["se_log"], dfs, table["method"])]
     table["power"] = [p for p, _ in pw]
     table["min_detectable_lift"] = [m for _, m in pw]
     first = ["method", "metric", "lift", "ci_low", "ci_high", "p_value", "n_baseline", "n_treatment",
@@ -868,7 +955,15 @@ def content_lift(
         text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."
     assumptions = "; ".join(ASSUMPTIONS[m] for m in methods)
     if "glm" in methods:
-        assumptions += f". glm controls: {', '.join(controls) if controls else 'none'}"
+        # the controls the glm actually fitted (for any metric), and the requested ones it could not
+        fits = details["glm"].values()
+        used = [c for c in controls if any(c in det["controls_used"] for det in fits)]
+        skipped = {c: why for det in fits for c, why in det["controls_skipped"].items() if c not in used}
+        not_fitted = ", ".join(f"{c} ({why})" for c, why in skipped.items())
+        assumptions += f". glm controls: {', '.join(used) if used else 'none'}"
+        if skipped:
+            assumptions += f"; not fitted: {not_fitted}"
+            text += f"\nglm controls not fitted: {not_fitted}."
     return Result(table=table, text=text, assumptions=assumptions, level=level, details=details)
 
 
@@ -910,4 +1005,16 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
     if left:
         parts = [f"{m}: " + ", ".join(f"{n} ({why})" for why, n in v.items()) for m, v in left.items()]
         lines.append("Posts left out: " + "; ".join(parts) + ".")
+    for _, r in table.iterrows():
+        n_nan, n_inf = r.get("resamples_dropped", 0), r.get("resamples_infinite", 0)
+        if not (n_nan > 0 or n_inf > 0):
+            continue
+        total = int(r["resamples"] + n_nan)
+        where = f"{r['method']} ({r['metric']}{'' if r['term'] == 'label' else ', ' + r['term']})"
+        if n_inf > 0:
+            lines.append(f"{where}: {int(n_inf)} of {total} resamples had no engagement in one group "
+                         "(rate ratio 0 or infinite); they count as extreme values.")
+        if n_nan > 0:
+            lines.append(f"{where}: {int(n_nan)} of {total} resamples had no engagement in either "
+                         "group (rate ratio undefined) and were left out.")
     return "\n".join(lines)

@@ -630,6 +630,10 @@ def power(
         (``"glm"``, ``"its"``, ``"counterfactual"`` for before/after; ``"glm"``,
         ``"permutation"``, ``"bootstrap"``... for content lift), which runs
         :func:`toolkit.before_after` / :func:`toolkit.content_lift` on every simulated profile.
+        The analysis runs once on the first simulated profile before the rest, and an error there
+        (a wrong method or keyword) is raised; later profiles it cannot analyse (too few posts...)
+        count as not detected and are counted in ``details["failed"]``. ``"bayes"`` detects a lift
+        when its ``1 - alpha`` credible interval excludes 0.
     alpha
         Two-sided significance level.
     target
@@ -654,7 +658,8 @@ def power(
     Returns
     -------
     PowerResult
-        ``.table`` (power per lift and horizon), ``.mdl``, ``.text``, ``.chart()``.
+        ``.table`` (power per lift and horizon), ``.mdl``, ``.text``, ``.chart()``; for a real
+        method ``details["failed"]`` counts, per lift and horizon, the profiles it could not analyse.
 
     Assumes
     -------
@@ -723,19 +728,21 @@ def power(
         lags = _nw_lags
 
     rows = []
+    failed_rows = []
     fast = method == "wald"
     real = None if fast else _analysis_function(analysis)
-    kwargs = dict(analysis_kwargs or {})
+    call = None if fast else _analysis_call(analysis, method, analysis_kwargs, history, pre, alpha)
     run_lifts = all_lifts if fast and min_detectable else sorted(set([0.0] + lifts))
+    seeds = dict(zip(all_lifts, lift_seeds))  # each lift keeps its own stream, whatever runs
     bar = tqdm(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)), disable=_quiet(progress),
                desc=f"power ({analysis}, {method})", leave=False)
     z_nominal = stats.norm.ppf(1 - alpha / 2)
     crit = np.full(len(weeks), z_nominal)
     false_positive = np.full(len(weeks), np.nan)
     try:
-        for lift, lrng in zip(all_lifts, lift_seeds):
-            if lift not in run_lifts:
-                continue
+        # lift 0 first: its simulations set the size-adjusted critical value every other lift uses
+        for lift in [0.0] + [lift for lift in run_lifts if lift != 0.0]:
+            lrng = seeds[lift]
             if fast:
                 z, n_posts = _wald_z(base, treat, lift, horizons, lags, lrng)
                 absz = np.nan_to_num(np.abs(z), nan=0.0)
@@ -747,10 +754,13 @@ def power(
                 rej = absz > crit[:, None]
                 bar.update(1)
             else:
-                rej, n_posts = _real_power(base, treat, lift, horizons, alpha, analysis, method,
-                                           real, history, pre, kwargs, lrng, bar)
+                rej, n_posts, failed, reasons = _real_power(
+                    base, treat, lift, horizons, alpha, method, real, history, call, lrng, bar,
+                    probe=lift == 0)
                 if lift == 0:
                     false_positive = rej.mean(axis=1)
+                failed_rows += [{"lift": lift, "weeks": w, "failed": int(failed[i]), "reason": reasons[i]}
+                                for i, w in enumerate(weeks)]
             for i, w in enumerate(weeks):
                 p = float(rej[i].mean())
                 closed = (closed_form_power(history, lift, w, share=share, alpha=alpha)
@@ -764,13 +774,23 @@ def power(
     finally:
         bar.close()
     full = pd.DataFrame(rows, columns=list(POWER_COLUMNS))
+    full = full.sort_values(["lift", "weeks"], kind="stable").reset_index(drop=True)
     mdl = _mdl(full, weeks, target)
     mdl["false_positive_rate"] = false_positive
     if fast:
         mdl["critical_z"] = crit
     requested = set(lifts)
     table = full[full["lift"].isin(requested)].sort_values(["lift", "weeks"]).reset_index(drop=True)
-    text = _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast)
+    text = _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast,
+                       max(run_lifts))
+    failed = pd.DataFrame(failed_rows, columns=["lift", "weeks", "failed", "reason"])
+    if failed["failed"].sum() > 0:
+        example = failed.loc[failed["failed"] > 0, "reason"].iloc[0]
+        text += (f" {int(failed['failed'].sum())} of {n_sims * len(weeks) * len(run_lifts)} simulated "
+                 f"profiles could not be analysed and count as not detected (e.g. {example}); "
+                 "see details['failed'].")
+    detect = (f"the share of profiles whose {1 - alpha:.0%} credible interval excludes 0"
+              if method == "bayes" else "its rejection rate at alpha")
     assumptions = (
         "The next weeks look like the history (same rate per exposure, overdispersion, "
         "day shocks and weekday pattern, no trend); the lift multiplies the expected count of "
@@ -780,13 +800,14 @@ def power(
            "Newey-West (before/after) variances, with its critical value raised where needed so "
            "that it flags no more than alpha of the no-lift simulations (size-adjusted power)"
            if fast else f"; each profile is analysed with {analysis}(method={method!r}) and "
-           "power is its rejection rate at alpha")
+           f"power is {detect}; profiles it cannot analyse count as not detected")
         + f"; two-sided tests at alpha {alpha:g}; {n_sims} simulated profiles per cell."
     )
     return PowerResult(table=table, mdl=mdl, history=history, alpha=alpha, target=target,
                        text=text, assumptions=assumptions,
                        details={"all_lifts": full, "baseline_weeks": baseline_weeks,
-                                "share": share, "seed": seed})
+                                "share": share, "seed": seed,
+                                **({} if fast else {"failed": failed})})
 
 
 def _analysis_function(analysis: str):
@@ -800,33 +821,81 @@ def _analysis_function(analysis: str):
     return getattr(module, analysis)
 
 
-def _real_power(base, treat, lift, horizons, alpha, analysis, method, fn, history, pre, kwargs,
-                rng, bar):
+#: first day of every simulated profile handed to a real analysis
+_SIM_START = pd.Timestamp("2024-01-01", tz="UTC")
+
+
+def _analysis_call(analysis, method, analysis_kwargs, history, pre, alpha) -> dict[str, Any]:
+    """The keyword arguments of the real analysis, the same for every simulated profile."""
+    kwargs = dict(analysis_kwargs or {})
+    fixed = {"metric": history.metric, "exposure": history.exposure, "method": method}
+    if analysis == "content_lift":
+        fixed["label"] = ("content_label", "personal")
+    else:
+        fixed["change"] = (_SIM_START + pd.Timedelta(days=pre)).strftime("%Y-%m-%d")
+    if method == "bayes":
+        # no p-value: a lift is detected when the (1 - alpha) credible interval excludes 0
+        if kwargs.get("level", 1 - alpha) != 1 - alpha:
+            raise AnalysisError("bayes detects a lift by its (1 - alpha) credible interval; drop level "
+                                "or set it to 1 - alpha", parameter="analysis_kwargs",
+                                found=f"level={kwargs['level']}, alpha={alpha}")
+        kwargs["level"] = 1 - alpha
+    clash = sorted(set(fixed) & set(kwargs))
+    if clash:
+        raise AnalysisError("power sets these arguments itself", parameter="analysis_kwargs", found=clash)
+    return {**fixed, **kwargs}
+
+
+def _detected(table: pd.DataFrame, method: str, alpha: float) -> bool:
+    row = table.iloc[0]
+    if method == "bayes":
+        return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+    p = float(row["p_value"])
+    return bool(np.isfinite(p) and p < alpha)
+
+
+def _real_power(base, treat, lift, horizons, alpha, method, fn, history, call, rng, bar, probe):
+    """Rejections (horizons x sims), mean posts per horizon, and per horizon the number of profiles
+    the method could not analyse and the first reason. With ``probe``, the first profile at the
+    longest horizon is analysed first and any error there is raised: a wrong method or keyword would
+    fail every profile."""
     mean = base.mean * np.where(treat, 1.0 + lift, 1.0) * base.mix
     y = rng.poisson(mean)
-    start = pd.Timestamp("2024-01-01", tz="UTC")
     reject = np.zeros((len(horizons), base.n_sims), dtype=bool)
+    failed = np.zeros(len(horizons), dtype=int)
+    reasons = [""] * len(horizons)
     n_posts = np.zeros(len(horizons))
+
+    def run(posts):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(posts, **call)
+
+    if probe:
+        first = _posts_frame(base, 0, treat, y, _SIM_START, horizons[-1], history.metric,
+                             history.exposure, seed=0)
+        try:
+            run(first)
+        except (AnalysisError, TypeError) as exc:
+            message = exc.message if isinstance(exc, AnalysisError) else str(exc)
+            raise AnalysisError(
+                f"the analysis fails on the first simulated profile ({len(first)} posts), so it would "
+                f"fail on all; check method and analysis_kwargs: {message}",
+                parameter=getattr(exc, "parameter", None) or "analysis_kwargs",
+                column=getattr(exc, "column", None), found=getattr(exc, "found", None)) from exc
     for s in range(base.n_sims):
         for i, hi in enumerate(horizons):
-            posts = _posts_frame(base, s, treat, y, start, hi, history.metric, history.exposure,
+            posts = _posts_frame(base, s, treat, y, _SIM_START, hi, history.metric, history.exposure,
                                  seed=s)
             n_posts[i] += len(posts) / base.n_sims
-            call = dict(metric=history.metric, exposure=history.exposure, method=method, **kwargs)
-            if analysis == "content_lift":
-                call["label"] = ("content_label", "personal")
-            else:
-                call["change"] = (start + pd.Timedelta(days=pre)).strftime("%Y-%m-%d")
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    result = fn(posts, **call)
-                p = float(result.table["p_value"].iloc[0])
-                reject[i, s] = np.isfinite(p) and p < alpha
-            except AnalysisError:
-                reject[i, s] = False  # a profile the method cannot analyse counts as not detected
+                reject[i, s] = _detected(run(posts).table, method, alpha)
+            except AnalysisError as exc:
+                # data-driven (e.g. too few labelled posts at a short horizon): counts as not detected
+                failed[i] += 1
+                reasons[i] = reasons[i] or exc.message
             bar.update(1)
-    return reject, n_posts
+    return reject, n_posts, failed, reasons
 
 
 def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
@@ -849,7 +918,8 @@ def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast) -> str:
+def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast,
+                largest_lift) -> str:
     what = ("treated (e.g. personal) posts vs the rest" if analysis == "content_lift"
             else f"{baseline_weeks} weeks before vs the weeks after a change")
     found = mdl.dropna(subset=["min_detectable_lift"])
@@ -866,7 +936,7 @@ def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, f
         else:
             parts[-1] += "."
     else:
-        parts.append(f"no lift up to +200% reaches {target:.0%} power within "
+        parts.append(f"no lift up to +{largest_lift * 100:g}% reaches {target:.0%} power within "
                      f"{int(mdl['weeks'].max())} weeks.")
     fpr = mdl["false_positive_rate"]
     if fast and (fpr > alpha).any():

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -43,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, DataFormatError
+from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning
 
 __all__ = [
     "FEATURES",
@@ -217,9 +218,11 @@ def from_column(posts: pd.DataFrame, column: str, mapping: dict[Any, bool | None
                             found=sorted(map(str, posts.columns)))
     text_map = {}
     for key, value in mapping.items():
-        text_map[str(key)] = value
-        if isinstance(key, float) and key.is_integer():
-            text_map[str(int(key))] = value
+        if not (value is None or value is pd.NA or isinstance(value, (bool, np.bool_))):
+            raise AnalysisError("mapping values must be True, False or None (not labelled)",
+                                parameter="mapping", found=f"{key!r}: {value!r}")
+        # keys are compared as text with a trailing ".0" removed, as the column's values are
+        text_map[re.sub(r"\.0$", "", str(key))] = value
     values = posts[column]
     keys = values.astype("string")
     keys = keys.str.replace(r"\.0$", "", regex=True)
@@ -289,20 +292,34 @@ def append_label(path: str | Path, post_id: str, label: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
+    torn = False
+    if not new:
+        with open(path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            torn = handle.read(1) != b"\n"  # a row cut short by a crash: end it, never extend it
     with open(path, "a", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         if new:
             writer.writerow(HAND_COLUMNS)
+        if torn:
+            handle.write("\n")
         writer.writerow([str(post_id), label, datetime.now(timezone.utc).isoformat(timespec="seconds")])
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _is_torn(row: list[str]) -> bool:
+    """A row cut short while it was being written: a post id alone, or with the start of a label."""
+    return len(row) == 1 or (len(row) == 2 and any(k.startswith(row[1]) for k in HAND_LABELS))
 
 
 def load_hand_labels(path: str | Path) -> pd.DataFrame:
     """The hand labels saved at ``path``: one row per ``post_id`` (the latest label wins).
 
     A missing file gives an empty table. A row cut short by a crash while it was being written (the
-    last line, without its fields) is ignored; any other malformed row is an error naming the row.
+    last line, or a line with fewer than three fields whose label is the start of a valid one, as
+    :func:`append_label` leaves it when it writes the next label) is ignored with a warning naming
+    the row; any other malformed row is an error naming the row.
     """
     path = Path(path)
     empty = pd.DataFrame({c: pd.Series(dtype="string") for c in HAND_COLUMNS})
@@ -315,13 +332,19 @@ def load_hand_labels(path: str | Path) -> pd.DataFrame:
                               file=path, row=1, found=rows[0] if rows else "empty")
     body = rows[1:]
     good = []
+    torn = []
     for i, row in enumerate(body, start=2):
         if len(row) == 3 and row[1] in HAND_LABELS:
             good.append(row)
-        elif i == len(body) + 1:  # a torn last line
-            continue
+        elif i == len(body) + 1 or _is_torn(row):
+            torn.append(i)
         else:
             raise DataFormatError("malformed hand-label row", file=path, row=i, found=row)
+    if torn:
+        rows_text = f"row{'s' if len(torn) > 1 else ''} {', '.join(map(str, torn))}"
+        warnings.warn(EngagementLabWarning(
+            f"{path}, {rows_text}: cut short while being written (a crash) and ignored; "
+            "label that post again"), stacklevel=2)
     if not good:
         return empty
     frame = pd.DataFrame(good, columns=list(HAND_COLUMNS)).astype("string")
@@ -440,8 +463,16 @@ def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic",
                          f"No post has both a {names[0]} and a {names[1]} label yet.")
     po = np.trace(table) / n
     pe = float((table.sum(1) / n) @ (table.sum(0) / n))
-    kappa = (po - pe) / (1 - pe) if pe < 1 else float("nan")
-    se = float(np.sqrt(po * (1 - po) / (n * (1 - pe) ** 2))) if pe < 1 else float("nan")
+    if pe == 1:
+        # both labellings used one and the same class for every post: kappa = 0 / 0
+        nan = float("nan")
+        used = labels[0] if x[0] else labels[1]
+        return Agreement(confusion, nan, nan, nan, nan, float(po), pe, n,
+                         f"{names[0]} and {names[1]} labels agree on {po:.0%} of {n} posts (raw agreement), "
+                         f"but Cohen's kappa is undefined because only one class was used ({used}): "
+                         "label posts of both kinds to measure agreement beyond chance.")
+    kappa = (po - pe) / (1 - pe)
+    se = float(np.sqrt(po * (1 - po) / (n * (1 - pe) ** 2)))
     z = stats.norm.ppf(0.5 + level / 2)
     lo, hi = kappa - z * se, kappa + z * se
     verdict = ("almost perfect" if kappa > 0.8 else "substantial" if kappa > 0.6 else "moderate"
