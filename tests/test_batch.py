@@ -106,3 +106,34 @@ def test_bad_arguments_name_the_parameter(portfolio):
         run_batch(portfolio, "t_test", progress=False)
     with pytest.raises(AnalysisError, match="'n_jobs'"):
         run_batch(portfolio, "before_after", n_jobs=0, progress=False)
+
+
+def _per_account_mean(posts: pd.DataFrame) -> pd.DataFrame:
+    """An analysis whose table already names the account (as a groupby by account gives)."""
+    return (posts.groupby("account", as_index=False)["likes"].mean()
+            .assign(method="mean", metric="likes"))
+
+
+def _other_account_column(posts: pd.DataFrame) -> pd.DataFrame:
+    """An analysis whose table has an ``account`` column meaning something else for account b."""
+    key = posts["account"].iloc[0]
+    return pd.DataFrame([{"account": key if key == "a" else "someone else", "lift": 1.0}])
+
+
+def test_a_table_that_already_names_the_account_keeps_one_account_column():
+    posts = pd.DataFrame({"account": ["a", "a", "b"], "likes": [1, 3, 10]})
+    out = run_batch(posts, _per_account_mean, n_jobs=1, progress=False)
+    assert list(out.table.columns) == ["account", "likes", "method", "metric"]
+    assert out.table[["account", "likes"]].to_dict("records") == [
+        {"account": "a", "likes": 2.0}, {"account": "b", "likes": 10.0}]
+    assert out.errors.empty
+
+
+def test_a_table_whose_account_column_disagrees_is_kept_aside_with_its_reason():
+    posts = pd.DataFrame({"account": ["a", "a", "b"], "likes": [1, 3, 10]})
+    out = run_batch(posts, _other_account_column, n_jobs=1, progress=False)
+    assert list(out.table["account"]) == ["a"]  # the other accounts' results are not lost
+    assert list(out.errors["account"]) == ["b"]
+    assert out.errors["error"].iloc[0] == "AnalysisError"
+    message = out.errors["message"].iloc[0]
+    assert "column 'account'" in message and "someone else" in message and "'b'" in message

@@ -143,6 +143,8 @@ def test_record_carries_provenance_and_the_result(three_runs, project):
     assert all(len(i["sha256"]) == 64 for i in first["inputs"])
     assert first["package_version"]
     assert first["git_commit"] is None or len(first["git_commit"]) == 40
+    assert first["git_dirty"] in (True, False, None)  # uncommitted changes to toolkit/
+    assert first["since_last"] is None and second_code_unchanged(three_runs)
     assert set(NOTEBOOK_PARAMETERS) - {"result_path"} <= set(first["parameters"])
     assert first["parameters"]["change"] == "2024-02-15"
     row = first["result"]["table"][0]
@@ -158,6 +160,10 @@ def test_record_carries_provenance_and_the_result(three_runs, project):
     assert "Mini before/after" in page.read_text(encoding="utf-8")
     table = runner.registry(project / "reports" / "mini_change")
     assert list(table["run_id"]) == [r["run_id"] for r in three_runs]
+
+
+def second_code_unchanged(runs) -> bool:
+    return runs[1]["since_last"]["code_changed"] is False
 
 
 def test_cli_reports_spec_errors(tmp_path, capsys):
@@ -212,3 +218,160 @@ def test_strategy_change_spec_reruns_notebook_02_on_the_sample_data(tmp_path):
     # data/README.md: harborbakes' planted change on 2024-10-01 is +25% engagement per impression
     assert row["ci_low"] < 0.25 < row["ci_high"]
     assert row["lift"] > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# every spec value reaches the notebook, or the run does not start
+# ---------------------------------------------------------------------------------------------
+CONSTANT_CELL = """\
+import pandas as pd
+from toolkit.runner import save_result
+
+table = pd.DataFrame([{"method": "glm", "metric": "likes", "lift": 0.2, "ci_low": 0.1,
+                       "ci_high": 0.3, "p_value": 0.01, "n_baseline": 5, "n_treatment": 6}])
+save_result(table, result_path)
+"""
+
+
+def _tiny(folder: Path, parameters_cell: str, spec_extra: str = "", name: str = "tiny") -> Path:
+    """A notebook that hands back a constant table, with this parameters cell, and its spec."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(parameters_cell)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(CONSTANT_CELL)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    (folder / "d.csv").write_text("x\n1\n")
+    spec = folder / f"{name}.toml"
+    spec.write_text(f'name = "{name}"\nhypothesis = "h"\nanalysis = "before_after"\n'
+                    f'notebook = "{name}.ipynb"\ndata = ["d.csv"]\nmin_lift = 0.1\n'
+                    f'change = 2024-01-01\n{spec_extra}', encoding="utf-8")
+    return spec
+
+
+TAKES = 'data_paths = []\nchange = None\nresult_path = None\n'
+
+
+def test_a_spec_value_the_notebook_does_not_take_stops_the_run(tmp_path):
+    # the reviewer's case: alpha 0.01 and exposure "reach" were recorded but never applied
+    spec = _tiny(tmp_path, TAKES + 'exposure = "impressions"\n',
+                 spec_extra='alpha = 0.01\nexposure = "reach"\n')
+    with pytest.raises(SpecError) as info:
+        runner.run(spec, reports=tmp_path / "r", html=False, echo=False)
+    message = str(info.value)
+    assert "tiny.toml" in message and "parameter 'alpha'" in message and "tiny.ipynb" in message
+    assert "change, data_paths, exposure, result_path" in message  # what the notebook declares
+    assert not (tmp_path / "r").exists()  # nothing ran, no empty run folder
+
+
+def test_spec_values_may_reach_the_notebook_under_its_own_names(tmp_path):
+    from toolkit.spec import load_spec
+
+    spec = load_spec(_tiny(tmp_path, TAKES + "ALPHA = 0.05\nB = 1\n",
+                           spec_extra='alpha = 0.01\n[parameters]\nALPHA = "{alpha}"\nB = 2\n'))
+    assert runner._passed(spec)["ALPHA"] == 0.01
+    # a [parameters] value the notebook does not declare would be injected and never read
+    spec = load_spec(_tiny(tmp_path, TAKES, spec_extra="[parameters]\nB = 2\n"))
+    with pytest.raises(SpecError, match="parameter 'parameters.B'"):
+        runner._passed(spec)
+    # a label given as [column, value] needs both halves taken
+    spec = load_spec(_tiny(tmp_path, TAKES + "label_column = None\n",
+                           spec_extra='label = ["content_label", "personal"]\n'))
+    with pytest.raises(SpecError, match="parameter 'label'.*label_value"):
+        runner._passed(spec)
+
+
+def test_keys_the_notebook_fixes_itself_are_declared_and_recorded(tmp_path):
+    from toolkit.spec import load_spec
+
+    spec = load_spec(_tiny(tmp_path, TAKES, spec_extra='seed = 3\nfixed_by_notebook = ["seed"]\n'))
+    assert "seed" not in runner._passed(spec)
+    spec = load_spec(_tiny(tmp_path, TAKES, spec_extra='fixed_by_notebook = ["change"]\n'))
+    with pytest.raises(SpecError, match="parameter 'fixed_by_notebook'.*change"):
+        runner._passed(spec)  # it does take it: the list would be wrong
+    fixed = _tiny(tmp_path, TAKES, spec_extra='seed = 3\nfixed_by_notebook = ["seed"]\n')
+    record = runner.run(fixed, reports=tmp_path / "r", html=False, echo=False)
+    assert record["fixed_by_notebook"] == ["seed"] and "seed" not in record["parameters"]
+    assert "fixed by the notebook" in "\n".join(runner._describe(record))
+
+
+@pytest.mark.parametrize("name", ["personal_content.toml", "strategy_change.toml"])
+def test_the_shipped_specs_pass_every_value_to_their_notebooks(name):
+    from toolkit.spec import load_spec
+
+    passed = runner._passed(load_spec(ROOT / "experiments" / name), result_path="/tmp/r.json")
+    assert passed["result_path"] == "/tmp/r.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# code changes, and a registry that cannot be read
+# ---------------------------------------------------------------------------------------------
+def _record(run_id: str, lift: float, **code) -> dict:
+    return {"run_id": run_id, "spec": {"sha256": "s"}, "notebook": {"sha256": "n"},
+            "inputs": [{"path": "d.csv", "sha256": "d"}],
+            "result": {"table": [{"method": "glm", "metric": "likes", "lift": lift}], "n_rows": 9},
+            "git_commit": "a" * 40, "package_version": "0.1.0", "git_dirty": False,
+            "git_dirty_sha256": None, **code}
+
+
+@pytest.mark.parametrize("code", [{"git_commit": "b" * 40}, {"package_version": "0.2.0"},
+                                  {"git_dirty": True, "git_dirty_sha256": "c" * 64}])
+def test_a_code_change_is_reported_not_taken_for_a_failure_to_reproduce(code):
+    previous = _record("OLD", 0.2401)
+    record = _record("NEW", 0.25, **code)
+    record["experiment"] = "x"
+    record["since_last"] = change = runner._compare(previous, record)
+    assert change["code_changed"] is True
+    assert change["reproduced"] is None  # a different answer may be expected
+    text = "\n".join(runner._describe(record))
+    assert "the code changed" in text and "NOT REPRODUCED" not in text
+    # the same code and different numbers are still a failure to reproduce
+    assert runner._compare(previous, _record("NEW", 0.25))["reproduced"] is False
+
+
+def test_code_state_records_uncommitted_changes_to_the_package(tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t",
+                        *args], check=True, capture_output=True)
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    clean = runner._code_state(tmp_path, tmp_path / "pkg")
+    assert clean["git_commit"] and len(clean["git_commit"]) == 40
+    assert clean["git_dirty"] is False and clean["git_dirty_sha256"] is None
+    (tmp_path / "notes.txt").write_text("outside the package\n")
+    assert runner._code_state(tmp_path, tmp_path / "pkg")["git_dirty"] is False
+    (tmp_path / "pkg" / "mod.py").write_text("x = 2\n")
+    edited = runner._code_state(tmp_path, tmp_path / "pkg")
+    assert edited["git_dirty"] is True and len(edited["git_dirty_sha256"]) == 64
+    assert runner._code_state(tmp_path, tmp_path / "pkg") == edited  # same edit, same state
+    (tmp_path / "pkg" / "new.py").write_text("y = 1\n")  # untracked code counts too
+    again = runner._code_state(tmp_path, tmp_path / "pkg")
+    assert again["git_dirty_sha256"] != edited["git_dirty_sha256"]
+    assert runner._code_state(tmp_path / "nowhere", tmp_path / "nowhere") == {
+        "git_commit": None, "git_dirty": None, "git_dirty_sha256": None}
+
+
+def test_a_corrupt_registry_is_named_and_the_run_keeps_its_record(tmp_path):
+    spec = _tiny(tmp_path, TAKES)
+    registry = tmp_path / "r" / "tiny" / "registry.jsonl"
+    registry.parent.mkdir(parents=True)
+    registry.write_text('{"status": "failed"}\n{"run_id": "20240101T0000\n', encoding="utf-8")
+    with pytest.raises(runner.RunError) as info:
+        runner.run(spec, reports=tmp_path / "r", html=False, echo=False)
+    message = str(info.value)
+    assert "registry.jsonl" in message and "row 2" in message
+    records = list((tmp_path / "r" / "tiny").glob("*/record.json"))
+    assert len(records) == 1  # the run folder keeps what the notebook handed back
+    kept = json.loads(records[0].read_text())
+    assert kept["result"]["table"][0]["lift"] == 0.2 and "registry.jsonl" in kept["error"]
+    with pytest.raises(runner.RunError, match="registry.jsonl.*row 2"):
+        runner.registry(tmp_path / "r" / "tiny")
+    registry.write_text('{"status": "ok", "run_id": "x"}\n', encoding="utf-8")  # cut short
+    with pytest.raises(runner.RunError, match="registry.jsonl, row 1.*no spec, notebook"):
+        runner._last_record(registry)

@@ -184,3 +184,54 @@ def test_parameters_can_pass_spec_values_under_a_notebook_s_own_names(folder):
     assert params["METRIC"] == "likes" and params["n_resamples"] == 500
     with pytest.raises(SpecError, match="parameters.DATA.*placeholder"):
         load_spec(_write(folder, GOOD.replace("n_resamples = 500", 'DATA = "{files}"')))
+
+
+@pytest.mark.parametrize("edit, key, found", [
+    (("seed = 7", "seed = -3"), "seed", "-3"),  # numpy refuses negative seeds, in the notebook
+    (("min_lift = 0.1", "min_lift = inf"), "min_lift", "inf"),  # the record would hold Infinity
+    (("n_resamples = 500", '"not an identifier" = 1'), "parameters.not an identifier",
+     "not an identifier"),  # papermill would inject `not an identifier = 1`
+    (("n_resamples = 500", "class = 1"), "parameters.class", "class"),  # a Python keyword
+    (("n_resamples = 500", "X = {a = 1}"), "parameters.X", "table"),  # dump_spec cannot write it
+    (("n_resamples = 500", "X = nan"), "parameters.X", "nan"),  # papermill would inject `nan`
+])
+def test_values_a_notebook_or_the_record_cannot_take_are_rejected_at_load(folder, edit, key, found):
+    text = GOOD.replace(*edit)
+    assert text != GOOD
+    with pytest.raises(SpecError) as info:
+        load_spec(_write(folder, text))
+    message = str(info.value)
+    assert f"parameter '{key}'" in message and found in message and "spec.toml" in message
+
+
+def test_a_folder_in_data_is_explained_as_such(folder):
+    with pytest.raises(SpecError) as info:
+        load_spec(_write(folder, GOOD.replace('"exports/*.csv"', '"exports"')))
+    message = str(info.value)
+    assert "parameter 'data'" in message and "exports" in message
+    assert "not found" not in message  # it exists: it is a folder
+    assert "exports/*.csv" in message  # how to say "every CSV of the folder"
+
+
+def test_data_files_are_sorted_over_all_patterns_without_duplicates(folder):
+    text = GOOD.replace('data = ["exports/*.csv", "followers.csv"]',
+                        'data = ["followers.csv", "exports/b.csv", "exports/*.csv"]')
+    spec = load_spec(_write(folder, text))
+    assert [p.relative_to(folder.resolve()).as_posix() for p in spec.data_files] == [
+        "exports/a.csv", "exports/b.csv", "followers.csv"]
+
+
+def test_fixed_by_notebook_lists_spec_keys_the_spec_sets(folder):
+    text = GOOD.replace("seed = 7", 'seed = 7\nfixed_by_notebook = ["label"]')
+    spec = load_spec(_write(folder, text))
+    assert spec.fixed_by_notebook == ("label",)
+    again = folder / "again.toml"
+    dump_spec(spec, again)
+    assert load_spec(again).fixed_by_notebook == ("label",)
+    assert set(load_spec(again).written) == set(spec.written)  # no defaults written out
+    for value, found in [('["labl"]', "labl"), ('["hypothesis"]', "hypothesis"),
+                         ('["schedule"]', "schedule"), ('"label"', "text")]:
+        text = GOOD.replace("seed = 7", f"seed = 7\nfixed_by_notebook = {value}")
+        with pytest.raises(SpecError) as info:
+            load_spec(_write(folder, text))
+        assert "parameter 'fixed_by_notebook'" in str(info.value) and found in str(info.value)

@@ -73,9 +73,11 @@ class BatchResult:
     Attributes
     ----------
     table
-        The analyses' result tables stacked, with the ``by`` column first.
+        The analyses' result tables stacked, with the ``by`` column first (a table that has a
+        ``by`` column of its own, holding the account it was run on, keeps just that one).
     errors
-        One row per account that failed: ``by`` column, ``error`` (type) and ``message``.
+        One row per account that failed: ``by`` column, ``error`` (type) and ``message``; also
+        an account whose table has a ``by`` column naming another account.
     texts
         Each account's plain-language summary (when the analysis returns a Result).
     """
@@ -293,6 +295,16 @@ def run_batch(
             errors.append({by: key, "error": error[0], "message": error[1]})
             continue
         block = table.copy()
+        if by in block.columns:  # the analysis named the account itself: keep one column
+            others = block.loc[block[by].ne(key), by]
+            if len(others):
+                error = AnalysisError(
+                    f"the analysis's table has its own {by!r} column with values other than "
+                    f"{key!r}, the {by} it was run on; rename that column in the analysis",
+                    column=by, found=sorted(map(str, others.unique()))[:5])
+                errors.append({by: key, "error": type(error).__name__, "message": str(error)})
+                continue
+            block = block.drop(columns=by)
         block.insert(0, by, key)
         tables.append(block)
         if text is not None:

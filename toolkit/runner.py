@@ -2,7 +2,9 @@
 
 ``python -m toolkit run SPEC`` (or ``make rerun SPEC=experiments/x.toml``):
 
-1. reads and validates the spec (:func:`toolkit.spec.load_spec`);
+1. reads and validates the spec (:func:`toolkit.spec.load_spec`), and checks that the notebook
+   takes every value the spec sets (:meth:`toolkit.spec.Spec.check_notebook_takes`): a value it
+   would not read is an error before anything runs, not a value recorded as applied;
 2. executes the spec's analysis notebook headless with papermill, injecting the spec's parameters
    (those of :data:`toolkit.spec.NOTEBOOK_PARAMETERS` the notebook's cell tagged ``parameters``
    declares, ``result_path``, and the spec's ``[parameters]`` table) after that cell;
@@ -10,11 +12,14 @@
    (self-contained, via :func:`toolkit.report.build_report`), ``result.json`` (what the notebook
    handed back) and ``record.json``;
 4. appends the record to ``reports/<experiment>/registry.jsonl``: spec hash, SHA-256 of every input
-   file and of the notebook, package version, git commit, parameters, seed and the result table;
+   file and of the notebook, package version, git commit, whether ``toolkit/`` had uncommitted
+   changes (``git_dirty``, and ``git_dirty_sha256`` fingerprinting them), parameters, seed and the
+   result table;
 5. compares with the last run and says what changed (files added, removed or modified, rows
-   added, the lift then and now), in the record (``since_last``) and on stdout. On unchanged inputs
-   the numbers must be identical; if they are not, the record says ``reproduced: false`` and the
-   command fails.
+   added, the code, the lift then and now), in the record (``since_last``) and on stdout. On
+   unchanged inputs, spec, notebook and code the numbers must be identical; if they are not, the
+   record says ``reproduced: false`` and the command fails. Changed code is reported, not taken
+   for a failure to reproduce.
 
 The notebook hands its result back through :func:`save_result`: its last cell calls
 ``toolkit.runner.save_result(result, result_path, posts=posts)``, which writes the result table to
@@ -136,18 +141,51 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _git(args: list[str]) -> str | None:
-    root = Path(__file__).resolve().parent.parent
+def _git(root: Path, args: list[str]) -> str | None:
+    """``git -C root ARGS``'s output as it is (None when git or the repository is missing).
+
+    Local only, no network; ``--no-optional-locks`` so that a run never takes the index lock from
+    someone committing at the same time.
+    """
     try:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                             timeout=10, check=True)
+        out = subprocess.run(["git", "--no-optional-locks", "-C", str(root), *args],
+                             capture_output=True, text=True, timeout=10, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip()
+    return out.stdout
 
 
-def _git_commit() -> str | None:
-    return _git(["rev-parse", "HEAD"]) or None
+def _code_state(root: Path | None = None, package: Path | None = None) -> dict[str, Any]:
+    """The code a run used: git commit, and uncommitted changes to ``package`` (``toolkit/``).
+
+    ``git_dirty`` says whether ``git status --porcelain`` lists any file of the package (changed,
+    added, deleted or untracked); ``git_dirty_sha256`` fingerprints those files' paths and bytes,
+    so two runs on the same uncommitted code still compare as the same code. All None without git.
+    """
+    here = Path(__file__).resolve().parent
+    root = here.parent if root is None else Path(root)
+    package = here if package is None else Path(package)
+    commit = (_git(root, ["rev-parse", "HEAD"]) or "").strip() or None
+    status = _git(root, ["status", "--porcelain", "-z", "--untracked-files=all", "--",
+                         str(package)]) if commit else None
+    top = (_git(root, ["rev-parse", "--show-toplevel"]) or "").strip() if commit else ""
+    if commit is None or status is None or not top:
+        return {"git_commit": commit, "git_dirty": None, "git_dirty_sha256": None}
+    paths: list[str] = []
+    entries = iter(status.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC":  # a rename or copy: the next entry is the old path
+            next(entries, None)
+    if not paths:
+        return {"git_commit": commit, "git_dirty": False, "git_dirty_sha256": None}
+    digest = hashlib.sha256()
+    for name in sorted(set(paths)):
+        file = Path(top) / name
+        digest.update(f"{name}\0{_sha256(file) if file.is_file() else 'deleted'}\n".encode())
+    return {"git_commit": commit, "git_dirty": True, "git_dirty_sha256": digest.hexdigest()}
 
 
 def _now() -> str:
@@ -177,20 +215,50 @@ def registry(experiment_dir: str | os.PathLike) -> pd.DataFrame:
         path = path / "registry.jsonl"
     if not path.is_file():
         return pd.DataFrame()
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    return pd.DataFrame(records)
+    return pd.DataFrame([record for _, record in _read_registry(path)])
+
+
+#: What a registered ``ok`` record must hold to be compared with.
+_COMPARED_KEYS = ("run_id", "spec", "notebook", "inputs", "result")
+
+
+def _read_registry(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, record) for each line of a ``registry.jsonl``; RunError naming a bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise RunError("the registry must be UTF-8 text, one JSON record per line", file=path,
+                       found=str(exc)) from None
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RunError("expected one run's record as JSON on each line of the registry; "
+                           "repair or delete this line (the run folders keep each record.json)",
+                           file=path, row=number,
+                           found=f"{exc.msg} at column {exc.colno}: {line[:80]!r}") from None
+        if not isinstance(entry, dict):
+            raise RunError("expected one run's record (a JSON object) on each line of the "
+                           "registry", file=path, row=number, found=type(entry).__name__)
+        records.append((number, entry))
+    return records
 
 
 def _last_record(registry_path: Path) -> dict[str, Any] | None:
     if not registry_path.is_file():
         return None
     last = None
-    for line in registry_path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            if entry.get("status") == "ok":
-                last = entry
+    for number, entry in _read_registry(registry_path):
+        if entry.get("status") == "ok":
+            missing = [k for k in _COMPARED_KEYS if k not in entry]
+            if missing:
+                raise RunError("a registered run lacks what a rerun is compared with; repair or "
+                               "delete this line", file=registry_path, row=number,
+                               found=f"no {', '.join(missing)}")
+            last = entry
     return last
 
 
@@ -215,17 +283,23 @@ def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[st
     same_spec = previous["spec"]["sha256"] == record["spec"]["sha256"]
     same_notebook = previous.get("notebook", {}).get("sha256") == record["notebook"]["sha256"]
     same_numbers = previous["result"]["table"] == record["result"]["table"]
+    code_changes = [label for key, label in (("git_commit", "git commit"),
+                                             ("package_version", "package version"),
+                                             ("git_dirty_sha256", "uncommitted changes"))
+                    if previous.get(key) != record.get(key)]
     rows_then, rows_now = _rows(previous["result"]), _rows(record["result"])
     lifts = []
     for old, new in zip(previous["result"]["table"], record["result"]["table"]):
         lifts.append({"method": new.get("method"), "metric": new.get("metric"),
                       "lift_then": old.get("lift"), "lift_now": new.get("lift"),
                       "p_value_then": old.get("p_value"), "p_value_now": new.get("p_value")})
-    reproducible_setting = same_inputs and same_spec and same_notebook
+    reproducible_setting = same_inputs and same_spec and same_notebook and not code_changes
     return {
         "previous_run": previous["run_id"],
         "spec_changed": not same_spec,
         "notebook_changed": not same_notebook,
+        "code_changed": bool(code_changes),
+        "code_changes": code_changes,
         "inputs_added": added,
         "inputs_removed": removed,
         "inputs_modified": modified,
@@ -250,6 +324,9 @@ def _describe(record: dict[str, Any]) -> list[str]:
         p = row.get("p_value")
         lines.append(f"  {row.get('method')} on {row.get('metric')}: lift {_fmt_lift(row.get('lift'))}"
                      f"{ci}, p = {'n/a' if p is None else f'{p:.4g}'}")
+    if record.get("fixed_by_notebook"):
+        lines.append("  Spec values fixed by the notebook's own code (not passed to it): "
+                     + ", ".join(record["fixed_by_notebook"]))
     change = record["since_last"]
     if change is None:
         lines.append("  First run of this experiment: nothing to compare with.")
@@ -264,10 +341,12 @@ def _describe(record: dict[str, Any]) -> list[str]:
         what.append("the spec changed")
     if change["notebook_changed"]:
         what.append("the notebook changed")
+    if change.get("code_changed"):
+        what.append(f"the code changed ({', '.join(change['code_changes'])})")
     if change["rows_added"]:
         what.append(f"{change['rows_added']:+d} rows ({change['rows_then']} -> {change['rows_now']})")
     if not what:
-        what.append("inputs, spec and notebook unchanged")
+        what.append("inputs, spec, notebook and code unchanged")
     lines.append("    " + "; ".join(what))
     for item in change["lift"]:
         lines.append(f"    {item['method']} lift then {_fmt_lift(item['lift_then'])}, "
@@ -275,7 +354,8 @@ def _describe(record: dict[str, Any]) -> list[str]:
     if change["reproduced"] is True:
         lines.append("    Reproduced: the same numbers, exactly.")
     elif change["reproduced"] is False:
-        lines.append("    NOT REPRODUCED: unchanged inputs gave different numbers.")
+        lines.append("    NOT REPRODUCED: unchanged inputs, spec, notebook and code gave different "
+                     "numbers.")
     return lines
 
 
@@ -321,24 +401,25 @@ def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_n
     return outputs
 
 
-def _declared(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
-    """The parameters the notebook's ``parameters`` cell declares (always with ``result_path``).
+def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The parameters to inject: those the notebook's ``parameters`` cell declares, and
+    ``result_path``.
 
-    Contract names a notebook does not use are not injected (papermill would warn about each);
-    values from the spec's ``[parameters]`` table are always passed.
+    Raises :class:`SpecError` (naming the spec file, the key and the notebook's parameters) when
+    the notebook would not take a value the spec sets (see
+    :meth:`toolkit.spec.Spec.check_notebook_takes`), so that no record claims a value that was
+    never applied. Contract names the spec leaves at their defaults are injected only if declared.
     """
     import papermill as pm
 
     try:
-        declared = set(pm.inspect_notebook(str(notebook)))
-    except Exception:  # noqa: BLE001 - an unparsable parameters cell: pass everything
-        return parameters
-    if not declared:
-        return parameters
-    from toolkit.spec import NOTEBOOK_PARAMETERS
-
-    return {k: v for k, v in parameters.items()
-            if k in declared or k == "result_path" or k not in NOTEBOOK_PARAMETERS}
+        declared = set(pm.inspect_notebook(str(spec.notebook)))
+    except Exception as exc:  # noqa: BLE001 - nbformat and papermill raise their own types
+        raise RunError("cannot read the notebook's parameters cell", file=spec.notebook,
+                       found=f"{type(exc).__name__}: {exc}") from None
+    spec.check_notebook_takes(declared)
+    parameters = spec.notebook_parameters(result_path=result_path)
+    return {k: v for k, v in parameters.items() if k in declared or k == "result_path"}
 
 
 def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
@@ -361,20 +442,23 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     Raises
     ------
     SpecError
-        The spec is invalid.
+        The spec is invalid, or sets a value the notebook does not take (nothing is written).
     RunError
-        The notebook failed, did not call :func:`save_result`, or unchanged inputs gave
-        different numbers (the record is written and registered first, marked so).
+        The notebook failed, did not call :func:`save_result`, the registry cannot be read (the
+        run's ``record.json`` is written first, marked failed), or unchanged inputs, spec,
+        notebook and code gave different numbers (the record is written and registered first,
+        marked so).
     """
     from toolkit import __version__
     from toolkit.spec import load_spec
 
     spec = load_spec(spec_path)
+    parameters = _passed(spec)  # before anything is written: every spec value must be taken
     started = _now()
     experiment_dir = Path(reports) / spec.name
     run_id, run_dir = _new_run_dir(experiment_dir)
     result_path = run_dir / "result.json"
-    parameters = _declared(spec.notebook, spec.notebook_parameters(result_path=result_path.resolve()))
+    parameters["result_path"] = str(result_path.resolve())
     inputs = (list(spec.data_files) + ([spec.labels] if spec.labels else [])
               + ([spec.schedule] if spec.schedule else []))
 
@@ -396,9 +480,10 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         "inputs": [{"path": rel(p), "sha256": _sha256(p), "bytes": p.stat().st_size}
                    for p in inputs],
         "package_version": __version__,
-        "git_commit": _git_commit(),
+        **_code_state(),
         "python": ".".join(map(str, sys.version_info[:3])),
         "parameters": {k: v for k, v in _plain(parameters).items() if k != "result_path"},
+        "fixed_by_notebook": list(spec.fixed_by_notebook),
         "seed": spec.seed,
     }
     try:
@@ -426,19 +511,31 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     outputs["record"] = str(run_dir / "record.json")
     record["outputs"] = outputs
     record["status"] = "ok"
+    record["since_last"] = None
+
+    def write_record() -> None:
+        text = json.dumps(record, indent=1, sort_keys=True)
+        (run_dir / "record.json").write_text(text + "\n", encoding="utf-8")
+
+    write_record()  # the result is kept even if the registry cannot be read
     registry_path = experiment_dir / "registry.jsonl"
-    record["since_last"] = _compare(_last_record(registry_path), record)
+    try:
+        previous = _last_record(registry_path)
+    except RunError as exc:
+        record.update(status="failed", error=str(exc), finished_at=_now())
+        write_record()
+        raise
+    record["since_last"] = _compare(previous, record)
     record["finished_at"] = _now()
-    text = json.dumps(record, indent=1, sort_keys=True)
-    (run_dir / "record.json").write_text(text + "\n", encoding="utf-8")
+    write_record()
     with open(registry_path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
     if echo:
         print("\n".join(_describe(record)))
         print(f"  Written to {run_dir}")
     if record["since_last"] and record["since_last"]["reproduced"] is False:
-        raise RunError("unchanged inputs, spec and notebook gave different numbers than run "
-                       f"{record['since_last']['previous_run']}", file=spec.path,
+        raise RunError("unchanged inputs, spec, notebook and code gave different numbers than "
+                       f"run {record['since_last']['previous_run']}", file=spec.path,
                        found=record["since_last"]["lift"])
     return record
 

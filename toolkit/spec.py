@@ -25,6 +25,7 @@ picked up by the next run)::
     # schedule = "personal_schedule.csv"       # optional: the randomised schedule followed
     accounts = []                              # default: every account in the data
     seed = 0                                   # default 0: seeds resampling methods
+    # fixed_by_notebook = ["label"]            # keys the notebook's own code fixes (see below)
 
     [parameters]                               # optional: passed to the notebook as they are
     n_resamples = 2000
@@ -32,7 +33,16 @@ picked up by the next run)::
 
 ``[parameters]`` adapts a notebook whose parameters cell uses other names than
 :data:`NOTEBOOK_PARAMETERS`: a value that is exactly ``"{name}"`` (one of those names) is replaced
-by the spec's value, e.g. ``CHANGE = "{change}"``.
+by the spec's value, e.g. ``CHANGE = "{change}"``. Its names must be Python identifiers and its
+values text, numbers, booleans, dates or lists of these (what papermill can inject).
+
+Every value a spec sets must reach the notebook, or the record would say it was applied when it
+was not: ``python -m toolkit run`` refuses to start (:meth:`Spec.check_notebook_takes`) unless,
+for each key the file sets, the notebook's parameters cell declares its names in
+:data:`NOTEBOOK_NAMES`, or a ``[parameters]`` entry the notebook declares passes it
+(``"{name}"``). Exempt are :data:`METADATA_KEYS` (they describe the run) and the keys listed in
+``fixed_by_notebook``: values the notebook's own code fixes, written down for the reader and
+recorded as not passed. Every ``[parameters]`` entry must be declared by the notebook too.
 
 :func:`load_spec` raises :class:`toolkit.errors.SpecError` naming the file, the key, what was
 expected and what was found, for unknown keys, wrong types, missing files and bad dates.
@@ -65,10 +75,12 @@ import difflib
 import glob
 import hashlib
 import json
+import keyword
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +88,7 @@ from typing import Any
 from toolkit.errors import SpecError
 
 __all__ = ["Spec", "load_spec", "dump_spec", "output_path", "KEYS", "METHODS",
-           "NOTEBOOK_PARAMETERS"]
+           "NOTEBOOK_PARAMETERS", "NOTEBOOK_NAMES", "METADATA_KEYS"]
 
 #: Methods each analysis offers (issue texts of before/after and content lift).
 METHODS = {
@@ -102,9 +114,17 @@ KEYS: Mapping[str, tuple[str, bool]] = {
                False),
     "schedule": ("the path of a schedule CSV, relative to the spec file", False),
     "accounts": ("a list of account names (empty = all)", False),
-    "seed": ("a whole number", False),
+    "seed": ("a whole number, 0 or more", False),
+    "fixed_by_notebook": ("a list of spec keys whose values the notebook's own code fixes "
+                          "(not passed to it)", False),
     "parameters": ("a table of extra notebook parameters", False),
 }
+
+#: Keys that describe the run rather than configure the notebook: the runner does not require a
+#: notebook to take them (``min_lift`` is the pre-registered yardstick for reading the interval;
+#: a notebook may still take it as ``min_lift``).
+METADATA_KEYS = ("name", "hypothesis", "analysis", "notebook", "min_lift", "fixed_by_notebook",
+                 "parameters")
 
 #: Parameters every analysis notebook receives from :meth:`Spec.notebook_parameters` (papermill
 #: injects them after the cell tagged ``parameters``). A notebook's parameters cell defines the
@@ -115,6 +135,15 @@ NOTEBOOK_PARAMETERS = (
     "label_column", "label_value", "labels_path", "schedule_path", "seed", "experiment",
     "result_path",
 )
+
+#: The notebook parameters (of :data:`NOTEBOOK_PARAMETERS`) that carry each spec key; a notebook
+#: takes a key when every one of these reaches it (a ``[column, value]`` label needs both).
+NOTEBOOK_NAMES: Mapping[str, tuple[str, ...]] = {
+    "name": ("experiment",), "data": ("data_paths",), "min_lift": ("min_lift",),
+    "metric": ("metric",), "exposure": ("exposure",), "method": ("method",), "alpha": ("alpha",),
+    "change": ("change",), "label": ("label_column", "label_value"), "labels": ("labels_path",),
+    "schedule": ("schedule_path",), "accounts": ("accounts",), "seed": ("seed",),
+}
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PLACEHOLDER = re.compile(r"^\{([a-z_]+)\}$")
@@ -144,6 +173,9 @@ class Spec:
     seed: int = 0
     parameters: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
+    fixed_by_notebook: tuple[str, ...] = ()
+    #: the keys the file sets (the others hold their defaults)
+    written: tuple[str, ...] = ()
 
     def notebook_parameters(self, result_path: str | os.PathLike | None = None) -> dict[str, Any]:
         """The papermill parameters for the analysis notebook (names :data:`NOTEBOOK_PARAMETERS`).
@@ -176,6 +208,54 @@ class Spec:
             params[key] = params[match.group(1)] if match else value
         return params
 
+    def check_notebook_takes(self, declared: Iterable[str]) -> None:
+        """Raise :class:`SpecError` unless a notebook declaring ``declared`` takes every value set.
+
+        ``declared`` are the names of the notebook's parameters cell. See the module docstring:
+        each key the file sets, except :data:`METADATA_KEYS` and ``fixed_by_notebook``, must reach
+        a declared name (directly, or through a declared ``[parameters]`` entry ``"{name}"``);
+        each ``[parameters]`` entry must be declared; a key in ``fixed_by_notebook`` must not.
+        """
+        declared = set(declared)
+        shown = ", ".join(sorted(declared)) or "nothing (no cell tagged 'parameters')"
+        found = f"the notebook declares: {shown}"
+        for key in self.parameters:
+            if key not in declared:
+                raise SpecError(f"{self.notebook.name} declares no parameter {key!r}, so this "
+                                "value would be injected and never read; declare it in the "
+                                "notebook's parameters cell or remove it", file=self.path,
+                                parameter=f"parameters.{key}", found=found)
+        routed = {match.group(1) for key, value in self.parameters.items()
+                  if isinstance(value, str) and (match := _PLACEHOLDER.match(value))}
+        reaching = declared | routed
+
+        def needs(key: str) -> tuple[str, ...]:
+            if key == "label" and not isinstance(self.label, tuple):
+                return ("label_column",)
+            return NOTEBOOK_NAMES[key]
+
+        for key in KEYS:
+            if key not in self.written or key in METADATA_KEYS:
+                continue
+            names = needs(key)
+            takes = all(n in reaching for n in names)
+            if key in self.fixed_by_notebook:
+                if takes:
+                    raise SpecError(f"{self.notebook.name} takes {key!r} (as "
+                                    f"{', '.join(names)}): remove it from fixed_by_notebook",
+                                    file=self.path, parameter="fixed_by_notebook", found=found)
+                continue
+            if not takes:
+                wanted = " and ".join(names)
+                placeholder = ", ".join('"{' + n + '}"' for n in names)
+                raise SpecError(
+                    f"{self.notebook.name} does not take this spec value, so the record would "
+                    f"say it was applied when it was not; declare {wanted} in the notebook's "
+                    f"parameters cell, pass it under a name the notebook declares ([parameters] "
+                    f"NAME = {placeholder}), list {key!r} in fixed_by_notebook if the notebook's "
+                    "own code fixes it, or remove the key", file=self.path, parameter=key,
+                    found=found)
+
     def to_dict(self) -> dict[str, Any]:
         """The spec as written (paths relative to the spec file), JSON-friendly."""
         out: dict[str, Any] = {
@@ -194,6 +274,8 @@ class Spec:
             out["schedule"] = _relative(self.schedule, self.path.parent)
         out["accounts"] = list(self.accounts)
         out["seed"] = self.seed
+        if self.fixed_by_notebook:
+            out["fixed_by_notebook"] = list(self.fixed_by_notebook)
         if self.parameters:
             out["parameters"] = json.loads(json.dumps(self.parameters, default=str))
         return out
@@ -224,7 +306,8 @@ def load_spec(path: str | os.PathLike) -> Spec:
     -------
     Spec
         With paths resolved against the spec's folder, ``data`` patterns expanded to
-        ``data_files`` (sorted) and ``sha256`` the hash of the file's bytes.
+        ``data_files`` (the files of all patterns together, sorted, each once) and ``sha256``
+        the hash of the file's bytes.
 
     Raises
     ------
@@ -293,10 +376,10 @@ def load_spec(path: str | os.PathLike) -> Spec:
     if not 0 < alpha <= 0.5:
         raise fail("alpha", alpha)
     min_lift = number("min_lift")
-    if not (min_lift > -1 and min_lift != 0):
+    if not (math.isfinite(min_lift) and min_lift > -1 and min_lift != 0):
         raise fail("min_lift", min_lift)
     seed = doc.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise fail("seed", f"{_type_name(seed)} {seed!r}")
 
     notebook = base / text("notebook")
@@ -323,10 +406,15 @@ def load_spec(path: str | os.PathLike) -> Spec:
             files.extend(matches)
         elif full.is_file():
             files.append(full)
+        elif full.is_dir():
+            every = pattern.rstrip("/\\") + "/*.csv"
+            raise SpecError(f"data takes files and glob patterns, not folders; for every CSV "
+                            f"file in this folder write {every!r}", file=path, parameter="data",
+                            found=f"the folder {full}")
         else:
             raise SpecError("data file not found (paths are relative to the spec file)", file=path,
                             parameter="data", found=str(full))
-    data_files = tuple(dict.fromkeys(p.resolve() for p in files))
+    data_files = tuple(sorted(set(p.resolve() for p in files)))
 
     change = None
     if "change" in doc:
@@ -376,6 +464,17 @@ def load_spec(path: str | os.PathLike) -> Spec:
     if not isinstance(parameters, dict):
         raise fail("parameters", f"{_type_name(parameters)} {parameters!r}")
     for key, value in parameters.items():
+        if not _is_identifier(key):
+            raise SpecError("parameter names must be Python identifiers that are not keywords "
+                            "(papermill writes `NAME = value` into the notebook)",
+                            file=path, parameter=f"parameters.{key}", found=key)
+        try:
+            _toml_value(value, f"parameters.{key}")
+        except SpecError:
+            raise SpecError("expected text, a finite number, true/false, a date or a list of "
+                            "these (what a notebook parameter can take)", file=path,
+                            parameter=f"parameters.{key}",
+                            found=f"{_type_name(value)} {value!r}") from None
         match = _PLACEHOLDER.match(value) if isinstance(value, str) else None
         if match and match.group(1) not in NOTEBOOK_PARAMETERS:
             raise SpecError("a placeholder must name a notebook parameter: "
@@ -385,6 +484,18 @@ def load_spec(path: str | os.PathLike) -> Spec:
     if clash:
         raise SpecError("[parameters] must not redefine a spec key; set it at the top level",
                         file=path, parameter=f"parameters.{clash[0]}", found=clash)
+
+    fixed = doc.get("fixed_by_notebook", [])
+    if not isinstance(fixed, list) or not all(isinstance(k, str) for k in fixed):
+        raise fail("fixed_by_notebook", f"{_type_name(fixed)} {fixed!r}")
+    for key in fixed:
+        if key not in NOTEBOOK_NAMES or key in METADATA_KEYS:
+            raise fail("fixed_by_notebook", repr(key), "spec keys a notebook takes: "
+                       + ", ".join(k for k in NOTEBOOK_NAMES if k not in METADATA_KEYS))
+        if key not in doc:
+            raise SpecError("lists a key the spec does not set; set it (so the reader sees the "
+                            "value the notebook fixes) or drop it from the list", file=path,
+                            parameter="fixed_by_notebook", found=key)
 
     if analysis == "before_after" and change is None:
         raise SpecError("a before_after spec needs the change date; expected a date like "
@@ -399,13 +510,19 @@ def load_spec(path: str | os.PathLike) -> Spec:
         min_lift=min_lift, metric=metric, exposure=exposure, method=method, alpha=alpha,
         change=change, label=label, labels=labels, schedule=schedule,
         accounts=tuple(accounts), seed=int(seed), parameters=dict(parameters),
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=hashlib.sha256(raw).hexdigest(), fixed_by_notebook=tuple(dict.fromkeys(fixed)),
+        written=tuple(doc),
     )
 
 
 # ---------------------------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------------------------
+def _is_identifier(name: Any) -> bool:
+    """A name papermill can assign to: a Python identifier that is not a keyword."""
+    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+
+
 def _toml_value(value: Any, key: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -443,8 +560,9 @@ def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = N
               *, check: bool = True, paths_from: str | os.PathLike | None = None) -> str:
     """Write a spec as TOML (the inverse of :func:`load_spec`; keys in :data:`KEYS` order).
 
-    ``spec`` is a :class:`Spec` or a mapping of spec keys (values: text, numbers, booleans,
-    dates, lists and the ``parameters`` table). With ``path``, the file is written and, when
+    ``spec`` is a :class:`Spec` (its file's keys are written, not the defaults, so the runner
+    asks the notebook for the same values) or a mapping of spec keys (values: text, numbers,
+    booleans, dates, lists and the ``parameters`` table). With ``path``, the file is written and, when
     ``check`` is true, read back with :func:`load_spec` so an invalid spec is never left behind
     unnoticed. Returns the TOML text.
 
@@ -453,7 +571,10 @@ def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = N
     data = ["a.csv"]
     alpha = 0.05
     """
-    values = spec.to_dict() if isinstance(spec, Spec) else dict(spec)
+    if isinstance(spec, Spec):  # the keys its file set, not the defaults it holds besides
+        values = {k: v for k, v in spec.to_dict().items() if k in spec.written or not spec.written}
+    else:
+        values = dict(spec)
     unknown = [k for k in values if k not in KEYS]
     if unknown:
         raise SpecError(f"unknown key; expected one of: {', '.join(KEYS)}", parameter=unknown[0],
@@ -485,7 +606,7 @@ def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = N
         lines.append("")
         lines.append("[parameters]")
         for key, value in extra.items():
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)):
+            if not _is_identifier(key):
                 raise SpecError("parameter names must be Python identifiers",
                                 parameter=f"parameters.{key}", found=key)
             lines.append(f"{key} = {_toml_value(value, key)}")
