@@ -18,12 +18,19 @@ from toolkit.result import Result
 SCRIPT_TEXT = "<script>alert(1)</script> hello"
 
 
+def _fresh_state():
+    # new containers: the test-wide fixture restores the old ones, which a test must not change
+    display._state.update({"mode": None, "redact": None, "aliases": {}, "texts": set(), "scanned": {},
+                           "hooked": set()})
+
+
 @pytest.fixture(autouse=True)
 def _restore(monkeypatch):
     for name in (display.REPORT_ENV, display.REDACT_ENV, display.REDACT_LOG_ENV):
         monkeypatch.delenv(name, raising=False)
+    _fresh_state()
     yield
-    display._state.update({"mode": None, "redact": None, "aliases": {}})
+    _fresh_state()
     alt.renderers.enable("default")
     alt.data_transformers.enable("default")
     pd.reset_option("styler.format.escape")
@@ -207,3 +214,78 @@ def test_nan_and_infinite_values_become_null():
     frame = pd.DataFrame({"x": [1.0, np.nan, np.inf], "y": [1, 2, 3]})
     spec = _spec_from_html(display.chart_html(alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")))
     assert [row["x"] for row in _rows(spec)] == [1.0, None, None]
+
+
+def _logged(log) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@pytest.fixture
+def collecting(tmp_path, monkeypatch):
+    """The environment a redacting report build gives its kernel; yields the log file."""
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(display.REPORT_ENV, "1")
+    monkeypatch.setenv(display.REDACT_ENV, "1")
+    monkeypatch.setenv(display.REDACT_LOG_ENV, str(log))
+    return log
+
+
+def test_note_data_registers_every_handle_and_text_held(collecting):
+    from toolkit.loading import Dataset
+
+    posts = _posts()
+    followers = pd.DataFrame({"account": ["brand_gamma"], "followers": [10]})
+    rejected = pd.DataFrame({"source_file": ["a.csv"], "raw": ["7,brand_delta,a rejected record's text"]})
+    ds = Dataset(posts=posts, followers=followers, daily=posts.iloc[:0], rejected=rejected,
+                 report=posts.iloc[:0])
+    display.note_data({"ds": ds, "n": 3, "counts": posts.groupby("account").size()})
+    display.note_data(ds)  # registered once
+    logged = _logged(collecting)
+    accounts = [e["value"] for e in logged if e["kind"] == "account"]
+    assert accounts == ["brand_alpha", "brand_beta", "brand_gamma"]
+    texts = [e["value"] for e in logged if e["kind"] == "text"]
+    assert sorted(texts) == sorted(set(posts["text"]) | {"7,brand_delta,a rejected record's text"})
+
+
+def test_series_are_redacted_like_frames():
+    display.setup("static", redact=True)
+    posts = _posts()
+    counts = display.redact_series(posts.groupby("account").size())
+    assert counts.index.tolist() == ["account 1", "account 2"] and counts.tolist() == [3, 3]
+    assert (display.redact_series(posts["text"]) == display.REDACTED_TEXT).all()
+    by_text = display.redact_series(posts.set_index("text")["likes"])
+    assert set(by_text.index) == {display.REDACTED_TEXT} and by_text.tolist() == posts["likes"].tolist()
+    assert display.redact_series(posts["account"]).tolist()[:2] == ["account 1", "account 2"]
+    display.setup("live", redact=True)
+    texts = posts["text"]
+    assert display.redact_series(texts) is texts
+
+
+class _Shell:
+    """The parts of an IPython shell the report hooks use."""
+
+    def __init__(self):
+        from IPython.core.events import EventManager, available_events
+        from IPython.core.formatters import DisplayFormatter
+
+        self.events = EventManager(self, available_events)
+        self.display_formatter = DisplayFormatter()
+        self.user_ns = {}
+
+
+def test_report_hooks_register_the_namespace_after_every_cell(collecting, monkeypatch):
+    shell = _Shell()
+    display.install_report_hooks(shell)
+    display.install_report_hooks(shell)  # once only
+    counts = pd.Series([1], index=pd.Index(["brand_zeta"], name="account"))
+    shell.user_ns.update({"posts": _posts(), "Out": {3: counts}})
+    shell.events.trigger("post_run_cell", None)
+    logged = _logged(collecting)
+    assert logged[0] == {"kind": "hooks"} and sum(e["kind"] == "hooks" for e in logged) == 1
+    accounts = {e["value"] for e in logged if e["kind"] == "account"}
+    assert accounts == {"brand_alpha", "brand_beta", "brand_zeta"}
+    assert SCRIPT_TEXT in {e["value"] for e in logged if e["kind"] == "text"}
+    # a failure to register is logged for the report builder, which then refuses to write the page
+    monkeypatch.setattr(display, "note_data", lambda value: 1 / 0)
+    shell.events.trigger("post_run_cell", None)
+    assert _logged(collecting)[-1]["kind"] == "error"

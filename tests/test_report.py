@@ -1,11 +1,14 @@
 """toolkit.report: self-contained pages, escaping, widget stripping, redaction, command line.
 
-Fast tests convert hand-made executed notebooks (no kernel); one slow test executes the display
-fixture notebook with redaction on. The browser checks of a report are in tests/browser/.
+Fast tests convert hand-made executed notebooks (no kernel; papermill is replaced where
+``build_report`` is under test). Two slow ones execute notebooks with redaction on: the display
+fixture, and a notebook that shows the sample data's handles and texts every way but in a table.
+The browser checks of a report are in tests/browser/.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -116,3 +119,154 @@ def test_redacted_report_of_fixture_notebook(tmp_path):
     # the panel displayed its results statically (report-mode contract), not a widget
     outputs = json.dumps([o for c in nb.cells for o in c.get("outputs", [])])
     assert "widget-view" not in outputs and "engagement-lab-controls" in outputs
+
+
+# --------------------------------------------------------------------------- redaction of the loaded data
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+LONG_TEXT = "Our holiday gift boxes are now on sale.\nShop now before it sells out. https://example.com/offers"
+
+
+def _fake_execution(monkeypatch, executed: nbformat.NotebookNode, entries: list[dict]):
+    """Replace papermill by a stand-in that 'executes' into ``executed`` and logs ``entries``."""
+    import os
+
+    import papermill
+
+    def execute_notebook(input_path, output_path, **kwargs):
+        with open(os.environ[display.REDACT_LOG_ENV], "a", encoding="utf-8") as fh:
+            for entry in entries:
+                fh.write(json.dumps(entry) + "\n")
+        nbformat.write(executed, output_path)
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+
+
+def _leaky_executed() -> nbformat.NotebookNode:
+    nb = _executed(
+        nbformat.v4.new_output("stream", name="stdout", text=f"0    {LONG_TEXT[:47]}...\nharborbakes\n"),
+        nbformat.v4.new_output("display_data", data={"application/json": {"account": "harborbakes"},
+                                                     "text/plain": "<IPython.core.display.JSON object>"}),
+    )
+    params = nbformat.v4.new_code_cell('ACCOUNT = "harborbakes"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells.insert(1, params)
+    nb.cells[0].source = "# Posts of <code>harborbakes</code>"
+    nb.metadata["papermill"] = {"parameters": {"ACCOUNT": "harborbakes"}}
+    return nb
+
+
+_LOGGED = [{"kind": "hooks"}, {"kind": "account", "value": "harborbakes", "alias": "account 1"},
+           {"kind": "text", "value": LONG_TEXT}]
+
+
+def test_kept_notebook_is_redacted_like_the_page(tmp_path, monkeypatch):
+    _fake_execution(monkeypatch, _leaky_executed(), _LOGGED)
+    (tmp_path / "leaky.ipynb").write_text("{}")
+    kept = tmp_path / "out" / "leaky.ipynb"
+    page = build_report(tmp_path / "leaky.ipynb", tmp_path / "out", redact=True, executed_path=kept)
+    for text in (page.read_text(encoding="utf-8"), kept.read_text(encoding="utf-8")):
+        assert "harborbakes" not in text and "Our holiday gift boxes" not in text
+        assert "account 1" in text and display.REDACTED_TEXT in text
+    assert nbformat.read(kept, as_version=4).cells[1].source == 'ACCOUNT = "account 1"'
+
+
+def test_redaction_leak_fails_naming_the_notebook(tmp_path, monkeypatch):
+    import toolkit.report as report
+
+    _fake_execution(monkeypatch, _leaky_executed(), _LOGGED)
+    monkeypatch.setattr(report, "_scrubber", lambda secrets: (lambda text: text))  # a scrubber that misses
+    (tmp_path / "leaky.ipynb").write_text("{}")
+    with pytest.raises(ReportError, match="leaky.ipynb.*(handle|post text)"):
+        build_report(tmp_path / "leaky.ipynb", tmp_path / "out", redact=True)
+    assert not (tmp_path / "out" / "leaky.html").exists()  # a leaking page is never written
+
+
+def test_redaction_catches_truncated_texts_and_any_case_of_a_handle():
+    secrets = {"account": {"harborbakes": "account 1"}, "text": {LONG_TEXT}}
+    series = pd.Series([LONG_TEXT], name="text")
+    nb = _executed(nbformat.v4.new_output("stream", name="stdout", text=repr(series) + "\nby @HarborBakes\n"))
+    page = to_html(nb, secrets=secrets)
+    assert "Our holiday gift boxes" not in page and "harborbakes" not in page.lower()
+
+
+def test_redaction_leaves_common_words_of_short_values():
+    """Handles under 4 characters go only as @mentions, post texts under 12 characters are not hunted."""
+    secrets = {"account": {"art": "account 1"}, "text": {"Thanks!"}}
+    nb = _executed(_html_output("<p>Thanks! The art of posting, by @art</p>"))
+    page = to_html(nb, secrets=secrets)
+    assert "Thanks! The art of posting, by account 1" in page
+
+
+@pytest.fixture(scope="module")
+def leaky_report(tmp_path_factory):
+    """One execution: a notebook that shows the sample data's handles and texts in every way but a table."""
+    tmp = tmp_path_factory.mktemp("leaky")
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(f'DATA = {str(SAMPLE)!r}\nACCOUNT = "harborbakes"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Posts of <code>harborbakes</code>, against @oficina_pedal"),
+        params,
+        nbformat.v4.new_code_cell("import toolkit\nimport toolkit.display\n\ntoolkit.display.setup()"),
+        nbformat.v4.new_code_cell('ds = toolkit.load(DATA, progress=False)\nds.posts.groupby("account").size()'),
+        nbformat.v4.new_code_cell('print(ds.posts["text"].head(3))\nprint(ds.posts["text"].iloc[-1])'),
+        nbformat.v4.new_code_cell('ds.posts["text"].tail(3)'),
+        nbformat.v4.new_code_cell(
+            "from IPython.display import JSON, Markdown, display\n\n"
+            'display(Markdown(f"Looking at **{ACCOUNT}**"))\n'
+            'JSON({"account": ACCOUNT, "text": ds.posts["text"].iloc[1]})'),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp / "leaky.ipynb"
+    nbformat.write(nb, path)
+    out = tmp / "out"
+    code = main(["--redact", "--keep-executed", "--out", str(out), str(path)])
+    return code, out / "leaky.html", out / "leaky.ipynb"
+
+
+@functools.lru_cache(maxsize=1)
+def _sample_secrets() -> tuple[set[str], set[str]]:
+    import toolkit
+
+    ds = toolkit.load(SAMPLE, progress=False)
+    handles = set(ds.posts["account"]) | set(ds.followers["account"]) | set(ds.daily["account"])
+    return handles, set(ds.posts["text"].dropna())
+
+
+def _leaked(text: str) -> list[str]:
+    import html as _html
+
+    handles, texts = _sample_secrets()
+    found = [h for h in handles if h.lower() in text.lower()]
+    for post in texts:
+        start = post[:24]
+        forms = {start, _html.escape(start), json.dumps(start)[1:-1], start.replace("\n", "\\n")}
+        found += [start for form in forms if form in text]
+    return found
+
+
+@pytest.mark.slow
+def test_redacted_report_hides_every_handle_and_text_of_the_loaded_data(leaky_report):
+    code, page, _ = leaky_report
+    assert code == 0
+    html = page.read_text(encoding="utf-8")
+    assert _leaked(html) == []
+    assert "account 1" in html and display.REDACTED_TEXT in html
+
+
+@pytest.mark.slow
+def test_kept_executed_notebook_of_a_redacted_report_is_redacted(leaky_report):
+    code, _, kept = leaky_report
+    assert code == 0 and kept.exists()
+    assert _leaked(kept.read_text(encoding="utf-8")) == []
+
+
+def test_redaction_refuses_a_kernel_that_did_not_register_the_data(tmp_path, monkeypatch):
+    (tmp_path / "leaky.ipynb").write_text("{}")
+    _fake_execution(monkeypatch, _leaky_executed(), _LOGGED[1:])  # the hooks never ran
+    with pytest.raises(ReportError, match="leaky.ipynb.*hooks"):
+        build_report(tmp_path / "leaky.ipynb", tmp_path / "out", redact=True)
+    _fake_execution(monkeypatch, _leaky_executed(), _LOGGED + [{"kind": "error", "value": "KeyError: 'x'"}])
+    with pytest.raises(ReportError, match="leaky.ipynb.*KeyError"):
+        build_report(tmp_path / "leaky.ipynb", tmp_path / "out", redact=True)

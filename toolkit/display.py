@@ -36,11 +36,16 @@ the panel provides).
 Redaction
 ---------
 With ``redact`` on (``ENGAGEMENT_LAB_REDACT=1``, set by ``build_report(redact=True)``), every
-DataFrame, ``Result`` and chart displayed in report mode has its ``text`` column replaced by
+DataFrame, Series, ``Result`` and chart displayed in report mode has its ``text`` column replaced by
 ``[redacted]`` and its ``account`` values replaced by stable pseudonyms (``account 1``, ...).
-Analyses run on the real data (numbers are unchanged); only what is displayed is redacted. The
-originals seen are logged (``ENGAGEMENT_LAB_REDACT_LOG``) so the report builder can scrub any
-remaining mention (e.g. a handle in a sentence) from the page and verify that none is left.
+Analyses run on the real data (numbers are unchanged); only what is displayed is redacted.
+
+What must not appear in the page comes from the data, not from what happened to be displayed: the
+report builder starts the kernel with :func:`install_report_hooks`, which after every cell registers
+each account handle and post text held by the kernel's variables (a loaded ``Dataset``, its
+DataFrames, Series, results and panels, see :func:`note_data`). The originals are logged
+(``ENGAGEMENT_LAB_REDACT_LOG``) so that the report builder can scrub every mention (in print output,
+markdown, code, chart specs...) from the page and verify that none is left.
 
 >>> import altair as alt, pandas as pd
 >>> chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_point().encode(x="x", y="y")
@@ -65,8 +70,10 @@ from typing import Any
 
 __all__ = [
     "setup", "mode", "is_report_mode", "is_redacting", "chart_html", "report_head",
-    "javascript_bundle", "show_panel", "redact_frame", "redact_text", "note_sensitive",
+    "javascript_bundle", "show_panel", "redact_frame", "redact_series", "redact_text", "note_sensitive",
+    "note_data", "install_report_hooks", "handle_pattern",
     "REPORT_ENV", "REDACT_ENV", "REDACT_LOG_ENV", "REDACTED_TEXT", "REDACT_COLUMNS",
+    "MIN_HANDLE_CHARS", "MIN_TEXT_CHARS", "MIN_PREFIX_CHARS",
     "STATIC_RENDERER", "LIVE_RENDERER", "CHART_CLASS",
 ]
 
@@ -80,6 +87,16 @@ REDACT_LOG_ENV = "ENGAGEMENT_LAB_REDACT_LOG"
 REDACTED_TEXT = "[redacted]"
 #: columns whose values are redacted: post text and account handle (see toolkit.schema.POSTS)
 REDACT_COLUMNS = {"text": "text", "account": "account"}
+#: handles at least this long are scrubbed wherever they stand as a word (any case); shorter ones
+#: (X's minimum is 4) only as ``@handle`` mentions, so that a handle such as ``art`` does not
+#: blank the word "art" across the page
+MIN_HANDLE_CHARS = 4
+#: post texts at least this long are scrubbed wherever they appear whole; shorter ones ("Thanks!")
+#: are redacted only where shown as a ``text`` column
+MIN_TEXT_CHARS = 12
+#: a run of at least this many characters that starts like a registered post text is scrubbed too
+#: (pandas shows long texts cut to 47 characters and "...")
+MIN_PREFIX_CHARS = 24
 #: name under which the static renderer is registered with ``alt.renderers``
 STATIC_RENDERER = "engagement_lab_static"
 #: name of the live renderer (Altair's offline JupyterChart, tagged with :data:`CHART_CLASS`)
@@ -88,11 +105,30 @@ LIVE_RENDERER = "engagement_lab_live"
 CHART_CLASS = "engagement-lab-chart"
 
 _MODES = ("auto", "live", "static")
-_state: dict[str, Any] = {"mode": None, "redact": None, "aliases": {}}
+#: columns whose values are post texts to register: ``text``, and ``raw`` (a rejected record,
+#: see ``toolkit.schema.REJECTED``, may hold one)
+_TEXT_COLUMNS = (REDACT_COLUMNS["text"], "raw")
+#: how deep :func:`note_data` looks into containers and toolkit objects (user namespace, panel,
+#: dataset, table)
+_NOTE_DEPTH = 4
+#: items of one list or dict :func:`note_data` looks at (below the top level)
+_NOTE_ITEMS = 1_000
+_state: dict[str, Any] = {
+    "mode": None, "redact": None, "aliases": {},
+    "texts": set(),  # post texts registered (logged) so far
+    "scanned": {},  # id -> (weakref, shape) of tables already registered
+    "hooked": set(),  # ids of the shells with the report hooks
+}
 
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _collecting() -> bool:
+    """True when handles and texts are registered: redacting, or run by a redacting report build
+    (which collects them even if the notebook chose live display)."""
+    return is_redacting() or (_env_flag(REDACT_ENV) and bool(os.environ.get(REDACT_LOG_ENV)))
 
 
 def mode() -> str:
@@ -170,6 +206,7 @@ def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | Non
             alt.renderers.register(STATIC_RENDERER, _static_renderer)
         alt.renderers.enable(STATIC_RENDERER)
         _install_redaction_formatters()
+        install_report_hooks()
     else:
         if LIVE_RENDERER not in alt.renderers.names():
             alt.renderers.register(LIVE_RENDERER, _live_renderer)
@@ -414,23 +451,42 @@ def show_panel(panel: Any) -> None:
 # --------------------------------------------------------------------------- redaction
 
 
-def _log_sensitive(kind: str, value: str, alias: str | None = None) -> None:
+def _log_entries(entries: list[dict[str, Any]]) -> None:
     path = os.environ.get(REDACT_LOG_ENV)
-    if not path:
+    if not path or not entries:
         return
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"kind": kind, "value": value, "alias": alias}) + "\n")
+        fh.writelines(json.dumps(entry) + "\n" for entry in entries)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and _isna(value))
+
+
+def _register(accounts: Any = (), texts: Any = ()) -> None:
+    """Give each new handle a pseudonym and log new handles and texts for the report builder."""
+    entries: list[dict[str, Any]] = []
+    aliases: dict[str, str] = _state["aliases"]
+    for account in accounts:
+        if _missing(account):
+            continue
+        account = str(account)
+        if account not in aliases:
+            aliases[account] = f"account {len(aliases) + 1}"
+            entries.append({"kind": "account", "value": account, "alias": aliases[account]})
+    seen: set[str] = _state["texts"]
+    for text in texts:
+        if isinstance(text, str) and text.strip() and text not in seen:
+            seen.add(text)
+            entries.append({"kind": "text", "value": text})
+    _log_entries(entries)
 
 
 def _alias(account: Any) -> Any:
-    if account is None or (not isinstance(account, str) and _isna(account)):
+    if _missing(account):
         return account
-    account = str(account)
-    aliases: dict[str, str] = _state["aliases"]
-    if account not in aliases:
-        aliases[account] = f"account {len(aliases) + 1}"
-        _log_sensitive("account", account, aliases[account])
-    return aliases[account]
+    _register([account])
+    return _state["aliases"][str(account)]
 
 
 def _isna(value: Any) -> bool:
@@ -445,24 +501,165 @@ def _isna(value: Any) -> bool:
 def note_sensitive(accounts: Any = (), texts: Any = ()) -> None:
     """Register handles and post texts that must not appear in a redacted report.
 
-    Loaders and panels may call this with the loaded data; it does nothing unless redacting.
+    Does nothing unless redacting (or run by a redacting report build). :func:`note_data` finds
+    them in tables and in the objects holding tables.
     """
-    if not is_redacting():
+    if _collecting():
+        _register(accounts, texts)
+
+
+def note_data(value: Any) -> None:
+    """Register every account handle and post text held by ``value`` (see :func:`note_sensitive`).
+
+    ``value`` is a DataFrame or Series (its ``account``, ``text`` and ``raw`` columns, index levels or
+    name), or a dict, list or toolkit object (a ``Dataset``, ``Result``, panel) holding them, looked
+    into a few levels deep. The report hooks call it on the kernel's namespace after every cell.
+
+    >>> import pandas as pd
+    >>> note_data(pd.DataFrame({"account": ["a"]}))  # not redacting: nothing to do
+    """
+    if not _collecting():
         return
-    for account in accounts:
-        _alias(account)
-    for text in texts:
-        if isinstance(text, str) and text.strip():
-            _log_sensitive("text", text)
+    accounts: list[Any] = []
+    texts: list[Any] = []
+    _collect(value, accounts, texts, 0, set())
+    _register(accounts, texts)
+
+
+def _unchanged(table: Any) -> bool:
+    """True if ``table`` was registered before with the same shape (then skip it); remember it."""
+    import weakref
+
+    scanned: dict[int, Any] = _state["scanned"]
+    known = scanned.get(id(table))
+    if known is not None and known[0]() is table and known[1] == table.shape:
+        return True
+    if len(scanned) > 10_000:
+        for key in [k for k, (ref, _) in scanned.items() if ref() is None]:
+            del scanned[key]
+    try:
+        scanned[id(table)] = (weakref.ref(table), table.shape)
+    except TypeError:  # pragma: no cover  (pandas objects accept weak references)
+        pass
+    return False
+
+
+def _values(values: Any) -> list[Any]:
+    return list(values.dropna().unique())
+
+
+def _collect(value: Any, accounts: list[Any], texts: list[Any], depth: int, visited: set[int]) -> None:
+    import pandas as pd
+
+    if id(value) in visited or isinstance(value, (str, bytes, int, float, type)):
+        return
+    visited.add(id(value))
+
+    def sort(name: Any, values: Any) -> None:
+        key = name[-1] if isinstance(name, tuple) else name
+        if key == REDACT_COLUMNS["account"]:
+            accounts.extend(_values(values))
+        elif key in _TEXT_COLUMNS:
+            texts.extend(_values(values))
+
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        if _unchanged(value):
+            return
+        if isinstance(value, pd.DataFrame):
+            for i, column in enumerate(value.columns):
+                sort(column, value.iloc[:, i])
+        else:
+            sort(value.name, value)
+        for level, name in enumerate(value.index.names):
+            sort(name, value.index.get_level_values(level))
+        return
+    if depth >= _NOTE_DEPTH:
+        return
+    if isinstance(value, dict):  # the namespace itself is looked at whole
+        items = list(value.values())[:None if depth == 0 else _NOTE_ITEMS]
+    elif isinstance(value, (list, tuple)):
+        items = list(value[:_NOTE_ITEMS])
+    elif type(value).__module__.split(".")[0] == "toolkit" and hasattr(value, "__dict__"):
+        items = list(vars(value).values())
+    else:
+        return
+    for item in items:
+        _collect(item, accounts, texts, depth + 1, visited)
+
+
+def install_report_hooks(shell: Any = None) -> None:
+    """Register the kernel's data after every cell, for a redacted report (see Redaction above).
+
+    :func:`toolkit.report.build_report` runs this when the kernel starts, and :func:`setup` in
+    report mode; it does nothing unless a redacting report build runs the kernel, and hooks a
+    shell once. It also routes displayed DataFrames, Series and Results through the redaction.
+    A failure to register is logged, and the report builder then refuses to write the page.
+    """
+    if not _collecting():
+        return
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return
+        shell = get_ipython()
+        if shell is None:
+            return
+    if id(shell) in _state["hooked"]:
+        return
+    _install_redaction_formatters(shell)
+
+    def register_namespace(result: Any = None) -> None:
+        try:
+            note_data(shell.user_ns)
+        except Exception as err:  # noqa: BLE001  (reported by the report builder)
+            _log_entries([{"kind": "error", "value": f"{type(err).__name__}: {err}"}])
+
+    shell.events.register("post_run_cell", register_namespace)
+    _state["hooked"].add(id(shell))
+    _log_entries([{"kind": "hooks"}])
+
+
+def handle_pattern(handles: Any) -> re.Pattern | None:
+    """One regular expression finding any of ``handles`` in free text (``None`` if there are none).
+
+    A handle of at least :data:`MIN_HANDLE_CHARS` characters is found as a word in any case, with
+    or without ``@`` (``harborbakes_2024.csv`` holds one); a shorter one only as an ``@`` mention.
+
+    >>> pattern = handle_pattern(["harborbakes", "art"])
+    >>> pattern.sub("X", "@HarborBakes and harborbakes_2024.csv; art by @art, not harborbakes2")
+    'X and X_2024.csv; art by X, not harborbakes2'
+    """
+    handles = sorted({h for h in handles if h}, key=len, reverse=True)
+    long = [re.escape(h) for h in handles if len(h) >= MIN_HANDLE_CHARS]
+    short = [re.escape(h) for h in handles if len(h) < MIN_HANDLE_CHARS]
+    parts = []
+    if long:
+        parts.append(rf"@?(?:{'|'.join(long)})")
+    if short:
+        parts.append(rf"@(?:{'|'.join(short)})")
+    if not parts:
+        return None
+    # a letter or digit before or after means a longer word ("_" and "." separate)
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(parts)})(?![^\W_])", re.IGNORECASE)
 
 
 def redact_text(text: str) -> str:
     """Replace known account handles in free text by their pseudonyms (when redacting)."""
     if not is_redacting() or not isinstance(text, str):
         return text
-    for account, alias in sorted(_state["aliases"].items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(rf"(?<![A-Za-z0-9])@?{re.escape(account)}(?![A-Za-z0-9])", alias, text)
-    return text
+    aliases: dict[str, str] = _state["aliases"]
+    cached = _state.get("pattern")
+    if cached is None or cached[0] != (id(aliases), len(aliases)):
+        lookup = {}
+        for account, alias in aliases.items():
+            lookup.setdefault(account.lower(), alias)
+        cached = ((id(aliases), len(aliases)), handle_pattern(aliases), lookup)
+        _state["pattern"] = cached
+    _, pattern, lookup = cached
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: lookup.get(m.group(0).lstrip("@").lower(), REDACTED_TEXT), text)
 
 
 def redact_frame(frame: Any) -> Any:
@@ -486,9 +683,7 @@ def redact_frame(frame: Any) -> Any:
     for column in out.columns:
         key = column[-1] if isinstance(column, tuple) else column
         if key == REDACT_COLUMNS["text"]:
-            for value in out[column].dropna().unique():
-                if isinstance(value, str) and value.strip():
-                    _log_sensitive("text", value)
+            _register(texts=out[column].dropna().unique())
             out[column] = out[column].map(lambda v: v if _isna(v) else REDACTED_TEXT).astype(object)
         elif key == REDACT_COLUMNS["account"]:
             out[column] = out[column].map(_alias).astype(object)
@@ -498,6 +693,27 @@ def redact_frame(frame: Any) -> Any:
         if out[column].dtype == object or str(out[column].dtype).startswith("str"):
             out[column] = out[column].map(lambda v: redact_text(v) if isinstance(v, str) else v)
     return out
+
+
+def redact_series(series: Any) -> Any:
+    """A copy of ``series`` redacted like :func:`redact_frame` (by its name and index level names).
+
+    >>> import pandas as pd
+    >>> redact_series(pd.Series(["a"], name="account")).tolist()  # not redacting: unchanged
+    ['a']
+    """
+    import pandas as pd
+
+    if not is_redacting() or not isinstance(series, pd.Series):
+        return series
+    name = series.name
+    values = redact_frame(pd.DataFrame({"__value__" if name is None else name: series.array})).iloc[:, 0]
+    index = series.index
+    if any(n in REDACT_COLUMNS for n in index.names):
+        levels = redact_frame(index.to_frame(index=False))
+        index = (pd.MultiIndex.from_frame(levels, names=index.names) if index.nlevels > 1
+                 else pd.Index(levels.iloc[:, 0], name=index.name))
+    return pd.Series(values.array, index=index, name=name)
 
 
 def _redact_spec(spec: Any) -> Any:
@@ -523,7 +739,7 @@ def _redact_record(record: Any) -> Any:
     out = {}
     for key, value in record.items():
         if key == REDACT_COLUMNS["text"] and isinstance(value, str):
-            _log_sensitive("text", value)
+            _register(texts=[value])
             out[key] = REDACTED_TEXT
         elif key == REDACT_COLUMNS["account"] and value is not None:
             out[key] = _alias(value)
@@ -532,21 +748,22 @@ def _redact_record(record: Any) -> Any:
     return out
 
 
-def _install_redaction_formatters() -> None:
-    """In report mode, route DataFrames and Results through :func:`redact_frame` before display."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return
-    ip = get_ipython()
-    if ip is None:
-        return
+def _install_redaction_formatters(shell: Any = None) -> None:
+    """In report mode, route DataFrames, Series and Results through the redaction before display."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return
+        shell = get_ipython()
+        if shell is None:
+            return
     import pandas as pd
 
     from toolkit.result import Result
 
-    html_fmt = ip.display_formatter.formatters["text/html"]
-    plain_fmt = ip.display_formatter.formatters["text/plain"]
+    html_fmt = shell.display_formatter.formatters["text/html"]
+    plain_fmt = shell.display_formatter.formatters["text/plain"]
 
     def frame_html(frame: pd.DataFrame) -> str | None:
         if not is_redacting():
@@ -555,6 +772,9 @@ def _install_redaction_formatters() -> None:
 
     def frame_plain(frame: pd.DataFrame, p: Any, cycle: bool) -> None:
         p.text(repr(redact_frame(frame)) if is_redacting() else repr(frame))
+
+    def series_plain(series: pd.Series, p: Any, cycle: bool) -> None:
+        p.text(repr(redact_series(series)) if is_redacting() else repr(series))
 
     def result_html(result: Result) -> str:
         if not is_redacting():
@@ -577,4 +797,5 @@ def _install_redaction_formatters() -> None:
     html_fmt.for_type(Styler, styler_html)
     html_fmt.for_type(pd.DataFrame, frame_html)
     plain_fmt.for_type(pd.DataFrame, frame_plain)
+    plain_fmt.for_type(pd.Series, series_plain)
     html_fmt.for_type(Result, result_html)

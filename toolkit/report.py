@@ -13,10 +13,20 @@ the cell tagged ``parameters``) in report mode (``ENGAGEMENT_LAB_REPORT=1``, see
   dropped, since no widget manager can run in the page;
 * escapes post text: tables go through ``DataFrame.to_html`` (escapes by default), chart data is
   JSON-escaped inside its script, stream output is escaped by nbconvert;
-* with ``redact=True`` shows no post text and no account handle: displayed tables, results and
-  chart data are redacted in the kernel, then every handle or text the kernel saw is scrubbed from
-  the whole page, and the page is checked to contain none of them (``EngagementLabError`` if it
-  does).
+* with ``redact=True`` shows no post text and no account handle of the data the notebook loaded:
+  displayed tables, Series, results and chart data are redacted in the kernel; the kernel registers
+  every handle and text its variables hold after each cell (a loaded ``Dataset`` and whatever is
+  derived from it, see :func:`toolkit.display.install_report_hooks`); every mention of them is then
+  scrubbed from the outputs of every type, the markdown and the code of the page (and of the kept
+  executed notebook), and the written page is checked to contain none of them: :class:`ReportError`
+  naming the notebook if one survives, and the page is not written.
+
+  Short values are left alone where they could be ordinary words: a handle of fewer than
+  :data:`~toolkit.display.MIN_HANDLE_CHARS` (4) characters is scrubbed only as an ``@handle``
+  mention, a post text of fewer than :data:`~toolkit.display.MIN_TEXT_CHARS` (12) only where shown
+  as a ``text`` column. Longer handles are found in any case and inside file names
+  (``..._harborbakes_2024.csv``); a text is found whole, or cut after at least
+  :data:`~toolkit.display.MIN_PREFIX_CHARS` (24) characters (as pandas shows long texts).
 
 Command line (``make report``)::
 
@@ -29,6 +39,8 @@ and writes ``reports/<name>.html``.
 from __future__ import annotations
 
 import argparse
+import bisect
+import html as _html
 import json
 import os
 import re
@@ -37,9 +49,11 @@ import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from toolkit import display
 from toolkit.errors import EngagementLabError
 
 __all__ = ["build_report", "to_html", "check_offline", "main", "ReportError"]
@@ -66,6 +80,11 @@ _REMOTE_RESOURCE = re.compile(
 _REMOTE_CSS = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*(?:https?:)?//""", re.IGNORECASE)
 
 _env_lock = threading.Lock()
+
+#: makes the kernel register its data for redaction from its start (see toolkit.display)
+_HOOKS_ARGUMENT = "--IPKernelApp.exec_lines=__import__('toolkit.display').display.install_report_hooks()"
+#: output types holding base64 data, not text to scrub or check
+_BINARY = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "application/pdf"}
 
 
 class ReportError(EngagementLabError):
@@ -117,8 +136,8 @@ def build_report(
     name
         File name stem of the page; default the notebook's stem.
     executed_path
-        Where to keep the executed notebook (default: not kept). It is the kernel's output before
-        the page's scrubbing, i.e. not redacted: keep it private.
+        Where to keep the executed notebook (default: not kept). With ``redact`` it is scrubbed and
+        checked like the page.
     kernel_name
         Jupyter kernel to run.
     timeout
@@ -132,7 +151,9 @@ def build_report(
     -------
     Path
         The HTML file. Raises :class:`ReportError` if a cell failed (the page is still written, showing
-        the error) or the page would fetch from another host or leak a redacted value.
+        the error) or the page would fetch from another host or leak a redacted value, or the kernel
+        did not register its data for redaction (then neither the page nor the kept notebook is
+        written).
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -145,7 +166,8 @@ def build_report(
     page = out_dir / f"{name or notebook.stem}.html"
 
     with tempfile.TemporaryDirectory(prefix="engagement-lab-report-") as tmp:
-        executed = Path(executed_path) if executed_path else Path(tmp) / notebook.name
+        # a redacted build keeps the raw executed notebook in the temporary folder only
+        executed = Path(executed_path) if executed_path and not redact else Path(tmp) / notebook.name
         executed.parent.mkdir(parents=True, exist_ok=True)
         log = Path(tmp) / "redacted.jsonl"
         log.touch()
@@ -155,6 +177,7 @@ def build_report(
             "ENGAGEMENT_LAB_REDACT_LOG": str(log),
             "TQDM_DISABLE": "1",
         }
+        hooks = {"extra_arguments": [_HOOKS_ARGUMENT]} if redact else {}
         failure: PapermillExecutionError | None = None
         with _report_env(env):
             try:
@@ -162,7 +185,7 @@ def build_report(
                     str(notebook), str(executed), parameters=dict(parameters or {}),
                     kernel_name=kernel_name, cwd=str(notebook.resolve().parent),
                     progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                    execution_timeout=timeout,
+                    execution_timeout=timeout, **hooks,
                 )
             except PapermillExecutionError as err:
                 failure = err
@@ -174,11 +197,23 @@ def build_report(
         import nbformat
 
         nb = nbformat.read(executed, as_version=4)
-        secrets = _read_log(log) if redact else {"account": {}, "text": set()}
-        for value in sensitive:
-            secrets["account"].setdefault(str(value), "[redacted]")
-        html = to_html(nb, title=notebook.stem, secrets=secrets if redact else None, hide_code=hide_code)
+        kept = None
+        if redact:
+            secrets = _read_log(log, notebook)
+            for value in sensitive:
+                secrets["account"].setdefault(str(value), "[redacted]")
+            index = _Secrets(secrets)
+            try:
+                html = _render(nb, notebook.stem, index, hide_code)
+                kept = _redacted_notebook(nb, index) if executed_path else None
+            except ReportError as err:  # name the notebook
+                raise ReportError(err.message, file=notebook, found=err.found) from None
+        else:
+            html = _render(nb, notebook.stem, None, hide_code)
     page.write_text(html, encoding="utf-8")
+    if kept is not None:
+        Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(kept, str(executed_path))
     if failure is not None:
         raise ReportError(
             f"notebook failed in cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
@@ -188,17 +223,31 @@ def build_report(
     return page
 
 
-def _read_log(path: Path) -> dict[str, Any]:
+def _read_log(path: Path, notebook: Path) -> dict[str, Any]:
+    """The handles and texts the kernel registered; :class:`ReportError` if it could not register."""
     accounts: dict[str, str] = {}
     texts: set[str] = set()
+    hooked = False
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         entry = json.loads(line)
-        if entry["kind"] == "account":
+        kind = entry.get("kind")
+        if kind == "hooks":
+            hooked = True
+        elif kind == "error":
+            raise ReportError("the kernel could not register the data to redact", file=notebook,
+                              found=entry.get("value"))
+        elif kind == "account":
             accounts[entry["value"]] = entry.get("alias") or "[redacted]"
-        else:
+        elif kind == "text":
             texts.add(entry["value"])
+    if not hooked:
+        raise ReportError(
+            "the kernel never installed the redaction hooks (toolkit.display.install_report_hooks), so"
+            " the handles and texts of its data are unknown; is toolkit installed for this kernel?",
+            file=notebook,
+        )
     return {"account": accounts, "text": texts}
 
 
@@ -224,55 +273,156 @@ def _static_outputs(nb: Any) -> None:
         cell["outputs"] = kept
 
 
-def _scrubber(secrets: Mapping[str, Any]):
-    texts = sorted((t for t in secrets["text"] if t and t.strip()), key=len, reverse=True)
-    accounts = sorted(secrets["account"].items(), key=lambda kv: len(kv[0]), reverse=True)
-    import html as _html
-
-    def variants(value: str) -> set[str]:
-        # as written, HTML-escaped and JSON-escaped (chart specs)
-        json_form = json.dumps(value)[1:-1]
-        script_form = json_form.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        return {value, _html.escape(value), _html.escape(value, quote=False), json_form, script_form}
-
-    text_forms = [(v, "[redacted]") for t in texts for v in sorted(variants(t), key=len, reverse=True)]
-    patterns = [
-        (re.compile(rf"(?<![A-Za-z0-9])@?{re.escape(account)}(?![A-Za-z0-9])"), alias)
-        for account, alias in accounts if account
+def _forms(value: str) -> list[str]:
+    """``value`` as a page or notebook may hold it: as is, HTML-escaped, JSON-escaped (ASCII or not,
+    and inside a ``<script>``), and as pandas prints it (line breaks as ``\\n``)."""
+    ascii_json = json.dumps(value)[1:-1]
+    forms = [
+        value, _html.escape(value), _html.escape(value, quote=False), ascii_json,
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        ascii_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
+        value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n"),
     ]
+    return list(dict.fromkeys(forms))
 
-    def scrub(value: str) -> str:
-        for form, repl in text_forms:
-            if form in value:
-                value = value.replace(form, repl)
-        for pattern, alias in patterns:
-            value = pattern.sub(alias, value)
+
+class _Secrets:
+    """Finds registered handles and post texts in a string, in any of their :func:`_forms`.
+
+    ``secrets`` is ``{"account": {handle: alias}, "text": {post texts}}``; the length rules are
+    those of the module docstring. Texts are found by their first
+    :data:`~toolkit.display.MIN_TEXT_CHARS` characters, so a page is scanned once whatever the
+    number of texts.
+    """
+
+    def __init__(self, secrets: Mapping[str, Any]):
+        self.aliases: dict[str, str] = {}
+        for account, alias in secrets["account"].items():
+            for form in _forms(str(account).strip()):
+                self.aliases.setdefault(form.lower(), alias)
+        self.handles = display.handle_pattern(self.aliases)
+        texts = {t.strip() for t in secrets["text"] if isinstance(t, str)}
+        self.texts = sorted({f for t in texts if len(t) >= display.MIN_TEXT_CHARS for f in _forms(t)})
+        self.whole = set(self.texts)
+        self.starts = {f[:display.MIN_TEXT_CHARS] for f in self.texts}
+        self.longest = max(map(len, self.texts), default=0)
+
+    def _text_at(self, value: str, i: int) -> int:
+        """Length of the registered text, or of a long enough start of one, at ``value[i:]`` (or 0)."""
+        window = value[i:i + self.longest]
+        at = bisect.bisect_left(self.texts, window)
+        # the longest common start with any sorted text is with one of the two around `window`
+        common = max(len(os.path.commonprefix([window, t])) for t in self.texts[max(at - 1, 0):at + 1])
+        if common >= display.MIN_PREFIX_CHARS:
+            cut = window[:common]
+            if (len(cut) - len(cut.rstrip("\\"))) % 2:  # do not split an escape (\n, \u00e9)
+                common -= 1
+            return common
+        for length in range(common, display.MIN_TEXT_CHARS - 1, -1):
+            if window[:length] in self.whole:
+                return length
+        return 0
+
+    def text_spans(self, value: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        if not self.texts:
+            return spans
+        width, starts = display.MIN_TEXT_CHARS, self.starts
+        i, last = 0, len(value) - width
+        while i <= last:
+            length = self._text_at(value, i) if value[i:i + width] in starts else 0
+            if length:
+                spans.append((i, i + length))
+                i += length
+            else:
+                i += 1
+        return spans
+
+    def scrub(self, value: str) -> str:
+        """``value`` with texts replaced by ``[redacted]`` and handles by their aliases."""
+        spans = self.text_spans(value)
+        if spans:
+            parts, last = [], 0
+            for start, end in spans:
+                parts += [value[last:start], display.REDACTED_TEXT]
+                last = end
+            value = "".join(parts) + value[last:]
+        if self.handles is not None:
+            value = self.handles.sub(
+                lambda m: self.aliases.get(m.group(0).lstrip("@").lower(), display.REDACTED_TEXT), value)
         return value
 
-    return scrub
+    def find(self, value: str, texts: bool = True, handles: bool = True) -> tuple[str, str] | None:
+        """``("post text" | "account handle", what was found)`` for the first one in ``value``."""
+        if texts:
+            for start, end in self.text_spans(value)[:1]:
+                return "post text", value[start:end]
+        if handles and self.handles is not None:
+            match = self.handles.search(value)
+            if match:
+                return "account handle", match.group(0)
+        return None
+
+
+def _scrubber(secrets: Mapping[str, Any] | _Secrets):
+    """The function that scrubs one string of the registered handles and texts."""
+    return (secrets if isinstance(secrets, _Secrets) else _Secrets(secrets)).scrub
+
+
+def _hidden(kind: str, value: str) -> str:
+    """What a leak looks like in an error message, without repeating it."""
+    return f"{kind} {value[:3]!r}... ({len(value)} characters)"
+
+
+def _walk(value: Any, scrub) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_walk(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k in _BINARY else _walk(v, scrub) for k, v in value.items()}
+    return value
 
 
 def _scrub_notebook(nb: Any, scrub) -> None:
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return scrub(value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        return value
+    """Scrub every string of ``nb`` in place: sources, outputs of every type, metadata."""
+    import nbformat
 
     for cell in nb.cells:
         cell["source"] = scrub(cell["source"])
-        for output in cell.get("outputs", []):
-            if "text" in output:
-                output["text"] = walk(output["text"])
-            if "data" in output:
-                output["data"] = walk(output["data"])
-            for key in ("evalue", "traceback"):
-                if key in output:
-                    output[key] = walk(output[key])
-    nb.metadata.pop("papermill", None)
+        cell["metadata"] = nbformat.from_dict(_walk(cell.get("metadata", {}), scrub))
+        if "outputs" in cell:
+            cell["outputs"] = [nbformat.from_dict(_walk(output, scrub)) for output in cell["outputs"]]
+    nb["metadata"] = nbformat.from_dict(_walk(nb.metadata, scrub))
+
+
+def _strings(value: Any):
+    """Every string in a notebook node, except binary outputs."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k not in _BINARY:
+                yield from _strings(v)
+
+
+def _redacted_notebook(nb: Any, index: _Secrets) -> Any:
+    """A scrubbed copy of the executed notebook, checked like the page."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    _scrub_notebook(nb, _scrubber(index))
+    for number, cell in enumerate([nb.metadata, *nb.cells]):
+        for text in _strings(cell):
+            hit = index.find(text)
+            if hit:
+                where = f"cell {number}" if number else "notebook metadata"
+                raise ReportError(f"kept notebook would still contain a {hit[0]} in {where}",
+                                  found=_hidden(*hit))
+    return nb
 
 
 def to_html(
@@ -281,22 +431,25 @@ def to_html(
     """Convert an executed notebook (``nbformat`` node) to one self-contained HTML page.
 
     ``secrets`` (``{"account": {handle: alias}, "text": {post texts}}``) are scrubbed from the page
-    and the result is checked to contain none of them. The page is also checked by
-    :func:`check_offline`.
+    (outputs, markdown, code) and the result is checked to contain none of them. The page is also
+    checked by :func:`check_offline`.
     """
+    return _render(nb, title, None if secrets is None else _Secrets(secrets), hide_code)
+
+
+def _render(nb: Any, title: str | None, index: _Secrets | None, hide_code: bool) -> str:
     import copy
 
     import jinja2
     from nbconvert import HTMLExporter
 
-    from toolkit.display import report_head
-
     nb = copy.deepcopy(nb)
     _static_outputs(nb)
-    scrub = None
-    if secrets is not None:
-        scrub = _scrubber(secrets)
+    if index is not None:
+        scrub = _scrubber(index)
+        nb.metadata.pop("papermill", None)
         _scrub_notebook(nb, scrub)
+        title = scrub(title) if title else title
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(
@@ -309,11 +462,11 @@ def to_html(
         exclude_output_prompt=hide_code,
     )
     body, _ = exporter.from_notebook_node(
-        nb, resources={"engagement_lab_head": report_head()},
+        nb, resources={"engagement_lab_head": display.report_head()},
     )
     check_offline(body)
-    if secrets is not None:
-        _check_redacted(body, secrets)
+    if index is not None:
+        _check_redacted(body, index)
     return body
 
 
@@ -334,15 +487,52 @@ def check_offline(page: str) -> None:
             raise ReportError("report page would load from another host", found=tag)
 
 
-def _check_redacted(page: str, secrets: Mapping[str, Any]) -> None:
-    import html as _html
+class _PageText(HTMLParser):
+    """What a page shows or carries: text, attribute values and body scripts (chart data); not the
+    markup, class names, the head's scripts and styles (the Vega bundle, CSS) or embedded images."""
 
-    for text in secrets["text"]:
-        if len(text.strip()) >= 4 and (text in page or _html.escape(text) in page):
-            raise ReportError("redacted report still contains a post text", found=text[:40])
-    for account in secrets["account"]:
-        if re.search(rf"(?<![A-Za-z0-9]){re.escape(account)}(?![A-Za-z0-9])", page):
-            raise ReportError("redacted report still contains an account handle", found=account)
+    _MARKUP = {"class", "id", "style", "type", "tabindex", "data-mime-type", "lang", "charset"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._in_head = False
+        self._skip: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "head":
+            self._in_head = True
+        elif tag == "style" or (tag == "script" and self._in_head):
+            self._skip = tag
+        self.chunks += [v for k, v in attrs if v and k not in self._MARKUP and not v.startswith("data:")]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "head":
+            self._in_head = False
+        if tag == self._skip:
+            self._skip = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip is None:
+            self.chunks.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.chunks.append(data)
+
+
+def _check_redacted(page: str, secrets: Mapping[str, Any] | _Secrets) -> None:
+    """Raise :class:`ReportError` if the written page still holds a registered handle or text."""
+    index = secrets if isinstance(secrets, _Secrets) else _Secrets(secrets)
+    parser = _PageText()
+    parser.feed(page)
+    parser.close()
+    # texts across inline markup (<em>, highlighted code); handles chunk by chunk, where a
+    # neighbouring letter cannot hide them
+    hits = [index.find("".join(parser.chunks), handles=False)]
+    hits += [index.find(chunk, texts=False) for chunk in parser.chunks]
+    for hit in hits:
+        if hit:
+            raise ReportError(f"redacted report still contains a {hit[0]}", found=_hidden(*hit))
 
 
 # --------------------------------------------------------------------------- command line
