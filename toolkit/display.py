@@ -597,14 +597,9 @@ def install_report_hooks(shell: Any = None) -> None:
     """
     if not _collecting():
         return
+    shell = _shell(shell)
     if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:  # pragma: no cover
-            return
-        shell = get_ipython()
-        if shell is None:
-            return
+        return
     if id(shell) in _state["hooked"]:
         return
     _install_redaction_formatters(shell)
@@ -748,16 +743,22 @@ def _redact_record(record: Any) -> Any:
     return out
 
 
+def _shell(shell: Any = None) -> Any:
+    """``shell``, else the running IPython shell (None outside IPython)."""
+    if shell is not None:
+        return shell
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return None
+    return get_ipython()
+
+
 def _install_redaction_formatters(shell: Any = None) -> None:
     """In report mode, route DataFrames, Series and Results through the redaction before display."""
+    shell = _shell(shell)
     if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:  # pragma: no cover
-            return
-        shell = get_ipython()
-        if shell is None:
-            return
+        return
     import pandas as pd
 
     from toolkit.result import Result
