@@ -180,3 +180,18 @@ def test_elasticity_errors():
     with pytest.raises(AnalysisError) as err:
         fl.elasticity(posts, metric="likes", level="country")
     assert err.value.parameter == "level"
+
+
+def test_a_history_without_platform_joins_the_accounts_one_platform():
+    # a plain date,followers file (no platform) and the same account's X flows: one audience, so
+    # one series (counts from the file, flows from X) and a planted jump found once
+    level = [1000 + 3 * i for i in range(60)]
+    level = level[:40] + [v + 300 for v in level[40:]]
+    counts = _history(level, account="acme")
+    flows = _history([None] * 60, account="acme", new_follows=[4] * 60, unfollows=[1] * 60) \
+        .drop(columns="followers").assign(platform="x")
+    both = pd.concat([counts, flows], ignore_index=True)
+    events = fl.detect_events(both)
+    assert events[["platform", "kind", "size"]].values.tolist() == [["x", "spike", 300]]
+    growth = fl.follower_growth(both, "week")
+    assert set(growth["platform"]) == {"x"} and growth["new_follows"].sum() == 4 * 60

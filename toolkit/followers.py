@@ -81,6 +81,7 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
             raise AnalysisError("expected dates in the followers table", column="date",
                                 found=str(exc)) from None
     out["date"] = date.dt.floor("D")
+    out = _one_platform(out)
     out = out.sort_values([*SERIES, "date"], kind="stable")
     repeated = out.duplicated([*SERIES, "date"]) & out["date"].notna()
     if repeated.any():
@@ -91,6 +92,31 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
             found=f"{int(repeated.sum())} repeated days, first {first['account']} "
                   f"({first['platform']}) on {first['date']:%Y-%m-%d}")
     return out
+
+
+def _one_platform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows without a platform (a plain ``date,followers`` file) joined to their account's history
+    on its one platform, when it has exactly one: they describe the same audience. The two sources
+    may hold different columns for a day (counts in one, flows in the other); each column keeps
+    the value that is there, the platform's row first. With several platforms they stay apart."""
+    missing = frame["platform"].isna()
+    if not missing.any() or missing.all():
+        return frame
+    known = frame.loc[~missing].groupby("account")["platform"].agg(
+        lambda p: p.iloc[0] if p.astype(object).nunique() == 1 else None)
+    target = frame["account"].map(known.dropna())
+    fill = missing & target.notna()
+    if not fill.any():
+        return frame
+    frame = frame.copy()
+    frame.loc[fill, "platform"] = target[fill]
+    joined = frame["account"].isin(frame.loc[fill, "account"])
+    # the platform's own rows come first, so their values win where both sources have one
+    merged = frame.loc[joined].assign(_own=fill[joined].to_numpy()).sort_values(
+        ["_own"], kind="stable").groupby([*SERIES, "date"], sort=False, dropna=False,
+                                         observed=True).first().reset_index()
+    merged = merged[[c for c in frame.columns]]
+    return pd.concat([frame.loc[~joined], merged], ignore_index=True)
 
 
 def _series(frame: pd.DataFrame):
