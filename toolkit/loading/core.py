@@ -281,7 +281,7 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     Returns the merged table and the number of rows folded away per source file.
     """
     key = ["platform", "account", "date"]
-    if frame.empty or not frame.duplicated(key).any():
+    if frame.empty or (frame["date"].is_unique if _one_series(frame) else not frame.duplicated(key).any()):
         return frame, pd.Series(dtype="int64")
     stamps = frame["source_file"].map(lambda f: exported.get(f)).astype("datetime64[ns, UTC]")
     order = frame.assign(_exported=stamps, _order=np.arange(len(frame)))
@@ -290,6 +290,18 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     # GroupBy.last skips missing values: per column, the latest export that has one
     merged = order.groupby(key, sort=False, dropna=False, observed=True).last().reset_index()
     return merged[list(frame.columns)], dropped
+
+
+def _one_series(frame: pd.DataFrame) -> bool:
+    """Whether every row of a ``followers`` or ``daily`` table has the same account and platform."""
+    return frame["account"].nunique(dropna=False) <= 1 and frame["platform"].nunique(dropna=False) <= 1
+
+
+def _by_series_and_day(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ordered by account, platform and date (left as it is when it already is)."""
+    if _one_series(frame) and frame["date"].is_monotonic_increasing:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(["account", "platform", "date"], kind="stable").reset_index(drop=True)
 
 
 def _in_order(stamps: pd.Series, accounts: pa.Array, ids: pa.Array) -> bool:
@@ -521,8 +533,7 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
     if joined:
         notes.append(f"followers at publish time for {joined} posts come from the follower history "
                      "(as of the publish day)")
-    followers = followers.sort_values(["account", "platform", "date"], kind="stable").reset_index(drop=True)
-    daily = daily.sort_values(["account", "platform", "date"], kind="stable").reset_index(drop=True)
+    followers, daily = _by_series_and_day(followers), _by_series_and_day(daily)
     rows = []
     for path, name, parsed in results:
         source = str(path)
