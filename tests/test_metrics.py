@@ -25,11 +25,23 @@ def test_engagements_are_na_aware_sums():
     posts = _posts(likes=[10, None, 0, None], comments=[2, None, 0, 5], shares=[1, None, None, None],
                    clicks=[3, None, 0, None], saves=[None, None, None, None])
     out = m.engagement(posts)
-    # row 0: 10 + 2 + 1 + 3; row 1: everything NA -> NA; row 2: all zero -> 0 (a real zero);
-    # row 3: only comments present -> 5
-    assert out[m.ENGAGEMENTS].tolist() == [16, pd.NA, 0, 5]
+    # row 0: 10 + 2 + 1 + 3; row 1: everything NA -> NA; rows 2 and 3 miss counts the table
+    # reports elsewhere (shares; likes, shares, clicks) -> NA, not an undercount passed off as a
+    # total; saves are reported by no post, so they are left out of every sum
+    assert out[m.ENGAGEMENTS].tolist() == [16, pd.NA, pd.NA, pd.NA]
     assert str(out[m.ENGAGEMENTS].dtype) == "Int64"
-    assert out[m.ENGAGEMENTS_SOURCE].tolist() == ["sum", pd.NA, "sum", "sum"]
+    assert out[m.ENGAGEMENTS_SOURCE].tolist() == ["sum", pd.NA, pd.NA, pd.NA]
+    zero = m.engagement(posts.assign(shares=pd.array([1, None, 0, None], dtype="Int64")))
+    assert zero[m.ENGAGEMENTS].tolist()[2] == 0  # all present and zero: a real zero
+
+
+def test_counts_an_export_does_not_report_are_left_out_of_its_posts_sums():
+    # two files: one reports clicks, the other has no clicks column values at all (Instagram)
+    posts = _posts(likes=[10, 20, 30], clicks=[1, None, None])
+    posts["source_file"] = pd.array(["x.csv", "x.csv", "instagram.csv"], dtype="string")
+    out = m.engagement(posts)
+    assert out[m.ENGAGEMENTS].tolist() == [11, pd.NA, 30]
+    assert m.weighted_engagement(posts).tolist() == [14.0, pd.NA, 30.0]
 
 
 def test_source_engagements_are_kept_and_only_gaps_filled():
@@ -72,11 +84,11 @@ def test_rates_hand_computed_with_na_and_zero_denominators():
                    impressions=[200, 0, None, 50, 100], reach=[100, 10, 0, None, 70],
                    followers=[1000, 0, 300, 100, None])
     out = m.engagement(posts)
-    # engagements = likes + clicks (NA-aware): 14, 6, 3, 1, 7
-    assert out[m.ENGAGEMENTS].tolist() == [14, 6, 3, 1, 7]
-    assert out[m.RATE_IMPRESSIONS].tolist() == [14 / 200, pd.NA, pd.NA, 1 / 50, 7 / 100]
-    assert out[m.RATE_REACH].tolist() == [14 / 100, 6 / 10, pd.NA, pd.NA, 7 / 70]
-    assert out[m.RATE_FOLLOWERS].tolist() == [14 / 1000, pd.NA, 3 / 300, 1 / 100, pd.NA]
+    # engagements = likes + clicks: 14, 6, 3, then NA where one of them is missing
+    assert out[m.ENGAGEMENTS].tolist() == [14, 6, 3, pd.NA, pd.NA]
+    assert out[m.RATE_IMPRESSIONS].tolist() == [14 / 200, pd.NA, pd.NA, pd.NA, pd.NA]
+    assert out[m.RATE_REACH].tolist() == [14 / 100, 6 / 10, pd.NA, pd.NA, pd.NA]
+    assert out[m.RATE_FOLLOWERS].tolist() == [14 / 1000, pd.NA, 3 / 300, pd.NA, pd.NA]
     assert out[m.CLICK_THROUGH].tolist() == [2 / 200, pd.NA, pd.NA, 1 / 50, pd.NA]
     assert out[m.FOLLOWS_PER_IMPRESSION].tolist() == [1 / 200, pd.NA, pd.NA, 0.0, 0.0]
     for name in m.RATES:

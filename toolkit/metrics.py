@@ -16,8 +16,10 @@ weights can be seen as such.
 
 Missing values
 --------------
-Counts that an export does not have stay NA. Rates are NA (never ``inf`` and never 0) when the
-numerator or the denominator is NA or the denominator is zero.
+Counts that an export does not have stay NA. A sum of counts (``engagements``, the weighted
+score) leaves out the counts a post's export does not report at all, and is NA when a count its
+export reports is missing on that post: a sum without it would be an undercount. Rates are NA
+(never ``inf`` and never 0) when the numerator or the denominator is NA or the denominator is zero.
 
 >>> import pandas as pd
 >>> posts = pd.DataFrame({
@@ -203,6 +205,28 @@ def _na_sum(frame: pd.DataFrame) -> pd.Series:
     return frame.sum(axis=1, min_count=1)
 
 
+def _reported_sum(parts: pd.DataFrame, posts: pd.DataFrame) -> pd.Series:
+    """Row sums over the counts each post's export reports; NA when one of them is missing.
+
+    A count an export does not report at all (no value on any post of the same ``source_file``,
+    e.g. clicks in an Instagram file) is left out of its posts' sums. A count it reports but that
+    is missing on one post makes that post's sum NA: a sum without it would be an undercount
+    passed off as a total. Without ``source_file`` the whole table is one export.
+    """
+    total = _na_sum(parts)
+    have = parts.notna()
+    partial = have.any(axis=1) & ~have.all(axis=1)
+    if not partial.any():
+        return total
+    if "source_file" in posts.columns:
+        files = posts["source_file"].astype(object).where(posts["source_file"].notna(), "")
+        reported = have.groupby(files.to_numpy(), sort=False).transform("any")
+    else:
+        reported = pd.DataFrame(np.broadcast_to(have.any(axis=0).to_numpy(), have.shape),
+                                index=have.index, columns=have.columns)
+    return total.mask((reported & ~have).any(axis=1))
+
+
 def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """``numerator / denominator`` as Float64, NA where either is NA or the denominator is 0.
 
@@ -239,8 +263,8 @@ def _check_weights(weights: Mapping[str, float]) -> dict[str, float]:
 def weighted_engagement(posts: pd.DataFrame, weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.Series:
     """The weighted engagement score: ``sum(weight * count)`` over the counts present (Float64).
 
-    Counts that are NA on a row are skipped; the score is NA when all of them are NA.
-    Columns named in ``weights`` but absent from ``posts`` count as NA.
+    Counts the post's export does not report (absent columns, or no value in its file) are left
+    out; the score is NA when a count the export reports is missing on the post, or when all are.
 
     >>> posts = pd.DataFrame({"likes": pd.array([10, None], dtype="Int64"),
     ...                       "clicks": pd.array([1, None], dtype="Int64")})
@@ -252,7 +276,7 @@ def weighted_engagement(posts: pd.DataFrame, weights: Mapping[str, float] = DEFA
     w = _check_weights(weights)
     parts = pd.DataFrame({c: pd.array(_count(posts, c), dtype="Float64") * w[c] for c in w},
                          index=posts.index)
-    return _na_sum(parts).astype("Float64")
+    return _reported_sum(parts, posts).astype("Float64")
 
 
 def engagement(
@@ -309,7 +333,7 @@ def engagement(
     out = posts.copy()
     counted = pd.DataFrame({c: _whole(posts, c) for c in interactions},
                            index=posts.index)
-    summed = _na_sum(counted).astype("Int64")
+    summed = _reported_sum(counted, posts).astype("Int64")
     source = pd.Series(pd.NA, index=posts.index, dtype="string")
     source = source.mask(summed.notna(), "sum")
     if source_column in posts.columns:
@@ -781,16 +805,26 @@ def weight_sensitivity(
     else:
         codes, keys = None, []
 
+    # which counts each post's export reports (see _reported_sum)
+    files = np.asarray(pd.factorize(posts["source_file"])[0]) if "source_file" in posts.columns \
+        else np.zeros(len(posts), dtype=np.intp)
+    files = np.where(files < 0, files.max(initial=0) + 1, files)
+    reported = {c: (np.bincount(files, weights=~np.isnan(x), minlength=files.max(initial=0) + 1) > 0)[files]
+                for c, x in counts.items()}
+
     def score(w: Mapping[str, float]) -> np.ndarray:
-        # weighted_engagement(): NA-skipping sum, NA when every named count is NA
+        # weighted_engagement(): sum over the counts present, NA when every named count is NA or
+        # a count the post's export reports is missing on it
         total = np.zeros(len(posts))
         seen = np.zeros(len(posts), dtype=bool)
+        gap = np.zeros(len(posts), dtype=bool)
         for c, weight in w.items():
             x = counts[c]
             has = ~np.isnan(x)
             total += np.where(has, x * weight, 0.0)
             seen |= has
-        return np.where(seen, total, np.nan)
+            gap |= reported[c] & ~has
+        return np.where(seen & ~gap, total, np.nan)
 
     def ratios(num: np.ndarray) -> tuple[float, np.ndarray]:
         # _ratio(): sums over rows where both are present and the denominator is positive
