@@ -156,10 +156,15 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
 
 def summarise(runs: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """The study table from per-profile runs (columns method, scenario, true_lift, lift, ci_low,
-    ci_high, p_value), e.g. runs computed in chunks by :func:`simulate_and_analyse`."""
+    ci_high, p_value), e.g. runs computed in chunks by :func:`simulate_and_analyse`.
+
+    ``runs`` counts the runs with a p-value and an interval; the rates are over those runs (a run
+    without them is neither a rejection nor a miss, so a method that gave none would show few runs,
+    not a perfect false positive rate)."""
     rows = []
     for (method, scenario), g in runs.groupby(["method", "scenario"], sort=False):
         true = float(g["true_lift"].iloc[0])
+        g = g[g["p_value"].notna() & g["ci_low"].notna() & g["ci_high"].notna()]
         rows.append({
             "analysis": "before_after", "method": method, "scenario": scenario,
             "true_lift": true, "runs": len(g),

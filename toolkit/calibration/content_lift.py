@@ -78,13 +78,16 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
             t = content_lift(posts, label=LABEL, metric="likes", method=list(methods),
                              n_resamples=n_resamples, seed=_seed(seed, s, i, 1)).table
             for _, r in t.iterrows():
+                interval = pd.notna(r["ci_low"]) and pd.notna(r["ci_high"])
                 if r["method"] == "bayes":
                     reject = r["ci_low"] > 0 or r["ci_high"] < 0
                 else:
                     reject = r["p_value"] < 0.05
+                if not interval or r["method"] != "bayes" and pd.isna(r["p_value"]):
+                    continue  # no answer: counted out of ``runs``, not as "did not reject"
                 out[r["method"]].append((reject, r["ci_low"] <= lift <= r["ci_high"], r["lift"]))
         for m in methods:
-            a = np.array(out[m], dtype=float)
+            a = np.array(out[m], dtype=float).reshape(-1, 3)
             rows.append({"analysis": "content_lift", "method": m, "scenario": scenario, "true_lift": lift,
                          "runs": len(a), "rejection_rate": a[:, 0].mean(), "coverage": a[:, 1].mean(),
                          "mean_lift": a[:, 2].mean(),
