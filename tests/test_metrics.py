@@ -351,3 +351,9 @@ def test_counts_that_are_text_or_fractions_are_named_errors():
     with pytest.raises(AnalysisError, match="whole-number counts") as err:
         m.engagement(posts.assign(likes=[1.5, 2.0]))
     assert "1.5" in str(err.value)
+
+
+def test_without_source_files_each_account_and_platform_is_one_export():
+    posts = _posts(likes=[10, 20, 30], saves=[1, None, None])
+    posts["account"] = pd.array(["a", "a", "b"], dtype="string")
+    assert m.engagement(posts)[m.ENGAGEMENTS].tolist() == [11, pd.NA, 30]

@@ -211,20 +211,27 @@ def _reported_sum(parts: pd.DataFrame, posts: pd.DataFrame) -> pd.Series:
     A count an export does not report at all (no value on any post of the same ``source_file``,
     e.g. clicks in an Instagram file) is left out of its posts' sums. A count it reports but that
     is missing on one post makes that post's sum NA: a sum without it would be an undercount
-    passed off as a total. Without ``source_file`` the whole table is one export.
+    passed off as a total. Without ``source_file``, the posts of one account on one platform
+    are taken as one export.
     """
     total = _na_sum(parts)
     have = parts.notna()
     partial = have.any(axis=1) & ~have.all(axis=1)
     if not partial.any():
         return total
-    if "source_file" in posts.columns:
-        files = posts["source_file"].astype(object).where(posts["source_file"].notna(), "")
-        reported = have.groupby(files.to_numpy(), sort=False).transform("any")
-    else:
-        reported = pd.DataFrame(np.broadcast_to(have.any(axis=0).to_numpy(), have.shape),
-                                index=have.index, columns=have.columns)
+    exports = _exports(posts)
+    reported = have.groupby(exports, sort=False).transform("any")
     return total.mask((reported & ~have).any(axis=1))
+
+
+def _exports(posts: pd.DataFrame) -> np.ndarray:
+    """An integer per post naming its export: ``source_file``, else account and platform."""
+    keys = ["source_file"] if "source_file" in posts.columns else \
+        [c for c in ("account", "platform") if c in posts.columns]
+    if not keys:
+        return np.zeros(len(posts), dtype=np.intp)
+    codes = posts[keys].astype(object).where(posts[keys].notna(), "").groupby(keys, sort=False).ngroup()
+    return codes.to_numpy(dtype=np.intp)
 
 
 def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -806,9 +813,7 @@ def weight_sensitivity(
         codes, keys = None, []
 
     # which counts each post's export reports (see _reported_sum)
-    files = np.asarray(pd.factorize(posts["source_file"])[0]) if "source_file" in posts.columns \
-        else np.zeros(len(posts), dtype=np.intp)
-    files = np.where(files < 0, files.max(initial=0) + 1, files)
+    files = _exports(posts)
     reported = {c: (np.bincount(files, weights=~np.isnan(x), minlength=files.max(initial=0) + 1) > 0)[files]
                 for c, x in counts.items()}
 

@@ -398,8 +398,9 @@ class ExplorePanel(CachedViews):
         date = f["date"].dt.tz_convert(self.tz).dt.tz_localize(None)
         self._f_day = date.dt.floor("D").to_numpy()
         self._f_account = f["account"].astype(str).to_numpy(dtype=object)
-        self._f_platform = (f["platform"].astype(str).to_numpy(dtype=object) if "platform" in f.columns
-                            else np.full(len(f), "", dtype=object))
+        # a history without a platform (a plain followers file) belongs to its account on any platform
+        self._f_platform = (f["platform"].astype(object).where(f["platform"].notna(), None).to_numpy(dtype=object)
+                            if "platform" in f.columns else np.full(len(f), None, dtype=object))
         self._f_plain = pd.DataFrame({
             "account": self._f_account,
             "date": f["date"].to_numpy(),
@@ -415,7 +416,7 @@ class ExplorePanel(CachedViews):
         if state["account"] != ALL:
             sel &= self._f_account == state["account"]
         if state["platform"] != ALL:
-            sel &= self._f_platform == state["platform"]
+            sel &= (self._f_platform == state["platform"]) | pd.isna(self._f_platform)
         lo = np.datetime64(state["start"]) if state["start"] else None
         hi = np.datetime64(state["end"] + dt.timedelta(days=1)) if state["end"] else None
         if lo is not None:

@@ -104,7 +104,8 @@ class LadderPanel(CachedViews):
                                 column="impressions", found="no values")
         self.top_n, self.min_exposure = int(top_n), float(min_exposure)
         scored = m.engagement(posts, weights).reset_index(drop=True)
-        keep = [c for c in ("account", "platform", "post_id", "published_at", "text", *GROUP_COLUMNS,
+        # source_file stays: which counts each export reports decides the weighted sums
+        keep = [c for c in ("account", "platform", "post_id", "published_at", "text", "source_file", *GROUP_COLUMNS,
                             *m.LADDER_SIGNALS, "impressions", m.ENGAGEMENTS, m.ENGAGEMENTS_SOURCE)
                 if c in scored.columns and (scored[c].notna().any() or c == m.ENGAGEMENTS_SOURCE)]
         self.posts = scored[list(dict.fromkeys(keep))]  # columns without any value are left out of every table
