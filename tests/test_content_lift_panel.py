@@ -67,3 +67,15 @@ def test_static_outputs(posts):
     panel.methods.value = ("glm",)
     panel.run()
     assert panel.static_outputs()[0] is panel.result
+
+
+def test_a_failed_run_says_why_and_no_longer_shows_the_previous_result(posts):
+    panel = ContentLiftPanel(posts, n_resamples=200)
+    panel.metrics.value = ("likes",)
+    panel.methods.value = ("glm",)
+    panel.run_button.click()
+    assert panel.result is not None and len(panel.output.outputs) == 2
+    panel.methods.value = ()  # nothing selected
+    panel.run_button.click()
+    assert panel.result is None and panel.output.outputs == ()
+    assert "at least one method" in panel.status.value

@@ -62,3 +62,21 @@ def test_static_outputs_for_reports(panel):
     items = panel.static_outputs()
     assert items[0] is panel.history
     assert any(item is panel.result for item in items)
+
+
+def test_failures_say_why_and_leave_nothing_stale_to_save(tmp_path):
+    import datetime
+
+    from toolkit.simulate import simulate_profile
+    from toolkit.widgets.design import DesignPanel
+
+    panel = DesignPanel(simulate_profile(days=90, seed=1, text=False).posts, metric="likes", n_sims=20)
+    panel.csv_path.value = str(tmp_path / "missing" / "schedule.csv")
+    assert panel.save_csv() is None and "cannot write" in panel.error
+    panel.start.value = None
+    assert panel.draw_schedule() is None and "start" in panel.error
+    panel.start.value = datetime.date(2025, 1, 6)
+    panel.times.value = "not a time"
+    assert panel.draw_schedule() is None
+    panel.csv_path.value = str(tmp_path / "schedule.csv")
+    assert panel.save_csv() is None and not (tmp_path / "schedule.csv").exists()

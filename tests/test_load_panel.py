@@ -101,3 +101,13 @@ def test_nothing_chosen_says_so(data_dir):
 def test_display_hook_and_container():
     panel = LoadPanel(paths=[NEW_A], data_dir=FIX)
     assert panel.widget.children and callable(panel._ipython_display_)
+
+
+def test_a_failed_load_clears_the_previous_one(tmp_path):
+    panel = LoadPanel(paths=[LEGACY])
+    assert panel.dataset is not None and "Per file" in panel.report.value
+    bad = tmp_path / "empty.csv"
+    bad.write_text("")
+    panel.load([bad])
+    assert panel.dataset is None and panel.report.value == "" and panel.rejected.value == ""
+    assert "Could not load" in panel.status.value and "previous load is cleared" in panel.status.value

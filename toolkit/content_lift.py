@@ -872,6 +872,8 @@ def content_lift(
     True
     """
     methods = [method] if isinstance(method, str) else list(method)
+    if not methods:
+        raise AnalysisError("give at least one method", parameter="method", found=method)
     metrics_ = [metric] if isinstance(metric, str) else list(metric)
     for m in methods:
         if m not in METHODS:

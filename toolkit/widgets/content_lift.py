@@ -14,6 +14,8 @@ it gets back is shown in place (the output area is replaced on every run).
 
 from __future__ import annotations
 
+import html
+
 from pathlib import Path
 
 import ipywidgets as w
@@ -178,13 +180,23 @@ class ContentLiftPanel:
                                        n_resamples=self.n_resamples, seed=self.seed, adjust=self.adjust.value)
             self._show_agreement()
         except EngagementLabError as exc:
-            self.result = None
-            self.status.value = f"<span style='color:#b00'>{exc}</span>"
+            self._fail(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a panel shows every failure as a message
+            self._fail(f"{type(exc).__name__}: {exc} (please report this)")
             return
         self.status.value = ""
         self.output.outputs = ()  # replace the previous result in place
         self.output.append_display_data(self.result)
         self.output.append_display_data(self.result.chart())
+
+    def _fail(self, message: str) -> None:
+        """Show why the run failed, and no longer the previous run's result."""
+        self.result = None
+        self.agreement = None
+        self.output.outputs = ()
+        self.agreement_output.outputs = ()
+        self.status.value = f"<span style='color:#b00'>{html.escape(message)}</span>"
 
     def static_outputs(self) -> list:
         """What a static report shows instead of the widget."""

@@ -26,7 +26,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.design import History, PowerResult, fit_history, power, schedule, schedule_to_csv
-from toolkit.errors import EngagementLabError
+from toolkit.errors import AnalysisError, EngagementLabError
 
 __all__ = ["DesignPanel", "LIFT_CHOICES"]
 
@@ -57,12 +57,18 @@ class DesignPanel:
         First day of the schedule (default: next Monday).
     since
         Fit the history on posts from this date on (e.g. the last strategy change).
+    lifts, alpha, share, max_weeks
+        Starting values of the power controls (a notebook passes its parameters).
+    times, schedule_weeks
+        Starting slot times and length of the schedule.
     """
 
     def __init__(self, posts: pd.DataFrame, *, metric: str = "engagements",
                  exposure: str | None = "impressions", account: str | None = None,
                  n_sims: int = 300, seed: int = 0, start: str | dt.date | None = None,
-                 since: str | None = None) -> None:
+                 since: str | None = None, lifts: tuple[float, ...] = (0.1, 0.2, 0.3),
+                 alpha: float = 0.05, share: float = 0.5, max_weeks: int = 26,
+                 times: tuple[str, ...] = ("09:00", "18:00"), schedule_weeks: int = 8) -> None:
         self.history: History = fit_history(posts, metric=metric, exposure=exposure, account=account,
                                             since=since)
         self.result: PowerResult | None = None
@@ -73,11 +79,14 @@ class DesignPanel:
         self.analysis = w.Dropdown(options=[("personal vs other posts", "content_lift"),
                                             ("before vs after a change", "before_after")],
                                    value="content_lift", description="Design", style=style)
-        self.lifts = w.SelectMultiple(options=[(f"+{v:.0%}", v) for v in LIFT_CHOICES],
-                                      value=(0.1, 0.2, 0.3), description="Lifts", rows=4)
-        self.max_weeks = w.IntSlider(value=26, min=2, max=52, description="Up to weeks", style=style)
-        self.alpha = w.Dropdown(options=[0.01, 0.05, 0.1], value=0.05, description="alpha")
-        self.share = w.FloatSlider(value=0.5, min=0.1, max=0.9, step=0.05, description="Personal share",
+        choices = sorted(set(LIFT_CHOICES) | {float(v) for v in lifts})  # a notebook's own lifts too
+        self.lifts = w.SelectMultiple(options=[(f"+{v:.0%}", v) for v in choices],
+                                      value=tuple(float(v) for v in lifts), description="Lifts", rows=4)
+        self.max_weeks = w.IntSlider(value=int(max_weeks), min=2, max=max(52, int(max_weeks)),
+                                     description="Up to weeks", style=style)
+        self.alpha = w.Dropdown(options=sorted({0.01, 0.05, 0.1, float(alpha)}), value=float(alpha),
+                                description="alpha")
+        self.share = w.FloatSlider(value=float(share), min=0.1, max=0.9, step=0.05, description="Personal share",
                                    style=style)
         self.n_sims = w.IntText(value=int(n_sims), description="Simulations", style=style)
         self.seed = w.IntText(value=int(seed), description="Seed")
@@ -88,8 +97,9 @@ class DesignPanel:
             today = dt.date.today()
             start = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
         self.start = w.DatePicker(value=pd.Timestamp(start).date(), description="Start")
-        self.schedule_weeks = w.IntSlider(value=8, min=1, max=52, description="Weeks")
-        self.times = w.Text(value="09:00, 18:00", description="Slot times",
+        self.schedule_weeks = w.IntSlider(value=int(schedule_weeks), min=1, max=max(52, int(schedule_weeks)),
+                                          description="Weeks")
+        self.times = w.Text(value=", ".join(times), description="Slot times",
                             placeholder="09:00, 18:00 or Mon 09:00, Thu 18:30")
         self.schedule_button = w.Button(description="Draw schedule", button_style="primary")
         self.csv_path = w.Text(value="schedule.csv", description="CSV file")
@@ -125,7 +135,7 @@ class DesignPanel:
                                 share=self.share.value, n_sims=self.n_sims.value,
                                 seed=self.seed.value, progress=False)
         except EngagementLabError as exc:
-            self.error = str(exc)
+            self.error, self.result = str(exc), None
         self._show(self.power_out, [self.result.chart(), self.result] if self.error is None else [])
         return self.result
 
@@ -136,10 +146,12 @@ class DesignPanel:
         """Draw the randomised schedule with the current choices and show its first slots."""
         self.error = None
         try:
+            if self.start.value is None:
+                raise AnalysisError("pick the date the schedule starts", parameter="start", found="no date")
             self.plan = schedule(self.start.value, self.schedule_weeks.value, times=self._times(),
                                  share_personal=self.share.value, seed=self.seed.value)
-        except EngagementLabError as exc:
-            self.error = str(exc)
+        except EngagementLabError as exc:  # no schedule: Save CSV must not write the previous one
+            self.error, self.plan = str(exc), None
         self._show(self.schedule_out, self._schedule_views() if self.error is None else [])
         return self.plan
 
@@ -148,7 +160,13 @@ class DesignPanel:
         if self.plan is None:
             return None
         path = Path(self.csv_path.value)
-        schedule_to_csv(self.plan, path)
+        self.error = None
+        try:
+            schedule_to_csv(self.plan, path)
+        except (OSError, EngagementLabError) as exc:
+            self.error = f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}"
+            self._show(self.schedule_out, self._schedule_views())
+            return None
         self._show(self.schedule_out, self._schedule_views() + [f"Saved {len(self.plan)} slots to {path}."])
         return path
 

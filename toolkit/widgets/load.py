@@ -156,6 +156,7 @@ class LoadPanel:
         if not paths:
             self._show_error("choose at least one file (picker, path box or upload)")
             return
+        self.status.value = f"<div><i>Loading {len(paths)} file(s)...</i></div>"
         try:
             dataset = toolkit.load(list(paths), account=self.account)
         except EngagementLabError as exc:
@@ -166,9 +167,15 @@ class LoadPanel:
         self._show(dataset)
 
     def _show_error(self, message: str) -> None:
+        """Say why, and drop the previous load: cells reading ``dataset`` must not go on with old data."""
+        had = self._dataset is not None
         self.error = message
+        self._dataset = None
+        self.report.value = self.rejected.value = ""
         self.status.value = (f"<div style='color:#b00020'><b>Could not load:</b> "
-                             f"{html.escape(message)}</div>")
+                             f"{html.escape(message)}"
+                             + ("<br>The previous load is cleared: fix the files and load again." if had else "")
+                             + "</div>")
 
     def _show(self, dataset) -> None:
         report = dataset.report.copy()
