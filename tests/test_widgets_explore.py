@@ -201,3 +201,18 @@ def test_metric_without_values_in_selection_says_so(data):
     assert pd.isna(summary["value"]) and summary["posts used"] == 0
     panel.account.value = "alice"
     assert "time_series" in panel.charts and "time_series" not in panel.notes
+
+
+def test_views_with_nothing_to_show_keep_no_stale_tables():
+    import datetime
+
+    from toolkit.simulate import simulate_profile
+    from toolkit.widgets.explore import ExplorePanel
+
+    posts = simulate_profile(days=60, seed=2).posts
+    panel = ExplorePanel(posts)
+    assert {"summary", "heatmap", "top"} <= set(panel.tables)
+    panel.start.value = datetime.date(2030, 1, 1)  # after every post
+    assert not {"summary", "ladder", "heatmap", "top", "bottom"} & set(panel.tables)
+    dated = posts.assign(time_known=False)  # date-only exports: no time of day
+    assert "heatmap" not in ExplorePanel(dated).tables

@@ -43,6 +43,9 @@ _CONTROLS = ("account", "platform", "start", "end", "metric", "denominator", "ho
 _FILTER = ("account", "platform", "start", "end")
 #: columns the "groups" view charts, in order
 _GROUPS = ("media_type", "content_label")
+#: the tables each view fills (dropped when the view has nothing to show, so none is stale)
+_TABLES = {"summary": ("summary",), "ladder": ("ladder",), "groups": tuple(f"by_{g}" for g in _GROUPS),
+           "heatmap": ("heatmap",), "top": ("top", "bottom")}
 _RATE = ("metric", "denominator", "how")
 
 #: view -> controls it depends on
@@ -294,6 +297,8 @@ class ExplorePanel(CachedViews):
         if name != "followers" and n == 0:
             for key in (name,) + (_GROUPS if name == "groups" else ()):
                 self.charts.pop(key, None)
+            for key in _TABLES.get(name, ()):
+                self.tables.pop(key, None)
             return ["No posts in this selection."]
         y = self._values[metric][mask]
         d = None if den is None else self._values[den][mask]
@@ -302,6 +307,8 @@ class ExplorePanel(CachedViews):
             if empty is not None:  # e.g. an account whose export has no clicks: say so, draw nothing
                 for key in ((name,) if name != "groups" else _GROUPS):
                     self.charts.pop(key, None)
+                for key in _TABLES.get(name, ()):
+                    self.tables.pop(key, None)
                 note = ce.no_values_message(empty, "this selection")
                 self.notes[name] = note
                 return [note]
@@ -347,6 +354,12 @@ class ExplorePanel(CachedViews):
                 shown.append(chart)
             return shown
         if name == "heatmap":
+            if not (self._cell[mask] >= 0).any():  # date-only exports: no time of day to place
+                self.charts.pop("heatmap", None)
+                self.tables.pop("heatmap", None)
+                self.notes["heatmap"] = ("No post in this selection has a known time of day (the exports "
+                                         "give dates only): no weekday x hour grid.")
+                return [self.notes["heatmap"]]
             cells = _cells(self._cell[mask], y, d, how, metric, den)
             self.tables["heatmap"] = cells
             chart = ce.heatmap(None, cells=cells, tz=self.tz, template=self._templates.get("heatmap"))
