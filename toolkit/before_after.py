@@ -35,6 +35,7 @@ True
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -82,49 +83,74 @@ _ROBUST = ("week", "hac", "model")
 #: level rejects at this level (boundary-aware: the null distribution is 0.5 chi2(0) + 0.5 chi2(1)).
 CF_LEVEL_ALPHA = 0.05
 
-ASSUMPTIONS = {
-    "glm": (
-        "glm: each post's metric is a negative binomial count whose mean is exposure x rate "
-        "(log link, log-exposure offset; NB2 variance mu + mu^2/theta with theta estimated by "
-        "maximum likelihood); the after-change effect is one multiplicative shift of the rate, the "
-        "same for every post; the controls (weekday, hour band, media type by default) capture the "
-        "other systematic differences between the periods; there is no underlying trend in the "
-        "rate apart from the change; posts in different calendar weeks are independent given the "
-        "model, while posts within a week may be correlated in any way (week-clustered, bias-reduced "
-        "CR3 standard errors with t on weeks-1 degrees of freedom)."
-    ),
-    "its": (
-        "its: the weekly log rate (metric/exposure summed over weeks aligned to the change date, "
-        "so weekday rhythms cancel; only whole weeks, as a week cut by the ends of the data or by "
-        "excluded days would hold some weekdays and not others) follows a straight line in time "
-        "before the change, and the change shifts its level and slope; the pre-change line "
-        "extrapolated into the after window is what would have happened without the change; "
-        "weekly errors may be heteroscedastic and autocorrelated over about a week (Newey-West "
-        "standard errors, Bartlett kernel, lag 1 week, leverage-adjusted residuals, t with "
-        "weeks-4 degrees of freedom); the lift is the average over the after weeks of the ratio "
-        "of the fitted post path to the extrapolated pre path (delta-method interval on the log "
-        "scale)."
-    ),
-    "counterfactual": (
-        "counterfactual: the daily log rate before the change is a level plus a fixed weekly "
-        "pattern, an AR(1) day shock and noise, optionally plus a control series unaffected by the "
-        "change; the level is fixed (a constant, or a straight line with the trend control) unless "
-        "the pre-period shows it wandering: both versions are fitted by maximum likelihood on the "
-        "pre-period only and a random-walk level is kept only when a likelihood-ratio test rejects "
-        "a fixed level at 5% (boundary-aware: the null distribution of the statistic is "
-        "0.5 chi2(0) + 0.5 chi2(1), since a variance of 0 lies on the edge of its range); the "
-        "chosen model describes what the after window would have looked like without the change; "
-        "the intervals use the full covariance of the forecast errors across horizons (including "
-        "the uncertainty of the estimated level and weekly pattern) but treat the estimated "
-        "variances and AR coefficient as known."
-    ),
-    "did": (
-        "did: the treated and the control account would have moved in parallel (same relative "
-        "change of the rate) without the change, and the change did not affect the control account; "
-        "counts are negative binomial with a log-exposure offset (as glm), with standard errors "
-        "clustered by calendar week across both accounts."
-    ),
-}
+def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict[str, Any],
+                 control_account: str | None = None) -> str:
+    """What ``method`` assumes, in words, for the settings it was run with."""
+    if method in ("glm", "did"):
+        lag = fit.get("se_lag")
+        se = {
+            "week": ("posts in different calendar weeks are independent given the model, while "
+                     "posts within a week may be correlated in any way (week-clustered, "
+                     "bias-reduced CR3 standard errors with t on weeks-1 degrees of freedom)"),
+            "hac": (f"posts may be correlated with the posts near them in time order, fading to "
+                    f"none {lag} posts apart (Newey-West HAC standard errors, Bartlett kernel, lag "
+                    f"{lag} posts, normal reference distribution)"),
+            "model": ("posts are independent given the model (model-based standard errors, normal "
+                      "reference distribution)"),
+        }[robust]
+    if method == "glm":
+        if list(controls) == list(DEFAULT_CONTROLS):
+            ctrl = ("the controls (weekday, hour band, media type by default) capture the other "
+                    "systematic differences between the periods")
+        elif controls:
+            ctrl = (f"the controls ({', '.join(c.replace('_', ' ') for c in controls)}) capture "
+                    f"the other systematic differences between the periods")
+        else:
+            ctrl = "nothing else differs systematically between the periods (no controls)"
+        trend = ("any underlying trend in the rate is the straight line of the trend control"
+                 if "trend" in controls else
+                 "there is no underlying trend in the rate apart from the change")
+        return ("glm: each post's metric is a negative binomial count whose mean is exposure x rate "
+                "(log link, log-exposure offset; NB2 variance mu + mu^2/theta with theta estimated "
+                "by maximum likelihood); the after-change effect is one multiplicative shift of the "
+                f"rate, the same for every post; {ctrl}; {trend}; {se}.")
+    if method == "its":
+        lag = fit["se_lag"]
+        moves = ("autocorrelated over about a week" if lag == 1 else
+                 f"autocorrelated over about {lag} weeks" if lag > 1 else "not autocorrelated")
+        return ("its: the weekly log rate (metric/exposure summed over weeks aligned to the change "
+                "date, so weekday rhythms cancel; only whole weeks, as a week cut by the ends of the "
+                "data or by excluded days would hold some weekdays and not others) follows a "
+                "straight line in time before the change, and the change shifts its level and "
+                "slope; the pre-change line extrapolated into the after window is what would have "
+                f"happened without the change; weekly errors may be heteroscedastic and {moves} "
+                f"(Newey-West standard errors, Bartlett kernel, lag {lag} week"
+                f"{'s' if lag != 1 else ''}, leverage-adjusted residuals, t with weeks-4 degrees of "
+                "freedom); the lift is the average over the after weeks of the ratio of the fitted "
+                "post path to the extrapolated pre path (delta-method interval on the log scale).")
+    if method == "counterfactual":
+        weekly = "a fixed weekly pattern, " if "weekday" in controls else ""
+        covariate = (f", plus the daily log rate of the control account {control_account!r} "
+                     "(unaffected by the change)" if control_account is not None else "")
+        return ("counterfactual: the daily log rate before the change is a level plus "
+                f"{weekly}an AR(1) day shock and noise{covariate}; the level is fixed (a constant, "
+                "or a straight line with the trend control) unless the pre-period shows it "
+                "wandering: both versions are fitted by maximum likelihood on the pre-period only "
+                "and a random-walk level is kept only when a likelihood-ratio test rejects a fixed "
+                "level at 5% (boundary-aware: the null distribution of the statistic is "
+                "0.5 chi2(0) + 0.5 chi2(1), since a variance of 0 lies on the edge of its range); "
+                "the chosen model describes what the after window would have looked like without "
+                "the change; the intervals use the full covariance of the forecast errors across "
+                "horizons (including the uncertainty of the estimated level and weekly pattern) but "
+                "treat the estimated variances and AR coefficient as known.")
+    se_did = {"week": "standard errors clustered by calendar week across both accounts",
+              "hac": f"Newey-West HAC standard errors over both accounts' posts in time order "
+                     f"(lag {fit.get('se_lag')} posts)",
+              "model": "model-based standard errors"}[robust]
+    return (f"did: the account analysed and the control account {control_account!r} would have "
+            "moved in parallel (same relative change of the rate) without the change, and the "
+            "change did not affect the control account; counts are negative binomial with a "
+            f"log-exposure offset (as glm), with {se_did}.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,17 +200,22 @@ def _to_day(values: pd.Series) -> pd.Series:
 
 
 def _parse_date(value: Any, parameter: str) -> pd.Timestamp:
+    """A calendar date as written: a time zone only says where the date is written (the date is
+    kept, not converted to UTC); a time of day other than midnight is an error."""
+    ok = isinstance(value, (str, _dt.date, np.datetime64))
     try:
-        ts = pd.Timestamp(value)
+        ts = pd.Timestamp(value) if ok else pd.NaT
     except (TypeError, ValueError):
-        raise AnalysisError("expected a date such as '2024-10-01'", parameter=parameter,
-                            found=repr(value)) from None
+        ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
-        raise AnalysisError("expected a date such as '2024-10-01'", parameter=parameter,
+        raise AnalysisError("expected a date such as '2024-07-01'", parameter=parameter,
                             found=repr(value))
     if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts.normalize()
+        ts = ts.tz_localize(None)  # the wall-clock date and time in the value's own zone
+    if ts != ts.normalize():
+        raise AnalysisError(f"{parameter} is a calendar date, not a time of day: expected a date "
+                            "such as '2024-07-01'", parameter=parameter, found=repr(value))
+    return ts
 
 
 def _hour_band(ts: pd.Series, known: pd.Series | None) -> np.ndarray:
@@ -228,7 +259,7 @@ class _Data:
 
 def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure: str | None,
              window: Any, exclude: Any, account: str | None, extra_columns: Iterable[str] = (),
-             parameter_posts: str = "posts") -> _Data:
+             parameter_posts: str = "posts", parameter_account: str = "account") -> _Data:
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("expected a posts DataFrame", parameter=parameter_posts,
                             found=type(posts).__name__)
@@ -238,10 +269,11 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     frame = posts
     if account is not None:
         if "account" not in posts.columns:
-            raise AnalysisError("posts have no account column", parameter="account", found=account)
+            raise AnalysisError("posts have no account column", parameter=parameter_account,
+                                found=account)
         frame = posts[posts["account"] == account]
         if frame.empty:
-            raise AnalysisError("no posts of this account", parameter="account",
+            raise AnalysisError("no posts of this account", parameter=parameter_account,
                                 found=f"{account!r}; accounts: {sorted(posts['account'].dropna().unique())}")
     left_out: dict[str, int] = {}
     if metric in ("engagements", "weighted_engagement") or metric in frame.columns:
@@ -249,7 +281,23 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     else:
         raise AnalysisError("metric must be a column of posts (or 'engagements')",
                             parameter="metric", found=f"{metric!r}; columns: {list(posts.columns)}")
-    y = pd.to_numeric(y, errors="coerce").astype("Float64")
+    raw = y
+    y = pd.to_numeric(raw, errors="coerce").astype("Float64")
+    text = raw.notna() & y.isna()
+    if text.any():
+        raise AnalysisError("the metric must be numeric counts", parameter="metric", column=metric,
+                            found=f"{int(text.sum())} values that are not numbers, first "
+                                  f"{_first(raw, text, frame)}")
+    yf = y.to_numpy(dtype=float, na_value=np.nan)
+    bad = pd.Series(~np.isnan(yf) & ~(np.isfinite(yf) & (yf >= 0) & (np.floor(yf) == yf)),
+                    index=y.index)
+    if bad.any():
+        raise AnalysisError("the metric must be a count (a whole number, zero or more); a rate or "
+                            "an average is not a count: analyse the count with its exposure",
+                            parameter="metric", column=metric,
+                            found=f"{int(bad.sum())} values that are not whole numbers of zero or "
+                                  f"more, first "
+                                  f"{_first(raw, bad, frame)}")
     if exposure is None:
         e = pd.Series(1.0, index=frame.index, dtype="Float64")
     elif exposure in frame.columns:
@@ -257,13 +305,15 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     else:
         raise AnalysisError("exposure must be a column of posts or None", parameter="exposure",
                             found=f"{exposure!r}; columns: {list(posts.columns)}")
+    negative = (e < 0).fillna(False)
+    if negative.any():
+        raise AnalysisError("exposure must be zero or more", parameter="exposure", column=exposure,
+                            found=f"{int(negative.sum())} negative values, first "
+                                  f"{_first(frame[exposure], negative, frame)}")
     if not (e.fillna(0) > 0).any():
         raise AnalysisError("exposure is zero or missing on every post; pass exposure=None to "
                             "compare raw counts", parameter="exposure", column=exposure,
                             found=f"{int(e.isna().sum())} missing, {int((e == 0).sum())} zero")
-    if (y.dropna() < 0).any():
-        raise AnalysisError("the metric must be a count (zero or more)", parameter="metric",
-                            found=float(y.dropna().min()))
     day = _to_day(frame["published_at"])
     data = pd.DataFrame({"y": y, "e": e, "day": day}, index=frame.index)
     data["ts"] = pd.to_datetime(frame["published_at"], utc=True)
@@ -295,20 +345,17 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     # window and exclusions
     first, last = (data["day"].min(), data["day"].max()) if len(data) else (pd.NaT, pd.NaT)
     if len(data) == 0 or not (first < change <= last):
+        control = parameter_account == "control_account"
+        gone = "".join(f"; left out: {v:,} posts ({k})" for k, v in left_out.items())
         raise AnalysisError(
-            "the change date must fall inside the data, after the first and on or before the last "
-            "day with usable posts", parameter="change",
+            "the change date must fall inside the data" + (f" of the control account {account!r}"
+                                                           if control else "")
+            + ", after the first and on or before the last day with usable posts",
+            parameter="control_account" if control else "change",
             found=f"{change.date()}; data run from {getattr(first, 'date', lambda: first)()} "
-                  f"to {getattr(last, 'date', lambda: last)()}")
+                  f"to {getattr(last, 'date', lambda: last)()}{gone}")
+    before_days, after_days = _window_days(window)
     if window is not None:
-        if isinstance(window, (int, np.integer)):
-            before_days = after_days = int(window)
-        else:
-            try:
-                before_days, after_days = (None if w is None else int(w) for w in window)
-            except (TypeError, ValueError):
-                raise AnalysisError("window must be days on each side (int) or (before, after)",
-                                    parameter="window", found=repr(window)) from None
         keep = pd.Series(True, index=data.index)
         if before_days is not None:
             keep &= data["day"] >= change - pd.Timedelta(days=before_days)
@@ -318,35 +365,79 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
         if n_out:
             left_out["outside window"] = n_out
         data = data[keep]
-    excluded: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    if exclude is not None:
-        drop = pd.Series(False, index=data.index)
-        items = [exclude] if isinstance(exclude, (int, np.integer, tuple, str, pd.Timestamp)) else list(exclude)
-        for item in items:
-            if isinstance(item, (int, np.integer)):
-                lo, hi = change, change + pd.Timedelta(days=int(item) - 1)
-            elif isinstance(item, tuple) and len(item) == 2:
-                lo, hi = _parse_date(item[0], "exclude"), _parse_date(item[1], "exclude")
-            else:
-                lo = hi = _parse_date(item, "exclude")
-            drop |= (data["day"] >= lo) & (data["day"] <= hi)
-            excluded.append((lo, hi))
-        if drop.any():
-            left_out["excluded days"] = int(drop.sum())
-        data = data[~drop]
+    span_lo, span_hi = first, last
+    if before_days is not None:
+        span_lo = max(first, change - pd.Timedelta(days=before_days))
+    if after_days is not None:
+        span_hi = min(last, change + pd.Timedelta(days=after_days - 1))
+    excluded = _exclude_ranges(exclude, change)
+    drop = pd.Series(False, index=data.index)
+    for lo, hi in excluded:
+        if hi < span_lo or lo > span_hi:
+            raise AnalysisError("exclude lies outside the days analysed", parameter="exclude",
+                                found=f"{lo.date()} to {hi.date()}; the data (after window=) run "
+                                      f"from {span_lo.date()} to {span_hi.date()}")
+        drop |= (data["day"] >= lo) & (data["day"] <= hi)
+    if drop.any():
+        left_out["excluded days"] = int(drop.sum())
+    data = data[~drop]
     data = data.sort_values(["ts"] + (["post_id"] if "post_id" in data.columns else []), kind="stable")
     data["t"] = (data["day"] - change).dt.days.astype(float)
     data["after"] = (data["t"] >= 0).astype(float)
     data["week"] = (data["day"] - pd.to_timedelta(data["weekday"], unit="D")).to_numpy()
     data["y"] = data["y"].astype(float)
     data["e"] = data["e"].astype(float)
-    span_lo, span_hi = first, last
-    if window is not None and before_days is not None:
-        span_lo = max(first, change - pd.Timedelta(days=before_days))
-    if window is not None and after_days is not None:
-        span_hi = min(last, change + pd.Timedelta(days=after_days - 1))
     return _Data(frame=data, change=change, metric=metric, exposure=exposure, left_out=left_out,
                  account=account, span=(span_lo, span_hi), excluded=excluded)
+
+
+def _first(values: pd.Series, bad: pd.Series, frame: pd.DataFrame) -> str:
+    """The first flagged value and the post it is on, for error messages."""
+    i = int(np.flatnonzero(bad.to_numpy(bool))[0])
+    where = f"post {frame['post_id'].iloc[i]}" if "post_id" in frame.columns else f"row {i}"
+    value = values.iloc[i]
+    return f"{value.item() if isinstance(value, np.generic) else value!r} on {where}"
+
+
+def _window_days(window: Any) -> tuple[int | None, int | None]:
+    """``window=`` as (days before, days after); None keeps that side whole."""
+    if window is None:
+        return None, None
+    pair = tuple(window) if isinstance(window, (tuple, list)) else (window, window)
+    if len(pair) != 2 or not all(
+            w is None or (isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 1)
+            for w in pair):
+        raise AnalysisError("window must be whole days kept on each side (1 or more), or a "
+                            "(before, after) pair of them (None = all)", parameter="window",
+                            found=repr(window))
+    return tuple(None if w is None else int(w) for w in pair)  # type: ignore[return-value]
+
+
+def _exclude_ranges(exclude: Any, change: pd.Timestamp) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """``exclude=`` as (first, last) day ranges: an int k is the first k days from the change."""
+    if exclude is None:
+        return []
+    many = isinstance(exclude, (list, np.ndarray, pd.Index, pd.Series))
+    out = []
+    for item in (list(exclude) if many else [exclude]):
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            if item < 1:
+                raise AnalysisError("exclude=k drops the first k days from the change: k must be 1 "
+                                    "or more", parameter="exclude", found=repr(item))
+            lo, hi = change, change + pd.Timedelta(days=int(item) - 1)
+        elif isinstance(item, tuple) and len(item) == 2:
+            lo, hi = _parse_date(item[0], "exclude"), _parse_date(item[1], "exclude")
+            if hi < lo:
+                raise AnalysisError("exclude=(start, end) needs start on or before end",
+                                    parameter="exclude", found=repr(item))
+        elif isinstance(item, (str, _dt.date, np.datetime64)):
+            lo = hi = _parse_date(item, "exclude")
+        else:
+            raise AnalysisError("exclude must be a number of days from the change, a date, a "
+                                "(start, end) pair of dates, or a list of these",
+                                parameter="exclude", found=f"{type(item).__name__} {item!r}")
+        out.append((lo, hi))
+    return out
 
 
 def _check_sizes(d: _Data, method: str) -> None:
@@ -382,6 +473,10 @@ def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
     keep = pd.Series(True, index=f.index)
     if "followers" in controls:
         keep &= f["followers"].notna() & (f["followers"].fillna(0) > 0)
+        if not keep.any():
+            raise AnalysisError("control 'followers' needs follower counts: no post of this "
+                                "analysis has one", parameter="controls", column="followers",
+                                found=f"{len(f)} posts, none with followers > 0")
     cols = [np.ones(len(f))]
     names = ["(Intercept)"]
     for name, col in extra:
@@ -479,6 +574,7 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
         raise AnalysisError("the negative binomial model did not converge", parameter="method",
                             found=f"{method}, {fit.iterations} iterations")
     days = f["day"].to_numpy()
+    L = None  # the HAC lag in posts, when used
     if robust == "hac":
         n_days = f["day"].nunique()
         L = lag if lag is not None else int(round(_default_lag(n_days) * len(f) / max(n_days, 1)))
@@ -526,7 +622,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
     path["cf_high"] = np.where(post, path["fitted"] / (1 + row["ci_low"]), np.nan)
     path.loc[~post, "counterfactual"] = path.loc[~post, "fitted"]
     resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
-    return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names}
+    return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
+            "se_lag": L}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
@@ -631,7 +728,8 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
         "cf_low": np.where(post, np.exp(cf + corr - c * cf_se), np.nan),
         "cf_high": np.where(post, np.exp(cf + corr + c * cf_se), np.nan)})
     return {"row": row, "beta": beta, "cov": cov, "names": names, "path": path,
-            "resid": pd.Series(resid, index=weekly["day"].to_numpy()), "weekly": weekly}
+            "resid": pd.Series(resid, index=weekly["day"].to_numpy()), "weekly": weekly,
+            "se_lag": L}
 
 
 def _uc_forecast_cov(res, steps: int, exog_post: np.ndarray | None):
@@ -841,10 +939,16 @@ class BeforeAfterResult(Result):
         (in absolute log ratio) as the real one, counting the real one: ``(1 + k) / (1 + n)``.
 
         Returns a :class:`Result` whose table row has the real lift, the empirical ``p_value`` and
-        the placebo distribution's spread; ``details["placebo"]`` lists every fake date's lift.
+        the placebo distribution's spread (``placebo_low``/``placebo_high``: the middle ``level``
+        of the placebo lifts); ``details["placebo"]`` lists every fake date's lift and
+        ``details["failed"]`` the fake dates that could not be analysed, with the reason. The text
+        says how many dates were requested and used; no usable date is an error.
         """
         from tqdm.auto import tqdm  # noqa: PLC0415
 
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise AnalysisError("n must be a whole number of placebo dates, 1 or more",
+                                parameter="n", found=repr(n))
         args = self.details["call"]
         method = method or str(self.table.loc[0, "method"])
         real = self.table.loc[self.table["method"] == method]
@@ -865,7 +969,7 @@ class BeforeAfterResult(Result):
         candidates = days[need: len(days) - need + 1]
         pick = np.unique(np.linspace(0, len(candidates) - 1, num=min(n, len(candidates))).round().astype(int))
         fakes = pd.to_datetime(candidates[pick])
-        rows = []
+        rows, failed = [], []
         control = args.get("control_data")
         for fake in tqdm(fakes, desc=f"placebo dates ({method})", disable=not progress):
             span = None if d.span is None else (d.span[0], d.change - pd.Timedelta(days=1))
@@ -877,12 +981,21 @@ class BeforeAfterResult(Result):
                                   args["lag"], control, light=True)
                 rows.append({"change": pd.Timestamp(fake), "lift": out["row"]["lift"],
                              "p_value": out["row"]["p_value"]})
-            except AnalysisError:
-                continue
+            except AnalysisError as exc:
+                failed.append({"change": pd.Timestamp(fake), "reason": exc.message})
+        failed = pd.DataFrame(failed, columns=["change", "reason"])
+        why = "; ".join(f"{reason} ({count} date{'s' if count != 1 else ''})"
+                        for reason, count in failed["reason"].value_counts(sort=False).items())
+        dates = (f"placebo dates: {n} requested"
+                 + (f", {len(fakes)} fit in the pre-period" if len(fakes) < n else "")
+                 + f", {len(rows)} used" + (f"; left out: {why}" if why else ""))
+        if not rows:
+            raise AnalysisError("no placebo date could be analysed", parameter="n", found=dates)
         plc = pd.DataFrame(rows)
         k = int((np.abs(np.log1p(plc["lift"])) >= abs(math.log1p(real_lift))).sum())
         p_emp = (1 + k) / (1 + len(plc))
-        q = plc["lift"].quantile([0.025, 0.975]).to_numpy()
+        level = args["level"]
+        q = plc["lift"].quantile([(1 - level) / 2, 1 - (1 - level) / 2]).to_numpy()
         table = pd.DataFrame([{
             "method": f"{method} placebo", "metric": d.metric, "lift": real_lift,
             "ci_low": float("nan"), "ci_high": float("nan"), "p_value": p_emp,
@@ -891,13 +1004,15 @@ class BeforeAfterResult(Result):
             "placebo_rejection_rate": float((plc["p_value"] < 1 - args["level"]).mean())}])
         text = (f"The real {method} lift ({format_pct(real_lift)}) is larger in size than "
                 f"{len(plc) - k} of {len(plc)} placebo lifts at fake change dates in the pre-period "
-                f"(empirical p = {p_emp:.3f}); 95% of placebo lifts lie between {format_pct(q[0])} "
-                f"and {format_pct(q[1])}, and {plc['p_value'].lt(1 - args['level']).mean():.0%} of "
-                f"them were nominally significant.")
+                f"(empirical p = {p_emp:.3f}); the middle {level:.0%} of placebo lifts lie between "
+                f"{format_pct(q[0])} and {format_pct(q[1])}, and "
+                f"{plc['p_value'].lt(1 - level).mean():.0%} of them were nominally significant "
+                f"at {1 - level:.0%}. {dates[0].upper()}{dates[1:]}.")
         result = Result(table=table, text=text,
                         assumptions="Fake dates in the pre-period share the real date's noise, "
                                     "autocorrelation and trends but no real change.",
-                        level=self.level, details={"placebo": plc, "real_lift": real_lift},
+                        level=self.level, details={"placebo": plc, "real_lift": real_lift,
+                                                   "failed": failed},
                         chart_builder=_placebo_chart)
         self.details["placebo"] = plc
         return result
@@ -906,7 +1021,8 @@ class BeforeAfterResult(Result):
 def _placebo_chart(result: Result):
     from toolkit.charts.before_after import placebo_chart  # noqa: PLC0415
 
-    return placebo_chart(result.details["placebo"], result.details["real_lift"])
+    return placebo_chart(result.details["placebo"], result.details["real_lift"],
+                         level=result.level)
 
 
 def _refit_frame(pre: pd.DataFrame, fake: pd.Timestamp) -> pd.DataFrame:
@@ -945,8 +1061,10 @@ def _run_method(method: str, d: _Data, controls: Sequence[str], level: float, ro
         both = both.sort_values("ts", kind="stable")
         dd = _Data(frame=both, change=d.change, metric=d.metric, exposure=d.exposure,
                    left_out=d.left_out, account=d.account)
-        return _fit_glm(dd, controls, level, robust, lag, method="did",
-                        treated=both["_treated"].to_numpy(float), light=light)
+        out = _fit_glm(dd, controls, level, robust, lag, method="did",
+                       treated=both["_treated"].to_numpy(float), light=light)
+        out["control_posts"], out["control_outside"] = len(cf), len(control.frame) - len(cf)
+        return out
     raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=method)
 
 
@@ -957,6 +1075,11 @@ def _check_controls(controls: Any, posts: pd.DataFrame) -> tuple[list[str], list
         controls = [controls]
     out, extra = [], []
     for c in controls:
+        if c == "followers" and ("followers" not in posts.columns or posts["followers"].isna().all()):
+            raise AnalysisError("control 'followers' needs follower counts: posts have no usable "
+                                "followers column", parameter="controls", column="followers",
+                                found="no column" if "followers" not in posts.columns
+                                else "every value missing")
         if c in CONTROLS:
             out.append(c)
         elif c in posts.columns and c not in COUNT_COLUMNS:
@@ -972,13 +1095,15 @@ def _date_text(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts.strftime('%B %Y')}"
 
 
-def _describe(row: dict[str, Any], d: _Data, level: float) -> str:
+def _describe(row: dict[str, Any], d: _Data, level: float,
+              control_account: str | None = None) -> str:
     per = f"per 1,000 {d.exposure}" if d.exposure else "per post"
     rising = "rose" if row["lift"] >= 0 else "fell"
     what = {"glm": "compared post by post with the negative binomial model",
             "its": "against the extrapolated pre-change trend (interrupted time series)",
             "counterfactual": "against the forecast of a model fitted on the pre-period",
-            "did": "relative to the control account (difference in differences)"}[row["method"]]
+            "did": f"relative to the control account {control_account!r} (difference in "
+                   "differences)"}[row["method"]]
     sig = ("a change this large is unlikely to be noise" if row["p_value"] < 1 - level
            else "this is within what noise alone produces")
     return (f"After {_date_text(d.change)}, {d.metric} {per} {rising} "
@@ -1014,22 +1139,28 @@ def before_after(
         added ``engagements``). Several accounts are allowed with ``account=`` (and
         ``control_account=`` for ``did``).
     change
-        First day of the new strategy (UTC date); posts published on or after it are "after".
+        First day of the new strategy, a calendar date (``"2024-07-01"``, a ``datetime.date``).
+        The after period starts at 00:00 UTC of that date: posts published on or after it (UTC)
+        are "after". A date written with a time zone keeps its calendar date
+        (``"2024-07-01T00:00+02:00"`` is 1 July); a time of day other than midnight is an error,
+        not rounded to a day.
     metric
-        Count column to analyse. ``"engagements"`` uses that column when present, else the sum of
-        the interaction counts the table has (likes, comments, shares, saves, clicks; a post missing
-        one of them is left out, not counted as zero).
+        Count column to analyse (whole numbers, zero or more; a rate is an error).
+        ``"engagements"`` uses that column when present, else the sum of the interaction counts
+        the table has (likes, comments, shares, saves, clicks; a post missing one of them is left
+        out, not counted as zero).
     exposure
         Column used as exposure (``log`` offset; rates are per 1,000 of it), or ``None`` to compare
         raw counts per post.
     method
         ``"glm"``, ``"its"``, ``"counterfactual"``, ``"did"``, or a list of them (one row each).
     window
-        Days kept on each side of the change: an int, a ``(before, after)`` pair (``None`` = all),
-        or ``None`` for all data.
+        Days kept on each side of the change (1 or more): an int, a ``(before, after)`` pair
+        (``None`` = all), or ``None`` for all data.
     exclude
-        Days left out, e.g. a transition period: an int ``k`` drops the first ``k`` days from the
-        change, a ``(start, end)`` pair or a date drops those days; or a list of these.
+        Days left out, e.g. a transition period: an int ``k >= 1`` drops the first ``k`` days from
+        the change, a ``(start, end)`` pair of dates (inclusive, start <= end) or a date drops
+        those days; or a list of these. A range outside the days analysed is an error.
     controls
         Control names: ``"weekday"``, ``"hour_band"``, ``"media_type"`` (the default),
         ``"followers"`` (log follower count), ``"trend"`` (a linear time trend), or any categorical
@@ -1038,8 +1169,8 @@ def before_after(
         weekly rates (weeks aligned to the change, so weekdays cancel); the others apply to the
         post-level models (``glm``, ``did``).
     control_account
-        Account in ``posts`` that did not change: used by ``did``, and as a covariate series by
-        ``counterfactual``.
+        Account in ``posts`` that did not change (not the account analysed): used by ``did``, and
+        as a covariate series by ``counterfactual``.
     level
         Confidence level of the intervals.
     account
@@ -1051,8 +1182,8 @@ def before_after(
         in time order, lag in posts spanning ~``2 n_days^(1/3)`` days unless ``lag`` is given) or
         ``"model"`` (no robustness, for comparison).
     lag
-        Newey-West lag (posts for ``glm``/``did`` with ``robust="hac"``; weeks for ``its``,
-        default 1).
+        Newey-West lag, a whole number >= 0 (posts for ``glm``/``did`` with ``robust="hac"``;
+        weeks for ``its``, default 1).
     warn
         Emit :class:`~toolkit.errors.ConfoundWarning` when posting frequency, media mix or
         follower count changed sharply near the change date.
@@ -1069,13 +1200,15 @@ def before_after(
 
     Notes
     -----
-    Assumptions of each method (also in ``result.assumptions``):
+    Assumptions of each method (``result.assumptions`` states them for the settings used:
+    controls, ``robust``, ``lag``, control account):
 
     * glm: counts are negative binomial around exposure x rate; one multiplicative after-change
       shift; controls capture other differences; no trend apart from the change; posts in
-      different weeks independent (week-clustered SEs).
+      different weeks independent (week-clustered SEs, the default ``robust="week"``).
     * its: the weekly log rate is linear in time before the change; the change shifts level and
-      slope; Newey-West SEs (lag 1 week, leverage-adjusted) allow autocorrelated weeks.
+      slope; Newey-West SEs (lag 1 week unless ``lag`` is given, leverage-adjusted) allow
+      autocorrelated weeks.
     * counterfactual: level + fixed weekly pattern + AR(1) day shocks fitted on the pre-period
       describe the counterfactual. The level is a constant (a line with ``"trend"``) unless it
       wanders: both a fixed and a random-walk level are fitted and the random walk is kept only
@@ -1101,14 +1234,30 @@ def before_after(
     for m in methods:
         if m not in METHODS:
             raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=m)
+    if len(set(methods)) < len(methods):
+        raise AnalysisError("each method may be given once", parameter="method", found=methods)
     if not (0 < level < 1):
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
+    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, (int, np.integer))
+                            or lag < 0):
+        raise AnalysisError("lag must be a whole number, 0 or more (posts for glm/did, weeks for "
+                            "its), or None for the default", parameter="lag", found=repr(lag))
     if robust not in _ROBUST:
         raise AnalysisError(f"robust must be one of {list(_ROBUST)}", parameter="robust", found=robust)
     change_ts = _parse_date(change, "change")
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("expected a posts DataFrame", parameter="posts", found=type(posts).__name__)
     ctrl, extra_cols = _check_controls(controls, posts)
+    if control_account is not None:
+        known = sorted(map(str, posts["account"].dropna().unique())) if "account" in posts.columns else []
+        if not known or not posts["account"].eq(control_account).any():
+            raise AnalysisError("control_account must be an account in posts",
+                                parameter="control_account",
+                                found=f"{control_account!r}; accounts: {known}")
+        if account == control_account or (account is None and known == [str(control_account)]):
+            raise AnalysisError("control_account must be another account than the one analysed",
+                                parameter="control_account",
+                                found=f"{control_account!r}; accounts: {known}")
     if account is None and "account" in posts.columns:
         accounts = [a for a in posts["account"].dropna().unique() if a != control_account]
         if len(accounts) > 1:
@@ -1125,7 +1274,7 @@ def before_after(
     if control_account is not None:
         control = _prepare(posts, change=change_ts, metric=metric, exposure=exposure,
                            window=window, exclude=exclude, account=control_account,
-                           extra_columns=extra_cols)
+                           extra_columns=extra_cols, parameter_account="control_account")
     rows, fits, diags = [], {}, []
     for m in methods:
         out = _run_method(m, d, ctrl, level, robust, lag, control)
@@ -1152,19 +1301,29 @@ def before_after(
                                           "with the change's"), stacklevel=2)
     table = pd.DataFrame(rows)
     table = table[list(RESULT_COLUMNS) + [c for c in table.columns if c not in RESULT_COLUMNS]]
-    texts = [_describe(r, d, level) for r in rows]
+    texts = [_describe(r, d, level, control_account) for r in rows]
     if "its" in fits and fits["its"]["weekly"].attrs["partial"][0]:
         weeks, posts_cut = fits["its"]["weekly"].attrs["partial"]
         texts.append(f"its uses whole weeks only: {weeks} partial week{'s' if weeks != 1 else ''} "
                      f"(cut by the ends of the data or by excluded days; {posts_cut:,} posts) left out.")
     if d.left_out:
         texts.append("Left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in d.left_out.items()) + ".")
+    if control is not None and {"did", "counterfactual"} & set(methods):
+        used, gone = len(control.frame), dict(control.left_out)
+        if "did" in fits:
+            used = fits["did"]["control_posts"]
+            if fits["did"]["control_outside"]:
+                gone["outside the analysed account's dates"] = fits["did"]["control_outside"]
+        texts.append(f"Control account {control_account!r}: {used:,} posts used"
+                     + ("; left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in gone.items())
+                        if gone else "") + ".")
     if np.isfinite(p_trend) and p_trend < 1 - level:
         texts.append(f"Caution: the rate was already trending before the change "
                      f"({format_pct(slope, 1)} per 30 days, p = {p_trend:.3g}).")
     for msg in confounds:
         texts.append(f"Caution: {msg}.")
-    assumptions = " ".join(ASSUMPTIONS[m] for m in methods)
+    assumptions = " ".join(_assumptions(m, controls=ctrl, robust=robust, fit=fits[m],
+                                        control_account=control_account) for m in methods)
     details = {"data": d, "fits": fits, "confounds": confounds,
                "paths": {m: fits[m]["path"] for m in methods},
                "call": {"controls": ctrl, "level": level, "robust": robust, "lag": lag,

@@ -60,18 +60,20 @@ def before_after_chart(result, *, width: int = 640, height: int = 280) -> alt.La
         tooltip=["day:T", "method:N", alt.Tooltip("counterfactual:Q", format=".2f")])
     change = alt.Chart(pd.DataFrame({"day": [d.change.strftime("%Y-%m-%d")], "label": ["change"]})).mark_rule(
         color="black", strokeWidth=1.5).encode(x="day:T", tooltip=["label:N", "day:T"])
-    title = (f"{d.metric} per 1,000 {d.exposure}: observed vs. expected without the change "
-             f"({result.level:.0%} intervals)" if d.exposure else
-             f"{d.metric} per post: observed vs. expected without the change")
+    title = f"{unit}: observed vs. expected without the change ({result.level:.0%} intervals)"
     return alt.layer(base_obs, band, line, change).properties(width=width, height=height, title=title)
 
 
-def placebo_chart(placebo: pd.DataFrame, real_lift: float, *, width: int = 480, height: int = 220) -> alt.LayerChart:
-    """Histogram of the lifts at fake change dates, with the real lift as a rule.
+def placebo_chart(placebo: pd.DataFrame, real_lift: float, *, level: float = 0.95,
+                  width: int = 480, height: int = 220) -> alt.LayerChart:
+    """Histogram of the lifts at fake change dates, with the real lift as a rule; the title gives
+    the range of the middle ``level`` of the placebo lifts.
 
-    >>> chart = placebo_chart(pd.DataFrame({"lift": [0.01, -0.02, 0.03]}), 0.2)
+    >>> chart = placebo_chart(pd.DataFrame({"lift": [0.01, -0.02, 0.03]}), 0.2, level=0.8)
     >>> chart.to_dict()["layer"][1]["mark"]["type"]
     'rule'
+    >>> chart.to_dict()["title"]
+    'Real lift among placebo lifts (the middle 80% lie between -1% and +3%)'
     """
     data = pd.DataFrame({"lift": placebo["lift"].astype(float) * 100})
     hist = alt.Chart(data).mark_bar(color="#9a9a9a").encode(
@@ -79,5 +81,7 @@ def placebo_chart(placebo: pd.DataFrame, real_lift: float, *, width: int = 480, 
         y=alt.Y("count():Q", title="placebo dates"))
     rule = alt.Chart(pd.DataFrame({"lift": [real_lift * 100], "label": ["real change"]})).mark_rule(
         color="#d62728", strokeWidth=2).encode(x="lift:Q", tooltip=["label:N", alt.Tooltip("lift:Q", format=".1f")])
-    return alt.layer(hist, rule).properties(width=width, height=height,
-                                            title="Real lift among placebo lifts")
+    lo, hi = data["lift"].quantile([(1 - level) / 2, 1 - (1 - level) / 2])
+    title = (f"Real lift among placebo lifts (the middle {level:.0%} lie between {lo:+.0f}% and "
+             f"{hi:+.0f}%)")
+    return alt.layer(hist, rule).properties(width=width, height=height, title=title)

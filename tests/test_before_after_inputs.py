@@ -1,0 +1,216 @@
+"""toolkit.before_after: bad inputs name what is wrong, and text and assumptions say what was done.
+
+Data come from the seeded simulation toolkit.before_after._demo_posts (+25% planted on 2024-07-01,
+720 posts from 2024-03-03 to 2024-10-28, three a day).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.before_after import _demo_posts, before_after
+from toolkit.errors import AnalysisError
+
+CHANGE = "2024-07-01"
+
+
+@pytest.fixture(scope="module")
+def posts():
+    return _demo_posts()
+
+
+@pytest.fixture(scope="module")
+def two_accounts(posts):
+    # the control: the same simulation without a lift (seeded); a third of its impressions missing
+    control = _demo_posts(seed=2, lift=0.0).assign(account="ctrl")
+    control["post_id"] = control["post_id"] + "c"
+    control["impressions"] = control["impressions"].astype("Float64")
+    control.loc[control.index[::3], "impressions"] = np.nan
+    return pd.concat([posts, control], ignore_index=True)
+
+
+def _error(posts, **kwargs) -> AnalysisError:
+    kwargs.setdefault("change", CHANGE)
+    with pytest.raises(AnalysisError) as err:
+        before_after(posts, warn=False, **kwargs)
+    return err.value
+
+
+# --- 1: posts whose metric is missing are counted in the text ------------------------------------
+
+def test_left_out_counts_posts_with_a_missing_metric(posts):
+    p = posts.copy()
+    p["likes"] = p["likes"].astype("Float64")
+    p.loc[p.index[:10], "likes"] = np.nan
+    r = before_after(p, change=CHANGE, metric="likes", warn=False)
+    assert "Left out: 10 posts (missing likes)." in r.text
+    # every post after the change without a metric: the error says why the data end early
+    p.loc[p["published_at"] >= pd.Timestamp(CHANGE, tz="UTC"), "likes"] = np.nan
+    err = _error(p, metric="likes")
+    assert err.parameter == "change" and "left out: 370 posts (missing likes)" in str(err)
+
+
+# --- 2, 10, 12: the control account --------------------------------------------------------------
+
+def test_control_account_must_be_another_account(two_accounts, posts):
+    err = _error(two_accounts, method="did", account="demo", control_account="demo")
+    assert err.parameter == "control_account" and "another account" in str(err)
+    err = _error(posts, method="did", control_account="demo")  # the only account
+    assert err.parameter == "control_account"
+
+
+@pytest.mark.parametrize("method", ["did", "glm"])
+def test_unknown_control_account_is_named(two_accounts, posts, method):
+    err = _error(two_accounts, method=method, control_account="nope")
+    assert err.parameter == "control_account" and "'ctrl', 'demo'" in str(err)
+    err = _error(posts, method=method, account="demo", control_account="nope")
+    assert err.parameter == "control_account"
+
+
+def test_did_text_names_the_control_and_its_left_out_posts(two_accounts):
+    r = before_after(two_accounts, change=CHANGE, method="did", control_account="ctrl", warn=False)
+    # 720 control posts, every third without impressions: 240 left out, 480 used
+    assert "relative to the control account 'ctrl'" in r.text
+    assert ("Control account 'ctrl': 480 posts used; left out: 240 posts (missing or zero "
+            "impressions).") in r.text
+    assert "control account 'ctrl'" in r.assumptions
+
+
+def test_duplicated_methods_are_an_error(posts):
+    err = _error(posts, method=["glm", "its", "glm"])
+    assert err.parameter == "method" and "once" in str(err)
+
+
+# --- 3: the placebo band follows level -----------------------------------------------------------
+
+def test_placebo_band_text_and_charts_use_the_level(posts):
+    r = before_after(posts, change=CHANGE, method="glm", level=0.80, warn=False)
+    plc = r.placebo(n=8, progress=False)
+    lifts = plc.details["placebo"]["lift"]
+    # the band is the middle 80%: the 10% and 90% quantiles of the placebo lifts
+    assert plc.table.loc[0, "placebo_low"] == pytest.approx(lifts.quantile(0.10))
+    assert plc.table.loc[0, "placebo_high"] == pytest.approx(lifts.quantile(0.90))
+    assert "the middle 80% of placebo lifts" in plc.text and "95%" not in plc.text
+    assert "middle 80%" in plc.chart().to_dict()["title"]
+    no_exposure = before_after(posts, change=CHANGE, level=0.80, exposure=None, warn=False)
+    assert "(80% intervals)" in no_exposure.chart().to_dict()["title"]
+
+
+# --- 4: the change is a calendar date ------------------------------------------------------------
+
+@pytest.mark.parametrize("change", ["2024-07-01T00:00+02:00", "2024-07-01T00:00-05:00",
+                                    pd.Timestamp("2024-07-01", tz="Europe/Berlin"),
+                                    datetime.date(2024, 7, 1)])
+def test_change_keeps_its_calendar_date(posts, change):
+    plain = before_after(posts, change=CHANGE, warn=False)
+    r = before_after(posts, change=change, warn=False)
+    assert r.details["data"].change == pd.Timestamp(CHANGE)
+    pd.testing.assert_frame_equal(r.table, plain.table)
+
+
+def test_change_with_a_time_of_day_is_an_error(posts):
+    err = _error(posts, change="2024-07-01T18:00")
+    assert err.parameter == "change" and "'2024-07-01'" in str(err) and "T18:00" in str(err)
+
+
+# --- 5, 10: the metric and the exposure ----------------------------------------------------------
+
+def test_fractional_metric_is_an_error(posts):
+    p = posts.copy()
+    p["rate"] = p["likes"] / p["impressions"]
+    err = _error(p, metric="rate", exposure=None)
+    assert (err.parameter, err.column) == ("metric", "rate")
+    assert f"first {float(p['rate'].iloc[0])!r} on post p0" in str(err)
+
+
+def test_text_metric_is_said_not_numeric(posts):
+    err = _error(posts.assign(txt="abc"), metric="txt")
+    assert (err.parameter, err.column) == ("metric", "txt") and "numeric" in str(err)
+    assert "'abc'" in str(err)
+
+
+def test_negative_exposure_is_an_error(posts):
+    p = posts.copy()
+    p["impressions"] = -p["impressions"]
+    err = _error(p)
+    assert (err.parameter, err.column) == ("exposure", "impressions")
+    assert "zero or more" in str(err) and "720 negative" in str(err)
+
+
+# --- 6, 10: window and exclude -------------------------------------------------------------------
+
+@pytest.mark.parametrize("window", [-5, 0, (None, -3), (7.5, None), "abc", (7, 7, 7)])
+def test_bad_window_names_window(posts, window):
+    assert _error(posts, window=window).parameter == "window"
+
+
+@pytest.mark.parametrize("exclude", [datetime.date(2024, 7, 2), pd.Timestamp("2024-07-02"),
+                                     [datetime.date(2024, 7, 2)]])
+def test_exclude_accepts_dates(posts, exclude):
+    as_text = before_after(posts, change=CHANGE, exclude="2024-07-02", warn=False)
+    r = before_after(posts, change=CHANGE, exclude=exclude, warn=False)
+    pd.testing.assert_frame_equal(r.table, as_text.table)
+    assert "3 posts (excluded days)" in r.text
+
+
+@pytest.mark.parametrize("exclude, words", [
+    (7.0, "float"), (-3, "1 or more"), (0, "1 or more"),
+    (("2024-07-10", "2024-07-01"), "start on or before end"),
+    (("2030-01-01", "2030-02-01"), "outside the days analysed"),
+])
+def test_bad_exclude_names_exclude(posts, exclude, words):
+    err = _error(posts, exclude=exclude)
+    assert err.parameter == "exclude" and words in str(err)
+
+
+# --- 7: followers control ------------------------------------------------------------------------
+
+def test_followers_control_without_followers_names_the_column(posts):
+    err = _error(posts.drop(columns="followers"), controls=["followers"])
+    assert (err.parameter, err.column) == ("controls", "followers")
+
+
+# --- 8: placebo dates that cannot be analysed ----------------------------------------------------
+
+def test_placebo_says_how_many_dates_were_used_and_why(posts):
+    # window and exclusion leave weeks too few for its at 2 of the 5 fake dates
+    r = before_after(posts, change=CHANGE, method="its", window=(70, None), exclude="2024-05-20",
+                     warn=False)
+    plc = r.placebo(n=5, progress=False)
+    assert len(plc.details["placebo"]) == 3 and len(plc.details["failed"]) == 2
+    assert ("Placebo dates: 5 requested, 3 used; left out: too few weeks with posts for method "
+            "'its': the minimum is 4 on each side (2 dates).") in plc.text
+
+
+def test_placebo_without_a_usable_date_is_an_error(posts):
+    r = before_after(posts, change=CHANGE, method="its", window=(57, None), exclude="2024-05-20",
+                     warn=False)
+    with pytest.raises(AnalysisError) as err:
+        r.placebo(n=5, progress=False)
+    assert err.value.parameter == "n" and "0 used" in str(err.value)
+    with pytest.raises(AnalysisError):
+        r.placebo(n=0, progress=False)
+
+
+# --- 9: lag --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, lag", [("its", "a"), ("glm", -1), ("its", -1), ("its", 1.5),
+                                         ("glm", True)])
+def test_bad_lag_names_lag(posts, method, lag):
+    assert _error(posts, method=method, robust="hac", lag=lag).parameter == "lag"
+
+
+# --- 11: assumptions follow the settings ---------------------------------------------------------
+
+def test_assumptions_follow_robust_and_lag(posts):
+    r = before_after(posts, change=CHANGE, method=["glm", "its"], robust="hac", lag=3, warn=False)
+    assert "CR3" not in r.assumptions and "lag 1 week" not in r.assumptions
+    assert "lag 3 posts" in r.assumptions and "lag 3 weeks" in r.assumptions
+    default = before_after(posts, change=CHANGE, method=["glm", "its"], warn=False).assumptions
+    assert "bias-reduced CR3" in default and "lag 1 week," in default
+    model = before_after(posts, change=CHANGE, robust="model", controls=[], warn=False).assumptions
+    assert "model-based standard errors" in model and "no controls" in model
