@@ -281,3 +281,25 @@ def test_counterfactual_path_has_no_prediction_before_the_model_is_identified(re
     assert len(shown) > 100
     # every shown prediction stays within the range of the observed daily rates
     assert shown.max() < 2 * pre["observed"].max() and shown.min() > 0.5 * pre["observed"].min()
+
+
+def test_panel_on_short_data_and_with_nothing_chosen():
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    posts = simulate_profile(days=60, seed=3).posts
+    short = posts[posts["published_at"] < posts["published_at"].min() + pd.Timedelta(days=3)]
+    BeforeAfterPanel(short)  # three days of data: the window sliders still build
+    panel = BeforeAfterPanel(posts)
+    assert panel.result is not None and len(panel.output.outputs) == 2
+    panel.method.value = ()
+    assert panel.result is None and panel.output.outputs == ()
+
+
+def test_panel_offers_the_metrics_of_the_account_analysed():
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    a = simulate_profile(days=60, seed=3, account="a").posts.assign(saves=pd.NA)
+    b = simulate_profile(days=60, seed=4, account="b").posts
+    both = pd.concat([a, b], ignore_index=True)
+    assert "saves" not in BeforeAfterPanel(both, account="a").metric.options
+    assert "saves" in BeforeAfterPanel(both, account="b").metric.options

@@ -67,13 +67,17 @@ class BeforeAfterPanel:
         span = max(int((last - first).days) + 1, 1)
         start = pd.Timestamp(change) if change is not None else first + (last - first) / 2
         self.change = w.DatePicker(value=start.date(), description="Change on")
-        self.before = w.IntSlider(value=span, min=7, max=span, step=7, description="Days before",
+        shortest = min(7, span)  # a week, or all there is
+        self.before = w.IntSlider(value=span, min=shortest, max=span, step=7, description="Days before",
                                   continuous_update=False)
-        self.after = w.IntSlider(value=span, min=7, max=span, step=7, description="Days after",
+        self.after = w.IntSlider(value=span, min=shortest, max=span, step=7, description="Days after",
                                  continuous_update=False)
+        # metrics with values on the account analysed (another account's saves are no use here)
+        mine = posts if account is None or "account" not in posts.columns else \
+            posts[posts["account"].astype(str) == str(account)]
         metrics = [m for m in _METRIC_CANDIDATES
                    if m in ("engagements", "weighted_engagement")
-                   or (m in posts.columns and posts[m].notna().any())]
+                   or (m in mine.columns and mine[m].notna().any())]
         self.metric = w.Dropdown(options=metrics, value=metric if metric in metrics else metrics[0],
                                  description="Metric")
         exposures = [c for c in ("impressions", "reach", "followers")
@@ -102,6 +106,7 @@ class BeforeAfterPanel:
         if self.change.value is None or not self.method.value:
             self.result = None
             self.status.value = "<span style='color:#b00'>choose a change date and a method</span>"
+            self.output.outputs = ()  # no longer the previous choices' result
             return
         change = self.change.value
         if isinstance(change, _dt.datetime):
