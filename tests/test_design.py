@@ -330,3 +330,15 @@ def test_text_names_the_largest_lift_simulated():
     res = power(history=PLAIN, lifts=[0.05], weeks=[8], n_sims=10, seed=1, progress=False,
                 method="welch")
     assert "no lift up to +5% reaches 80% power" in res.text and "200%" not in res.text
+
+
+def test_wald_profiles_without_events_in_a_group_are_counted():
+    # follows are rare (0.03% of impressions): over one week a group often has none, so the
+    # rate ratio is undefined; such profiles count as not detected, and the result says how many
+    from toolkit.simulate import simulate_profile
+
+    posts = simulate_profile(days=120, seed=1, text=False).posts
+    r = power(posts, metric="follows", lifts=[0.2], weeks=[1, 8], n_sims=200, seed=0, progress=False)
+    failed = r.details["failed"].set_index(["lift", "weeks"])["failed"]
+    assert failed.loc[(0.2, 1)] > 0 and failed.loc[(0.2, 8)] == 0
+    assert "could not be analysed" in r.text

@@ -658,8 +658,10 @@ def power(
     Returns
     -------
     PowerResult
-        ``.table`` (power per lift and horizon), ``.mdl``, ``.text``, ``.chart()``; for a real
-        method ``details["failed"]`` counts, per lift and horizon, the profiles it could not analyse.
+        ``.table`` (power per lift and horizon), ``.mdl``, ``.text``, ``.chart()``;
+        ``details["failed"]`` counts, per lift and horizon, the profiles that could not be
+        analysed (for ``"wald"``: no event in one group over the horizon), which count as not
+        detected.
 
     Assumes
     -------
@@ -745,6 +747,12 @@ def power(
             lrng = seeds[lift]
             if fast:
                 z, n_posts = _wald_z(base, treat, lift, horizons, lags, lrng)
+                # no event in one group over the horizon: the rate ratio is undefined, and the
+                # profile counts as not detected (and is counted, as a real method's failures are)
+                undefined = np.isnan(z).sum(axis=1)
+                failed_rows += [{"lift": lift, "weeks": w, "failed": int(undefined[i]),
+                                 "reason": "no event in one group over the horizon (Wald test undefined)"}
+                                for i, w in enumerate(weeks)]
                 absz = np.nan_to_num(np.abs(z), nan=0.0)
                 if lift == 0:
                     # size adjustment: the critical value that gives the nominal false positive
@@ -807,7 +815,7 @@ def power(
                        text=text, assumptions=assumptions,
                        details={"all_lifts": full, "baseline_weeks": baseline_weeks,
                                 "share": share, "seed": seed,
-                                **({} if fast else {"failed": failed})})
+                                "failed": failed})
 
 
 def _analysis_function(analysis: str):
