@@ -303,3 +303,10 @@ def test_panel_offers_the_metrics_of_the_account_analysed():
     both = pd.concat([a, b], ignore_index=True)
     assert "saves" not in BeforeAfterPanel(both, account="a").metric.options
     assert "saves" in BeforeAfterPanel(both, account="b").metric.options
+
+
+def test_panel_passes_its_level():
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    panel = BeforeAfterPanel(simulate_profile(days=60, seed=3).posts, level=0.8)
+    assert panel.result.level == 0.8

@@ -44,8 +44,8 @@ class BeforeAfterPanel:
         Initial change date (default: the middle of the data).
     metric, exposure, method
         Initial choices (``method`` may be a list).
-    account, control_account
-        Passed to :func:`toolkit.before_after`.
+    account, control_account, level
+        Passed to :func:`toolkit.before_after` (``level``: of the intervals, default 95%).
 
     Attributes
     ----------
@@ -56,8 +56,9 @@ class BeforeAfterPanel:
 
     def __init__(self, posts: pd.DataFrame, change=None, *, metric: str = "engagements",
                  exposure: str | None = "impressions", method="glm", account: str | None = None,
-                 control_account: str | None = None) -> None:
+                 control_account: str | None = None, level: float = 0.95) -> None:
         self.posts = posts
+        self.level = level
         self.account = account
         self.control_account = control_account
         self.result = None
@@ -117,7 +118,7 @@ class BeforeAfterPanel:
                 self.result = before_after(self.posts, change=change.isoformat(),
                                            metric=self.metric.value, exposure=self.exposure.value,
                                            method=list(self.method.value), window=self.window,
-                                           account=self.account,
+                                           account=self.account, level=self.level,
                                            control_account=self.control_account)
             self.warnings = [str(c.message) for c in caught if issubclass(c.category, ConfoundWarning)]
         except EngagementLabError as exc:
