@@ -518,14 +518,23 @@ def test_overlapping_follower_histories_give_one_row_per_day(tmp_path):
             + report["duplicates_merged"]).all()
 
 
-def test_overlapping_daily_files_count_each_repeated_record_once(tmp_path):
+@pytest.mark.parametrize("cache", ["off", "per-file entries"])
+def test_overlapping_daily_files_count_each_repeated_record_once(tmp_path, monkeypatch, cache):
     # an X overview record feeds both ``daily`` and ``followers``: a day exported twice is one
-    # merged record, not two
+    # merged record, not two (also when each file's tables come from the cache)
     older = tmp_path / OVERVIEW.name
     newer = tmp_path / "account_overview_analytics_2026-04-15_2026-04-24.csv"
     older.write_bytes(OVERVIEW.read_bytes())
     newer.write_bytes(OVERVIEW.read_bytes())
-    ds = toolkit.load(tmp_path, account="north_wind", cache=False)
+    if cache == "off":
+        ds = toolkit.load(tmp_path, account="north_wind", cache=False)
+    else:
+        import shutil
+
+        monkeypatch.setenv("ENGAGEMENT_LAB_CACHE", str(tmp_path.parent / f"{tmp_path.name}-cache"))
+        toolkit.load(tmp_path, account="north_wind")
+        shutil.rmtree(tmp_path.parent / f"{tmp_path.name}-cache" / "datasets")  # whole-load entry gone
+        ds = toolkit.load(tmp_path, account="north_wind")
     report = ds.report.set_index(ds.report["source_file"].map(lambda s: Path(s).name))
     repeated = int(report.loc[older.name, "rows_read"] - report.loc[older.name, "rows_rejected"])
     assert report.loc[older.name, "duplicates_merged"] == repeated

@@ -114,7 +114,7 @@ def get(key: str) -> tuple[str, Parsed] | None:
         return None
     exported = pd.Timestamp(meta["exported_at"]) if meta.get("exported_at") else None
     parsed = Parsed(rows_read=meta["rows_read"], rows_loaded=meta.get("rows_loaded"),
-                    summary_rows=meta["summary_rows"],
+                    derived_tables=tuple(meta.get("derived_tables", ())), summary_rows=meta["summary_rows"],
                     encoding=meta["encoding"], exported_at=exported, notes=meta["notes"], **tables)
     return meta["format"], parsed
 
@@ -132,7 +132,7 @@ def put(key: str, name: str, parsed: Parsed) -> None:
                 _write(frame, tmp / f"{table}{_SUFFIX}")
                 stored.append(table)
         meta = {"format": name, "rows_read": parsed.rows_read, "rows_loaded": parsed.rows_loaded,
-                "summary_rows": parsed.summary_rows,
+                "derived_tables": list(parsed.derived_tables), "summary_rows": parsed.summary_rows,
                 "encoding": parsed.encoding, "notes": parsed.notes, "tables": stored,
                 "exported_at": None if parsed.exported_at is None else parsed.exported_at.isoformat()}
         (tmp / "meta.json").write_text(json.dumps(meta))
