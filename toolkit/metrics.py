@@ -36,7 +36,8 @@ export reports is missing on that post: a sum without it would be an undercount.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -205,33 +206,33 @@ def _na_sum(frame: pd.DataFrame) -> pd.Series:
     return frame.sum(axis=1, min_count=1)
 
 
-def _reported_sum(parts: pd.DataFrame, posts: pd.DataFrame) -> pd.Series:
+def _reported_sum(parts: pd.DataFrame, exports: Callable[[], np.ndarray]) -> pd.Series:
     """Row sums over the counts each post's export reports; NA when one of them is missing.
 
     A count an export does not report at all (no value on any post of the same ``source_file``,
     e.g. clicks in an Instagram file) is left out of its posts' sums. A count it reports but that
     is missing on one post makes that post's sum NA: a sum without it would be an undercount
     passed off as a total. Without ``source_file``, the posts of one account on one platform
-    are taken as one export.
+    are taken as one export. ``exports()`` gives each post's export (:func:`_exports`); it is
+    called only when some post lacks some of the counts.
     """
     total = _na_sum(parts)
     have = parts.notna()
     partial = have.any(axis=1) & ~have.all(axis=1)
     if not partial.any():
         return total
-    exports = _exports(posts)
-    reported = have.groupby(exports, sort=False).transform("any")
+    reported = have.groupby(exports(), sort=False).transform("any")
     return total.mask((reported & ~have).any(axis=1))
 
 
 def _exports(posts: pd.DataFrame) -> np.ndarray:
     """An integer per post naming its export: ``source_file``, else account and platform."""
-    keys = ["source_file"] if "source_file" in posts.columns else \
-        [c for c in ("account", "platform") if c in posts.columns]
+    if "source_file" in posts.columns:
+        return np.asarray(pd.factorize(posts["source_file"], use_na_sentinel=False)[0], dtype=np.intp)
+    keys = [c for c in ("account", "platform") if c in posts.columns]
     if not keys:
         return np.zeros(len(posts), dtype=np.intp)
-    codes = posts[keys].astype(object).where(posts[keys].notna(), "").groupby(keys, sort=False).ngroup()
-    return codes.to_numpy(dtype=np.intp)
+    return posts.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy(dtype=np.intp)
 
 
 def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -280,10 +281,13 @@ def weighted_engagement(posts: pd.DataFrame, weights: Mapping[str, float] = DEFA
     >>> weighted_engagement(posts, {"likes": 0.5, "clicks": 10}).tolist()
     [15.0, <NA>]
     """
-    w = _check_weights(weights)
+    return _weighted(posts, _check_weights(weights), lambda: _exports(posts))
+
+
+def _weighted(posts: pd.DataFrame, w: Mapping[str, float], exports: Callable[[], np.ndarray]) -> pd.Series:
     parts = pd.DataFrame({c: pd.array(_count(posts, c), dtype="Float64") * w[c] for c in w},
                          index=posts.index)
-    return _reported_sum(parts, posts).astype("Float64")
+    return _reported_sum(parts, exports).astype("Float64")
 
 
 def engagement(
@@ -340,7 +344,8 @@ def engagement(
     out = posts.copy()
     counted = pd.DataFrame({c: _whole(posts, c) for c in interactions},
                            index=posts.index)
-    summed = _reported_sum(counted, posts).astype("Int64")
+    exports = functools.cache(lambda: _exports(posts))  # worked out once, if a sum needs it
+    summed = _reported_sum(counted, exports).astype("Int64")
     source = pd.Series(pd.NA, index=posts.index, dtype="string")
     source = source.mask(summed.notna(), "sum")
     if source_column in posts.columns:
@@ -350,7 +355,7 @@ def engagement(
         source = source.mask(given.notna(), "export")
     out[ENGAGEMENTS] = summed
     out[ENGAGEMENTS_SOURCE] = source
-    out[WEIGHTED_ENGAGEMENT] = weighted_engagement(posts, w)
+    out[WEIGHTED_ENGAGEMENT] = _weighted(posts, w, exports)
     for name, (num, den) in RATES.items():
         out[name] = rate(out[num] if num in out.columns else _count(posts, num), _count(posts, den))
     return out
