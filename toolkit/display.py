@@ -205,8 +205,10 @@ def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | Non
         if STATIC_RENDERER not in alt.renderers.names():
             alt.renderers.register(STATIC_RENDERER, _static_renderer)
         alt.renderers.enable(STATIC_RENDERER)
-        _install_redaction_formatters()
-        install_report_hooks()
+        if _collecting():
+            install_report_hooks()  # also routes displayed tables through the redaction
+        else:
+            _install_redaction_formatters()
     else:
         if LIVE_RENDERER not in alt.renderers.names():
             alt.renderers.register(LIVE_RENDERER, _live_renderer)
@@ -548,6 +550,12 @@ def _values(values: Any) -> list[Any]:
     return list(values.dropna().unique())
 
 
+def _wanted(name: Any) -> bool:
+    """Whether a column or index level named ``name`` holds handles or texts to register."""
+    key = name[-1] if isinstance(name, tuple) else name
+    return key == REDACT_COLUMNS["account"] or key in _TEXT_COLUMNS
+
+
 def _collect(value: Any, accounts: list[Any], texts: list[Any], depth: int, visited: set[int]) -> None:
     import pandas as pd
 
@@ -567,11 +575,13 @@ def _collect(value: Any, accounts: list[Any], texts: list[Any], depth: int, visi
             return
         if isinstance(value, pd.DataFrame):
             for i, column in enumerate(value.columns):
-                sort(column, value.iloc[:, i])
+                if _wanted(column):  # look at a column's values only when its name asks for it
+                    sort(column, value.iloc[:, i])
         else:
             sort(value.name, value)
         for level, name in enumerate(value.index.names):
-            sort(name, value.index.get_level_values(level))
+            if _wanted(name):
+                sort(name, value.index.get_level_values(level))
         return
     if depth >= _NOTE_DEPTH:
         return
