@@ -357,3 +357,11 @@ def test_without_source_files_each_account_and_platform_is_one_export():
     posts = _posts(likes=[10, 20, 30], saves=[1, None, None])
     posts["account"] = pd.array(["a", "a", "b"], dtype="string")
     assert m.engagement(posts)[m.ENGAGEMENTS].tolist() == [11, pd.NA, 30]
+
+
+def test_ladder_keeps_posts_without_a_group_value():
+    posts = _posts(likes=[1, 2, 3], impressions=[10, 10, 10])
+    posts["content_label"] = pd.array(["a", None, None], dtype="string")
+    ladder = m.ladder(posts, by="content_label")
+    likes = ladder[ladder["signal"] == "likes"]
+    assert likes["total"].tolist() == [1.0, 5.0] and likes["content_label"].isna().tolist() == [False, True]

@@ -216,3 +216,13 @@ def test_views_with_nothing_to_show_keep_no_stale_tables():
     assert not {"summary", "ladder", "heatmap", "top", "bottom"} & set(panel.tables)
     dated = posts.assign(time_known=False)  # date-only exports: no time of day
     assert "heatmap" not in ExplorePanel(dated).tables
+
+
+def test_posts_without_a_group_value_are_a_bar_of_their_own():
+    from toolkit.simulate import simulate_profile
+    from toolkit.widgets.explore import ExplorePanel
+
+    posts = simulate_profile(days=60, seed=2).posts
+    posts["content_label"] = posts["content_label"].mask(posts.index % 4 == 0)
+    table = ExplorePanel(posts).tables["by_content_label"]
+    assert table["n_posts"].sum() == len(posts) and table["content_label"].isna().sum() == 1

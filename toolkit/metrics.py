@@ -431,6 +431,13 @@ def _times(posts: pd.DataFrame, tz: str) -> pd.Series:
     return local.where(known, wall)
 
 
+def _own_group(by: str | None) -> bool:
+    """Whether posts without a value for ``by`` form a group of their own (NA key): yes for a
+    grouping column; periods, weekdays and hours leave out posts without a (known) time, which
+    have no place on the axis."""
+    return by is not None and by not in PERIODS and by not in (WEEKDAY, HOUR)
+
+
 def _time_known(posts: pd.DataFrame) -> pd.Series:
     if "time_known" in posts.columns:
         return posts["time_known"].fillna(False).astype(bool)
@@ -598,9 +605,7 @@ def aggregate(
         raise AnalysisError("keys must have one value per post", parameter="keys",
                             found=f"{len(keys)} keys for {len(posts)} posts")
     key_name = PERIOD if by in PERIODS else by
-    # posts without a value in a grouping column form a group of their own (NA key); periods,
-    # weekdays and hours leave out posts without a (known) time, which have no place on the axis
-    out = _summarise(keys, y, d, how, keep_na=by not in PERIODS and by not in (WEEKDAY, HOUR))
+    out = _summarise(keys, y, d, how, keep_na=_own_group(by))
     out.index.name = key_name
     out = out.reset_index()
     out["how"] = how
@@ -936,6 +941,7 @@ def ladder(posts: pd.DataFrame, by: str | None = None, *,
     """
     w = _check_weights(weights)
     keys = None if by is None else _group_keys(posts, by, "UTC")
+    own_group = _own_group(by)  # posts without a value in a grouping column, as in aggregate()
     imp = _column(posts, "impressions", "impressions") if "impressions" in posts.columns else None
     parts = []
     for signal in LADDER_SIGNALS:
@@ -953,9 +959,9 @@ def ladder(posts: pd.DataFrame, by: str | None = None, *,
                 den = imp[used].sum()
                 per_1000 = np.array([1000 * y[used].sum() / den if den > 0 else np.nan])
         else:
-            total_tab = _summarise(keys, y, None, "sum")
+            total_tab = _summarise(keys, y, None, "sum", keep_na=own_group)
             total, index = total_tab[VALUE].to_numpy(dtype=float, na_value=np.nan), total_tab.index
-            per_1000 = (1000 * _summarise(keys, y, imp, "ratio_of_sums")[VALUE].reindex(index)
+            per_1000 = (1000 * _summarise(keys, y, imp, "ratio_of_sums", keep_na=own_group)[VALUE].reindex(index)
                         .to_numpy(dtype=float, na_value=np.nan) if imp is not None else np.nan)
         parts.append(pd.DataFrame({
             "signal": signal, "weight": float(w.get(signal, np.nan)), "total": total,

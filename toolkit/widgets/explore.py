@@ -346,7 +346,7 @@ class ExplorePanel(CachedViews):
                     continue
                 self.notes.pop(by, None)
                 keys = self.posts[by].array[mask]  # categories keep their order
-                table = _as_aggregate(m._summarise(keys, y, d, how), by, metric, den, how)
+                table = _as_aggregate(m._summarise(keys, y, d, how, keep_na=True), by, metric, den, how)
                 self.tables[f"by_{by}"] = table
                 chart = ce.group_bars(None, by, metric=metric, denominator=den, how=how, table=table,
                                       template=self._templates.get(by))
