@@ -262,6 +262,17 @@ def test_glm_power_and_mdl_use_the_t_test_the_glm_runs():
     assert _power(0.1, 0.05, 0.05)[1] == pytest.approx(z_mdl)
 
 
+def test_welch_power_uses_welchs_t():
+    # welch's interval uses t with Welch's df, so its power and detectable lift must too
+    posts = simulate_profile(days=56, personal_lift=0.3, seed=4).posts
+    row = content_lift(posts, label=LABEL, metric="likes", method="welch").table.iloc[0]
+    se, df = row["se_log"], row["df"]
+    assert 2 < df < 1000 and np.isfinite(se)
+    # closed form (scipy's noncentral t), as for the glm above
+    assert row["power"] == pytest.approx(_power_t(row["lift"], se, 0.05, df), abs=1e-6)
+    assert _power_t(row["min_detectable_lift"], se, 0.05, df) == pytest.approx(0.8, abs=1e-4)
+
+
 @pytest.fixture(scope="module")
 def sparse_follows():
     # a rare count (1 follow per ~40,000 impressions): 4 labelled events in 26 weeks, so some

@@ -28,7 +28,7 @@ Methods
 
 Every row also carries the minimum lift the test could detect with 80 % power at ``alpha`` and the
 achieved power at the observed lift, computed from that method's standard error of ``log(1 + lift)``
-(with the t distribution the glm tests with, a normal one for the other methods).
+(with the t distribution the glm and welch test with, a normal one for the other methods).
 
 >>> from toolkit.simulate import simulate_profile
 >>> posts = simulate_profile(days=120, personal_lift=0.3, seed=4).posts
@@ -559,11 +559,15 @@ def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
     return out
 
 
+#: methods whose interval and test use a t distribution with the row's ``df``
+_T_METHODS = ("glm", "welch")
+
+
 def _power(lift: float, se: float, alpha: float, power: float = 0.8,
            df: float | None = None) -> tuple[float, float]:
     """(achieved power at the observed lift, minimum detectable lift at ``power``) for a two-sided
     test of ``log(1 + lift)`` with standard error ``se``: a z-test, or a t-test with ``df`` degrees
-    of freedom (the glm's, weeks - 1) whose power comes from the noncentral t."""
+    of freedom (the glm's weeks - 1, or Welch's) whose power comes from the noncentral t."""
     if not np.isfinite(se) or se <= 0:
         return float("nan"), float("nan")
     if df is None or not np.isfinite(df):
@@ -939,9 +943,10 @@ def content_lift(
     for _, idx in table.groupby(["method", "term"], sort=False).groups.items():
         table.loc[idx, "p_adjusted"] = adjust_pvalues(table.loc[idx, "p_value"].to_numpy(float),
                                                       adjust if len(metrics_) > 1 else "none")
-    # the glm tests with t(weeks - 1): its power and detectable lift use the same t; others use z
+    # the glm tests with t(weeks - 1) and welch with Welch's df: their power and detectable lift
+    # use the same t; the others use z
     dfs = table["df"] if "df" in table.columns else pd.Series(np.nan, index=table.index)
-    pw = [_power(l, s, alpha, df=df if m == "glm" else None)
+    pw = [_power(l, s, alpha, df=df if m in _T_METHODS else None)
           for l, s, df, m in zip(table["lift"], table["se_log"], dfs, table["method"])]
     table["power"] = [p for p, _ in pw]
     table["min_detectable_lift"] = [m for _, m in pw]
