@@ -122,6 +122,15 @@ def test_counts_beyond_what_a_number_holds_are_rejected():
     assert "below 2^53" in reasons[0]
 
 
+def test_hexadecimal_counts_are_rejected_on_every_path():
+    # Arrow's integer cast reads "0x10" as 16; the checked path names it. Both a column of
+    # numbers (fast path) and one with other damage (checked path) must reject it alike.
+    for cells in (["0x10", "7"], ["0X1f", "7"], ["0x10", "junk"]):
+        counts, reasons = parse_counts(pd.Series(cells), "likes")
+        assert counts[0] is pd.NA and reasons[0] == f"likes: expected a count, found '{cells[0]}'"
+    assert parse_counts(pd.Series(["16", "7"]), "likes")[0].tolist() == [16, 7]
+
+
 def test_meta_month_names_in_the_file_name_date_the_export(tmp_path):
     source = fixture("meta/Oct-01-2023_Oct-31-2023_northwind_posts.csv")
     rows = _rows(source)

@@ -108,6 +108,20 @@ def _no_reasons(index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(pa.nulls(len(index), pa.string()), dtype="string"), index=index, copy=False)
 
 
+def _has_byte(array, characters: bytes) -> bool:
+    """Whether any of ``characters`` occurs in an Arrow string array (:func:`_arrow_raw`): a scan
+    of its data buffers, where bytes outside a sliced array's cells can only give a harmless yes.
+
+    >>> _has_byte(pa.array(["12", "0x10"]), b"xX"), _has_byte(pa.array(["12", None]), b"xX")
+    (True, False)
+    """
+    wanted = np.frombuffer(characters, dtype=np.uint8)
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    return any(chunk.buffers()[2] is not None
+               and np.isin(np.frombuffer(chunk.buffers()[2], dtype=np.uint8), wanted).any()
+               for chunk in chunks)
+
+
 def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     """Parse count cells into nullable integers.
 
@@ -116,9 +130,11 @@ def parse_counts(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
     reason naming ``column``.
     """
     # Fastest path: every cell is a number (Arrow casts "215.0" and "215"); whole and >= 0.
+    # Arrow's integer cast also reads hexadecimal ("0x10" as 16): a column with an x anywhere
+    # goes the checked way, which names such a cell.
     raw_array = _arrow_raw(values)
     floats = None
-    for attempt in ("int", "int.0", "float"):
+    for attempt in (("int", "int.0", "float") if not _has_byte(raw_array, b"xX") else ()):
         try:
             if attempt == "int":
                 numbers = pc.cast(raw_array, pa.int64())
