@@ -37,9 +37,9 @@ report: $(STAMP)
 sample-data: $(STAMP)
 	$(PY) -m toolkit sample-data --out data/sample
 
-## full calibration study, written to docs/validation.md (takes a while)
+## full calibration study, tables written to reports/validation.md (takes a while; docs/validation.md reads them)
 validate: $(STAMP)
-	$(PY) -m toolkit.calibration --out docs/validation.md
+	$(PY) -m toolkit.calibration --out reports/validation.md
 
 ## speed benchmarks, figures for benchmarks/README.md
 bench: $(STAMP)

@@ -13,6 +13,7 @@ weeks the bootstrap's coverage drops to about 0.88, which is why content_lift's 
 """
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,18 @@ def test_coverage_of_the_planted_lift(table, method):
 def test_holm_and_bh_control_their_error_rates(table):
     assert table.loc[("glm + holm", "family of 5"), "rejection_rate"] <= 0.05 + _band(0.05, FAMILY_RUNS)
     assert table.loc[("glm + bh", "family of 5"), "rejection_rate"] <= 0.05 + _band(0.05, FAMILY_RUNS)
+
+
+def test_make_validate_writes_its_tables_and_leaves_the_written_reading_alone(tmp_path):
+    from toolkit.calibration.__main__ import main
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+    before = docs.read_bytes()
+    out = tmp_path / "validation.md"
+    assert main(["--profiles", "2", "--seed", "1", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert f"--out {out.as_posix()} --profiles 2 --seed 1" in text
+    for section in ("## Before vs after a change", "## Content lift"):
+        assert section in text
+    assert text.count("| content_lift |") >= 5 and text.count("| before_after |") >= 4
+    assert docs.read_bytes() == before

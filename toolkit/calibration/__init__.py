@@ -3,8 +3,8 @@
 Each analysis family has a module here with ``study(n_profiles, seed=..., progress=...) -> DataFrame``
 (one row per method and scenario: ``analysis``, ``method``, ``scenario``, ``true_lift``, ``runs``,
 ``rejection_rate``, ``coverage``, ``mean_lift``, ``target``). ``python -m toolkit.calibration``
-(``make validate``) runs the full studies and writes ``docs/validation.md``; ``make test`` runs small
-versions.
+(``make validate``) runs the full studies and writes their tables to ``reports/validation.md``
+(``docs/validation.md`` reads them); ``make test`` runs small versions.
 """
 
 STUDY_COLUMNS = (
