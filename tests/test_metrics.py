@@ -10,6 +10,7 @@ import pytest
 
 from toolkit import metrics as m
 from toolkit.errors import AnalysisError
+from toolkit.simulate import simulate_profile
 
 
 def _posts(**columns):
@@ -365,3 +366,37 @@ def test_ladder_keeps_posts_without_a_group_value():
     ladder = m.ladder(posts, by="content_label")
     likes = ladder[ladder["signal"] == "likes"]
     assert likes["total"].tolist() == [1.0, 5.0] and likes["content_label"].isna().tolist() == [False, True]
+
+
+def test_side_by_side_puts_each_aggregate_in_its_own_column():
+    # each column must equal the aggregate() it names (the independent computation: aggregate's
+    # own hand-computed tests above), scaled by per; the interval belongs to interval_for
+    posts = m.engagement(simulate_profile(days=60, seed=2).posts)
+    table = m.side_by_side(posts, "month", {
+        "rate": dict(metric="likes"),
+        "per_post": dict(metric="likes", denominator=None),
+        "per_1000": dict(metric="likes", denominator="followers", per=1000),
+    }, interval_for="per_1000")
+    rate = m.aggregate(posts, "month", metric="likes")
+    per_follower = m.aggregate(posts, "month", metric="likes", denominator="followers")
+    assert table.columns.tolist() == ["period", "n_posts", "rate", "per_post", "per_1000", "ci_low", "ci_high"]
+    assert table["period"].tolist() == rate["period"].tolist()
+    assert table["n_posts"].tolist() == rate["n_posts"].tolist()
+    np.testing.assert_allclose(table["rate"].astype(float), rate["value"].astype(float))
+    np.testing.assert_allclose(table["per_post"].astype(float),
+                               m.aggregate(posts, "month", metric="likes", denominator=None)["value"].astype(float))
+    np.testing.assert_allclose(table["per_1000"].astype(float), 1000 * per_follower["value"].astype(float))
+    np.testing.assert_allclose(table["ci_high"].astype(float), 1000 * per_follower["ci_high"].astype(float))
+    assert "per_1000: likes per follower (ratio of sums, by month), x 1000" in table.attrs["description"]
+
+
+def test_side_by_side_names_bad_measures():
+    posts = simulate_profile(days=20, seed=2).posts
+    with pytest.raises(AnalysisError, match="interval_for"):
+        m.side_by_side(posts, "month", {"a": dict(metric="likes")}, interval_for="b")
+    with pytest.raises(AnalysisError, match=r"measures\['a'\]"):
+        m.side_by_side(posts, "month", {"a": dict(metric="likes", scale=3)})
+    with pytest.raises(AnalysisError, match="per must be"):
+        m.side_by_side(posts, "month", {"a": dict(metric="likes", per=0)})
+    with pytest.raises(AnalysisError, match="at least one"):
+        m.side_by_side(posts, "month", {})

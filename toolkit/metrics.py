@@ -78,6 +78,7 @@ __all__ = [
     "weighted_engagement",
     "rate",
     "aggregate",
+    "side_by_side",
     "describe",
     "weekday_hour",
     "weekday_hour_cells",
@@ -611,6 +612,77 @@ def aggregate(
     out["how"] = how
     out.attrs["description"] = describe(metric, denominator, how, by)
     return out
+
+
+def side_by_side(
+    posts: pd.DataFrame,
+    by: str,
+    measures: Mapping[str, Mapping[str, object]],
+    *,
+    interval_for: str | None = None,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """Several aggregates of the same groups as the columns of one table.
+
+    Parameters
+    ----------
+    posts, by, tz
+        As for :func:`aggregate`.
+    measures
+        Column name -> the keywords of :func:`aggregate` that compute it (``metric``,
+        ``denominator``, ``how``), plus an optional ``per``: a factor to show the value per
+        ``per`` units (``per=1000`` for "per 1,000 followers").
+    interval_for
+        The measure whose 95% interval is shown (``ci_low``, ``ci_high``, right after it);
+        default the first. Intervals are scaled by ``per`` like their value.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the key, ``n_posts``, then one column per measure.
+        ``.attrs["description"]`` names what each column is (:func:`describe`).
+
+    Examples
+    --------
+    >>> posts = pd.DataFrame({
+    ...     "published_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-02 10:00"], utc=True),
+    ...     "likes": pd.array([10, 1], dtype="Int64"),
+    ...     "impressions": pd.array([100, 1], dtype="Int64")})
+    >>> side_by_side(posts, "year", {
+    ...     "ratio_of_sums": dict(metric="likes"),
+    ...     "mean_of_ratios": dict(metric="likes", how="mean_of_ratios"),
+    ...     "likes_per_1000": dict(metric="likes", per=1000)})[["period", "ratio_of_sums", "mean_of_ratios", "likes_per_1000"]]
+          period  ratio_of_sums  mean_of_ratios  likes_per_1000
+    0 2024-01-01       0.108911            0.55      108.910891
+    """
+    if not measures:
+        raise AnalysisError("name at least one measure", parameter="measures", found=dict(measures))
+    names = list(measures)
+    interval_for = names[0] if interval_for is None else interval_for
+    if interval_for not in measures:
+        raise AnalysisError(f"interval_for must be one of the measures {names}",
+                            parameter="interval_for", found=interval_for)
+    keys = _group_keys(posts, by, tz)
+    table, described = None, []
+    for name, spec in measures.items():
+        spec = dict(spec)
+        per = spec.pop("per", 1)
+        unknown = set(spec) - {"metric", "denominator", "how"}
+        if unknown:
+            raise AnalysisError("a measure takes metric, denominator, how and per",
+                                parameter=f"measures[{name!r}]", found=sorted(unknown))
+        if not isinstance(per, (int, float)) or not per > 0:
+            raise AnalysisError("per must be a number > 0", parameter=f"measures[{name!r}]", found=per)
+        out = aggregate(posts, by, keys=keys, tz=tz, **spec)
+        key = out.columns[0]
+        if table is None:
+            table = out[[key, N_POSTS]].copy()
+        table[name] = out[VALUE] * per
+        if name == interval_for:
+            table[CI_LOW], table[CI_HIGH] = out[CI_LOW] * per, out[CI_HIGH] * per
+        described.append(f"{name}: {out.attrs['description']}" + (f", x {per:g}" if per != 1 else ""))
+    table.attrs["description"] = "; ".join(described)
+    return table
 
 
 def weekday_hour(
