@@ -14,6 +14,10 @@ reruns it and replaces the shown :class:`~toolkit.result.Result` and chart in pl
 >>> panel.change.value = datetime.date(1999, 1, 1)
 >>> "change" in panel.status.value and panel.result is None
 True
+>>> panel.change.value = datetime.date(2024, 7, 1)
+>>> panel.level.value = 0.9
+>>> panel.result.level
+0.9
 """
 
 from __future__ import annotations
@@ -44,8 +48,10 @@ class BeforeAfterPanel:
         Initial change date (default: the middle of the data).
     metric, exposure, method
         Initial choices (``method`` may be a list).
-    account, control_account, level
-        Passed to :func:`toolkit.before_after` (``level``: of the intervals, default 95%).
+    account, control_account
+        Passed to :func:`toolkit.before_after`.
+    level
+        Initial level of the intervals (default 95%); the ``Interval`` control changes it.
 
     Attributes
     ----------
@@ -58,7 +64,6 @@ class BeforeAfterPanel:
                  exposure: str | None = "impressions", method="glm", account: str | None = None,
                  control_account: str | None = None, level: float = 0.95) -> None:
         self.posts = posts
-        self.level = level
         self.account = account
         self.control_account = control_account
         self.result = None
@@ -88,12 +93,16 @@ class BeforeAfterPanel:
         methods = [m for m in METHODS if m != "did" or control_account is not None]
         chosen = (method,) if isinstance(method, str) else tuple(method)
         self.method = w.SelectMultiple(options=methods, value=chosen, description="Methods", rows=4)
+        levels = sorted({0.8, 0.9, 0.95, 0.99, float(level)})
+        self.level = w.Dropdown(options=[(f"{x:.0%}" if x * 100 == round(x * 100) else f"{x:.1%}", x)
+                                         for x in levels], value=float(level), description="Interval")
         self.status = w.HTML()
         self.output = w.Output()
-        for control in (self.change, self.before, self.after, self.metric, self.exposure, self.method):
+        for control in (self.change, self.before, self.after, self.metric, self.exposure, self.method,
+                        self.level):
             control.observe(lambda _c: self.run(), names="value")
         left = w.VBox([self.change, self.before, self.after])
-        right = w.VBox([self.metric, self.exposure, self.method])
+        right = w.VBox([self.metric, self.exposure, self.method, self.level])
         self.widget = w.VBox([w.HBox([left, right]), self.status, self.output])
         self.run()
 
@@ -118,7 +127,7 @@ class BeforeAfterPanel:
                 self.result = before_after(self.posts, change=change.isoformat(),
                                            metric=self.metric.value, exposure=self.exposure.value,
                                            method=list(self.method.value), window=self.window,
-                                           account=self.account, level=self.level,
+                                           account=self.account, level=self.level.value,
                                            control_account=self.control_account)
             self.warnings = [str(c.message) for c in caught if issubclass(c.category, ConfoundWarning)]
         except EngagementLabError as exc:
