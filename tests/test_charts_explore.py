@@ -199,3 +199,28 @@ def test_ladder_chart_bars_are_weight_times_rate():
     assert "total score 100 per 1,000 impressions" in spec["title"]["subtitle"]
     empty = ce.ladder_chart(m.ladder(posts[["impressions"]])).to_dict()
     assert empty["mark"]["type"] == "text"
+
+
+def _layer_data(spec: dict, layer: int) -> pd.DataFrame:
+    return pd.DataFrame(spec["datasets"][spec["layer"][layer]["data"]["name"]])
+
+
+@pytest.mark.parametrize("method", ["ols", "ppml"])
+def test_elasticity_points_average_what_the_line_fits(method):
+    # Seeded truth: likes proportional to followers with log-normal noise (sd 1). OLS on logs fits
+    # the mean of log(likes), whose bin averages are geometric means; the plain means sit
+    # exp(sd^2 / 2) = 1.65 times higher (closed form), so a chart mixing the two puts every bin
+    # above the line. PPML fits the mean itself. Either way the line must run through the points.
+    rng = np.random.default_rng(0)
+    followers = np.round(np.exp(rng.uniform(np.log(1e3), np.log(1e5), 2000)))
+    likes = np.round(0.05 * followers * np.exp(rng.normal(0, 1.0, 2000))).astype(int) + 1
+    posts = pd.DataFrame({"followers": pd.array(followers.astype(int), dtype="Int64"),
+                          "likes": pd.array(likes, dtype="Int64")})
+    r = elasticity(posts, metric="likes", method=method)
+    spec = r.chart().to_dict()
+    points = _layer_data(spec, 0)
+    line = np.exp(r.details["intercept"]) * points["x"] ** r.table.loc[0, "elasticity"]
+    ratio = points["y"] / line
+    assert 0.9 < ratio.median() < 1.1 and 0.3 < (ratio > 1).mean() < 0.7
+    average = "geometric mean per bin" if method == "ols" else "mean per bin"
+    assert spec["layer"][0]["encoding"]["y"]["title"] == f"likes ({average})"

@@ -502,12 +502,16 @@ def follower_history(
 
 
 def elasticity_chart(result, *, bins: int = 40) -> alt.LayerChart:
-    """Binned means of the metric against the audience on log-log axes, with the fitted line.
+    """Binned averages of the metric against the audience on log-log axes, with the fitted line.
 
-    ``result`` is a :class:`toolkit.result.Result` from :func:`toolkit.followers.elasticity`.
+    ``result`` is a :class:`toolkit.result.Result` from :func:`toolkit.followers.elasticity`. The
+    points average what the line fits: geometric means of the bins for ``method="ols"`` (least
+    squares on logs fits the mean of log(metric)), plain means for ``"ppml"`` (which fits the mean
+    itself), so a good fit runs through the points.
     """
     data = result.details["data"]
     audience = result.details["audience"]
+    geometric = result.details.get("method", "ols") == "ols"
     metric = result.table.loc[0, "metric"]
     b = float(result.table.loc[0, "elasticity"])
     a = float(result.details["intercept"])
@@ -515,23 +519,33 @@ def elasticity_chart(result, *, bins: int = 40) -> alt.LayerChart:
     y = data["y"].to_numpy(dtype=float)
     if len(x) > bins:
         q = pd.qcut(x, bins, duplicates="drop", labels=False)
-        binned = pd.DataFrame({"x": x, "y": y, "q": q}).groupby("q").agg(
-            x=("x", "median"), y=("y", "mean"), n=("y", "size")).reset_index(drop=True)
+        frame = pd.DataFrame({"x": x, "y": np.log(y) if geometric else y, "q": q})
+        binned = frame.groupby("q").agg(x=("x", "median"), y=("y", "mean"), n=("y", "size")).reset_index(drop=True)
+        if geometric:
+            binned["y"] = np.exp(binned["y"])
+        average = "geometric mean per bin" if geometric else "mean per bin"
     else:
         binned = pd.DataFrame({"x": x, "y": y, "n": 1})
+        unit = str(result.table.loc[0, "level"]) if "level" in result.table.columns else "post"
+        average = f"one point per {unit}"
     binned = binned[(binned["x"] > 0) & (binned["y"] > 0)]
     grid = np.geomspace(max(x[x > 0].min(), 1e-9), x.max(), 50)
     fit = pd.DataFrame({"x": grid, "y": np.exp(a) * grid**b})
     points = alt.Chart(binned).mark_circle(size=50).encode(
         x=alt.X("x:Q", scale=alt.Scale(type="log"), title=audience),
-        y=alt.Y("y:Q", scale=alt.Scale(type="log"), title=f"{metric} (mean per bin)"),
+        y=alt.Y("y:Q", scale=alt.Scale(type="log"), title=f"{metric} ({average})"),
         tooltip=[alt.Tooltip("x:Q", format=",.0f", title=audience), alt.Tooltip("y:Q", format=".4g"), "n:Q"],
     )
     line = alt.Chart(fit).mark_line(color="#d62728").encode(x="x:Q", y="y:Q")
+    if average.startswith("one point"):
+        what = f"points: {average[len('one point per '):]}s"
+    elif geometric:
+        what = "points: geometric means of equal-count bins, the average a least-squares fit on logs describes"
+    else:
+        what = "points: means of equal-count bins"
     return alt.layer(points, line, title=_title(
-        f"Elasticity of {metric} to {audience}: {b:.2f}",
-        "points: means of equal-count bins; line: fitted log-log slope")).properties(width=_WIDTH // 2,
-                                                                                  height=260)
+        f"Elasticity of {metric} to {audience}: {b:.2f}", f"{what}; line: fitted log-log slope")).properties(
+        width=_WIDTH // 2, height=260)
 
 
 def ladder_chart(table: pd.DataFrame, *, template: alt.Chart | None = None) -> alt.Chart:
