@@ -310,3 +310,32 @@ def test_panel_passes_its_level():
 
     panel = BeforeAfterPanel(simulate_profile(days=60, seed=3).posts, level=0.8)
     assert panel.result.level == 0.8
+
+
+_RENDER_DAYS = """
+import re, sys, warnings
+warnings.simplefilter("ignore")
+import altair as alt, pandas as pd, vl_convert as vlc
+from toolkit.before_after import _demo_posts, before_after
+spec = before_after(_demo_posts(), change="2024-07-01", method=["glm"]).chart().to_dict()
+for layer in (spec["layer"][3], spec["layer"][1]):  # the change rule, the first band day
+    day = spec["datasets"][layer["data"]["name"]][0]["day"]
+    text = alt.Chart(pd.DataFrame({"day": [day]})).mark_text().encode(
+        text=alt.Text("day:T", timeUnit="yearmonthdate"))
+    print(re.findall(r">([A-Z][a-z]{2} \\d\\d, \\d{4})<", vlc.vegalite_to_svg(text.to_dict())))
+"""
+
+
+def test_chart_days_read_as_the_same_calendar_day_in_every_time_zone():
+    # Vega reads "2024-07-01" as UTC midnight and shows it in the viewer's zone (the day before
+    # west of UTC); a zone-free midnight shows as that day everywhere. Rendered with vl-convert
+    # (Vega itself) in a process whose local zone is Los Angeles.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TZ="America/Los_Angeles")
+    out = subprocess.run([sys.executable, "-c", _RENDER_DAYS], env=env, capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "['Jul 01, 2024']"
+    assert out[1] == "['Jul 01, 2024']"  # the change date starts the bands after the change

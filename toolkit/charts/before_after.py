@@ -22,9 +22,21 @@ _METHOD_NAMES = {"glm": "glm (post-level NB model)", "its": "its (trend extrapol
                  "did": "did (vs control account)"}
 
 
+def _calendar_day(days) -> pd.Series:
+    """Days as time-zone-free midnights (a zone-aware day keeps its own calendar date)."""
+    stamps = pd.Series(pd.to_datetime(pd.Series(days)))
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.dt.normalize()
+
+
 def path_frame(result) -> pd.DataFrame:
     """Long table behind :func:`before_after_chart`: day, method, observed, expected without the
-    change and its interval (post-change days only), on the per-1,000-exposure scale."""
+    change and its interval (post-change days only), on the per-1,000-exposure scale.
+
+    ``day`` is a time-zone-free midnight: Vega shows it as that calendar day in every viewer's
+    time zone (text such as ``"2024-07-01"`` is read as UTC midnight and shows the day before west
+    of UTC)."""
     d = result.details["data"]
     scale = 1000.0 if d.exposure else 1.0
     parts = []
@@ -35,7 +47,7 @@ def path_frame(result) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     for c in ("observed", "fitted", "counterfactual", "cf_low", "cf_high"):
         out[c] = out[c].astype(float) * scale
-    out["day"] = pd.to_datetime(out["day"]).dt.strftime("%Y-%m-%d")
+    out["day"] = _calendar_day(out["day"])
     return out[["day", "method", "observed", "counterfactual", "cf_low", "cf_high"]]
 
 
@@ -58,7 +70,7 @@ def before_after_chart(result, *, width: int = 640, height: int = 280) -> alt.La
     line = alt.Chart(lines).mark_line(strokeDash=[4, 2], strokeWidth=1.6).encode(
         x=x, y="counterfactual:Q", color="method:N",
         tooltip=["day:T", "method:N", alt.Tooltip("counterfactual:Q", format=".2f")])
-    change = alt.Chart(pd.DataFrame({"day": [d.change.strftime("%Y-%m-%d")], "label": ["change"]})).mark_rule(
+    change = alt.Chart(pd.DataFrame({"day": _calendar_day([d.change]), "label": ["change"]})).mark_rule(
         color="black", strokeWidth=1.5).encode(x="day:T", tooltip=["label:N", "day:T"])
     title = f"{unit}: observed vs. expected without the change ({result.level:.0%} intervals)"
     return alt.layer(base_obs, band, line, change).properties(width=width, height=height, title=title)
