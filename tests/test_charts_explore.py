@@ -224,3 +224,30 @@ def test_elasticity_points_average_what_the_line_fits(method):
     assert 0.9 < ratio.median() < 1.1 and 0.3 < (ratio > 1).mean() < 0.7
     average = "geometric mean per bin" if method == "ols" else "mean per bin"
     assert spec["layer"][0]["encoding"]["y"]["title"] == f"likes ({average})"
+
+
+def test_rolling_total_leaves_out_periods_whose_metric_is_unknown():
+    # one post a day with 100 likes; days 4-6 come from an export without likes: their total is
+    # unknown, not 0, so a 3-day mean of daily totals stays 100 (hand-computed), and a window
+    # holding only unknown days has no value. A day without posts is a real total of 0.
+    days = pd.date_range("2024-01-01 12:00", periods=10, freq="D", tz="UTC")
+    likes = pd.array([100, 100, 100, None, None, None, 100, 100, 100, 100], dtype="Int64")
+    posts = pd.DataFrame({"published_at": days, "likes": likes})
+    table, _ = ce.time_series_table(posts, metric="likes", denominator=None, how="sum", window=3)
+    assert table["rolling"].iloc[:5].tolist() == [100.0] * 5
+    assert np.isnan(table["rolling"].iloc[5]) and table["rolling"].iloc[6:].tolist() == [100.0] * 4
+    gap = posts.drop(index=[3, 4, 5]).assign(likes=pd.array([100] * 7, dtype="Int64"))
+    table, _ = ce.time_series_table(gap, metric="likes", denominator=None, how="sum", window=3)
+    assert table["rolling"].round(6).tolist()[2:7] == [100.0, 66.666667, 33.333333, 0.0, 33.333333]
+
+
+def test_heatmap_says_how_many_posts_have_no_time_of_day():
+    posts = simulate_profile(days=30, seed=1).posts.copy()
+    posts["time_known"] = np.arange(len(posts)) % 4 != 0  # every fourth post gives a date only
+    untimed = int((~posts["time_known"]).sum())
+    chart = ce.heatmap(posts)
+    data = pd.DataFrame(chart.to_dict()["datasets"][chart.to_dict()["data"]["name"]])
+    assert data["n_posts"].sum() == len(posts) - untimed
+    assert f"{untimed:,} posts without a time of day left out" in chart.to_dict()["title"]["subtitle"]
+    none = ce.heatmap(posts.assign(time_known=False)).to_dict()
+    assert none["mark"]["type"] == "text" and "no weekday x hour grid" in str(none)

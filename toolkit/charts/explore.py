@@ -120,7 +120,9 @@ def time_series_table(
     Periods with no post are kept (value NA) so the rolling window counts calendar periods. The
     rolling value aggregates the same way as the points: for a ratio of sums it is the sum of the
     metric over the window divided by the sum of the exposure over the window; for a mean of
-    per-post ratios, the mean over all posts in the window. If the range has more than
+    per-post ratios, the mean over all posts in the window; for a sum, the mean total per period
+    over the periods of the window whose total is known (a period without posts counts as 0, one
+    whose posts all lack the metric is left out). If the range has more than
     ``max_points`` periods, the period is coarsened (day -> week -> month ...). ``keys``: period
     keys of ``freq`` already computed per post (see :func:`toolkit.metrics.aggregate`).
     """
@@ -148,7 +150,9 @@ def time_series_table(
     y = table["metric_total"].astype(float).fillna(0.0)
     d = table["denominator_total"].astype(float).fillna(0.0)
     if how == "sum":
-        roll = y.rolling(window, min_periods=1).mean()
+        # a period without posts has a total of 0; one whose posts all lack the metric has none
+        known = y.where((table[m.N_USED] > 0) | (table[m.N_POSTS] == 0))
+        roll = known.rolling(window, min_periods=1).mean()
     elif how == "mean_of_ratios" and denominator is not None:
         n = table[m.N_USED].astype(float)
         total = table[m.VALUE].astype(float).fillna(0.0) * n
@@ -288,24 +292,36 @@ def heatmap(
     prior_posts: float = 10.0,
     tz: str = "UTC",
     cells: pd.DataFrame | None = None,
+    untimed: int | None = None,
     template: alt.LayerChart | None = None,
-) -> alt.LayerChart:
+) -> alt.Chart | alt.LayerChart:
     """Weekday x hour: colour is the shrunk rate, sparse cells faded and dotted, n in the tooltip.
 
-    ``cells`` may be a table from :func:`toolkit.metrics.weekday_hour` computed already.
+    Posts without a known time of day (``time_known`` False: exports that give dates only) have
+    no cell; the subtitle says how many were left out, and with no timed post at all the chart
+    says so instead of showing an empty grid. ``cells`` may be a table from
+    :func:`toolkit.metrics.weekday_hour` computed already, with ``untimed`` the number of posts
+    it left out (counted from ``posts`` when they are given).
 
     >>> from toolkit.simulate import simulate_profile
     >>> data_rows(heatmap(simulate_profile(days=30, seed=1).posts))
     168
     """
+    if untimed is None:
+        untimed = int((~m._time_known(posts)).sum()) if posts is not None else 0
     if cells is None:
         cells = m.weekday_hour(posts, metric=metric, denominator=denominator, how=how,
                                min_posts=min_posts, prior_posts=prior_posts, tz=tz)
     desc = cells.attrs.get("description", m.describe(metric, denominator, how, "weekday x hour"))
+    if untimed and not cells[m.N_POSTS].any():
+        return message_chart(desc, f"None of these posts has a known time of day ({untimed:,} give dates "
+                                   "only), so there is no weekday x hour grid.")
     data = _plain(cells)
     data["weekday"] = data["weekday"].astype(str)
     subtitle = (f"colour: cell value shrunk towards the overall rate as if {prior_posts:g} average posts "
                 f"were added; faded with a dot: fewer than {min_posts} posts")
+    if untimed:
+        subtitle += f"; {untimed:,} post{'s' if untimed != 1 else ''} without a time of day left out"
     title = _title(desc, subtitle)
     if template is not None:
         return _refill(template, data, title)

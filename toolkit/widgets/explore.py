@@ -362,7 +362,8 @@ class ExplorePanel(CachedViews):
                 return [self.notes["heatmap"]]
             cells = _cells(self._cell[mask], y, d, how, metric, den)
             self.tables["heatmap"] = cells
-            chart = ce.heatmap(None, cells=cells, tz=self.tz, template=self._templates.get("heatmap"))
+            chart = ce.heatmap(None, cells=cells, untimed=int((self._cell[mask] < 0).sum()), tz=self.tz,
+                               template=self._templates.get("heatmap"))
             self.charts["heatmap"] = self._templates["heatmap"] = chart
             return [chart]
         if name == "distribution":
