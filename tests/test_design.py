@@ -342,3 +342,14 @@ def test_wald_profiles_without_events_in_a_group_are_counted():
     failed = r.details["failed"].set_index(["lift", "weeks"])["failed"]
     assert failed.loc[(0.2, 1)] > 0 and failed.loc[(0.2, 8)] == 0
     assert "could not be analysed" in r.text
+
+
+def test_power_chart_keeps_close_lifts_on_lines_of_their_own():
+    from toolkit.charts.design import power_chart
+
+    table = pd.DataFrame({"lift": [0.02, 0.02, 0.025, 0.025, 0.05, 0.05], "weeks": [4, 8] * 3,
+                          "power": [0.1, 0.2, 0.15, 0.3, 0.4, 0.7]})
+    spec = power_chart(table).to_dict()
+    data = pd.DataFrame(spec["datasets"][next(iter(spec["datasets"]))])
+    assert data.groupby("lift_label")["power"].apply(list).to_dict() == {
+        "+2.0%": [0.1, 0.2], "+2.5%": [0.15, 0.3], "+5.0%": [0.4, 0.7]}

@@ -16,6 +16,22 @@ import pandas as pd
 __all__ = ["power_chart"]
 
 
+def lift_labels(lifts) -> dict[float, str]:
+    """Percent labels for lifts with as few decimals as keep different lifts apart.
+
+    >>> lift_labels([0.1, 0.2])
+    {0.1: '+10%', 0.2: '+20%'}
+    >>> lift_labels([0.02, 0.025, 0.05])
+    {0.02: '+2.0%', 0.025: '+2.5%', 0.05: '+5.0%'}
+    """
+    lifts = sorted({float(v) for v in lifts})
+    for decimals in range(0, 7):
+        labels = {v: f"{v:+.{decimals}%}" for v in lifts}
+        if len(set(labels.values())) == len(lifts):
+            return labels
+    return {v: f"{v:+%}" for v in lifts}
+
+
 def power_chart(table: pd.DataFrame, *, target: float | None = 0.8, title: str | None = None) -> alt.LayerChart:
     """Power against weeks of posting, one line per lift, with Monte Carlo error bands.
 
@@ -36,8 +52,9 @@ def power_chart(table: pd.DataFrame, *, target: float | None = 0.8, title: str |
         as dashed lines where the table has it, and the target rule.
     """
     data = table.copy()
-    data["lift_label"] = data["lift"].map(lambda v: f"{v:+.0%}")
-    order = [f"{v:+.0%}" for v in sorted(data["lift"].unique())]
+    labels = lift_labels(data["lift"].unique())
+    data["lift_label"] = data["lift"].map(labels)
+    order = [labels[v] for v in sorted(labels)]
     keep = ["weeks", "power", "lift_label"]
     if "power_se" in data.columns:
         data["power_low"] = (data["power"] - 2 * data["power_se"]).clip(0, 1)
