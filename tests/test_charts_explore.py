@@ -251,3 +251,25 @@ def test_heatmap_says_how_many_posts_have_no_time_of_day():
     assert f"{untimed:,} posts without a time of day left out" in chart.to_dict()["title"]["subtitle"]
     none = ce.heatmap(posts.assign(time_known=False)).to_dict()
     assert none["mark"]["type"] == "text" and "no weekday x hour grid" in str(none)
+
+
+def test_follower_line_breaks_at_days_without_a_count():
+    f = simulate_profile(days=120, seed=1).followers.copy()
+    gap = (f["date"] >= "2024-02-01") & (f["date"] < "2024-03-15")
+    f.loc[gap, "followers"] = pd.NA  # 43 days the export has no count for
+    table = ce.follower_history_table(f)
+    inside = table[(table["date"] >= "2024-02-01") & (table["date"] < "2024-03-15")]
+    # one missing row opens the gap (Vega breaks a line at a null), no count is made up inside it
+    assert len(inside) == 1 and inside["followers"].isna().all()
+    assert table["followers"].notna().sum() == int((~gap).sum())
+    thin = ce.follower_history_table(f, max_points=20)
+    assert thin.loc[thin["date"] == "2024-02-01", "followers"].isna().all()
+    assert (thin["date"] == "2024-03-15").any()  # the line restarts on the first counted day
+
+
+def test_follower_history_shares_its_rows_between_histories():
+    f = simulate_profile(days=730, seed=1).followers
+    many = pd.concat([f.assign(account=f"acct{i}") for i in range(12)], ignore_index=True)
+    table = ce.follower_history_table(many, max_points=1500)
+    assert table["account"].nunique() == 12 and len(table) <= 1500 + 12 * 2
+    ce.follower_history(many, events=None).to_dict()  # under Altair's row limit: no MaxRowsError

@@ -419,14 +419,15 @@ def group_bars(
 
 def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POINTS,
                            keep: Sequence[pd.Timestamp] = ()) -> pd.DataFrame:
-    """Follower counts per history, thinned to at most about ``max_points`` per history.
+    """Follower counts per history, thinned to about ``max_points`` rows in all.
 
     A history is an account on a platform; an account followed on several platforms is shown as
-    ``account (platform)``, one line each. Thinning keeps every ``k``-th day plus the first and last
-    days and the days in ``keep`` (event dates and the day before each), so drops and spikes stay
-    visible.
+    ``account (platform)``, one line each. The rows are shared out between the histories. Thinning
+    keeps every ``k``-th day plus the first and last days, the days in ``keep`` (event dates and
+    the day before each), so drops and spikes stay visible, and the first day of each run of days
+    without a count, kept as missing so that the line breaks there instead of bridging the gap.
     """
-    frame = followers.dropna(subset=["followers"])
+    frame = followers
     if "platform" not in frame.columns:
         frame = frame.assign(platform=pd.NA)
     frame = frame.sort_values(["account", "platform", "date"], kind="stable")
@@ -435,20 +436,32 @@ def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POI
         keep_set.add(pd.Timestamp(ts))
         keep_set.add(pd.Timestamp(ts) - pd.Timedelta(days=1))
     several = frame.groupby("account")["platform"].nunique(dropna=False)
+    histories = frame.groupby(["account", "platform"], sort=True, dropna=False, observed=True)
+    per_history = max(max_points // max(histories.ngroups, 1), 2)
     parts = []
-    for (account, platform), rows in frame.groupby(["account", "platform"], sort=True, dropna=False,
-                                                   observed=True):
+    for (account, platform), rows in histories:
+        known = rows["followers"].notna().to_numpy()
+        if not known.any():
+            continue
         if several.get(account, 1) > 1:
             rows = rows.assign(account=f"{account} ({platform if not pd.isna(platform) else 'any'})")
+        gap_starts = ~known & np.r_[True, known[:-1]]
         n = len(rows)
-        if n > max_points:
-            step = int(np.ceil(n / max_points))
+        pick = known.copy()
+        if n > per_history:
+            step = int(np.ceil(n / per_history))
             pick = np.zeros(n, dtype=bool)
             pick[::step] = True
             pick[-1] = True
             pick |= rows["date"].isin(keep_set).to_numpy()
-            rows = rows.loc[pick]
-        parts.append(rows[["account", "date", "followers"]])
+            pick &= known
+            # the first known day after each gap, so the line restarts where the counts do
+            pick |= known & np.r_[False, ~known[:-1]]
+        pick |= gap_starts
+        rows = rows.loc[pick]
+        # trailing or leading gaps need no break: keep only the rows inside the known range
+        first, last = np.flatnonzero(rows["followers"].notna())[[0, -1]]
+        parts.append(rows.iloc[first:last + 1][["account", "date", "followers"]])
     if not parts:
         return pd.DataFrame({"account": [], "date": [], "followers": []})
     return pd.concat(parts, ignore_index=True)
