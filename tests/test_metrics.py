@@ -400,3 +400,18 @@ def test_side_by_side_names_bad_measures():
         m.side_by_side(posts, "month", {"a": dict(metric="likes", per=0)})
     with pytest.raises(AnalysisError, match="at least one"):
         m.side_by_side(posts, "month", {})
+
+
+def test_days_in_zones_where_clocks_skip_midnight():
+    # Chile moved its clocks from 00:00 to 01:00 on 8 September 2024: that day has no midnight,
+    # yet it is a day with posts. Posts at 12:00 UTC are 08:00 or 09:00 in Santiago: same day.
+    times = pd.date_range("2024-09-06 12:00", periods=5, freq="D", tz="UTC")
+    posts = pd.DataFrame({"published_at": times, "likes": pd.array([1] * 5, dtype="Int64")})
+    table = m.aggregate(posts, "day", metric="likes", denominator=None, how="sum", tz="America/Santiago")
+    assert table["period"].dt.strftime("%Y-%m-%d").tolist() == [f"2024-09-{d:02d}" for d in range(6, 11)]
+
+
+def test_unknown_time_zone_is_named():
+    posts = simulate_profile(days=10, seed=1).posts
+    with pytest.raises(AnalysisError, match="parameter 'tz'.*Europe/Lisbn"):
+        m.aggregate(posts, "day", tz="Europe/Lisbn")

@@ -401,8 +401,8 @@ def describe(metric: str, denominator: str | None = None, how: str = DEFAULT_HOW
 def _group_keys(posts: pd.DataFrame, by: str, tz: str) -> pd.Series:
     if by in PERIODS:
         times = _times(posts, tz)
-        if by == "day":
-            return times.dt.floor("D").dt.tz_localize(None)
+        if by == "day":  # the local calendar day (where clocks skip midnight, floor("D") would fail)
+            return times.dt.tz_localize(None).dt.normalize()
         return times.dt.tz_localize(None).dt.to_period(PERIODS[by]).dt.start_time
     if by == WEEKDAY:
         return _times(posts, tz).dt.day_of_week
@@ -421,7 +421,11 @@ def _times(posts: pd.DataFrame, tz: str) -> pd.Series:
     times = posts["published_at"]
     if times.dt.tz is None:
         times = times.dt.tz_localize("UTC")
-    local = times.dt.tz_convert(tz)
+    try:
+        local = times.dt.tz_convert(tz)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:  # unknown or malformed zone names
+        raise AnalysisError("tz must be a time zone name such as 'UTC' or 'Europe/Lisbon'",
+                            parameter="tz", found=tz) from exc
     known = _time_known(posts)
     if known.all():
         return local
