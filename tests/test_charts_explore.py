@@ -273,3 +273,24 @@ def test_follower_history_shares_its_rows_between_histories():
     table = ce.follower_history_table(many, max_points=1500)
     assert table["account"].nunique() == 12 and len(table) <= 1500 + 12 * 2
     ce.follower_history(many, events=None).to_dict()  # under Altair's row limit: no MaxRowsError
+
+
+def test_chart_parameters_are_checked_and_named():
+    from toolkit.errors import AnalysisError
+
+    posts = simulate_profile(days=20, seed=1).posts
+    cases = [
+        (lambda: ce.distribution(posts, metric="text"), "parameter 'metric'.*numeric"),
+        (lambda: ce.distribution(posts, denominator="impresions"), "parameter 'denominator'.*no such column"),
+        (lambda: ce.distribution(posts, bins=0), "parameter 'bins'"),
+        (lambda: ce.time_series(posts, window=2.5), "parameter 'window'"),
+        (lambda: ce.time_series(posts, tz="Europe/Lisbn"), "parameter 'tz'"),
+    ]
+    for call, message in cases:
+        with pytest.raises(AnalysisError, match=message):
+            call()
+    # a rate per post: exposures of 0 or missing leave the post out (as metrics.rate does)
+    table, info = ce.distribution_table(posts.assign(impressions=pd.array([0] + [100] * (len(posts) - 1),
+                                                                           dtype="Int64")),
+                                        metric="likes", denominator="impressions")
+    assert info["n_na"] == 1 and info["n"] == len(posts) - 1

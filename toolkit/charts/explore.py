@@ -128,8 +128,9 @@ def time_series_table(
     """
     if freq not in m.PERIODS:
         raise AnalysisError(f"freq must be one of {list(m.PERIODS)}", parameter="freq", found=freq)
-    if window < 1:
-        raise AnalysisError("window must be at least 1", parameter="window", found=window)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise AnalysisError("window must be a whole number of periods, at least 1", parameter="window",
+                            found=window)
     table = m.aggregate(posts, freq, metric=metric, denominator=denominator, how=how, tz=tz, keys=keys)
     while len(table) > 1 and freq in _COARSER:
         span = table[m.PERIOD].iloc[-1] - table[m.PERIOD].iloc[0]
@@ -219,13 +220,14 @@ def distribution_table(
     log: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """Histogram counts of the per-post metric (or per-post rate); NA and, on a log axis, zeros left out."""
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise AnalysisError("bins must be a whole number, at least 1", parameter="bins", found=bins)
     posts = m._ensure_metrics(posts, [metric, denominator])
-    if metric not in posts.columns:
-        raise AnalysisError("no such column in posts", parameter="metric", found=metric)
-    values = pd.Series(pd.array(posts[metric], dtype="Float64"), index=posts.index)
+    x = m._column(posts, metric, "metric")  # names a missing or non-numeric column
     if denominator is not None:
-        values = m.rate(values, m._count(posts, denominator))
-    x = values.to_numpy(dtype=float, na_value=np.nan)
+        d = m._column(posts, denominator, "denominator")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.where(d > 0, x / d, np.nan)  # a rate needs a positive exposure (as m.rate)
     info = {"n_na": int(np.isnan(x).sum())}
     x = x[~np.isnan(x)]
     info["n_zero"] = int((x <= 0).sum()) if log else 0
