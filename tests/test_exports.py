@@ -163,6 +163,43 @@ def test_missing_counts_are_dashes_not_zeros(sim, tmp_path):
     assert (frame.loc[posts["post_id"].iloc[:3], "likes"] == "-").all()
 
 
+def test_a_missing_count_leaves_the_totals_missing_not_zero_or_partial(sim, tmp_path):
+    """A total over a missing count is missing ("-"): a 0 or a sum of the other parts would be an
+    undercount, which a loader then takes for the platform's own total."""
+    import toolkit
+
+    posts = sim.posts.copy()
+    day = posts["published_at"].dt.floor("D")
+    first = posts.index[0]  # published on Jan 1
+    posts.loc[first, "likes"] = pd.NA
+    posts.loc[day == pd.Timestamp("2024-01-02", tz="UTC"), "impressions"] = pd.NA
+    pid = posts.loc[first, "post_id"]
+    # legacy per-post file: the post's engagements and rate are missing, the other posts' are not
+    legacy = write_x_legacy_posts(posts, tmp_path, handle="a", start="2024-01-01", end="2024-01-03")
+    frame = pd.DataFrame(_records(legacy)[1:], columns=X_LEGACY_HEADER_EN).set_index("Tweet id")
+    assert frame.loc[pid, ["likes", "engagements", "engagement rate"]].tolist() == ["-", "-", "-"]
+    assert (frame.drop(index=pid)["engagements"] != "-").all()
+    back = toolkit.engagement(toolkit.load(legacy, progress=False).posts).set_index("post_id")
+    assert pd.isna(back.loc[pid, "likes"]) and pd.isna(back.loc[pid, "engagements"])
+    # legacy daily file: a day with a missing count on one post has that total missing; a day
+    # without posts (Dec 31) has nothing to count: 0
+    daily = write_x_legacy_daily(posts, tmp_path, handle="a", start="2023-12-31", end="2024-01-03")
+    records = _records(daily)
+    frame = pd.DataFrame(records[1:], columns=records[0]).set_index("Date")
+    cells = ["Tweets published", "impressions", "likes", "engagements", "engagement rate"]
+    assert frame.loc["2023-12-31", cells].tolist() == ["0", "0", "0", "0", "0.0"]
+    assert frame.loc["2024-01-01", cells].tolist()[2:] == ["-", "-", "-"]
+    assert frame.loc["2024-01-02", "impressions"] == "-" and frame.loc["2024-01-02", "engagement rate"] == "-"
+    assert frame.loc["2024-01-02", "likes"] != "-" and "-" not in frame.loc["2024-01-03", cells].tolist()
+    # new daily overview: the same
+    overview = write_x_overview(posts, sim.followers, tmp_path / "overview.csv", extra=sim.extra)
+    frame = pd.DataFrame(_records(overview)[1:], columns=X_OVERVIEW_HEADER).set_index("Date")
+    assert frame.loc["Mon, Jan 1, 2024", ["Likes", "Engagements"]].tolist() == ["-", "-"]
+    assert frame.loc["Mon, Jan 1, 2024", "Impressions"] != "-"
+    assert frame.loc["Tue, Jan 2, 2024", "Impressions"] == "-" and frame.loc["Tue, Jan 2, 2024", "Likes"] != "-"
+    assert "-" not in frame.loc["Wed, Jan 3, 2024"].tolist()
+
+
 def test_writers_are_deterministic(sim, tmp_path):
     a = write_x_legacy_posts(sim.posts, tmp_path / "a", handle="h", start="2024-01-01", end="2024-02-29",
                              extra=sim.extra)
