@@ -283,14 +283,31 @@ def test_follower_history(sim, tmp_path):
 # lifetime counts grow between exports
 def test_counts_as_of_never_exceed_later_counts(sim):
     early, extra = counts_as_of(sim.posts, "2024-01-20", "2024-03-31", extra=sim.extra, seed=1)
+    later = sim.posts.loc[early.index]
     for column in ("impressions", "likes", "comments", "shares", "clicks", "follows"):
-        assert (early[column] <= sim.posts[column]).all()
-    assert (extra <= sim.extra).all().all()
-    before = sim.posts["published_at"] < pd.Timestamp("2024-01-20", tz="UTC")
+        assert (early[column] <= later[column]).all()
+    assert (extra <= sim.extra.loc[extra.index]).all().all()
+    before = later["published_at"] < pd.Timestamp("2024-01-20", tz="UTC")
     # old posts keep most of their counts; accrual(19 d) / accrual(70 d) ~ 0.94
-    ratio = early.loc[before, "likes"].sum() / sim.posts.loc[before, "likes"].sum()
+    ratio = early.loc[before, "likes"].sum() / later.loc[before, "likes"].sum()
     assert 0.85 < ratio < 0.99
     assert accrual(0.0) == 0 and accrual(1e6) == pytest.approx(1.0)
+
+
+def test_counts_as_of_matches_extra_by_post_and_leaves_out_later_posts(sim):
+    """``extra`` is matched to the posts by index label, not row position, and posts published
+    after ``when`` are left out: an export taken then cannot hold them."""
+    when = pd.Timestamp("2024-01-20", tz="UTC")
+    posts = sim.posts.iloc[::-2]  # newest first, half of the posts: neither order nor length of extra
+    early, extra = counts_as_of(posts, when, "2024-03-31", extra=sim.extra, seed=1)
+    assert early.index.equals(posts.index[(posts["published_at"] <= when).to_numpy()])
+    assert extra.index.equals(early.index)
+    later = sim.extra.loc[extra.index]
+    assert (extra <= later).all().all()
+    # thinned like the posts' own counts (accrual(19 d) / accrual(70 d) ~ 0.94 for old posts)
+    old = early.index[early["published_at"] < when - pd.Timedelta(days=2)]
+    ratio = extra.loc[old].sum().sum() / later.loc[old].sum().sum()
+    assert 0.85 < ratio < 0.99
 
 
 def test_overlapping_sample_exports_grow_and_the_latest_holds_the_truth(truth):

@@ -548,7 +548,8 @@ def counts_as_of(
     """The counts an export taken at ``when`` would show, given the counts as of ``final``.
 
     Each count is thinned binomially with probability ``accrual(when - published) /
-    accrual(final - published)``, so an earlier export never shows more than a later one.
+    accrual(final - published)``, so an earlier export never shows more than a later one. Posts
+    published after ``when`` are left out: an export taken then cannot hold them.
 
     Parameters
     ----------
@@ -557,15 +558,18 @@ def counts_as_of(
     when
         Time of the earlier export (UTC).
     final
-        Time of the export the counts belong to: one time, or a Series aligned on ``posts``.
+        Time of the export the counts belong to: one time, or a Series with a value for every post
+        (matched on the index).
     extra
-        Extra counts (``Simulation.extra``) thinned the same way.
+        Extra counts (``Simulation.extra``) thinned the same way, matched to the posts on the index
+        (it may hold more posts, in any order).
     seed
         Seed of the thinning (deterministic).
 
     Returns
     -------
-    (posts, extra) copies with smaller counts.
+    (posts, extra) copies with smaller counts, holding the posts published by ``when``; ``extra``
+    has the same index as the posts.
 
     Examples
     --------
@@ -577,7 +581,9 @@ def counts_as_of(
     """
     when_ts = pd.Timestamp(when)
     when_ts = when_ts.tz_localize("UTC") if when_ts.tzinfo is None else when_ts
-    final_ts = final if isinstance(final, pd.Series) else pd.Series(pd.Timestamp(final), index=posts.index)
+    posts = posts.loc[(posts["published_at"] <= when_ts).to_numpy()]
+    final_ts = final.loc[posts.index] if isinstance(final, pd.Series) else \
+        pd.Series(pd.Timestamp(final), index=posts.index)
     if final_ts.dt.tz is None:
         final_ts = final_ts.dt.tz_localize("UTC")
     day = pd.Timedelta(days=1)
@@ -604,7 +610,7 @@ def counts_as_of(
                                           out["impressions"])
     extra_out = None
     if extra is not None:
-        extra_out = extra.copy()
+        extra_out = extra.loc[posts.index].copy()
         for column in extra_out.columns:
             extra_out[column] = rng.binomial(extra_out[column].to_numpy(dtype=np.int64), p)
     return out, extra_out
