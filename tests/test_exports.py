@@ -200,6 +200,27 @@ def test_a_missing_count_leaves_the_totals_missing_not_zero_or_partial(sim, tmp_
     assert "-" not in frame.loc["Wed, Jan 3, 2024"].tolist()
 
 
+def test_legacy_export_refuses_posts_known_only_by_their_date(sim, tmp_path):
+    """The legacy file always carries a time of day; a made-up midnight would load back as a real
+    time, so date-only posts in the window are an error naming the first of them."""
+    from toolkit.errors import AnalysisError
+
+    posts = sim.posts.copy()
+    january = (posts["published_at"] < pd.Timestamp("2024-02-01", tz="UTC")).to_numpy()
+    dated = [posts.index[january][4], posts.index[january][7], posts.index[~january][0]]
+    posts.loc[dated, "time_known"] = False
+    with pytest.raises(AnalysisError) as info:
+        write_x_legacy_posts(posts, tmp_path / "jan", handle="a", start="2024-01-01", end="2024-01-31")
+    message = str(info.value)
+    assert "parameter 'posts'" in message and "column 'time_known'" in message
+    assert f"2 posts with a date only, the first {posts.loc[dated[0], 'post_id']}" in message
+    assert not (tmp_path / "jan").exists()
+    # a date-only post outside the window is not written, so it is no obstacle
+    later = write_x_legacy_posts(posts.drop(index=dated[:2]), tmp_path, handle="a", start="2024-01-01",
+                                 end="2024-01-31")
+    assert len(_records(later)) - 1 == int(january.sum()) - 2
+
+
 def test_writers_are_deterministic(sim, tmp_path):
     a = write_x_legacy_posts(sim.posts, tmp_path / "a", handle="h", start="2024-01-01", end="2024-02-29",
                              extra=sim.extra)

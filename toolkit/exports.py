@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import SpecError
+from toolkit.errors import AnalysisError, SpecError
 from toolkit.metrics import _reported_sum
 
 __all__ = [
@@ -295,6 +295,12 @@ def write_x_legacy_posts(
     -------
     Path of the written file. Rows run newest first. ``engagements`` is the sum of every
     interaction column (``-`` when one of them is), ``engagement rate`` is engagements / impressions.
+
+    Raises
+    ------
+    AnalysisError
+        When a post in the window has no known time of day (``time_known`` False): the format
+        always carries one, and a made-up midnight would load back as a real time.
     """
     if lang not in ("en", "pt"):
         raise SpecError("lang must be 'en' or 'pt'", parameter="lang", found=lang)
@@ -302,6 +308,15 @@ def write_x_legacy_posts(
         raise SpecError("likes_header must be 'likes' or 'favorites'", parameter="likes_header",
                         found=likes_header)
     window, lo, hi = _window(posts, start, end)
+    if "time_known" in window.columns:
+        dated = ~window["time_known"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if dated.any():
+            first = window.loc[dated].iloc[0]
+            raise AnalysisError(
+                "the legacy export always carries a time of day; posts known only by their date "
+                "cannot be written to it", parameter="posts", column="time_known",
+                found=f"{int(dated.sum())} posts with a date only, the first {first['post_id']} "
+                      f"published on {first['published_at']:%Y-%m-%d}")
     window = _newest_first(window)
     header = list(X_LEGACY_HEADER_EN if lang == "en" else X_LEGACY_HEADER_PT)
     if lang == "en" and likes_header == "favorites":
