@@ -163,6 +163,64 @@ def test_missing_counts_are_dashes_not_zeros(sim, tmp_path):
     assert (frame.loc[posts["post_id"].iloc[:3], "likes"] == "-").all()
 
 
+def test_a_missing_count_leaves_the_totals_missing_not_zero_or_partial(sim, tmp_path):
+    """A total over a missing count is missing ("-"): a 0 or a sum of the other parts would be an
+    undercount, which a loader then takes for the platform's own total."""
+    import toolkit
+
+    posts = sim.posts.copy()
+    day = posts["published_at"].dt.floor("D")
+    first = posts.index[0]  # published on Jan 1
+    posts.loc[first, "likes"] = pd.NA
+    posts.loc[day == pd.Timestamp("2024-01-02", tz="UTC"), "impressions"] = pd.NA
+    pid = posts.loc[first, "post_id"]
+    # legacy per-post file: the post's engagements and rate are missing, the other posts' are not
+    legacy = write_x_legacy_posts(posts, tmp_path, handle="a", start="2024-01-01", end="2024-01-03")
+    frame = pd.DataFrame(_records(legacy)[1:], columns=X_LEGACY_HEADER_EN).set_index("Tweet id")
+    assert frame.loc[pid, ["likes", "engagements", "engagement rate"]].tolist() == ["-", "-", "-"]
+    assert (frame.drop(index=pid)["engagements"] != "-").all()
+    back = toolkit.engagement(toolkit.load(legacy, progress=False).posts).set_index("post_id")
+    assert pd.isna(back.loc[pid, "likes"]) and pd.isna(back.loc[pid, "engagements"])
+    # legacy daily file: a day with a missing count on one post has that total missing; a day
+    # without posts (Dec 31) has nothing to count: 0
+    daily = write_x_legacy_daily(posts, tmp_path, handle="a", start="2023-12-31", end="2024-01-03")
+    records = _records(daily)
+    frame = pd.DataFrame(records[1:], columns=records[0]).set_index("Date")
+    cells = ["Tweets published", "impressions", "likes", "engagements", "engagement rate"]
+    assert frame.loc["2023-12-31", cells].tolist() == ["0", "0", "0", "0", "0.0"]
+    assert frame.loc["2024-01-01", cells].tolist()[2:] == ["-", "-", "-"]
+    assert frame.loc["2024-01-02", "impressions"] == "-" and frame.loc["2024-01-02", "engagement rate"] == "-"
+    assert frame.loc["2024-01-02", "likes"] != "-" and "-" not in frame.loc["2024-01-03", cells].tolist()
+    # new daily overview: the same
+    overview = write_x_overview(posts, sim.followers, tmp_path / "overview.csv", extra=sim.extra)
+    frame = pd.DataFrame(_records(overview)[1:], columns=X_OVERVIEW_HEADER).set_index("Date")
+    assert frame.loc["Mon, Jan 1, 2024", ["Likes", "Engagements"]].tolist() == ["-", "-"]
+    assert frame.loc["Mon, Jan 1, 2024", "Impressions"] != "-"
+    assert frame.loc["Tue, Jan 2, 2024", "Impressions"] == "-" and frame.loc["Tue, Jan 2, 2024", "Likes"] != "-"
+    assert "-" not in frame.loc["Wed, Jan 3, 2024"].tolist()
+
+
+def test_legacy_export_refuses_posts_known_only_by_their_date(sim, tmp_path):
+    """The legacy file always carries a time of day; a made-up midnight would load back as a real
+    time, so date-only posts in the window are an error naming the first of them."""
+    from toolkit.errors import AnalysisError
+
+    posts = sim.posts.copy()
+    january = (posts["published_at"] < pd.Timestamp("2024-02-01", tz="UTC")).to_numpy()
+    dated = [posts.index[january][4], posts.index[january][7], posts.index[~january][0]]
+    posts.loc[dated, "time_known"] = False
+    with pytest.raises(AnalysisError) as info:
+        write_x_legacy_posts(posts, tmp_path / "jan", handle="a", start="2024-01-01", end="2024-01-31")
+    message = str(info.value)
+    assert "parameter 'posts'" in message and "column 'time_known'" in message
+    assert f"2 posts with a date only, the first {posts.loc[dated[0], 'post_id']}" in message
+    assert not (tmp_path / "jan").exists()
+    # a date-only post outside the window is not written, so it is no obstacle
+    later = write_x_legacy_posts(posts.drop(index=dated[:2]), tmp_path, handle="a", start="2024-01-01",
+                                 end="2024-01-31")
+    assert len(_records(later)) - 1 == int(january.sum()) - 2
+
+
 def test_writers_are_deterministic(sim, tmp_path):
     a = write_x_legacy_posts(sim.posts, tmp_path / "a", handle="h", start="2024-01-01", end="2024-02-29",
                              extra=sim.extra)
@@ -246,14 +304,31 @@ def test_follower_history(sim, tmp_path):
 # lifetime counts grow between exports
 def test_counts_as_of_never_exceed_later_counts(sim):
     early, extra = counts_as_of(sim.posts, "2024-01-20", "2024-03-31", extra=sim.extra, seed=1)
+    later = sim.posts.loc[early.index]
     for column in ("impressions", "likes", "comments", "shares", "clicks", "follows"):
-        assert (early[column] <= sim.posts[column]).all()
-    assert (extra <= sim.extra).all().all()
-    before = sim.posts["published_at"] < pd.Timestamp("2024-01-20", tz="UTC")
+        assert (early[column] <= later[column]).all()
+    assert (extra <= sim.extra.loc[extra.index]).all().all()
+    before = later["published_at"] < pd.Timestamp("2024-01-20", tz="UTC")
     # old posts keep most of their counts; accrual(19 d) / accrual(70 d) ~ 0.94
-    ratio = early.loc[before, "likes"].sum() / sim.posts.loc[before, "likes"].sum()
+    ratio = early.loc[before, "likes"].sum() / later.loc[before, "likes"].sum()
     assert 0.85 < ratio < 0.99
     assert accrual(0.0) == 0 and accrual(1e6) == pytest.approx(1.0)
+
+
+def test_counts_as_of_matches_extra_by_post_and_leaves_out_later_posts(sim):
+    """``extra`` is matched to the posts by index label, not row position, and posts published
+    after ``when`` are left out: an export taken then cannot hold them."""
+    when = pd.Timestamp("2024-01-20", tz="UTC")
+    posts = sim.posts.iloc[::-2]  # newest first, half of the posts: neither order nor length of extra
+    early, extra = counts_as_of(posts, when, "2024-03-31", extra=sim.extra, seed=1)
+    assert early.index.equals(posts.index[(posts["published_at"] <= when).to_numpy()])
+    assert extra.index.equals(early.index)
+    later = sim.extra.loc[extra.index]
+    assert (extra <= later).all().all()
+    # thinned like the posts' own counts (accrual(19 d) / accrual(70 d) ~ 0.94 for old posts)
+    old = early.index[early["published_at"] < when - pd.Timedelta(days=2)]
+    ratio = extra.loc[old].sum().sum() / later.loc[old].sum().sum()
+    assert 0.85 < ratio < 0.99
 
 
 def test_overlapping_sample_exports_grow_and_the_latest_holds_the_truth(truth):

@@ -52,7 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import SpecError
+from toolkit.errors import AnalysisError, SpecError
+from toolkit.metrics import _reported_sum
 
 __all__ = [
     "X_LEGACY_METRICS",
@@ -167,10 +168,27 @@ def _float_text(values: pd.Series) -> pd.Series:
 
 
 def _sum(parts: Sequence[pd.Series]) -> pd.Series:
-    """Sum of count columns, skipping missing parts; NA only when every part is missing."""
-    frame = pd.concat(parts, axis=1)
-    total = frame.sum(axis=1, skipna=True).astype("Int64")
-    return total.mask(frame.isna().all(axis=1))
+    """Row totals of count columns, NA when one of the parts is missing.
+
+    A total without a missing part would be an undercount that a loader takes for the platform's
+    own figure. Parts missing on every row (counts the table does not carry) are left out, as
+    :func:`toolkit.metrics.engagement` does within one export: the written file is that export.
+    """
+    frame = pd.concat(parts, axis=1, ignore_index=True)
+    return _reported_sum(frame, lambda: np.zeros(len(frame), dtype=np.intp)).astype("Int64")
+
+
+def _by_day(per_post: pd.DataFrame, day: np.ndarray, days: Any) -> pd.DataFrame:
+    """Per-post counts summed by publish ``day``, one row per entry of ``days``.
+
+    A day's total is NA when one of its posts' counts is (a partial sum is no total). A day without
+    posts counts 0, except for counts missing on every post (not carried by the table): NA.
+    """
+    totals = per_post.groupby(day).sum(min_count=1).mask(per_post.isna().groupby(day).any())
+    totals = totals.reindex(days, fill_value=0).astype("Int64")
+    if len(per_post):
+        totals.loc[:, per_post.isna().all().to_numpy()] = pd.NA
+    return totals
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -276,7 +294,13 @@ def write_x_legacy_posts(
     Returns
     -------
     Path of the written file. Rows run newest first. ``engagements`` is the sum of every
-    interaction column, ``engagement rate`` is engagements / impressions.
+    interaction column (``-`` when one of them is), ``engagement rate`` is engagements / impressions.
+
+    Raises
+    ------
+    AnalysisError
+        When a post in the window has no known time of day (``time_known`` False): the format
+        always carries one, and a made-up midnight would load back as a real time.
     """
     if lang not in ("en", "pt"):
         raise SpecError("lang must be 'en' or 'pt'", parameter="lang", found=lang)
@@ -284,6 +308,15 @@ def write_x_legacy_posts(
         raise SpecError("likes_header must be 'likes' or 'favorites'", parameter="likes_header",
                         found=likes_header)
     window, lo, hi = _window(posts, start, end)
+    if "time_known" in window.columns:
+        dated = ~window["time_known"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if dated.any():
+            first = window.loc[dated].iloc[0]
+            raise AnalysisError(
+                "the legacy export always carries a time of day; posts known only by their date "
+                "cannot be written to it", parameter="posts", column="time_known",
+                found=f"{int(dated.sum())} posts with a date only, the first {first['post_id']} "
+                      f"published on {first['published_at']:%Y-%m-%d}")
     window = _newest_first(window)
     header = list(X_LEGACY_HEADER_EN if lang == "en" else X_LEGACY_HEADER_PT)
     if lang == "en" and likes_header == "favorites":
@@ -334,26 +367,25 @@ def write_x_legacy_daily(
 
     38 columns: ``Date`` (``YYYY-MM-DD``), ``Tweets published``, the 18 metrics and the 18
     ``promoted`` ones (``"-"``), every field quoted, one row per day from ``start`` to ``end``
-    (oldest first), the day's posts summed by publish day. No follower counts, as in the real file.
+    (oldest first), the day's posts summed by publish day (``-`` when a count is missing on one of
+    them). No follower counts, as in the real file.
     English header only (``lang`` names the file).
     """
     window, lo, hi = _window(posts, start, end)
     days = pd.date_range(lo, hi, freq="D")
-    per_post = pd.DataFrame({
-        "Tweets published": pd.Series(1, index=window.index, dtype="Int64"),
-        **_legacy_metrics(window, extra),
-    })
-    daily = per_post.groupby(window["published_at"].dt.floor("D").to_numpy()).sum(min_count=1)
-    daily = daily.reindex(days.as_unit("ns").to_numpy() if hasattr(days, "as_unit") else days)
-    daily = daily.fillna(0).astype("Int64")
-    daily["engagements"] = _sum([daily[m] for m in X_LEGACY_METRICS
-                                 if m not in ("impressions", "engagements", "engagement rate", "media views")])
+    metric = _legacy_metrics(window, extra)
+    metric["engagements"] = _sum([metric[m] for m in X_LEGACY_METRICS
+                                  if m not in ("impressions", "engagements", "engagement rate", "media views")])
+    per_post = pd.DataFrame({"Tweets published": pd.Series(1, index=window.index, dtype="Int64"), **metric})
+    daily = _by_day(per_post, window["published_at"].dt.floor("D").to_numpy(),
+                    days.as_unit("ns").to_numpy() if hasattr(days, "as_unit") else days)
     impressions = daily["impressions"].astype("Float64")
     rate = daily["engagements"].astype("Float64") / impressions.where(impressions > 0)
+    known = (daily["engagements"].notna() & impressions.notna()).to_numpy()  # else the rate is unknown too
     columns: list[Any] = [list(days.strftime("%Y-%m-%d")), _int_text(daily["Tweets published"])]
     for name in X_LEGACY_METRICS:
         if name == "engagement rate":
-            columns.append([repr(float(r)) if pd.notna(r) else "0.0" for r in rate])
+            columns.append([repr(float(r)) if pd.notna(r) else "0.0" if k else "-" for r, k in zip(rate, known)])
         else:
             columns.append(_int_text(daily[name]))
     columns.extend([["-"] * len(days)] * len(X_LEGACY_METRICS))
@@ -434,9 +466,10 @@ def write_x_overview(
     """Write X's new daily account overview: one row per day of ``followers``, newest first.
 
     Post counts are summed by publish day (the simulator's lifetime counts stand in for the day's
-    activity); ``New follows`` and ``Unfollows`` are the follower table's flows; ``Create Post`` is
-    the number of posts that day; ``Video views`` are media views of video posts. The file has no
-    trailing newline, like the real one.
+    activity; ``-`` when a count is missing on one of the day's posts); ``New follows`` and
+    ``Unfollows`` are the follower table's flows; ``Create Post`` is the number of posts that day;
+    ``Video views`` are media views of video posts. The file has no trailing newline, like the real
+    one.
     """
     if date_style not in (1, 2):
         raise SpecError("date_style must be 1 or 2", parameter="date_style", found=date_style)
@@ -460,11 +493,10 @@ def write_x_overview(
         "video_views": _extra(posts, extra, "media_views").where(media.eq("video"), 0),
         "posts": pd.Series(1, index=posts.index, dtype="Int64"),
     })
-    daily = per_post.groupby(day_of_post.to_numpy()).sum(min_count=1)
-    daily = daily.reindex(days.to_numpy()).fillna(0).astype("Int64")
     engaged = ["likes", "saves", "sends", "follows", "replies", "reposts", "visits", "expands", "url",
                "hashtag", "permalink"]
-    daily["engagements"] = daily[engaged].sum(axis=1)
+    per_post["engagements"] = _sum([per_post[c] for c in engaged])
+    daily = _by_day(per_post, day_of_post.to_numpy(), days.to_numpy())
     frame = pd.DataFrame({
         "Date": _x_date(pd.Series(days.to_numpy(), index=followers.index), date_style).to_numpy(),
         "Impressions": daily["impressions"].to_numpy(),
@@ -531,7 +563,8 @@ def counts_as_of(
     """The counts an export taken at ``when`` would show, given the counts as of ``final``.
 
     Each count is thinned binomially with probability ``accrual(when - published) /
-    accrual(final - published)``, so an earlier export never shows more than a later one.
+    accrual(final - published)``, so an earlier export never shows more than a later one. Posts
+    published after ``when`` are left out: an export taken then cannot hold them.
 
     Parameters
     ----------
@@ -540,15 +573,18 @@ def counts_as_of(
     when
         Time of the earlier export (UTC).
     final
-        Time of the export the counts belong to: one time, or a Series aligned on ``posts``.
+        Time of the export the counts belong to: one time, or a Series with a value for every post
+        (matched on the index).
     extra
-        Extra counts (``Simulation.extra``) thinned the same way.
+        Extra counts (``Simulation.extra``) thinned the same way, matched to the posts on the index
+        (it may hold more posts, in any order).
     seed
         Seed of the thinning (deterministic).
 
     Returns
     -------
-    (posts, extra) copies with smaller counts.
+    (posts, extra) copies with smaller counts, holding the posts published by ``when``; ``extra``
+    has the same index as the posts.
 
     Examples
     --------
@@ -560,7 +596,9 @@ def counts_as_of(
     """
     when_ts = pd.Timestamp(when)
     when_ts = when_ts.tz_localize("UTC") if when_ts.tzinfo is None else when_ts
-    final_ts = final if isinstance(final, pd.Series) else pd.Series(pd.Timestamp(final), index=posts.index)
+    posts = posts.loc[(posts["published_at"] <= when_ts).to_numpy()]
+    final_ts = final.loc[posts.index] if isinstance(final, pd.Series) else \
+        pd.Series(pd.Timestamp(final), index=posts.index)
     if final_ts.dt.tz is None:
         final_ts = final_ts.dt.tz_localize("UTC")
     day = pd.Timedelta(days=1)
@@ -587,7 +625,7 @@ def counts_as_of(
                                           out["impressions"])
     extra_out = None
     if extra is not None:
-        extra_out = extra.copy()
+        extra_out = extra.loc[posts.index].copy()
         for column in extra_out.columns:
             extra_out[column] = rng.binomial(extra_out[column].to_numpy(dtype=np.int64), p)
     return out, extra_out
