@@ -371,3 +371,12 @@ def test_undefined_resamples_are_left_out_and_counted_in_the_text():
     assert abs(share - (1 - 1 / 20) ** 20) < 4 * np.sqrt(0.3585 * 0.6415 / 2000)
     assert row["resamples"] + row["resamples_dropped"] == 2000
     assert f"{int(row['resamples_dropped'])} of 2000 resamples" in r.text and "left out" in r.text
+
+
+def test_power_is_filled_where_scipy_loses_the_far_tail():
+    # scipy.stats.nct.cdf(-1.99, 78, 9.66) is nan; the power there is the upper tail alone
+    # (closed form: the lower tail of a noncentral t so far from 0 is below 1e-11)
+    tq = stats.t.ppf(0.975, 78)
+    assert np.isnan(stats.nct.cdf(-tq, 78, 9.66))  # the scipy behaviour this guards against
+    power, mdl = _power(np.expm1(9.66 * 0.0272), 0.0272, 0.05, df=78)
+    assert power == pytest.approx(stats.nct.sf(tq, 78, 9.66), abs=1e-12) and np.isfinite(mdl)
