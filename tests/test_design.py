@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -353,3 +354,20 @@ def test_power_chart_keeps_close_lifts_on_lines_of_their_own():
     data = pd.DataFrame(spec["datasets"][next(iter(spec["datasets"]))])
     assert data.groupby("lift_label")["power"].apply(list).to_dict() == {
         "+2.0%": [0.1, 0.2], "+2.5%": [0.15, 0.3], "+5.0%": [0.4, 0.7]}
+
+
+def test_fit_history_derives_engagements_on_a_loaded_table():
+    # a loaded table always has the engagements column (NA where the export states no total):
+    # the history must use the sum of the counts, as toolkit.engagement defines it
+    import toolkit
+
+    posts = toolkit.load(Path(__file__).resolve().parents[1] / "data/real/dataset_Facebook.csv",
+                         progress=False).posts
+    assert posts["engagements"].isna().all()
+    history = fit_history(posts)
+    expected = toolkit.engagement(posts)["engagements"]
+    used = expected.notna() & (posts["impressions"] > 0)
+    assert history.notes == (f"{int((~used).sum())} of 500 posts left out: missing engagements, missing or "
+                             "zero impressions, or no date",)
+    rate = float(expected[used].sum() / posts.loc[used, "impressions"].sum())
+    assert history.rate == pytest.approx(rate, rel=0.05)

@@ -93,7 +93,6 @@ POWER_COLUMNS = (
 
 ANALYSES = ("content_lift", "before_after")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-INTERACTIONS = ("likes", "comments", "shares", "saves", "clicks")
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,28 +173,19 @@ class History:
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
 
-def _metric_values(posts: pd.DataFrame, metric: str, notes: list[str]) -> pd.Series:
-    if metric in posts.columns:
-        return pd.to_numeric(posts[metric], errors="coerce").astype("Float64")
-    if metric == "engagements":
-        try:
-            from toolkit.metrics import engagement
+def _metric_values(posts: pd.DataFrame, metric: str) -> pd.Series:
+    """The metric per post, as floats with NA; the engagement totals as :mod:`toolkit.metrics`
+    defines them (the export's own total where it has one, else the sum of the counts it reports)."""
+    from toolkit import metrics  # noqa: PLC0415
 
-            added = engagement(posts)
-            if "engagements" in added.columns:
-                return pd.to_numeric(added["engagements"], errors="coerce").astype("Float64")
-        except ImportError:
-            pass
-        present = [c for c in INTERACTIONS if c in posts.columns and posts[c].notna().any()]
-        if not present:
-            raise AnalysisError("no interaction counts to sum into engagements", parameter="metric",
-                                found=list(posts.columns))
-        notes.append("engagements = sum of " + ", ".join(present) + " (NA when all are NA)")
-        frame = posts[present].astype("Float64")
-        total = frame.sum(axis=1, skipna=True)
-        total[frame.isna().all(axis=1)] = pd.NA
-        return total
-    raise AnalysisError("metric is not a column of posts", parameter="metric", found=metric)
+    if metric in (metrics.ENGAGEMENTS, metrics.WEIGHTED_ENGAGEMENT):
+        values = metrics.engagement(posts)[metric]
+    elif metric in posts.columns:
+        values = posts[metric]
+    else:
+        raise AnalysisError("metric is not a column of posts", parameter="metric", column=metric,
+                            found=sorted(map(str, posts.columns)))
+    return pd.to_numeric(values, errors="coerce").astype("Float64")
 
 
 def fit_history(
@@ -220,7 +210,8 @@ def fit_history(
     posts
         A canonical posts table (one or several accounts; see ``account``).
     metric
-        Count column to model (``"engagements"`` is computed when absent).
+        Count column to model. ``"engagements"`` and ``"weighted_engagement"`` are computed as
+        :func:`toolkit.engagement` defines them (the export's own total where it has one).
     exposure
         Exposure column (``None`` to model counts per post).
     account
@@ -275,7 +266,7 @@ def fit_history(
         when_all = pd.to_datetime(posts["published_at"], utc=True)
         posts = posts[when_all >= stamp] if name == "since" else posts[when_all < stamp]
         notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
-    y = _metric_values(posts, metric, notes)
+    y = _metric_values(posts, metric)
     if exposure is None:
         e = pd.Series(1.0, index=posts.index, dtype="Float64")
     elif exposure in posts.columns:
