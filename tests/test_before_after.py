@@ -339,3 +339,15 @@ def test_chart_days_read_as_the_same_calendar_day_in_every_time_zone():
                          check=True).stdout.split("\n")
     assert out[0] == "['Jul 01, 2024']"
     assert out[1] == "['Jul 01, 2024']"  # the change date starts the bands after the change
+
+
+def test_assumptions_name_the_controls_actually_fitted():
+    # an export without media types gives every post the same value: no media-type term can be
+    # fitted, and the assumptions must not claim one was
+    without = before_after(_demo_posts().drop(columns=["media_type"]), change="2024-07-01", method="glm",
+                           warn=False)
+    assert not any(n.startswith("media_type") for n in without.details["fits"]["glm"]["names"])
+    assert "the controls (weekday, hour band) capture" in without.assumptions
+    assert "media type could not be controlled for" in without.assumptions
+    with_types = before_after(_demo_posts(), change="2024-07-01", method="glm", warn=False)
+    assert "the controls (weekday, hour band, media type) capture" in with_types.assumptions

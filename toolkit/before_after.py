@@ -83,6 +83,18 @@ _ROBUST = ("week", "hac", "model")
 #: level rejects at this level (boundary-aware: the null distribution is 0.5 chi2(0) + 0.5 chi2(1)).
 CF_LEVEL_ALPHA = 0.05
 
+def _fitted_controls(controls: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The controls that have a term in the fitted model (one with a single value has none).
+
+    >>> _fitted_controls(["weekday", "media_type", "followers"], ["(Intercept)", "after", "weekday[1]",
+    ...                                                          "log_followers"])
+    ['weekday', 'followers']
+    """
+    term = {"followers": "log_followers"}
+    return [c for c in controls
+            if any(n == term.get(c, c) or n.startswith(f"{c}[") for n in names)]
+
+
 def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict[str, Any],
                  control_account: str | None = None) -> str:
     """What ``method`` assumes, in words, for the settings it was run with."""
@@ -99,14 +111,16 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                       "reference distribution)"),
         }[robust]
     if method == "glm":
-        if list(controls) == list(DEFAULT_CONTROLS):
-            ctrl = ("the controls (weekday, hour band, media type by default) capture the other "
-                    "systematic differences between the periods")
-        elif controls:
-            ctrl = (f"the controls ({', '.join(c.replace('_', ' ') for c in controls)}) capture "
+        fitted = _fitted_controls(controls, fit.get("names", ()))
+        absent = [c for c in controls if c not in fitted]
+        if fitted:
+            ctrl = (f"the controls ({', '.join(c.replace('_', ' ') for c in fitted)}) capture "
                     f"the other systematic differences between the periods")
         else:
             ctrl = "nothing else differs systematically between the periods (no controls)"
+        if absent:
+            ctrl += (f"; {', '.join(c.replace('_', ' ') for c in absent)} could not be controlled for "
+                     f"(one value only in these posts, e.g. an export without media types)")
         trend = ("any underlying trend in the rate is the straight line of the trend control"
                  if "trend" in controls else
                  "there is no underlying trend in the rate apart from the change")
