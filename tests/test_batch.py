@@ -137,3 +137,21 @@ def test_a_table_whose_account_column_disagrees_is_kept_aside_with_its_reason():
     assert out.errors["error"].iloc[0] == "AnalysisError"
     message = out.errors["message"].iloc[0]
     assert "column 'account'" in message and "someone else" in message and "'b'" in message
+
+
+def _mean_likes(posts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{"method": "mean", "metric": "likes", "lift": float(posts["likes"].mean())}])
+
+
+def test_posts_with_no_account_are_reported_with_their_number_not_dropped():
+    posts = pd.DataFrame({"account": pd.array(["a", None, "b", None, None], dtype="string"),
+                          "likes": [1, 2, 10, 4, 5]})
+    out = run_batch(posts, _mean_likes, n_jobs=1, progress=False)
+    assert list(out.table["account"]) == ["a", "b"]  # the posts with no account are in no result
+    assert len(out.errors) == 1 and pd.isna(out.errors["account"].iloc[0])
+    assert out.errors["error"].iloc[0] == "AnalysisError"
+    message = out.errors["message"].iloc[0]
+    assert "column 'account'" in message and "no account" in message and "3 posts" in message
+    assert "0 failed" in out._repr_html_() and "3 posts" in out._repr_html_()
+    with pytest.raises(AnalysisError, match="every post has no account"):
+        run_batch(posts.assign(account=pd.NA), _mean_likes, n_jobs=1, progress=False)

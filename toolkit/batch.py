@@ -3,7 +3,9 @@
 :func:`run_batch` splits a posts table by account (or any column), runs the analysis on each part
 in parallel and stacks the result tables, one block of rows per account, with the account first.
 An account the analysis cannot handle (too few posts, no change date inside its data ...) gets a
-row in ``errors`` with the message; the others still finish.
+row in ``errors`` with the message; the others still finish. Posts with no account (``by`` is
+missing) are not analysed, since their result would be nobody's: they get one row in ``errors``
+that says how many they are.
 
 Local parallelism uses the standard library's :class:`concurrent.futures.ProcessPoolExecutor`
 (one process per core by default; on Linux the workers are forked, so an analysis function defined
@@ -77,7 +79,9 @@ class BatchResult:
         ``by`` column of its own, holding the account it was run on, keeps just that one).
     errors
         One row per account that failed: ``by`` column, ``error`` (type) and ``message``; also
-        an account whose table has a ``by`` column naming another account.
+        an account whose table has a ``by`` column naming another account, and, last, one row
+        with a missing ``by`` for the posts that have no account (not analysed; the message
+        gives their number).
     texts
         Each account's plain-language summary (when the analysis returns a Result).
     """
@@ -88,8 +92,9 @@ class BatchResult:
     by: str = "account"
 
     def _repr_html_(self) -> str:
+        failed = int(self.errors[self.by].notna().sum())  # the row of posts with no account is no account
         parts = [f"<p>{self.table[self.by].nunique() if len(self.table) else 0} "
-                 f"{html.escape(self.by)}(s) analysed, {len(self.errors)} failed.</p>",
+                 f"{html.escape(self.by)}(s) analysed, {failed} failed.</p>",
                  self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)]
         if len(self.errors):
             parts.append(self.errors.to_html(index=False, border=0))
@@ -200,7 +205,8 @@ def run_batch(
     Parameters
     ----------
     posts
-        A posts table with a ``by`` column.
+        A posts table with a ``by`` column. Posts whose ``by`` is missing are not analysed; they
+        are reported, with their number, in one row of ``.errors`` whose ``by`` is missing.
     analysis
         ``"before_after"``, ``"content_lift"``, or a function ``f(posts, **kwargs)`` returning a
         :class:`toolkit.result.Result` or a DataFrame. For local processes it must be importable
@@ -239,7 +245,11 @@ def run_batch(
                             found=type(analysis).__name__)
     groups = [(key, frame.reset_index(drop=True))
               for key, frame in posts.groupby(by, sort=True, observed=True, dropna=True)]
+    no_key = int(posts[by].isna().sum())  # groupby leaves these out; they are reported below
     if not groups:
+        if no_key:
+            raise AnalysisError(f"every post has no {by}, so there is nothing to analyse",
+                                column=by, found=f"{no_key:,} posts with a missing {by}")
         raise AnalysisError("no rows to analyse", parameter="posts", found=0)
     cores = os.cpu_count() or 1
     n_workers = cores if n_jobs in (-1, None) else int(n_jobs)
@@ -309,6 +319,11 @@ def run_batch(
         tables.append(block)
         if text is not None:
             texts[key] = text
+    if no_key:
+        error = AnalysisError(
+            f"posts with no {by} were not analysed (their result would be no {by}'s); fill in "
+            f"the {by} to include them", column=by, found=f"{no_key:,} post{'s' if no_key != 1 else ''}")
+        errors.append({by: pd.NA, "error": type(error).__name__, "message": str(error)})
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[by])
     return BatchResult(table=table, errors=pd.DataFrame(errors, columns=[by, "error", "message"]),
                        texts=texts, by=by)
