@@ -155,3 +155,16 @@ def test_posts_with_no_account_are_reported_with_their_number_not_dropped():
     assert "0 failed" in out._repr_html_() and "3 posts" in out._repr_html_()
     with pytest.raises(AnalysisError, match="every post has no account"):
         run_batch(posts.assign(account=pd.NA), _mean_likes, n_jobs=1, progress=False)
+
+
+def test_an_analysis_that_cannot_be_pickled_is_named_before_workers_start():
+    posts = pd.DataFrame({"account": ["a", "a", "b", "b"], "likes": [1, 3, 10, 12]})
+
+    def local(p: pd.DataFrame) -> pd.DataFrame:
+        return _mean_likes(p)
+
+    for analysis in (lambda p: _mean_likes(p), local):
+        assert len(run_batch(posts, analysis, n_jobs=1, progress=False).table) == 2  # serial: fine
+        with pytest.raises(AnalysisError, match="'analysis'.*module level.*n_jobs=1") as info:
+            run_batch(posts, analysis, n_jobs=2, progress=False)
+        assert analysis.__qualname__ in str(info.value)

@@ -46,6 +46,7 @@ import html
 import importlib
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -113,6 +114,24 @@ def _resolve(analysis: str | Callable) -> Callable:
         return getattr(importlib.import_module(f"toolkit.{analysis}"), analysis)
     raise AnalysisError(f"must be a function or one of {ANALYSES}", parameter="analysis",
                         found=analysis)
+
+
+def _check_picklable(analysis: Callable) -> None:
+    """Raise :class:`AnalysisError` if ``analysis`` cannot be sent to local worker processes.
+
+    >>> _check_picklable(lambda posts: posts)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.AnalysisError: parameter 'analysis': ...define the function at module level...
+    """
+    try:
+        pickle.dumps(analysis)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise AnalysisError(
+            "cannot be sent to worker processes (a lambda or a function defined inside another "
+            "function cannot be pickled); define the function at module level, or pass n_jobs=1",
+            parameter="analysis", found=getattr(analysis, "__qualname__", type(analysis).__name__),
+        ) from exc
 
 
 def _run_chunk(analysis: str | Callable, chunk: list[tuple[Hashable, pd.DataFrame]],
@@ -210,7 +229,9 @@ def run_batch(
     analysis
         ``"before_after"``, ``"content_lift"``, or a function ``f(posts, **kwargs)`` returning a
         :class:`toolkit.result.Result` or a DataFrame. For local processes it must be importable
-        (a module function, or defined in the notebook on Linux); on Dask any function works.
+        (a module function, or defined in the notebook on Linux); a lambda or a function defined
+        inside another raises :class:`~toolkit.errors.AnalysisError` before any work starts unless
+        ``n_jobs=1``. On Dask any function works.
     by
         Column whose values split the table (default ``"account"``).
     n_jobs
@@ -256,6 +277,8 @@ def run_batch(
     if n_workers < 1:
         raise AnalysisError("must be -1 (all cores) or at least 1", parameter="n_jobs", found=n_jobs)
     n_workers = min(n_workers, len(groups))
+    if client is None and n_workers > 1 and callable(analysis):
+        _check_picklable(analysis)
     sizes = [len(frame) for _, frame in groups]
 
     results: list[tuple[Hashable, Any, Any, Any]] = []
