@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
 from toolkit.batch import run_batch
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, ConfoundWarning
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +170,25 @@ def test_an_analysis_that_cannot_be_pickled_is_named_before_workers_start():
         with pytest.raises(AnalysisError, match="'analysis'.*module level.*n_jobs=1") as info:
             run_batch(posts, analysis, n_jobs=2, progress=False)
         assert analysis.__qualname__ in str(info.value)
+
+
+def _cautious_mean(posts: pd.DataFrame) -> pd.DataFrame:
+    """Mean likes, with a caution for account a (raised twice, as a loop over metrics might)."""
+    if posts["account"].iloc[0] == "a":
+        for _ in range(2):
+            warnings.warn(ConfoundWarning("posting frequency changed around the change date"),
+                          stacklevel=2)
+    return _mean_likes(posts)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_accounts_warnings_are_kept_and_shown_and_its_numbers_unchanged(n_jobs):
+    posts = pd.DataFrame({"account": ["a", "a", "b"], "likes": [1, 3, 10]})
+    out = run_batch(posts, _cautious_mean, n_jobs=n_jobs, progress=False)
+    pd.testing.assert_frame_equal(out.table, run_batch(posts, _mean_likes, n_jobs=1, progress=False).table)
+    assert out.errors.empty
+    assert out.warnings.to_dict("records") == [
+        {"account": "a", "warning": "ConfoundWarning",
+         "message": "posting frequency changed around the change date"}]
+    shown = out._repr_html_()
+    assert "1 with warnings" in shown and "posting frequency changed around the change date" in shown
