@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
 from toolkit.batch import run_batch
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, ConfoundWarning
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +139,56 @@ def test_a_table_whose_account_column_disagrees_is_kept_aside_with_its_reason():
     assert out.errors["error"].iloc[0] == "AnalysisError"
     message = out.errors["message"].iloc[0]
     assert "column 'account'" in message and "someone else" in message and "'b'" in message
+
+
+def _mean_likes(posts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{"method": "mean", "metric": "likes", "lift": float(posts["likes"].mean())}])
+
+
+def test_posts_with_no_account_are_reported_with_their_number_not_dropped():
+    posts = pd.DataFrame({"account": pd.array(["a", None, "b", None, None], dtype="string"),
+                          "likes": [1, 2, 10, 4, 5]})
+    out = run_batch(posts, _mean_likes, n_jobs=1, progress=False)
+    assert list(out.table["account"]) == ["a", "b"]  # the posts with no account are in no result
+    assert len(out.errors) == 1 and pd.isna(out.errors["account"].iloc[0])
+    assert out.errors["error"].iloc[0] == "AnalysisError"
+    message = out.errors["message"].iloc[0]
+    assert "column 'account'" in message and "no account" in message and "3 posts" in message
+    assert "0 failed" in out._repr_html_() and "3 posts" in out._repr_html_()
+    with pytest.raises(AnalysisError, match="every post has no account"):
+        run_batch(posts.assign(account=pd.NA), _mean_likes, n_jobs=1, progress=False)
+
+
+def test_an_analysis_that_cannot_be_pickled_is_named_before_workers_start():
+    posts = pd.DataFrame({"account": ["a", "a", "b", "b"], "likes": [1, 3, 10, 12]})
+
+    def local(p: pd.DataFrame) -> pd.DataFrame:
+        return _mean_likes(p)
+
+    for analysis in (lambda p: _mean_likes(p), local):
+        assert len(run_batch(posts, analysis, n_jobs=1, progress=False).table) == 2  # serial: fine
+        with pytest.raises(AnalysisError, match="'analysis'.*module level.*n_jobs=1") as info:
+            run_batch(posts, analysis, n_jobs=2, progress=False)
+        assert analysis.__qualname__ in str(info.value)
+
+
+def _cautious_mean(posts: pd.DataFrame) -> pd.DataFrame:
+    """Mean likes, with a caution for account a (raised twice, as a loop over metrics might)."""
+    if posts["account"].iloc[0] == "a":
+        for _ in range(2):
+            warnings.warn(ConfoundWarning("posting frequency changed around the change date"),
+                          stacklevel=2)
+    return _mean_likes(posts)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_accounts_warnings_are_kept_and_shown_and_its_numbers_unchanged(n_jobs):
+    posts = pd.DataFrame({"account": ["a", "a", "b"], "likes": [1, 3, 10]})
+    out = run_batch(posts, _cautious_mean, n_jobs=n_jobs, progress=False)
+    pd.testing.assert_frame_equal(out.table, run_batch(posts, _mean_likes, n_jobs=1, progress=False).table)
+    assert out.errors.empty
+    assert out.warnings.to_dict("records") == [
+        {"account": "a", "warning": "ConfoundWarning",
+         "message": "posting frequency changed around the change date"}]
+    shown = out._repr_html_()
+    assert "1 with warnings" in shown and "posting frequency changed around the change date" in shown

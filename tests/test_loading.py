@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import toolkit
-from toolkit.errors import DataFormatError, EngagementLabError
+from toolkit.errors import DataFormatError, EngagementLabError, SchemaError
 from toolkit.loading import detect
 from toolkit.schema import COUNT_COLUMNS, DAILY, FOLLOWERS, POSTS, validate_followers, validate_posts
 
@@ -544,3 +544,22 @@ def test_overlapping_daily_files_count_each_repeated_record_once(tmp_path, monke
     assert not ds.daily.duplicated(["account", "platform", "date"]).any()
     assert (report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
             + report["duplicates_merged"]).all()
+
+
+def test_a_negative_count_is_placed_by_file_and_spreadsheet_row_whatever_the_index():
+    posts = toolkit.load(LEGACY_Q1).posts.copy()
+    posts.loc[posts.index[3], "likes"] = -3
+    file, row = posts.loc[posts.index[3], ["source_file", "source_row"]]
+    assert row != 3  # the spreadsheet row is not the position
+    expected = f"{file}, row {row}, column 'likes': counts must be zero or more (found: -3)"
+    for indexed in (posts, posts.set_index("post_id", drop=False),
+                    posts.set_index("published_at", drop=False).rename_axis(None)):
+        with pytest.raises(SchemaError) as info:
+            validate_posts(indexed)
+        assert str(info.value) == expected
+    # without a source the error gives the position, never an index label
+    unsourced = posts.assign(source_file=pd.NA, source_row=pd.NA).astype(
+        {"source_file": "string", "source_row": "Int64"}).set_index("published_at", drop=False)
+    with pytest.raises(SchemaError, match=r"position 3 of posts \(counting from 0\)") as info:
+        validate_posts(unsourced)
+    assert (info.value.file, info.value.row, info.value.column) == (None, None, "likes")

@@ -173,6 +173,15 @@ def test_cli_reports_spec_errors(tmp_path, capsys):
     assert "parameter 'notebook'" in capsys.readouterr().err
 
 
+def test_cli_names_an_unknown_command_on_stderr(capsys):
+    from toolkit.__main__ import main
+
+    assert main(["sample_data"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("unknown command 'sample_data'") and "sample-data" in err  # with usage
+
+
 def test_a_notebook_that_hands_back_nothing_fails_clearly(project, tmp_path):
     _notebook(tmp_path / "silent.ipynb", analysis="x = 1\n")
     (tmp_path / "data.csv").write_text("a\n1\n")

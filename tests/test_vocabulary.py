@@ -11,7 +11,8 @@ import pytest
 import toolkit
 from toolkit.before_after import METHODS as BEFORE_AFTER_METHODS
 from toolkit.content_lift import METHODS as CONTENT_LIFT_METHODS
-from toolkit.result import Result
+from toolkit.errors import SchemaError
+from toolkit.result import Result, check_result_table
 from toolkit.schema import RESULT_COLUMNS
 from toolkit.simulate import simulate_profile
 
@@ -56,3 +57,11 @@ def test_several_metrics_add_an_adjusted_p_value(posts):
                                   metric=["likes", "comments"], method="glm")
     _check(result)
     assert "p_adjusted" in result.table.columns
+
+
+def test_a_result_table_that_is_not_a_dataframe_is_named():
+    with pytest.raises(SchemaError, match=r"parameter 'table'.*DataFrame.*found: NoneType") as info:
+        Result(table=None, text="x")
+    assert info.value.parameter == "table"
+    with pytest.raises(SchemaError, match=r"found: dict"):
+        check_result_table({"method": ["glm"]})

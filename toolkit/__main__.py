@@ -22,9 +22,12 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in {"-h", "--help"} or argv[0] not in COMMANDS:
+    if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__.strip())
-        return 0 if not argv or argv[0] in {"-h", "--help"} else 2
+        return 0
+    if argv[0] not in COMMANDS:
+        print(f"unknown command {argv[0]!r}\n\n{__doc__.strip()}", file=sys.stderr)
+        return 2
     module = importlib.import_module(COMMANDS[argv[0]])
     return int(module.main(argv[1:]) or 0)
 

@@ -3,7 +3,11 @@
 :func:`run_batch` splits a posts table by account (or any column), runs the analysis on each part
 in parallel and stacks the result tables, one block of rows per account, with the account first.
 An account the analysis cannot handle (too few posts, no change date inside its data ...) gets a
-row in ``errors`` with the message; the others still finish.
+row in ``errors`` with the message; the others still finish. Posts with no account (``by`` is
+missing) are not analysed, since their result would be nobody's: they get one row in ``errors``
+that says how many they are. Warnings an analysis raises for an account (a
+:class:`~toolkit.errors.ConfoundWarning` caution, say) are kept in ``warnings``, one row each,
+and shown with the result, as they would be when the account is analysed alone.
 
 Local parallelism uses the standard library's :class:`concurrent.futures.ProcessPoolExecutor`
 (one process per core by default; on Linux the workers are forked, so an analysis function defined
@@ -44,6 +48,7 @@ import html
 import importlib
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -77,22 +82,37 @@ class BatchResult:
         ``by`` column of its own, holding the account it was run on, keeps just that one).
     errors
         One row per account that failed: ``by`` column, ``error`` (type) and ``message``; also
-        an account whose table has a ``by`` column naming another account.
+        an account whose table has a ``by`` column naming another account, and, last, one row
+        with a missing ``by`` for the posts that have no account (not analysed; the message
+        gives their number).
     texts
         Each account's plain-language summary (when the analysis returns a Result).
+    warnings
+        One row per warning an account's analysis raised (each distinct warning once): ``by``
+        column, ``warning`` (category) and ``message``; the account's numbers are unchanged.
     """
 
     table: pd.DataFrame
     errors: pd.DataFrame
     texts: dict[Hashable, str] = field(default_factory=dict)
     by: str = "account"
+    warnings: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.warnings is None:
+            self.warnings = pd.DataFrame(columns=[self.by, "warning", "message"])
 
     def _repr_html_(self) -> str:
+        failed = int(self.errors[self.by].notna().sum())  # the row of posts with no account is no account
+        warned = self.warnings[self.by].nunique()
         parts = [f"<p>{self.table[self.by].nunique() if len(self.table) else 0} "
-                 f"{html.escape(self.by)}(s) analysed, {len(self.errors)} failed.</p>",
+                 f"{html.escape(self.by)}(s) analysed, {failed} failed"
+                 + (f", {warned} with warnings" if warned else "") + ".</p>",
                  self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)]
         if len(self.errors):
             parts.append(self.errors.to_html(index=False, border=0))
+        if len(self.warnings):
+            parts.append(self.warnings.to_html(index=False, border=0))
         return "\n".join(parts)
 
 
@@ -110,27 +130,50 @@ def _resolve(analysis: str | Callable) -> Callable:
                         found=analysis)
 
 
+def _check_picklable(analysis: Callable) -> None:
+    """Raise :class:`AnalysisError` if ``analysis`` cannot be sent to local worker processes.
+
+    >>> _check_picklable(lambda posts: posts)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.AnalysisError: parameter 'analysis': ...define the function at module level...
+    """
+    try:
+        pickle.dumps(analysis)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise AnalysisError(
+            "cannot be sent to worker processes (a lambda or a function defined inside another "
+            "function cannot be pickled); define the function at module level, or pass n_jobs=1",
+            parameter="analysis", found=getattr(analysis, "__qualname__", type(analysis).__name__),
+        ) from exc
+
+
 def _run_chunk(analysis: str | Callable, chunk: list[tuple[Hashable, pd.DataFrame]],
-               kwargs: dict[str, Any]) -> list[tuple[Hashable, Any, Any, Any]]:
-    """Run the analysis on each (key, frame); return (key, table, text, error) tuples."""
+               kwargs: dict[str, Any]) -> list[tuple[Hashable, Any, Any, Any, Any]]:
+    """Run the analysis on each (key, frame); return (key, table, text, error, warnings) tuples.
+
+    ``warnings`` lists the (category name, message) of each distinct warning the analysis raised.
+    """
     import warnings
 
     fn = _resolve(analysis)
     out = []
     for key, frame in chunk:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
                 result = fn(frame, **kwargs)
-            table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
-            if not isinstance(table, pd.DataFrame):
-                raise AnalysisError("the analysis must return a Result or a DataFrame",
-                                    parameter="analysis", found=type(result).__name__)
-            out.append((key, table, getattr(result, "text", None), None))
-        except EngagementLabError as exc:
-            out.append((key, None, None, (type(exc).__name__, str(exc))))
-        except Exception as exc:  # noqa: BLE001 - one account's failure must not sink the batch
-            out.append((key, None, None, (type(exc).__name__, f"{type(exc).__name__}: {exc}")))
+                table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
+                if not isinstance(table, pd.DataFrame):
+                    raise AnalysisError("the analysis must return a Result or a DataFrame",
+                                        parameter="analysis", found=type(result).__name__)
+                outcome = (table, getattr(result, "text", None), None)
+            except EngagementLabError as exc:
+                outcome = (None, None, (type(exc).__name__, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one account's failure must not sink the batch
+                outcome = (None, None, (type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+        raised = list(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
+        out.append((key, *outcome, raised))
     return out
 
 
@@ -179,7 +222,7 @@ _SHARED_LOCK = threading.Lock()
 
 
 def _run_shared(analysis: str | Callable, positions: list[int],
-                kwargs: dict[str, Any]) -> list[tuple[Hashable, Any, Any, Any]]:
+                kwargs: dict[str, Any]) -> list[tuple[Hashable, Any, Any, Any, Any]]:
     """:func:`_run_chunk` on the groups at ``positions`` of :data:`_SHARED` (forked workers)."""
     return _run_chunk(analysis, [_SHARED[i] for i in positions], kwargs)
 
@@ -200,11 +243,14 @@ def run_batch(
     Parameters
     ----------
     posts
-        A posts table with a ``by`` column.
+        A posts table with a ``by`` column. Posts whose ``by`` is missing are not analysed; they
+        are reported, with their number, in one row of ``.errors`` whose ``by`` is missing.
     analysis
         ``"before_after"``, ``"content_lift"``, or a function ``f(posts, **kwargs)`` returning a
         :class:`toolkit.result.Result` or a DataFrame. For local processes it must be importable
-        (a module function, or defined in the notebook on Linux); on Dask any function works.
+        (a module function, or defined in the notebook on Linux); a lambda or a function defined
+        inside another raises :class:`~toolkit.errors.AnalysisError` before any work starts unless
+        ``n_jobs=1``. On Dask any function works.
     by
         Column whose values split the table (default ``"account"``).
     n_jobs
@@ -223,8 +269,8 @@ def run_batch(
     -------
     BatchResult
         ``.table`` (stacked result tables, ``by`` first, in sorted order of ``by``), ``.errors``,
-        ``.texts``. The numbers do not depend on ``n_jobs`` or the cluster: each account is
-        analysed alone, with the same arguments.
+        ``.texts``, ``.warnings``. The numbers do not depend on ``n_jobs`` or the cluster: each
+        account is analysed alone, with the same arguments.
     """
     from tqdm.auto import tqdm
 
@@ -239,16 +285,22 @@ def run_batch(
                             found=type(analysis).__name__)
     groups = [(key, frame.reset_index(drop=True))
               for key, frame in posts.groupby(by, sort=True, observed=True, dropna=True)]
+    no_key = int(posts[by].isna().sum())  # groupby leaves these out; they are reported below
     if not groups:
+        if no_key:
+            raise AnalysisError(f"every post has no {by}, so there is nothing to analyse",
+                                column=by, found=f"{no_key:,} posts with a missing {by}")
         raise AnalysisError("no rows to analyse", parameter="posts", found=0)
     cores = os.cpu_count() or 1
     n_workers = cores if n_jobs in (-1, None) else int(n_jobs)
     if n_workers < 1:
         raise AnalysisError("must be -1 (all cores) or at least 1", parameter="n_jobs", found=n_jobs)
     n_workers = min(n_workers, len(groups))
+    if client is None and n_workers > 1 and callable(analysis):
+        _check_picklable(analysis)
     sizes = [len(frame) for _, frame in groups]
 
-    results: list[tuple[Hashable, Any, Any, Any]] = []
+    results: list[tuple[Hashable, Any, Any, Any, Any]] = []
     bar = tqdm(total=len(groups), disable=_quiet(progress), desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
     try:
         if client is not None:
@@ -289,8 +341,9 @@ def run_batch(
 
     order = {key: i for i, (key, _) in enumerate(groups)}
     results.sort(key=lambda item: order[item[0]])
-    tables, errors, texts = [], [], {}
-    for key, table, text, error in results:
+    tables, errors, texts, raised = [], [], {}, []
+    for key, table, text, error, caught in results:
+        raised.extend({by: key, "warning": category, "message": message} for category, message in caught)
         if error is not None:
             errors.append({by: key, "error": error[0], "message": error[1]})
             continue
@@ -309,6 +362,12 @@ def run_batch(
         tables.append(block)
         if text is not None:
             texts[key] = text
+    if no_key:
+        error = AnalysisError(
+            f"posts with no {by} were not analysed (their result would be no {by}'s); fill in "
+            f"the {by} to include them", column=by, found=f"{no_key:,} post{'s' if no_key != 1 else ''}")
+        errors.append({by: pd.NA, "error": type(error).__name__, "message": str(error)})
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[by])
     return BatchResult(table=table, errors=pd.DataFrame(errors, columns=[by, "error", "message"]),
-                       texts=texts, by=by)
+                       texts=texts, by=by,
+                       warnings=pd.DataFrame(raised, columns=[by, "warning", "message"]))

@@ -30,7 +30,29 @@ __all__ = ["Result", "check_result_table", "format_pct"]
 
 
 def check_result_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Raise :class:`SchemaError` unless ``table`` starts with the standard result columns."""
+    """Return ``table`` with the standard result columns first.
+
+    The columns of :data:`toolkit.schema.RESULT_COLUMNS` are moved to the front, in that order,
+    when they are elsewhere; the other columns follow in their own order.
+
+    Raises
+    ------
+    SchemaError
+        When ``table`` is not a DataFrame, or lacks one of the standard columns.
+
+    >>> table = pd.DataFrame([{"p_value": 0.01, "method": "glm", "metric": "likes", "lift": 0.2,
+    ...     "ci_low": 0.1, "ci_high": 0.3, "n_baseline": 10, "n_treatment": 9, "note": ""}])
+    >>> list(check_result_table(table).columns)
+    ['method', 'metric', 'lift', 'ci_low', 'ci_high', 'p_value', 'n_baseline', 'n_treatment',
+     'note']
+    >>> check_result_table(None)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.SchemaError: parameter 'table': the result table must be a pandas DataFrame (found: NoneType)
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise SchemaError("the result table must be a pandas DataFrame", parameter="table",
+                          found=type(table).__name__)
     missing = [c for c in RESULT_COLUMNS if c not in table.columns]
     if missing:
         raise SchemaError("result table lacks standard columns", found=missing)

@@ -210,16 +210,30 @@ def validate_posts(posts: pd.DataFrame) -> pd.DataFrame:
     """Check that ``posts`` has every canonical column with its dtype; return it unchanged.
 
     Extra columns (e.g. ``engagements`` added by :func:`toolkit.engagement`) are allowed.
-    Counts must not be negative.
+    Counts must not be negative: the error names the first negative count's ``source_file`` and
+    ``source_row`` (the row a spreadsheet shows) when the post has them, else its position in
+    ``posts`` (counting from 0), whatever the index.
+
+    >>> posts = conform(pd.DataFrame({"time_known": [True, True], "likes": [4, -1]}), POSTS)
+    >>> validate_posts(posts)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.SchemaError: column 'likes': counts must be zero or more; the first negative count is on the post at position 1 of posts (counting from 0) (found: -1)
     """
     _validate(posts, POSTS, "posts")
     for column in COUNT_COLUMNS + ("followers",):
         values = posts[column]
         lowest = values.min()  # a masked reduction: no comparison Series unless one is negative
         if pd.notna(lowest) and lowest < 0:
-            row = int(values[values < 0].index[0]) if len(values) else None
-            raise SchemaError("counts must be zero or more", column=column, row=row,
-                              found=int(values[values < 0].iloc[0]))
+            position = int(values.lt(0).fillna(False).to_numpy(bool).argmax())  # the first
+            file, row = posts["source_file"].iloc[position], posts["source_row"].iloc[position]
+            where = ("" if pd.notna(row) else
+                     f"; the first negative count is on the post at position {position} of posts "
+                     "(counting from 0)")
+            raise SchemaError("counts must be zero or more" + where, column=column,
+                              file=None if pd.isna(file) else file,
+                              row=None if pd.isna(row) else int(row),
+                              found=int(values.iloc[position]))
     return posts
 
 
