@@ -1,4 +1,5 @@
-# Engagement Lab. Every target creates the virtual environment first if it is missing.
+# Engagement Lab. Every target that runs project code creates the virtual environment first if it
+# is missing (lock, browser-deps and clean do not need it).
 # The environment is installed from requirements.lock (exact versions), compiled from pyproject.toml.
 
 PYTHON ?= python3

@@ -79,6 +79,7 @@ def test_sample_truth_is_what_the_readme_states(truth):
     for sim_ in truth.values():
         t = sim_.truth
         assert f"{t['n_posts']:,}" in readme
+        assert f"; {t['n_posts'] / len(sim_.followers):.2f})" in readme  # realised posts per day
         last = int(sim_.followers["followers"].iloc[-1])
         assert f"{last:,}" in readme
     assert f"{-main_truth['purge']['followers_delta']:,}" in readme

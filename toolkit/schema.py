@@ -209,7 +209,7 @@ def _validate(frame: pd.DataFrame, schema: Mapping[str, object], name: str) -> p
 def validate_posts(posts: pd.DataFrame) -> pd.DataFrame:
     """Check that ``posts`` has every canonical column with its dtype; return it unchanged.
 
-    Extra columns (e.g. ``engagements`` added by :func:`toolkit.engagement`) are allowed.
+    Extra columns (e.g. ``weighted_engagement`` added by :func:`toolkit.engagement`) are allowed.
     Counts must not be negative: the error names the first negative count's ``source_file`` and
     ``source_row`` (the row a spreadsheet shows) when the post has them, else its position in
     ``posts`` (counting from 0), whatever the index.

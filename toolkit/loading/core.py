@@ -406,7 +406,11 @@ def load(
     format
         ``"auto"`` recognises each file from its header; or a name from :func:`toolkit.formats`.
     account
-        Account name for files that do not state one (a generic CSV, a single-account export).
+        Account name for every file of this call that does not name its account in its rows: the
+        files that state none need it (a generic CSV without an account column, Instagram and
+        Meta exports); it also takes the place of the handle or page in an X or LinkedIn file
+        name. An account column inside a file (Hootsuite's ``Facebook Page``) always wins. Load
+        several accounts' X files without it: one account= would put them all under one name.
     mapping
         For any other export: canonical column -> the file's column name, e.g.
         ``{"post_id": "ID", "published_at": "Date", "likes": "Hearts"}`` (implies
