@@ -111,3 +111,21 @@ def test_a_failed_load_clears_the_previous_one(tmp_path):
     panel.load([bad])
     assert panel.dataset is None and panel.report.value == "" and panel.rejected.value == ""
     assert "Could not load" in panel.status.value and "previous load is cleared" in panel.status.value
+
+
+def test_report_mode_shows_the_load_report_instead_of_the_widget(monkeypatch):
+    # a shared page cannot run the file picker: like every panel (docs/ARCHITECTURE.md, "Panels
+    # and shared pages"), LoadPanel shows its current results there
+    from toolkit import display
+
+    panel = LoadPanel(paths=[LEGACY], data_dir=FIX)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    try:
+        display.setup("static")
+        panel._ipython_display_()
+    finally:
+        display.setup("live")
+    assert panel.widget not in shown
+    text = "".join(getattr(item, "data", "") or "" for item in shown)
+    assert "Loaded" in text and "x_legacy_posts" in text and "scientific notation" in text

@@ -195,7 +195,14 @@ class LoadPanel:
         else:
             self.rejected.value = "<i>No rejected rows.</i>"
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def static_outputs(self) -> list:
+        """What a static report shows instead of the widget: the load summary, the per-file
+        report and the rejected rows (or why nothing was loaded)."""
+        from IPython.display import HTML  # noqa: PLC0415
 
-        display(self.widget)
+        return [HTML(part.value) for part in (self.status, self.report, self.rejected) if part.value]
+
+    def _ipython_display_(self) -> None:
+        from toolkit.display import show_panel  # noqa: PLC0415
+
+        show_panel(self)
