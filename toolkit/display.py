@@ -65,13 +65,14 @@ import math
 import os
 import re
 import uuid
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 __all__ = [
     "setup", "mode", "is_report_mode", "is_redacting", "chart_html", "report_head",
     "javascript_bundle", "show_panel", "redact_frame", "redact_series", "redact_text", "note_sensitive",
-    "note_data", "install_report_hooks", "handle_pattern",
+    "note_data", "install_report_hooks", "handle_pattern", "HandleAliases",
     "REPORT_ENV", "REDACT_ENV", "REDACT_LOG_ENV", "REDACTED_TEXT", "REDACT_COLUMNS",
     "MIN_HANDLE_CHARS", "MIN_TEXT_CHARS", "MIN_PREFIX_CHARS",
     "STATIC_RENDERER", "LIVE_RENDERER", "CHART_CLASS",
@@ -649,22 +650,44 @@ def handle_pattern(handles: Any) -> re.Pattern | None:
     return re.compile(rf"(?<![^\W_])(?:{'|'.join(parts)})(?![^\W_])", re.IGNORECASE)
 
 
+class HandleAliases:
+    """Puts each handle's alias where :func:`handle_pattern` finds the handle in free text.
+
+    ``aliases`` maps handles to their pseudonyms. A handle found is looked up in any case and
+    without its ``@``; one with no alias becomes :data:`REDACTED_TEXT`. The kernel uses it for
+    what it displays (:func:`redact_text`), the report builder for the whole page, with each
+    handle in every escaped form it may take there (:mod:`toolkit.report`).
+
+    >>> handles = HandleAliases({"harborbakes": "account 1"})
+    >>> handles.sub("Posts by @HarborBakes, from harborbakes_2024.csv")
+    'Posts by account 1, from account 1_2024.csv'
+    """
+
+    def __init__(self, aliases: Mapping[str, str]) -> None:
+        #: the expression finding any of the handles (``None`` if there are none)
+        self.pattern = handle_pattern(aliases)
+        self._lookup: dict[str, str] = {}
+        for handle, alias in aliases.items():
+            self._lookup.setdefault(handle.lower(), alias)
+
+    def sub(self, text: str) -> str:
+        """``text`` with every handle found replaced by its alias."""
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(
+            lambda m: self._lookup.get(m.group(0).lstrip("@").lower(), REDACTED_TEXT), text)
+
+
 def redact_text(text: str) -> str:
     """Replace known account handles in free text by their pseudonyms (when redacting)."""
     if not is_redacting() or not isinstance(text, str):
         return text
     aliases: dict[str, str] = _state["aliases"]
-    cached = _state.get("pattern")
+    cached = _state.get("handles")
     if cached is None or cached[0] != (id(aliases), len(aliases)):
-        lookup = {}
-        for account, alias in aliases.items():
-            lookup.setdefault(account.lower(), alias)
-        cached = ((id(aliases), len(aliases)), handle_pattern(aliases), lookup)
-        _state["pattern"] = cached
-    _, pattern, lookup = cached
-    if pattern is None:
-        return text
-    return pattern.sub(lambda m: lookup.get(m.group(0).lstrip("@").lower(), REDACTED_TEXT), text)
+        cached = ((id(aliases), len(aliases)), HandleAliases(aliases))
+        _state["handles"] = cached
+    return cached[1].sub(text)
 
 
 def redact_frame(frame: Any) -> Any:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import copy
 import html as _html
 import json
 import os
@@ -204,8 +205,11 @@ def build_report(
                 secrets["account"].setdefault(str(value), "[redacted]")
             index = _Secrets(secrets)
             try:
-                html = _render(nb, notebook.stem, index, hide_code)
-                kept = _redacted_notebook(nb, index) if executed_path else None
+                clean = _redacted(nb, index)  # scrubbed once, for the page and the kept notebook
+                html = _render(clean, notebook.stem, index, hide_code)
+                if executed_path:
+                    _check_kept(clean, index)
+                    kept = clean
             except ReportError as err:  # name the notebook
                 raise ReportError(err.message, file=notebook, found=err.found) from None
         else:
@@ -296,11 +300,11 @@ class _Secrets:
     """
 
     def __init__(self, secrets: Mapping[str, Any]):
-        self.aliases: dict[str, str] = {}
+        aliases: dict[str, str] = {}
         for account, alias in secrets["account"].items():
             for form in _forms(str(account).strip()):
-                self.aliases.setdefault(form.lower(), alias)
-        self.handles = display.handle_pattern(self.aliases)
+                aliases.setdefault(form.lower(), alias)
+        self.handles = display.HandleAliases(aliases)
         texts = {t.strip() for t in secrets["text"] if isinstance(t, str)}
         self.texts = sorted({f for t in texts if len(t) >= display.MIN_TEXT_CHARS for f in _forms(t)})
         self.whole = set(self.texts)
@@ -347,18 +351,15 @@ class _Secrets:
                 parts += [value[last:start], display.REDACTED_TEXT]
                 last = end
             value = "".join(parts) + value[last:]
-        if self.handles is not None:
-            value = self.handles.sub(
-                lambda m: self.aliases.get(m.group(0).lstrip("@").lower(), display.REDACTED_TEXT), value)
-        return value
+        return self.handles.sub(value)
 
     def find(self, value: str, texts: bool = True, handles: bool = True) -> tuple[str, str] | None:
         """``("post text" | "account handle", what was found)`` for the first one in ``value``."""
         if texts:
             for start, end in self.text_spans(value)[:1]:
                 return "post text", value[start:end]
-        if handles and self.handles is not None:
-            match = self.handles.search(value)
+        if handles and self.handles.pattern is not None:
+            match = self.handles.pattern.search(value)
             if match:
                 return "account handle", match.group(0)
         return None
@@ -375,6 +376,7 @@ def _hidden(kind: str, value: str) -> str:
 
 
 def _walk(value: Any, scrub) -> Any:
+    """``value`` with ``scrub`` applied to every string in it, except binary outputs."""
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, list):
@@ -396,33 +398,29 @@ def _scrub_notebook(nb: Any, scrub) -> None:
     nb["metadata"] = nbformat.from_dict(_walk(nb.metadata, scrub))
 
 
-def _strings(value: Any):
-    """Every string in a notebook node, except binary outputs."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if k not in _BINARY:
-                yield from _strings(v)
-
-
-def _redacted_notebook(nb: Any, index: _Secrets) -> Any:
-    """A scrubbed copy of the executed notebook, checked like the page."""
-    import copy
-
+def _redacted(nb: Any, index: _Secrets) -> Any:
+    """A copy of the executed notebook scrubbed of the registered handles and texts."""
     nb = copy.deepcopy(nb)
     _scrub_notebook(nb, _scrubber(index))
-    for number, cell in enumerate([nb.metadata, *nb.cells]):
-        for text in _strings(cell):
-            hit = index.find(text)
-            if hit:
-                where = f"cell {number}" if number else "notebook metadata"
-                raise ReportError(f"kept notebook would still contain a {hit[0]} in {where}",
-                                  found=_hidden(*hit))
     return nb
+
+
+def _check_kept(nb: Any, index: _Secrets) -> None:
+    """Raise :class:`ReportError` if any string of the scrubbed notebook to keep (its metadata
+    and whole cells) still holds a registered handle or text, naming the cell."""
+    where = "notebook metadata"
+
+    def check(text: str) -> str:
+        hit = index.find(text)
+        if hit:
+            raise ReportError(f"kept notebook would still contain a {hit[0]} in {where}",
+                              found=_hidden(*hit))
+        return text
+
+    _walk(nb.metadata, check)
+    for number, cell in enumerate(nb.cells, start=1):
+        where = f"cell {number}"
+        _walk(cell, check)
 
 
 def to_html(
@@ -434,22 +432,23 @@ def to_html(
     (outputs, markdown, code) and the result is checked to contain none of them. The page is also
     checked by :func:`check_offline`.
     """
-    return _render(nb, title, None if secrets is None else _Secrets(secrets), hide_code)
+    if secrets is None:
+        return _render(nb, title, None, hide_code)
+    index = _Secrets(secrets)
+    return _render(_redacted(nb, index), title, index, hide_code)
 
 
 def _render(nb: Any, title: str | None, index: _Secrets | None, hide_code: bool) -> str:
-    import copy
-
+    """The page of ``nb``. With ``index``, ``nb`` is already scrubbed (:func:`_redacted`); the
+    title is scrubbed too and the page checked to hold none of the registered values."""
     import jinja2
     from nbconvert import HTMLExporter
 
     nb = copy.deepcopy(nb)
     _static_outputs(nb)
     if index is not None:
-        scrub = _scrubber(index)
         nb.metadata.pop("papermill", None)
-        _scrub_notebook(nb, scrub)
-        title = scrub(title) if title else title
+        title = _scrubber(index)(title) if title else title
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(

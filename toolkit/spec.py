@@ -80,7 +80,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,23 +126,55 @@ KEYS: Mapping[str, tuple[str, bool]] = {
 METADATA_KEYS = ("name", "hypothesis", "analysis", "notebook", "min_lift", "fixed_by_notebook",
                  "parameters")
 
+
+@dataclass(frozen=True)
+class _Parameter:
+    """A notebook parameter, the spec key it carries, and its value for a :class:`Spec`."""
+
+    name: str
+    key: str
+    value: Callable[[Spec], Any]
+    #: the notebook needs it only when it has a value (the value of a ``[column, value]`` label)
+    only_if_set: bool = False
+
+
+#: The one table from spec keys to notebook parameters, in the order papermill injects them.
+#: Values are what the notebook receives: paths absolute, dates ISO text, so the notebook can
+#: run from any folder.
+_PARAMETER_TABLE = (
+    _Parameter("data_paths", "data", lambda spec: [str(p) for p in spec.data_files]),
+    _Parameter("accounts", "accounts", lambda spec: list(spec.accounts)),
+    _Parameter("metric", "metric", lambda spec: spec.metric),
+    _Parameter("exposure", "exposure", lambda spec: spec.exposure),
+    _Parameter("method", "method", lambda spec: spec.method),
+    _Parameter("alpha", "alpha", lambda spec: spec.alpha),
+    _Parameter("min_lift", "min_lift", lambda spec: spec.min_lift),
+    _Parameter("change", "change",
+               lambda spec: spec.change.isoformat() if spec.change else None),
+    _Parameter("label_column", "label",
+               lambda spec: spec.label[0] if isinstance(spec.label, tuple) else spec.label),
+    _Parameter("label_value", "label",
+               lambda spec: spec.label[1] if isinstance(spec.label, tuple) else None,
+               only_if_set=True),
+    _Parameter("labels_path", "labels", lambda spec: str(spec.labels) if spec.labels else None),
+    _Parameter("schedule_path", "schedule",
+               lambda spec: str(spec.schedule) if spec.schedule else None),
+    _Parameter("seed", "seed", lambda spec: spec.seed),
+    _Parameter("experiment", "name", lambda spec: spec.name),
+)
+
 #: Parameters every analysis notebook receives from :meth:`Spec.notebook_parameters` (papermill
 #: injects them after the cell tagged ``parameters``). A notebook's parameters cell defines the
 #: same names with defaults for the sample data; it ends by handing its Result to
 #: ``toolkit.runner.save_result(result, result_path, posts=posts)`` (a no-op when result_path is None).
-NOTEBOOK_PARAMETERS = (
-    "data_paths", "accounts", "metric", "exposure", "method", "alpha", "min_lift", "change",
-    "label_column", "label_value", "labels_path", "schedule_path", "seed", "experiment",
-    "result_path",
-)
+NOTEBOOK_PARAMETERS = tuple(p.name for p in _PARAMETER_TABLE) + ("result_path",)
 
-#: The notebook parameters (of :data:`NOTEBOOK_PARAMETERS`) that carry each spec key; a notebook
-#: takes a key when every one of these reaches it (a ``[column, value]`` label needs both).
+#: The notebook parameters (of :data:`NOTEBOOK_PARAMETERS`) that carry each spec key, in
+#: :data:`KEYS` order; a notebook takes a key when every one of these reaches it (a
+#: ``[column, value]`` label needs both).
 NOTEBOOK_NAMES: Mapping[str, tuple[str, ...]] = {
-    "name": ("experiment",), "data": ("data_paths",), "min_lift": ("min_lift",),
-    "metric": ("metric",), "exposure": ("exposure",), "method": ("method",), "alpha": ("alpha",),
-    "change": ("change",), "label": ("label_column", "label_value"), "labels": ("labels_path",),
-    "schedule": ("schedule_path",), "accounts": ("accounts",), "seed": ("seed",),
+    key: names for key in KEYS
+    if (names := tuple(p.name for p in _PARAMETER_TABLE if p.key == key))
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -182,27 +214,8 @@ class Spec:
 
         Paths are absolute, dates ISO text, so the notebook can run from any folder.
         """
-        if isinstance(self.label, tuple):
-            label_column, label_value = self.label
-        else:
-            label_column, label_value = self.label, None
-        params = {
-            "data_paths": [str(p) for p in self.data_files],
-            "accounts": list(self.accounts),
-            "metric": self.metric,
-            "exposure": self.exposure,
-            "method": self.method,
-            "alpha": self.alpha,
-            "min_lift": self.min_lift,
-            "change": self.change.isoformat() if self.change else None,
-            "label_column": label_column,
-            "label_value": label_value,
-            "labels_path": str(self.labels) if self.labels else None,
-            "schedule_path": str(self.schedule) if self.schedule else None,
-            "seed": self.seed,
-            "experiment": self.name,
-            "result_path": str(result_path) if result_path is not None else None,
-        }
+        params = {p.name: p.value(self) for p in _PARAMETER_TABLE}
+        params["result_path"] = str(result_path) if result_path is not None else None
         for key, value in self.parameters.items():
             match = _PLACEHOLDER.match(value) if isinstance(value, str) else None
             params[key] = params[match.group(1)] if match else value
@@ -230,9 +243,8 @@ class Spec:
         reaching = declared | routed
 
         def needs(key: str) -> tuple[str, ...]:
-            if key == "label" and not isinstance(self.label, tuple):
-                return ("label_column",)
-            return NOTEBOOK_NAMES[key]
+            return tuple(p.name for p in _PARAMETER_TABLE if p.key == key
+                         and not (p.only_if_set and p.value(self) is None))
 
         for key in KEYS:
             if key not in self.written or key in METADATA_KEYS:
