@@ -380,3 +380,15 @@ def test_power_is_filled_where_scipy_loses_the_far_tail():
     assert np.isnan(stats.nct.cdf(-tq, 78, 9.66))  # the scipy behaviour this guards against
     power, mdl = _power(np.expm1(9.66 * 0.0272), 0.0272, 0.05, df=78)
     assert power == pytest.approx(stats.nct.sf(tq, 78, 9.66), abs=1e-12) and np.isfinite(mdl)
+
+
+def test_metric_that_is_not_a_count_is_named():
+    # an infinite value crashed deep in the fit (math domain error), a fraction or a negative
+    # count went into a count model; each is now an error naming the first such value and post
+    posts = simulate_profile(days=30, seed=4).posts
+    for bad, shown in ((float("inf"), "inf"), (2.5, "2.5"), (-3, "-3.0")):
+        p = posts.assign(likes=posts["likes"].astype("Float64"))
+        p.loc[p.index[5], "likes"] = bad
+        with pytest.raises(AnalysisError, match=f"parameter 'metric'.*1 value, first {shown} on post "
+                                                f"{p['post_id'].iloc[5]}"):
+            content_lift(p, label=LABEL, metric="likes", method="welch")

@@ -349,9 +349,13 @@ def test_counts_that_are_text_or_fractions_are_named_errors():
     with pytest.raises(AnalysisError, match="expected a numeric column") as err:
         m.aggregate(posts, "week", metric="likes")
     assert err.value.column == "likes"
-    with pytest.raises(AnalysisError, match="whole-number counts") as err:
+    with pytest.raises(AnalysisError, match=r"expected counts \(whole numbers, zero or more\)") as err:
         m.engagement(posts.assign(likes=[1.5, 2.0]))
-    assert "1.5" in str(err.value)
+    assert "1 value, first 1.5 on row 0" in str(err.value)
+    # negative and infinite counts are errors too (they were summed, or overflowed)
+    for bad, shown in (([3, -2], "-2"), ([3, float("inf")], "inf")):
+        with pytest.raises(AnalysisError, match=f"first {shown} on row 1"):
+            m.engagement(posts.assign(likes=bad))
 
 
 def test_without_source_files_each_account_and_platform_is_one_export():

@@ -274,6 +274,8 @@ class _Data:
 def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure: str | None,
              window: Any, exclude: Any, account: str | None, extra_columns: Iterable[str] = (),
              parameter_posts: str = "posts", parameter_account: str = "account") -> _Data:
+    from toolkit import metrics  # noqa: PLC0415
+
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("expected a posts DataFrame", parameter=parameter_posts,
                             found=type(posts).__name__)
@@ -295,23 +297,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     else:
         raise AnalysisError("metric must be a column of posts (or 'engagements')",
                             parameter="metric", found=f"{metric!r}; columns: {list(posts.columns)}")
-    raw = y
-    y = pd.to_numeric(raw, errors="coerce").astype("Float64")
-    text = raw.notna() & y.isna()
-    if text.any():
-        raise AnalysisError("the metric must be numeric counts", parameter="metric", column=metric,
-                            found=f"{int(text.sum())} values that are not numbers, first "
-                                  f"{_first(raw, text, frame)}")
-    yf = y.to_numpy(dtype=float, na_value=np.nan)
-    bad = pd.Series(~np.isnan(yf) & ~(np.isfinite(yf) & (yf >= 0) & (np.floor(yf) == yf)),
-                    index=y.index)
-    if bad.any():
-        raise AnalysisError("the metric must be a count (a whole number, zero or more); a rate or "
-                            "an average is not a count: analyse the count with its exposure",
-                            parameter="metric", column=metric,
-                            found=f"{int(bad.sum())} values that are not whole numbers of zero or "
-                                  f"more, first "
-                                  f"{_first(raw, bad, frame)}")
+    y = metrics.checked_counts(y, frame, parameter="metric", column=metric)
     if exposure is None:
         e = pd.Series(1.0, index=frame.index, dtype="Float64")
     elif exposure in frame.columns:
@@ -322,8 +308,8 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     negative = (e < 0).fillna(False)
     if negative.any():
         raise AnalysisError("exposure must be zero or more", parameter="exposure", column=exposure,
-                            found=f"{int(negative.sum())} negative values, first "
-                                  f"{_first(frame[exposure], negative, frame)}")
+                            found=metrics._first_bad(frame[exposure], negative.to_numpy(bool), frame,
+                                                     "negative"))
     if not (e.fillna(0) > 0).any():
         raise AnalysisError("exposure is zero or missing on every post; pass exposure=None to "
                             "compare raw counts", parameter="exposure", column=exposure,
@@ -403,14 +389,6 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     data["e"] = data["e"].astype(float)
     return _Data(frame=data, change=change, metric=metric, exposure=exposure, left_out=left_out,
                  account=account, span=(span_lo, span_hi), excluded=excluded)
-
-
-def _first(values: pd.Series, bad: pd.Series, frame: pd.DataFrame) -> str:
-    """The first flagged value and the post it is on, for error messages."""
-    i = int(np.flatnonzero(bad.to_numpy(bool))[0])
-    where = f"post {frame['post_id'].iloc[i]}" if "post_id" in frame.columns else f"row {i}"
-    value = values.iloc[i]
-    return f"{value.item() if isinstance(value, np.generic) else value!r} on {where}"
 
 
 def _window_days(window: Any) -> tuple[int | None, int | None]:

@@ -195,12 +195,10 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         raise AnalysisError("posts need a published_at column (weeks define the clusters)",
                             column="published_at", found=sorted(map(str, posts.columns)))
     treat, _ = _label_mask(posts, label)
-    values = _metric_values(posts, metric)
-    try:
-        y = pd.array(values, dtype="Float64")
-    except (TypeError, ValueError):
-        raise AnalysisError("the metric must be a column of counts", parameter="metric", column=metric,
-                            found=str(values.dtype)) from None
+    from toolkit import metrics  # noqa: PLC0415
+
+    y = metrics.checked_counts(_metric_values(posts, metric), posts, parameter="metric",
+                               column=metric).array
     if exposure is None:
         e = pd.array(np.ones(len(posts)), dtype="Float64")
     else:
@@ -215,8 +213,7 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         negative = np.asarray((e < 0).fillna(False))
         if negative.any():
             raise AnalysisError("exposures must be zero or more", parameter="exposure", column=exposure,
-                                found=f"{int(negative.sum())} negative, first at row "
-                                      f"{posts.index[negative][0]!r}: {e[negative][0]}")
+                                found=metrics._first_bad(posts[exposure], negative, posts, "negative"))
     try:
         t = pd.Series(pd.to_datetime(posts["published_at"], utc=True), index=posts.index)
     except (TypeError, ValueError) as exc:

@@ -77,6 +77,7 @@ __all__ = [
     "engagement",
     "weighted_engagement",
     "rate",
+    "checked_counts",
     "aggregate",
     "side_by_side",
     "describe",
@@ -188,16 +189,51 @@ def _count(posts: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _whole(posts: pd.DataFrame, column: str) -> pd.arrays.IntegerArray:
-    """The column as Int64 counts; a fractional value is an error, not silently rounded."""
-    values = _count(posts, column)
-    try:
-        return pd.array(values, dtype="Int64")
-    except (TypeError, ValueError):
-        floats = pd.array(values, dtype="Float64")
-        bad = ~floats.isna() & (floats != floats.round())
-        first = int(np.flatnonzero(bad.to_numpy(dtype=bool, na_value=False))[0]) if bad.any() else 0
-        raise AnalysisError("expected whole-number counts", column=column,
-                            found=f"{float(floats[first])} in row {values.index[first]!r}") from None
+    """The column as Int64 counts; see :func:`checked_counts` (nothing is silently rounded)."""
+    counts = checked_counts(_count(posts, column), posts, parameter=column, column=column)
+    return pd.array(counts, dtype="Int64")
+
+
+def _first_bad(values: pd.Series, bad: np.ndarray, posts: pd.DataFrame | None, kind: str = "") -> str:
+    """How many values are flagged (``kind``: what is wrong with them, e.g. "negative"), and the
+    first one with the post it is on, for error messages."""
+    i = int(np.flatnonzero(bad)[0])
+    where = (f"post {posts['post_id'].iloc[i]}" if posts is not None and "post_id" in posts.columns
+             else f"row {i}")
+    value = values.iloc[i]
+    n = int(bad.sum())
+    return (f"{n} {kind + ' ' if kind else ''}value{'s' if n != 1 else ''}, first "
+            f"{value.item() if isinstance(value, np.generic) else value!r} on {where}")
+
+
+def checked_counts(values: pd.Series, posts: pd.DataFrame | None = None, *, parameter: str,
+                   column: str | None = None) -> pd.Series:
+    """``values`` as Float64 counts, checked: numbers, finite, whole and zero or more (NA allowed).
+
+    Anything else raises :class:`~toolkit.errors.AnalysisError` naming ``parameter``/``column``,
+    how many values are wrong and the first one with its post (``posts``' ``post_id``, else its
+    position): a rate or an average is not a count, and a fraction is never rounded silently.
+
+    >>> checked_counts(pd.Series([3, None, 0]), parameter="metric").tolist()
+    [3.0, <NA>, 0.0]
+    >>> checked_counts(pd.Series([3, 2.5, -1]), parameter="metric")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.AnalysisError: parameter 'metric': expected counts (whole numbers, zero or more); a rate or an average is not a count: analyse the count with its exposure (found: 2 values, first 2.5 on row 1)
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+    text = np.asarray(values.notna() & numbers.isna())
+    if text.any():
+        raise AnalysisError("expected numeric counts", parameter=parameter, column=column,
+                            found=_first_bad(values, text, posts))
+    floats = numbers.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(floats) & ~(np.isfinite(floats) & (floats >= 0) & (np.floor(floats) == floats))
+    if bad.any():
+        raise AnalysisError("expected counts (whole numbers, zero or more); a rate or an average is "
+                            "not a count: analyse the count with its exposure", parameter=parameter,
+                            column=column, found=_first_bad(values, bad, posts))
+    return numbers
 
 
 def _na_sum(frame: pd.DataFrame) -> pd.Series:
