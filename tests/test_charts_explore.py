@@ -294,3 +294,20 @@ def test_chart_parameters_are_checked_and_named():
                                                                            dtype="Int64")),
                                         metric="likes", denominator="impressions")
     assert info["n_na"] == 1 and info["n"] == len(posts) - 1
+
+
+def test_charts_say_why_there_is_nothing_to_draw():
+    posts = simulate_profile(days=30, seed=1).posts
+    no_likes = posts.assign(likes=pd.array([None] * len(posts), dtype="Int64"))
+    nothing = posts[posts["published_at"] > "2030-01-01"]
+
+    def message(chart):
+        spec = chart.to_dict()
+        return spec["mark"]["type"] == "text" and spec["datasets"][spec["data"]["name"]][0]["message"]
+
+    for build in (lambda p: ce.time_series(p, metric="likes"), lambda p: ce.heatmap(p, metric="likes"),
+                  lambda p: ce.group_bars(p, "content_label", metric="likes")):
+        assert message(build(no_likes)) == (f"No post here has both likes and impressions ({len(posts):,} "
+                                            "posts), so there is nothing to chart.")
+        assert message(build(nothing)) == "No posts in this selection, so there is nothing to chart."
+    assert "No post here has likes (" in message(ce.time_series(no_likes, metric="likes", how="sum"))

@@ -226,3 +226,18 @@ def test_posts_without_a_group_value_are_a_bar_of_their_own():
     posts["content_label"] = posts["content_label"].mask(posts.index % 4 == 0)
     table = ExplorePanel(posts).tables["by_content_label"]
     assert table["n_posts"].sum() == len(posts) and table["content_label"].isna().sum() == 1
+
+
+def test_a_view_with_nothing_to_draw_says_so_and_the_next_change_draws_again():
+    # saves only on posts without impressions: each column has values, no post has both
+    posts = simulate_profile(days=60, seed=3).posts.copy()
+    half = np.arange(len(posts)) % 2 == 0
+    posts["saves"] = pd.array(np.where(half, 4, np.nan), dtype="Float64").astype("Int64")
+    posts["impressions"] = posts["impressions"].mask(half)
+    panel = ExplorePanel(posts)
+    panel.metric.value = "saves"
+    message = _spec(panel.charts["time_series"])
+    assert message["mark"]["type"] == "text" and "both saves and impressions" in str(message)
+    panel.metric.value = "likes"  # a view with values is drawn in full again, not into the message
+    assert [layer["mark"]["type"] for layer in _spec(panel.charts["time_series"])["layer"]] == ["point", "line"]
+    assert len(_rows(panel.charts["time_series"])) > 1

@@ -195,6 +195,9 @@ def time_series(
                                     window=window, max_points=max_points, tz=tz, keys=keys)
     title = _title(m.describe(metric, denominator, how, used) + f", {window}-{used} rolling",
                    None if used == freq else f"{freq} coarsened to {used}: more than {max_points} points")
+    nothing = _nothing_to_chart(table, metric, denominator if how != "sum" else None)
+    if nothing:
+        return message_chart(title["text"], nothing)
     data = _plain(table[[m.PERIOD, m.VALUE, "rolling", m.N_POSTS, m.CI_LOW, m.CI_HIGH]])
     if template is not None:
         return _refill(template, data, title)
@@ -318,6 +321,9 @@ def heatmap(
     if untimed and not cells[m.N_POSTS].any():
         return message_chart(desc, f"None of these posts has a known time of day ({untimed:,} give dates "
                                    "only), so there is no weekday x hour grid.")
+    nothing = _nothing_to_chart(cells, metric, denominator if how != "sum" else None)
+    if nothing:
+        return message_chart(desc, nothing)
     data = _plain(cells)
     data["weekday"] = data["weekday"].astype(str)
     subtitle = (f"colour: cell value shrunk towards the overall rate as if {prior_posts:g} average posts "
@@ -349,6 +355,22 @@ def heatmap(
 
 
 _WHAT = {"media_type": "media type", "content_label": "content label"}
+
+
+def _nothing_to_chart(table: pd.DataFrame, metric: str, denominator: str | None) -> str | None:
+    """Why an aggregate table has nothing to draw (no posts, or none with the values), else None.
+
+    >>> t = pd.DataFrame({"n_posts": [3, 2], "n_used": [0, 0]})
+    >>> _nothing_to_chart(t, "clicks", "impressions")
+    'No post here has both clicks and impressions (5 posts), so there is nothing to chart.'
+    """
+    n_posts = int(table[m.N_POSTS].sum()) if len(table) else 0
+    if n_posts == 0:
+        return "No posts in this selection, so there is nothing to chart."
+    if not table[m.N_USED].any():
+        values = f"both {metric} and {denominator}" if denominator is not None else metric
+        return f"No post here has {values} ({n_posts:,} posts), so there is nothing to chart."
+    return None
 
 
 def no_values_message(column: str, where: str = "these posts") -> str:
@@ -397,11 +419,14 @@ def group_bars(
     ('content_label', 'rule')
     """
     if table is None:
-        if by in _WHAT and (by not in posts.columns or posts[by].isna().all()):
+        if by in _WHAT and len(posts) and (by not in posts.columns or posts[by].isna().all()):
             return message_chart(m.describe(metric, denominator, how, by), no_values_message(by))
         table = m.aggregate(posts, by, metric=metric, denominator=denominator, how=how)
     desc = table.attrs.get("description", m.describe(metric, denominator, how, by))
-    if len(table) == 0 or table[by].isna().all():
+    nothing = _nothing_to_chart(table, metric, denominator if how != "sum" else None)
+    if nothing:
+        return message_chart(desc, nothing)
+    if table[by].isna().all():
         return message_chart(desc, no_values_message(by))
     data = _plain(table).rename(columns={by: "group"})
     data["group"] = data["group"].astype(object).where(data["group"].notna(), "(none)").astype(str)

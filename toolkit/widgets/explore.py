@@ -24,6 +24,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+import altair as alt
 import ipywidgets as w
 import numpy as np
 import pandas as pd
@@ -265,6 +266,14 @@ class ExplorePanel(CachedViews):
         self._subset_cache = None
         return mask
 
+    def _remember(self, key: str, chart) -> None:
+        """Keep ``chart`` as the template the next change refills; a chart that only says why
+        there is nothing to draw has no structure to reuse."""
+        if isinstance(chart, alt.LayerChart):
+            self._templates[key] = chart
+        else:
+            self._templates.pop(key, None)
+
     def _subset(self, mask: np.ndarray) -> pd.DataFrame:
         if self._subset_cache is None:
             self._subset_cache = self._slim.loc[mask]
@@ -329,7 +338,8 @@ class ExplorePanel(CachedViews):
             chart = ce.time_series(sub, metric=metric, denominator=den, how=how, freq=state["freq"],
                                    window=self.window, tz=self.tz, keys=self._period[state["freq"]][mask],
                                    template=self._templates.get("time_series"))
-            self.charts["time_series"] = self._templates["time_series"] = chart
+            self.charts["time_series"] = chart
+            self._remember("time_series", chart)
             return [chart]
         if name == "groups":
             shown = []
@@ -350,7 +360,8 @@ class ExplorePanel(CachedViews):
                 self.tables[f"by_{by}"] = table
                 chart = ce.group_bars(None, by, metric=metric, denominator=den, how=how, table=table,
                                       template=self._templates.get(by))
-                self.charts[by] = self._templates[by] = chart
+                self.charts[by] = chart
+                self._remember(by, chart)
                 shown.append(chart)
             return shown
         if name == "heatmap":
@@ -364,7 +375,8 @@ class ExplorePanel(CachedViews):
             self.tables["heatmap"] = cells
             chart = ce.heatmap(None, cells=cells, untimed=int((self._cell[mask] < 0).sum()), tz=self.tz,
                                template=self._templates.get("heatmap"))
-            self.charts["heatmap"] = self._templates["heatmap"] = chart
+            self.charts["heatmap"] = chart
+            self._remember("heatmap", chart)
             return [chart]
         if name == "distribution":
             sub = self._subset(mask)
