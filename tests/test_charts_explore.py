@@ -311,3 +311,14 @@ def test_charts_say_why_there_is_nothing_to_draw():
                                             "posts), so there is nothing to chart.")
         assert message(build(nothing)) == "No posts in this selection, so there is nothing to chart."
     assert "No post here has likes (" in message(ce.time_series(no_likes, metric="likes", how="sum"))
+
+
+def test_toolkit_charts_offers_every_public_builder():
+    import importlib
+
+    import toolkit.charts as charts
+
+    modules = {"explore", "lift", "before_after", "design"}
+    public = {n for mod in modules for n in importlib.import_module(f"toolkit.charts.{mod}").__all__}
+    assert set(charts.__all__) == public
+    assert all(getattr(charts, n) is not None for n in public)

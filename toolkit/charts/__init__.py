@@ -7,18 +7,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+#: public name -> module (each module's ``__all__``, gathered here so that ``toolkit.charts.X``
+#: imports only the module that defines X)
 _BUILDERS = {
-    "time_series": "toolkit.charts.explore",
-    "distribution": "toolkit.charts.explore",
-    "heatmap": "toolkit.charts.explore",
-    "follower_history": "toolkit.charts.explore",
-    "group_bars": "toolkit.charts.explore",
-    "elasticity_chart": "toolkit.charts.explore",
-    "data_rows": "toolkit.charts.explore",
-    "ladder_chart": "toolkit.charts.explore",
-    "message_chart": "toolkit.charts.explore",
+    **dict.fromkeys(["time_series", "time_series_table", "distribution", "distribution_table", "heatmap",
+                     "follower_history", "follower_history_table", "group_bars", "elasticity_chart",
+                     "ladder_chart", "message_chart", "no_values_message", "data_rows", "MAX_POINTS"],
+                    "toolkit.charts.explore"),
     "lift_chart": "toolkit.charts.lift",
-    "before_after_chart": "toolkit.charts.before_after",
+    **dict.fromkeys(["before_after_chart", "path_frame", "placebo_chart"], "toolkit.charts.before_after"),
     "power_chart": "toolkit.charts.design",
 }
 
