@@ -351,3 +351,23 @@ def test_assumptions_name_the_controls_actually_fitted():
     assert "media type could not be controlled for" in without.assumptions
     with_types = before_after(_demo_posts(), change="2024-07-01", method="glm", warn=False)
     assert "the controls (weekday, hour band, media type) capture" in with_types.assumptions
+
+
+def test_undefined_cr3_variance_is_an_error_and_placebo_leaves_that_date_out():
+    # The UCI page (real data): at some fake dates a week alone carries a control level, so
+    # I - H_gg is singular and the CR3 variance is numerically meaningless (negative). It was a
+    # bare "math domain error" that stopped the whole placebo run.
+    import toolkit
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    posts = toolkit.load(root / "data/real/dataset_Facebook.csv", progress=False).posts
+    pre = posts[posts["published_at"] < "2014-07-01"]  # the pre-period the placebo dates use
+    with pytest.raises(AnalysisError, match="parameter 'robust'.*undefined") as err:
+        before_after(pre, change="2014-03-03", method="glm", warn=False)
+    assert err.value.found == "week"
+    hac = before_after(pre, change="2014-03-03", method="glm", robust="hac", warn=False)
+    assert np.isfinite(hac.table.loc[0, "ci_low"])
+    placebo = before_after(posts, change="2014-07-01", method="glm", warn=False).placebo(n=40, method="glm")
+    failed = placebo.details["failed"]
+    assert len(failed) >= 1 and failed["reason"].str.contains("undefined").all()
+    assert len(placebo.details["placebo"]) + len(failed) == 40
