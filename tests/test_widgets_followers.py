@@ -141,3 +141,12 @@ def test_static_outputs_and_bad_arguments(panel, posts):
         LadderPanel(posts[["published_at", "impressions"]])
     with pytest.raises(AnalysisError):
         LadderPanel(posts, weights={"likes": -1})
+
+
+def test_ladder_panel_takes_the_only_account_by_name():
+    # a user with one account passes its name, as notebook 05 does with ACCOUNT
+    posts = simulate_profile(days=30, seed=5, account="mybrand").posts
+    panel = LadderPanel(posts, account="mybrand")
+    assert panel.account.value == ALL and len(panel.posts) == len(posts)
+    with pytest.raises(AnalysisError, match=r"accounts: \['mybrand'\].*found: harborbakes"):
+        LadderPanel(posts, account="harborbakes")

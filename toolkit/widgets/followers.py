@@ -116,7 +116,11 @@ class LadderPanel(CachedViews):
             self._subsets.update({a: self.posts.loc[key == a].reset_index(drop=True) for a in accounts})
         options = [ALL] + accounts if len(accounts) > 1 else [ALL]
         if account is not None and account not in options:
-            raise AnalysisError("no such account in posts", parameter="account", found=account)
+            if accounts == [str(account)]:
+                account = ALL  # the only account: "all accounts" is that account
+            else:
+                raise AnalysisError(f"no such account in posts (accounts: {accounts})", parameter="account",
+                                    found=account)
         groups = [c for c in GROUP_COLUMNS if c in self.posts.columns and self.posts[c].notna().any()
                   and not (c == "account" and len(accounts) < 2)]
 
