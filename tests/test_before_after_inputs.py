@@ -214,3 +214,11 @@ def test_assumptions_follow_robust_and_lag(posts):
     assert "bias-reduced CR3" in default and "lag 1 week," in default
     model = before_after(posts, change=CHANGE, robust="model", controls=[], warn=False).assumptions
     assert "model-based standard errors" in model and "no controls" in model
+
+
+def test_a_metric_without_values_is_named_not_the_change_date(posts):
+    # an export without clicks: every post is left out for the metric, so the error must say so
+    # rather than blame the change date for data that "run from NaT to NaT"
+    no_clicks = posts.assign(clicks=pd.array([None] * len(posts), dtype="Int64"))
+    err = _error(no_clicks, metric="clicks")
+    assert (err.parameter, err.column) == ("metric", "clicks") and "no post has a value" in str(err)

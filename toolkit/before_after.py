@@ -342,6 +342,14 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     if bad_t.any():
         left_out["missing published_at"] = int(bad_t.sum())
     data = data[~(bad_y | bad_e | bad_t)]
+    if len(bad_y) and not len(data) and (bad_y | bad_e).all():
+        # nothing is left because a column has no values: name that column, not the change date
+        parameter, empty = ("metric", metric) if bad_y.all() else ("exposure", exposure)
+        whose = f" of the control account {account!r}" if parameter_account == "control_account" else ""
+        raise AnalysisError(f"no post{whose} has a value of {empty!r}" + (
+                                " with a metric value; pass exposure=None to compare counts per post"
+                                if parameter == "exposure" else ""),
+                            parameter=parameter, column=empty, found=f"{len(bad_y):,} posts")
     # window and exclusions
     first, last = (data["day"].min(), data["day"].max()) if len(data) else (pd.NaT, pd.NaT)
     if len(data) == 0 or not (first < change <= last):
