@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from toolkit.design import (
     schedule_to_csv,
 )
 from toolkit.errors import AnalysisError
+from toolkit.simulate import simulate_profile
 
 #: The closed-form setting: independent NB counts (no day shocks, no autocorrelation, no weekday
 #: pattern), constant exposure, so the normal approximation's assumptions hold.
@@ -371,3 +373,16 @@ def test_fit_history_derives_engagements_on_a_loaded_table():
                              "zero impressions, or no date",)
     rate = float(expected[used].sum() / posts.loc[used, "impressions"].sum())
     assert history.rate == pytest.approx(rate, rel=0.05)
+
+
+def test_too_few_posts_names_the_bound_or_column_that_removed_them():
+    posts = simulate_profile(days=100, seed=1).posts
+    posts = posts.assign(clicks=pd.array([None] * len(posts), dtype="Int64"),
+                         reach=pd.array([None] * len(posts), dtype="Int64"))
+    cases = [(dict(since="2030-01-01"), "since", "0 inside since/until; the posts run from 2024-01-01"),
+             (dict(until="2020-01-01"), "until", "0 inside since/until"),
+             (dict(metric="clicks"), "metric", "0 with clicks"),
+             (dict(exposure="reach"), "exposure", "0 with reach > 0")]
+    for kwargs, parameter, words in cases:
+        with pytest.raises(AnalysisError, match=f"parameter '{parameter}'.*{re.escape(words)}"):
+            fit_history(posts, **kwargs)

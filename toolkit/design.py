@@ -188,6 +188,36 @@ def _metric_values(posts: pd.DataFrame, metric: str) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("Float64")
 
 
+def _blame(n_posts: int, n_kept: int, y_known: np.ndarray, e_known: np.ndarray,
+           exposure: str | None) -> str:
+    """The parameter to name when too few posts are usable: the date bounds, the metric, the
+    exposure, or the posts themselves."""
+    if n_kept < n_posts and n_kept < 20:
+        return "since"
+    if not y_known.any():
+        return "metric"
+    if exposure is not None and not e_known.any():
+        return "exposure"
+    return "posts"
+
+
+def _why_too_few(n_posts: int, n_kept: int, n_metric: int, n_exposure: int, metric: str,
+                 exposure: str | None) -> str:
+    """``: <n> posts ...`` for the error, so the user sees which filter or column took them.
+
+    >>> _why_too_few(400, 0, 0, 0, "likes", "impressions")
+    ': 400 posts of the account, 0 inside since/until'
+    >>> _why_too_few(400, 400, 0, 380, "clicks", "impressions")
+    ': 400 posts of the account, 400 inside since/until, 0 with clicks, 380 with impressions > 0'
+    """
+    parts = [f"{n_posts:,} posts of the account", f"{n_kept:,} inside since/until"]
+    if n_kept:
+        parts.append(f"{n_metric:,} with {metric}")
+        if exposure is not None:
+            parts.append(f"{n_exposure:,} with {exposure} > 0")
+    return ": " + ", ".join(parts)
+
+
 def fit_history(
     posts: pd.DataFrame,
     metric: str = "engagements",
@@ -254,6 +284,9 @@ def fit_history(
             raise AnalysisError("no posts for this account", parameter="account", found=account)
     if "published_at" not in posts.columns:
         raise AnalysisError("posts needs a published_at column", column="published_at")
+    n_posts = len(posts)
+    span = pd.to_datetime(posts["published_at"], utc=True)
+    span = f"{span.min().date()} to {span.max().date()}" if span.notna().any() else "no dates"
     for name, bound in (("since", since), ("until", until)):
         if bound is None:
             continue
@@ -266,6 +299,7 @@ def fit_history(
         when_all = pd.to_datetime(posts["published_at"], utc=True)
         posts = posts[when_all >= stamp] if name == "since" else posts[when_all < stamp]
         notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
+    n_kept = len(posts)
     y = _metric_values(posts, metric)
     if exposure is None:
         e = pd.Series(1.0, index=posts.index, dtype="Float64")
@@ -274,8 +308,9 @@ def fit_history(
     else:
         raise AnalysisError("exposure is not a column of posts", parameter="exposure", found=exposure)
     when = pd.to_datetime(posts["published_at"], utc=True)
-    ok = y.notna() & e.notna() & (e > 0) & when.notna()
-    ok = ok.fillna(False).to_numpy(dtype=bool)
+    y_known = y.notna().to_numpy(dtype=bool)
+    e_known = (e.notna() & (e > 0)).fillna(False).to_numpy(dtype=bool)
+    ok = y_known & e_known & when.notna().to_numpy(dtype=bool)
     if (~ok).any():
         notes.append(f"{int((~ok).sum())} of {len(ok)} posts left out: missing {metric}, "
                      f"missing or zero {exposure or 'exposure'}, or no date")
@@ -283,8 +318,13 @@ def fit_history(
     e = e.to_numpy(dtype=float, na_value=np.nan)[ok]
     when = when[ok]
     if len(y) < 20:
-        raise AnalysisError("too few usable posts to fit the history (need at least 20)",
-                            parameter="posts", found=len(y))
+        blame = _blame(n_posts, n_kept, y_known, e_known, exposure)
+        if blame == "since" and since is None:
+            blame = "until"
+        raise AnalysisError("too few usable posts to fit the history (need at least 20)" + _why_too_few(
+            n_posts, n_kept, int(y_known.sum()), int(e_known.sum()), metric, exposure)
+            + (f"; the posts run from {span}" if blame in ("since", "until") else ""),
+                            parameter=blame, found=len(y))
     day0 = when.min().normalize()
     day = ((when.dt.normalize() - day0).dt.days).to_numpy()
     n_days = int(day.max()) + 1
