@@ -129,3 +129,14 @@ def test_report_mode_shows_the_load_report_instead_of_the_widget(monkeypatch):
     assert panel.widget not in shown
     text = "".join(getattr(item, "data", "") or "" for item in shown)
     assert "Loaded" in text and "x_legacy_posts" in text and "scientific notation" in text
+
+
+def test_loaded_raises_the_reason_when_nothing_loaded(tmp_path):
+    from toolkit.errors import DataFormatError
+
+    bad = tmp_path / "notes.csv"
+    bad.write_text("what,ever\n1,2\n", encoding="utf-8")
+    panel = LoadPanel(paths=[bad], data_dir=tmp_path)
+    with pytest.raises(DataFormatError, match="nothing loaded: .*matches no supported format"):
+        panel.loaded()
+    assert LoadPanel(paths=[LEGACY], data_dir=FIX).loaded() is not None

@@ -87,6 +87,7 @@ __all__ = [
     "weight_sensitivity",
     "ladder",
     "with_labels",
+    "of_account",
     "LADDER_SIGNALS",
     "LADDER_COLUMNS",
 ]
@@ -1110,6 +1111,28 @@ def ladder(posts: pd.DataFrame, by: str | None = None, *,
     order = {s: i for i, s in enumerate(LADDER_SIGNALS)}
     return out.sort_values([out.columns[0], "signal"], key=lambda c: c.map(order) if c.name == "signal" else c,
                            kind="stable").reset_index(drop=True)
+
+
+def of_account(posts: pd.DataFrame, account: str | None) -> pd.DataFrame:
+    """The posts of ``account`` (all posts when None); an account without posts is an error that
+    lists the accounts there are, instead of an empty table every later step would puzzle over.
+
+    >>> posts = pd.DataFrame({"account": ["a", "b", "a"], "likes": [1, 2, 3]})
+    >>> of_account(posts, "a")["likes"].tolist(), len(of_account(posts, None))
+    ([1, 3], 3)
+    >>> of_account(posts, "c")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.AnalysisError: parameter 'account': no posts of this account (accounts: ['a', 'b']) (found: c)
+    """
+    if account is None:
+        return posts
+    accounts = posts["account"].astype(str) if "account" in posts.columns else pd.Series("", index=posts.index)
+    chosen = posts[(accounts == str(account)).to_numpy(dtype=bool)]
+    if chosen.empty:
+        raise AnalysisError(f"no posts of this account (accounts: {sorted(set(accounts) - {''})})",
+                            parameter="account", found=account)
+    return chosen
 
 
 def with_labels(posts: pd.DataFrame, labels, *, column: str = "content_label") -> pd.DataFrame:

@@ -19,7 +19,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from toolkit.errors import EngagementLabError
+from toolkit.errors import DataFormatError, EngagementLabError
 
 __all__ = ["LoadPanel"]
 
@@ -95,6 +95,14 @@ class LoadPanel:
     @property
     def dataset(self):
         """The last loaded Dataset (``posts``, ``followers``, ``daily``, ``rejected``, ``report``)."""
+        return self._dataset
+
+    def loaded(self):
+        """The last loaded Dataset; when the last load failed, the reason as an error (so that a
+        notebook stops there, not a few cells later on a missing table)."""
+        if self._dataset is None:
+            raise DataFormatError(f"nothing loaded: {self.error or 'choose files and press Load'}",
+                                  parameter="paths")
         return self._dataset
 
     def _file_options(self) -> list[tuple[str, str]]:
