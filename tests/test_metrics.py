@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from toolkit import metrics as m
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, DataFormatError
 from toolkit.simulate import simulate_profile
 
 
@@ -256,8 +256,12 @@ def test_with_labels_fills_only_missing(tmp_path):
     assert out["content_label"].tolist() == ["personal", pd.NA, "brand", pd.NA]
     assert out.attrs["labelled"] == 1
     assert posts["content_label"].isna().sum() == 3  # input untouched
-    with pytest.raises(AnalysisError):
+    with pytest.raises(DataFormatError, match="needs columns post_id and the label column"):
         m.with_labels(posts, pd.DataFrame({"post_id": ["1"]}))
+    # a mistyped path names the file (it was pandas' bare FileNotFoundError)
+    with pytest.raises(DataFormatError, match="label file not found") as err:
+        m.with_labels(posts, tmp_path / "lables.csv")
+    assert err.value.file.endswith("lables.csv")
 
 
 def test_ladder_with_weights_scores_each_rung():

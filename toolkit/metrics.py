@@ -1140,7 +1140,8 @@ def with_labels(posts: pd.DataFrame, labels, *, column: str = "content_label") -
 
     ``labels`` is a DataFrame or the path of a CSV with those two columns (e.g. labels kept in a
     scheduling tool). Labels already in ``posts`` are kept; posts without a label in the table stay
-    NA. ``.attrs["labelled"]`` counts the posts that received a label.
+    NA. ``.attrs["labelled"]`` counts the posts that received a label. The table is read and
+    checked by :func:`toolkit.labels.attach_labels`.
 
     >>> posts = pd.DataFrame({"post_id": pd.array(["1", "2", "3"], dtype="string"),
     ...                       "content_label": pd.array([None, None, "brand"], dtype="string")})
@@ -1149,17 +1150,10 @@ def with_labels(posts: pd.DataFrame, labels, *, column: str = "content_label") -
     >>> out["content_label"].tolist(), out.attrs["labelled"]
     (['personal', <NA>, 'brand'], 1)
     """
-    if not isinstance(labels, pd.DataFrame):
-        labels = pd.read_csv(labels, dtype=str, keep_default_na=False, na_values=[""])
-    missing = [c for c in ("post_id", column) if c not in labels.columns]
-    if missing:
-        raise AnalysisError("labels need post_id and the label column", parameter="labels", found=missing)
-    lookup = labels.dropna(subset=[column]).drop_duplicates("post_id", keep="last")
-    lookup = pd.Series(lookup[column].astype(str).to_numpy(), index=lookup["post_id"].astype(str).to_numpy())
-    out = posts.copy()
-    current = out[column] if column in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
-    found = pd.Series(out["post_id"].astype(str).map(lookup).to_numpy(), index=out.index).astype("string")
-    filled = current.astype("string").fillna(found)
-    out[column] = filled
+    from toolkit.labels import attach_labels  # noqa: PLC0415
+
+    current = posts[column] if column in posts.columns else pd.Series(pd.NA, index=posts.index, dtype="string")
+    out = attach_labels(posts, labels, column=column)  # names a missing file, column or repeated id
+    filled = out[column]
     out.attrs["labelled"] = int((current.isna() & filled.notna()).sum())
     return out
