@@ -241,3 +241,19 @@ def test_a_view_with_nothing_to_draw_says_so_and_the_next_change_draws_again():
     panel.metric.value = "likes"  # a view with values is drawn in full again, not into the message
     assert [layer["mark"]["type"] for layer in _spec(panel.charts["time_series"])["layer"]] == ["point", "line"]
     assert len(_rows(panel.charts["time_series"])) > 1
+
+
+def test_posts_without_impressions_open_per_post_instead_of_failing():
+    # a Hootsuite export has no impressions: the default denominator falls back (here: per post)
+    from pathlib import Path
+
+    import toolkit
+
+    folder = Path(__file__).resolve().parent / "fixtures" / "hootsuite"
+    posts = toolkit.engagement(toolkit.load(folder, cache=False, progress=False).posts)
+    assert posts["impressions"].isna().all()
+    panel = ExplorePanel(posts)
+    assert panel.denominator.value == PER_POST
+    assert len(_rows(panel.charts["time_series"])) > 1
+    with pytest.raises(AnalysisError, match="denominator"):
+        ExplorePanel(posts, denominator="reach")

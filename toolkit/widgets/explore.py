@@ -101,7 +101,9 @@ class ExplorePanel(CachedViews):
         The canonical followers table, if there is one (purges and spikes are detected on each
         account's full history once, then shown for the chosen dates).
     metric, denominator, how, freq
-        Initial choices (``denominator=None`` means per post).
+        Initial choices (``denominator=None`` means per post). When the posts have no impressions
+        (a Hootsuite export, say), ``"impressions"`` (the default) falls back to the first exposure
+        that has values (reach, followers), else per post; another denominator must have values.
     weights
         Weights of the weighted engagement score (:data:`toolkit.metrics.DEFAULT_WEIGHTS`).
 
@@ -154,6 +156,8 @@ class ExplorePanel(CachedViews):
         denominators = [(PER_POST, PER_POST)] + [
             (d, d) for d in m.DENOMINATORS if d and d in self.posts.columns and self.posts[d].notna().any()]
         den_value = PER_POST if denominator is None else denominator
+        if den_value == "impressions" and den_value not in [v for _, v in denominators]:
+            den_value = denominators[1][1] if len(denominators) > 1 else PER_POST  # the default falls back
         if den_value not in [v for _, v in denominators]:
             raise AnalysisError("denominator has no values in these posts", parameter="denominator",
                                 found=denominator)
