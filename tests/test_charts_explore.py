@@ -322,3 +322,21 @@ def test_toolkit_charts_offers_every_public_builder():
     public = {n for mod in modules for n in importlib.import_module(f"toolkit.charts.{mod}").__all__}
     assert set(charts.__all__) == public
     assert all(getattr(charts, n) is not None for n in public)
+
+
+def test_follower_thinning_keeps_the_budget_the_last_count_and_only_real_histories():
+    f = simulate_profile(days=730, seed=1).followers
+    # counts on alternate days only: single missing days are not gaps worth a break when thinned
+    sparse = pd.concat([f.assign(account=f"a{i}") for i in range(8)], ignore_index=True)
+    sparse.loc[sparse.index % 2 == 1, "followers"] = pd.NA
+    assert len(ce.follower_history_table(sparse)) <= ce.MAX_POINTS + 8 * 2
+    ce.follower_history(sparse, events=None).to_dict()  # no MaxRowsError
+    # a history whose last days have no count still ends on its last count
+    tail = f.copy()
+    tail.loc[tail.index[-10:], "followers"] = pd.NA
+    table = ce.follower_history_table(tail, max_points=100)
+    assert table["date"].max() == tail.dropna(subset=["followers"])["date"].max()
+    # a platform history without any count (an overview's flows) is not a line of its own
+    flows = f.assign(platform="x", followers=pd.array([None] * len(f), dtype="Int64"))
+    both = pd.concat([f.assign(platform=pd.NA), flows], ignore_index=True)
+    assert ce.follower_history_table(both)["account"].unique().tolist() == [f["account"].iloc[0]]

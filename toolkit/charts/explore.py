@@ -446,13 +446,14 @@ def group_bars(
 
 def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POINTS,
                            keep: Sequence[pd.Timestamp] = ()) -> pd.DataFrame:
-    """Follower counts per history, thinned to about ``max_points`` rows in all.
+    """Follower counts per history, thinned to about ``max_points`` counted days in all.
 
-    A history is an account on a platform; an account followed on several platforms is shown as
-    ``account (platform)``, one line each. The rows are shared out between the histories. Thinning
-    keeps every ``k``-th day plus the first and last days, the days in ``keep`` (event dates and
-    the day before each), so drops and spikes stay visible, and the first day of each run of days
-    without a count, kept as missing so that the line breaks there instead of bridging the gap.
+    A history is an account on a platform with at least one count; an account followed on several
+    platforms is shown as ``account (platform)``, one line each. The rows are shared out between
+    the histories. Thinning keeps every ``k``-th counted day, the first and last, and the days in
+    ``keep`` (event dates and the day before each), so drops and spikes stay visible. A run of at
+    least ``k`` days without a count (every run, unthinned) keeps its first day as a missing value,
+    so that the line breaks there instead of bridging the gap, and the counted days around it.
     """
     frame = followers
     if "platform" not in frame.columns:
@@ -462,36 +463,41 @@ def follower_history_table(followers: pd.DataFrame, *, max_points: int = MAX_POI
     for ts in keep:
         keep_set.add(pd.Timestamp(ts))
         keep_set.add(pd.Timestamp(ts) - pd.Timedelta(days=1))
-    several = frame.groupby("account")["platform"].nunique(dropna=False)
-    histories = frame.groupby(["account", "platform"], sort=True, dropna=False, observed=True)
-    per_history = max(max_points // max(histories.ngroups, 1), 2)
+    histories = [(key, rows) for key, rows in frame.groupby(["account", "platform"], sort=True, dropna=False,
+                                                            observed=True)
+                 if rows["followers"].notna().any()]  # a history without counts draws nothing
+    platforms: dict[object, int] = {}
+    for (account, _platform), _rows in histories:
+        platforms[account] = platforms.get(account, 0) + 1
+    per_history = max(max_points // max(len(histories), 1), 2)
     parts = []
     for (account, platform), rows in histories:
-        known = rows["followers"].notna().to_numpy()
-        if not known.any():
-            continue
-        if several.get(account, 1) > 1:
+        if platforms[account] > 1:
             rows = rows.assign(account=f"{account} ({platform if not pd.isna(platform) else 'any'})")
-        gap_starts = ~known & np.r_[True, known[:-1]]
-        n = len(rows)
-        pick = known.copy()
-        if n > per_history:
-            step = int(np.ceil(n / per_history))
-            pick = np.zeros(n, dtype=bool)
-            pick[::step] = True
-            pick[-1] = True
-            pick |= rows["date"].isin(keep_set).to_numpy()
-            pick &= known
-            # the first known day after each gap, so the line restarts where the counts do
-            pick |= known & np.r_[False, ~known[:-1]]
-        pick |= gap_starts
-        rows = rows.loc[pick]
-        # trailing or leading gaps need no break: keep only the rows inside the known range
-        first, last = np.flatnonzero(rows["followers"].notna())[[0, -1]]
-        parts.append(rows.iloc[first:last + 1][["account", "date", "followers"]])
+        parts.append(_thinned(rows, per_history, keep_set)[["account", "date", "followers"]])
     if not parts:
         return pd.DataFrame({"account": [], "date": [], "followers": []})
     return pd.concat(parts, ignore_index=True)
+
+
+def _thinned(rows: pd.DataFrame, budget: int, keep_set: set) -> pd.DataFrame:
+    """One history's rows for the chart (see :func:`follower_history_table`)."""
+    known = rows["followers"].notna().to_numpy()
+    counted = np.flatnonzero(known)
+    rows, known = rows.iloc[counted[0]:counted[-1] + 1], known[counted[0]:counted[-1] + 1]
+    counted = np.flatnonzero(known)
+    step = max(int(np.ceil(len(counted) / budget)), 1)
+    pick = np.zeros(len(rows), dtype=bool)
+    pick[counted[::step]] = True
+    pick[counted[-1]] = True
+    pick |= known & rows["date"].isin(keep_set).to_numpy()
+    missing = ~known  # runs of days without a count (never at the ends: the rows start and end counted)
+    starts = np.flatnonzero(missing & ~np.r_[False, missing[:-1]])
+    ends = np.flatnonzero(missing & ~np.r_[missing[1:], False])
+    long = ends - starts + 1 >= step
+    for positions in (starts[long], starts[long] - 1, ends[long] + 1):
+        pick[positions] = True  # the break, the count before it and the count after it
+    return rows[pick]
 
 
 def follower_history(
