@@ -383,6 +383,9 @@ def test_too_few_posts_names_the_bound_or_column_that_removed_them():
              (dict(until="2020-01-01"), "until", "0 inside since/until"),
              (dict(metric="clicks"), "metric", "0 with clicks"),
              (dict(exposure="reach"), "exposure", "0 with reach > 0")]
+    # an account with fewer than 20 posts in all: no bound is to blame
+    cases.append((dict(since="2024-01-02", account=None), "posts", "19 posts of the account"))
     for kwargs, parameter, words in cases:
+        table = posts.iloc[:19] if parameter == "posts" else posts
         with pytest.raises(AnalysisError, match=f"parameter '{parameter}'.*{re.escape(words)}"):
-            fit_history(posts, **kwargs)
+            fit_history(table, **kwargs)

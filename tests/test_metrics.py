@@ -356,6 +356,7 @@ def test_counts_that_are_text_or_fractions_are_named_errors():
     with pytest.raises(AnalysisError, match=r"expected counts \(whole numbers, zero or more\)") as err:
         m.engagement(posts.assign(likes=[1.5, 2.0]))
     assert "1 value, first 1.5 on row 0" in str(err.value)
+    assert (err.value.parameter, err.value.column) == ("posts", "likes")
     # negative and infinite counts are errors too (they were summed, or overflowed)
     for bad, shown in (([3, -2], "-2"), ([3, float("inf")], "inf")):
         with pytest.raises(AnalysisError, match=f"first {shown} on row 1"):

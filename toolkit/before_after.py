@@ -594,9 +594,10 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
     if not (np.isfinite(cov[1, 1]) and cov[1, 1] > 0):
         # CR3 inverts I - H_g per week: a week that alone decides a control (every post of some
         # media type or hour band in that week) has leverage near 1 and no usable variance
-        raise AnalysisError(f"the {robust_label} standard error of the change is undefined here: a week "
-                            "carries a control on its own (leverage 1, so its residuals cannot be "
-                            "corrected); choose other errors (robust='hac') or fewer controls",
+        why = ("a week carries a control on its own (leverage 1, so its residuals cannot be "
+               "corrected); choose other errors (robust='hac') or fewer controls" if robust == "week"
+               else "the model is too close to singular; use fewer controls")
+        raise AnalysisError(f"the {robust_label} standard error of the change is undefined here: {why}",
                             parameter="robust", found=robust)
     b, se = float(fit.params[0 + 1]), float(math.sqrt(cov[1, 1]))
     is_after = after[keep.to_numpy()] if treated is None else (after * treated)[keep.to_numpy()]

@@ -192,7 +192,7 @@ def _blame(n_posts: int, n_kept: int, y_known: np.ndarray, e_known: np.ndarray,
            exposure: str | None) -> str:
     """The parameter to name when too few posts are usable: the date bounds, the metric, the
     exposure, or the posts themselves."""
-    if n_kept < n_posts and n_kept < 20:
+    if n_posts >= 20 and n_kept < 20:  # the bounds took the posts the fit needed
         return "since"
     if not y_known.any():
         return "metric"

@@ -191,7 +191,7 @@ def _count(posts: pd.DataFrame, column: str) -> pd.Series:
 
 def _whole(posts: pd.DataFrame, column: str) -> pd.arrays.IntegerArray:
     """The column as Int64 counts; see :func:`checked_counts` (nothing is silently rounded)."""
-    counts = checked_counts(_count(posts, column), posts, parameter=column, column=column)
+    counts = checked_counts(_count(posts, column), posts, parameter="posts", column=column)
     return pd.array(counts, dtype="Int64")
 
 
@@ -703,6 +703,7 @@ def side_by_side(
     if interval_for not in measures:
         raise AnalysisError(f"interval_for must be one of the measures {names}",
                             parameter="interval_for", found=interval_for)
+    posts = _ensure_metrics(posts, [spec.get("metric", ENGAGEMENTS) for spec in measures.values()])  # once
     keys = _group_keys(posts, by, tz)
     table, described = None, []
     for name, spec in measures.items():

@@ -229,8 +229,7 @@ def distribution_table(
     x = m._column(posts, metric, "metric")  # names a missing or non-numeric column
     if denominator is not None:
         d = m._column(posts, denominator, "denominator")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            x = np.where(d > 0, x / d, np.nan)  # a rate needs a positive exposure (as m.rate)
+        x = m.rate(pd.Series(x), pd.Series(d)).to_numpy(dtype=float, na_value=np.nan)
     info = {"n_na": int(np.isnan(x).sum())}
     x = x[~np.isnan(x)]
     info["n_zero"] = int((x <= 0).sum()) if log else 0
