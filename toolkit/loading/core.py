@@ -77,13 +77,6 @@ class Dataset:
     report: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
-    def posts_of(self, account: str | None) -> pd.DataFrame:
-        """The posts of ``account`` (all when None): :func:`toolkit.metrics.of_account`, which says
-        which accounts the files hold when this one has no posts."""
-        from toolkit.metrics import of_account  # noqa: PLC0415
-
-        return of_account(self.posts, account)
-
     def __repr__(self) -> str:
         return (f"Dataset({len(self.posts)} posts, {len(self.followers)} follower days, "
                 f"{len(self.daily)} daily rows, {len(self.rejected)} rejected, "
