@@ -389,3 +389,13 @@ def test_too_few_posts_names_the_bound_or_column_that_removed_them():
         table = posts.iloc[:19] if parameter == "posts" else posts
         with pytest.raises(AnalysisError, match=f"parameter '{parameter}'.*{re.escape(words)}"):
             fit_history(table, **kwargs)
+
+
+def test_fit_history_reads_the_metric_as_the_analyses_do():
+    # one reader for every analysis (metrics.metric_values + checked_counts): text is an error
+    # naming the metric, not silently missing
+    posts = simulate_profile(days=60, seed=1).posts
+    with pytest.raises(AnalysisError, match="parameter 'metric'.*numeric counts"):
+        fit_history(posts, metric="text")
+    with pytest.raises(AnalysisError, match="parameter 'metric'.*column of posts"):
+        fit_history(posts, metric="hearts")

@@ -192,22 +192,6 @@ def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True,
 # --------------------------------------------------------------------------------------------
 
 
-def _metric_values(frame: pd.DataFrame, metric: str) -> pd.Series:
-    """The metric per post; engagement columns come from :func:`toolkit.metrics.engagement`.
-
-    ``engagements`` is the export's own total where it has one, else the sum of the interaction
-    counts present (NA when all are missing), as :mod:`toolkit.metrics` defines it.
-    """
-    from toolkit import metrics  # noqa: PLC0415
-
-    derived = {metrics.ENGAGEMENTS, metrics.WEIGHTED_ENGAGEMENT}
-    if metric == metrics.ENGAGEMENTS and metric in frame.columns and frame[metric].notna().all():
-        return frame[metric]  # the export's own totals on every row: engagement() would keep them
-    if metric in derived:
-        return metrics.engagement(frame)[metric]
-    return frame[metric]
-
-
 def _to_day(values: pd.Series) -> pd.Series:
     ts = pd.to_datetime(values, utc=True)
     return ts.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
@@ -292,12 +276,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
             raise AnalysisError("no posts of this account", parameter=parameter_account,
                                 found=f"{account!r}; accounts: {sorted(posts['account'].dropna().unique())}")
     left_out: dict[str, int] = {}
-    if metric in ("engagements", "weighted_engagement") or metric in frame.columns:
-        y = _metric_values(frame, metric)
-    else:
-        raise AnalysisError("metric must be a column of posts (or 'engagements')",
-                            parameter="metric", found=f"{metric!r}; columns: {list(posts.columns)}")
-    y = metrics.checked_counts(y, frame, parameter="metric", column=metric)
+    y = metrics.checked_counts(metrics.metric_values(frame, metric), frame, parameter="metric", column=metric)
     if exposure is None:
         e = pd.Series(1.0, index=frame.index, dtype="Float64")
     elif exposure in frame.columns:

@@ -174,18 +174,6 @@ def _label_text(label: Any) -> str:
     return str(label)
 
 
-def _metric_values(posts: pd.DataFrame, metric: str) -> pd.Series:
-    from toolkit import metrics
-
-    if metric in (metrics.ENGAGEMENTS, metrics.WEIGHTED_ENGAGEMENT):
-        # keeps an export's own total where it has one and fills the rest from the counts
-        return metrics.engagement(posts)[metric]
-    if metric in posts.columns:
-        return posts[metric]
-    raise AnalysisError("metric column not found", parameter="metric", column=metric,
-                        found=sorted(map(str, posts.columns)))
-
-
 def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
              change: Any = None) -> tuple[_Data, str]:
     if not isinstance(posts, pd.DataFrame):
@@ -197,7 +185,7 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
     treat, _ = _label_mask(posts, label)
     from toolkit import metrics  # noqa: PLC0415
 
-    y = metrics.checked_counts(_metric_values(posts, metric), posts, parameter="metric",
+    y = metrics.checked_counts(metrics.metric_values(posts, metric), posts, parameter="metric",
                                column=metric).array
     if exposure is None:
         e = pd.array(np.ones(len(posts)), dtype="Float64")

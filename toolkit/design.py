@@ -173,21 +173,6 @@ class History:
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
 
-def _metric_values(posts: pd.DataFrame, metric: str) -> pd.Series:
-    """The metric per post, as floats with NA; the engagement totals as :mod:`toolkit.metrics`
-    defines them (the export's own total where it has one, else the sum of the counts it reports)."""
-    from toolkit import metrics  # noqa: PLC0415
-
-    if metric in (metrics.ENGAGEMENTS, metrics.WEIGHTED_ENGAGEMENT):
-        values = metrics.engagement(posts)[metric]
-    elif metric in posts.columns:
-        values = posts[metric]
-    else:
-        raise AnalysisError("metric is not a column of posts", parameter="metric", column=metric,
-                            found=sorted(map(str, posts.columns)))
-    return pd.to_numeric(values, errors="coerce").astype("Float64")
-
-
 def _blame(n_posts: int, n_kept: int, y_known: np.ndarray, e_known: np.ndarray,
            exposure: str | None) -> str:
     """The parameter to name when too few posts are usable: the date bounds, the metric, the
@@ -300,7 +285,9 @@ def fit_history(
         posts = posts[when_all >= stamp] if name == "since" else posts[when_all < stamp]
         notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
     n_kept = len(posts)
-    y = _metric_values(posts, metric)
+    from toolkit import metrics  # noqa: PLC0415
+
+    y = metrics.checked_counts(metrics.metric_values(posts, metric), posts, parameter="metric", column=metric)
     if exposure is None:
         e = pd.Series(1.0, index=posts.index, dtype="Float64")
     elif exposure in posts.columns:

@@ -78,6 +78,7 @@ __all__ = [
     "weighted_engagement",
     "rate",
     "checked_counts",
+    "metric_values",
     "aggregate",
     "side_by_side",
     "describe",
@@ -205,6 +206,26 @@ def _first_bad(values: pd.Series, bad: np.ndarray, posts: pd.DataFrame | None, k
     n = int(bad.sum())
     return (f"{n} {kind + ' ' if kind else ''}value{'s' if n != 1 else ''}, first "
             f"{value.item() if isinstance(value, np.generic) else value!r} on {where}")
+
+
+def metric_values(posts: pd.DataFrame, metric: str) -> pd.Series:
+    """The metric per post, as every analysis reads it: ``engagements`` and
+    ``weighted_engagement`` as :func:`engagement` defines them (the export's own total where it has
+    one, else the sum of the counts its export reports), any other metric as its column. Check
+    the values with :func:`checked_counts`.
+
+    >>> posts = pd.DataFrame({"likes": pd.array([3, 1], dtype="Int64"), "comments": pd.array([1, 0], dtype="Int64")})
+    >>> metric_values(posts, "engagements").tolist(), metric_values(posts, "likes").tolist()
+    ([4, 1], [3, 1])
+    """
+    if metric == ENGAGEMENTS and metric in posts.columns and posts[metric].notna().all():
+        return posts[metric]  # the export's own totals on every row: engagement() would keep them
+    if metric in (ENGAGEMENTS, WEIGHTED_ENGAGEMENT):
+        return engagement(posts)[metric]
+    if metric not in posts.columns:
+        raise AnalysisError(f"metric must be a column of posts, {ENGAGEMENTS!r} or {WEIGHTED_ENGAGEMENT!r}",
+                            parameter="metric", column=metric, found=sorted(map(str, posts.columns)))
+    return posts[metric]
 
 
 def checked_counts(values: pd.Series, posts: pd.DataFrame | None = None, *, parameter: str,
