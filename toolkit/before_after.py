@@ -924,6 +924,10 @@ class BeforeAfterResult(Result):
         Only pre-change posts are used, split at evenly spaced fake dates that leave the method's
         minimum on each side. The empirical p-value is the share of placebo lifts at least as large
         (in absolute log ratio) as the real one, counting the real one: ``(1 + k) / (1 + n)``.
+        Neighbouring fake dates split nearly the same posts, so their lifts are strongly
+        correlated: on one account they often lean to one side, and the share nominally
+        significant is not a false positive rate (``toolkit.calibration`` measures that across
+        simulated accounts).
 
         Returns a :class:`Result` whose table row has the real lift, the empirical ``p_value`` and
         the placebo distribution's spread (``placebo_low``/``placebo_high``: the middle ``level``
@@ -997,7 +1001,10 @@ class BeforeAfterResult(Result):
                 f"at {1 - level:.0%}. {dates[0].upper()}{dates[1:]}.")
         result = Result(table=table, text=text,
                         assumptions="Fake dates in the pre-period share the real date's noise, "
-                                    "autocorrelation and trends but no real change.",
+                                    "autocorrelation and trends but no real change. Neighbouring "
+                                    "fake dates split nearly the same posts, so their lifts move "
+                                    "together: the share nominally significant describes this "
+                                    "account's pre-period, not a false positive rate.",
                         level=self.level, details={"placebo": plc, "real_lift": real_lift,
                                                    "failed": failed},
                         chart_builder=_placebo_chart)
