@@ -266,15 +266,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     if "published_at" not in posts.columns:
         raise AnalysisError("posts need a published_at column", parameter=parameter_posts,
                             found=list(posts.columns))
-    frame = posts
-    if account is not None:
-        if "account" not in posts.columns:
-            raise AnalysisError("posts have no account column", parameter=parameter_account,
-                                found=account)
-        frame = posts[posts["account"] == account]
-        if frame.empty:
-            raise AnalysisError("no posts of this account", parameter=parameter_account,
-                                found=f"{account!r}; accounts: {sorted(posts['account'].dropna().unique())}")
+    frame = metrics.of_account(posts, account, parameter=parameter_account)
     left_out: dict[str, int] = {}
     y = metrics.checked_counts(metrics.metric_values(frame, metric), frame, parameter="metric", column=metric)
     if exposure is None:
@@ -1157,7 +1149,8 @@ def before_after(
         post-level models (``glm``, ``did``).
     control_account
         Account in ``posts`` that did not change (not the account analysed): used by ``did``, and
-        as a covariate series by ``counterfactual``.
+        as a covariate series by ``counterfactual``. Taken with :func:`toolkit.metrics.of_account`,
+        as ``account`` is: an account without posts is an error listing the accounts there are.
     level
         Confidence level of the intervals.
     account
@@ -1215,6 +1208,8 @@ def before_after(
     >>> r.text.startswith("After 1 July 2024, engagements per 1,000 impressions rose")
     True
     """
+    from toolkit import metrics  # noqa: PLC0415
+
     methods = [method] if isinstance(method, str) else list(method)
     if not methods:
         raise AnalysisError("method must name at least one method", parameter="method", found=[])
@@ -1236,11 +1231,9 @@ def before_after(
         raise AnalysisError("expected a posts DataFrame", parameter="posts", found=type(posts).__name__)
     ctrl, extra_cols = _check_controls(controls, posts)
     if control_account is not None:
-        known = sorted(map(str, posts["account"].dropna().unique())) if "account" in posts.columns else []
-        if not known or not posts["account"].eq(control_account).any():
-            raise AnalysisError("control_account must be an account in posts",
-                                parameter="control_account",
-                                found=f"{control_account!r}; accounts: {known}")
+        # named before the account analysed is chosen: an unknown control is the error to report
+        metrics.of_account(posts, control_account, parameter="control_account")
+        known = sorted(map(str, posts["account"].dropna().unique()))
         if account == control_account or (account is None and known == [str(control_account)]):
             raise AnalysisError("control_account must be another account than the one analysed",
                                 parameter="control_account",

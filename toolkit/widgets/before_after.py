@@ -29,7 +29,8 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.before_after import METHODS, before_after
-from toolkit.errors import ConfoundWarning, EngagementLabError
+from toolkit.errors import AnalysisError, ConfoundWarning, EngagementLabError
+from toolkit.metrics import of_account
 
 __all__ = ["BeforeAfterPanel"]
 
@@ -49,7 +50,9 @@ class BeforeAfterPanel:
     metric, exposure, method
         Initial choices (``method`` may be a list).
     account, control_account
-        Passed to :func:`toolkit.before_after`.
+        Passed to :func:`toolkit.before_after`; the metric menu offers the metrics with values on
+        ``account`` (:func:`toolkit.metrics.of_account`). An account without posts is shown as
+        an error in :attr:`status`.
     level
         Initial level of the intervals (default 95%); the ``Interval`` control changes it.
 
@@ -79,8 +82,10 @@ class BeforeAfterPanel:
         self.after = w.IntSlider(value=span, min=shortest, max=span, step=7, description="Days after",
                                  continuous_update=False)
         # metrics with values on the account analysed (another account's saves are no use here)
-        mine = posts if account is None or "account" not in posts.columns else \
-            posts[posts["account"].astype(str) == str(account)]
+        try:
+            mine = of_account(posts, account)
+        except AnalysisError:
+            mine = posts.iloc[:0]  # run() below shows the error, which lists the accounts there are
         metrics = [m for m in _METRIC_CANDIDATES
                    if m in ("engagements", "weighted_engagement")
                    or (m in mine.columns and mine[m].notna().any())]
