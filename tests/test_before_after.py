@@ -387,6 +387,29 @@ def test_at_level_checks_the_level_and_placebo_uses_it(result):
     assert "the middle 80% of placebo lifts" in plc.text
 
 
+def test_panel_level_change_restates_the_result_without_refitting(posts, monkeypatch):
+    import toolkit.widgets.before_after as module
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    panel = BeforeAfterPanel(posts, change=CHANGE, method=("glm", "its"))
+    fit = panel.result.details["fits"]["glm"]["fit"]
+    calls = []
+    real = module.before_after
+    monkeypatch.setattr(module, "before_after", lambda *a, **k: calls.append(k) or real(*a, **k))
+    panel.level.value = 0.9
+    assert calls == [] and panel.result.details["fits"]["glm"]["fit"] is fit
+    fresh = before_after(posts, change=CHANGE, method=["glm", "its"], window=panel.window, level=0.9,
+                         warn=False)
+    _assert_same_result(panel.result, fresh)
+    assert len(panel.output.outputs) == 2  # result and chart, replaced not appended
+    panel.before.value = 28  # the other controls still rerun the analysis, at the chosen level
+    assert len(calls) == 1 and calls[0]["level"] == 0.9 and panel.result.level == 0.9
+    # no result to restate after an error: the level change reruns, and shows the error again
+    panel.change.value = datetime.date(2030, 1, 1)
+    panel.level.value = 0.8
+    assert len(calls) == 3 and panel.result is None and "parameter 'change'" in panel.status.value
+
+
 _RENDER_DAYS = """
 import re, sys, warnings
 warnings.simplefilter("ignore")
