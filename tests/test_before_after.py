@@ -312,6 +312,104 @@ def test_panel_passes_its_level():
     assert panel.result.level == 0.8
 
 
+# --- a level change restates the intervals without refitting -------------------------------------
+
+@pytest.fixture(scope="module")
+def with_control(posts):
+    # the control: the same simulation without a lift (seeded), so did has an account to compare with
+    control = _demo_posts(seed=2, lift=0.0).assign(account="ctrl")
+    control["post_id"] = control["post_id"] + "c"
+    return pd.concat([posts, control], ignore_index=True)
+
+
+def _assert_same_result(got, fresh):
+    """Everything a result shows, equal to 1e-10 (text, assumptions and chart title exactly)."""
+    pd.testing.assert_frame_equal(got.table, fresh.table, rtol=1e-10, atol=1e-12)
+    assert got.text == fresh.text and got.assumptions == fresh.assumptions
+    plain = ("controls", "level", "robust", "lag", "methods", "control_account")  # the rest: data
+    assert got.level == fresh.level
+    assert {k: got.details["call"][k] for k in plain} == {k: fresh.details["call"][k] for k in plain}
+    assert list(got.details["paths"]) == list(fresh.details["paths"])
+    for method, path in fresh.details["paths"].items():
+        pd.testing.assert_frame_equal(got.details["paths"][method], path, rtol=1e-10, atol=1e-12)
+    if "pointwise" in fresh.details:
+        pd.testing.assert_frame_equal(got.details["pointwise"], fresh.details["pointwise"],
+                                      rtol=1e-10, atol=1e-12)
+    pd.testing.assert_frame_equal(got.diagnostics, fresh.diagnostics, rtol=1e-10, atol=1e-12)
+    assert got.chart().to_dict()["title"] == fresh.chart().to_dict()["title"]
+
+
+# the data's values: its has p = 0.051 (noise at 95%, not at 90%) and the pre-trend p = 0.62 (a
+# caution below a 38% level), so the text's verdicts change with the level as well as its numbers
+@pytest.mark.parametrize("level", [0.9, 0.3, 0.99])
+def test_at_level_equals_a_fresh_analysis_at_that_level(with_control, level, monkeypatch):
+    import importlib
+
+    ba = importlib.import_module("toolkit.before_after")  # the module (toolkit.before_after is the function)
+    kwargs = dict(change=CHANGE, method=["glm", "its", "counterfactual", "did"], account="demo",
+                  control_account="ctrl", warn=False)
+    r = before_after(with_control, **kwargs)
+    shown = r.table.copy(), r.text, {m: p.copy() for m, p in r.details["paths"].items()}
+    fresh = before_after(with_control, level=level, **kwargs)
+
+    def no_refit(*args, **kw):
+        raise AssertionError("at_level refitted a model")
+
+    monkeypatch.setattr(ba, "_fit_method", no_refit)
+    got = r.at_level(level)
+    _assert_same_result(got, fresh)
+    assert got.details["fits"]["counterfactual"]["model"] is r.details["fits"]["counterfactual"]["model"]
+    # the result it came from is unchanged
+    pd.testing.assert_frame_equal(r.table, shown[0])
+    assert r.text == shown[1] and r.level == 0.95
+    for method, path in shown[2].items():
+        pd.testing.assert_frame_equal(r.details["paths"][method], path)
+    if level == 0.9:
+        assert "(90% CI" in got.text and got.text.count("unlikely to be noise") == 4
+    if level == 0.3:
+        assert "Caution: the rate was already trending" in got.text
+    # and back again: the same as the first result
+    _assert_same_result(got.at_level(0.95), r)
+
+
+def test_at_level_with_hac_errors_and_without_exposure(posts):
+    for kwargs in (dict(robust="hac"), dict(exposure=None)):
+        r = before_after(posts, change=CHANGE, method=["glm", "its"], warn=False, **kwargs)
+        _assert_same_result(r.at_level(0.8),
+                            before_after(posts, change=CHANGE, method=["glm", "its"], warn=False,
+                                         level=0.8, **kwargs))
+
+
+def test_at_level_checks_the_level_and_placebo_uses_it(result):
+    with pytest.raises(AnalysisError, match="parameter 'level'"):
+        result.at_level(1.5)
+    plc = result.at_level(0.8).placebo(n=4, method="glm", progress=False)
+    assert "the middle 80% of placebo lifts" in plc.text
+
+
+def test_panel_level_change_restates_the_result_without_refitting(posts, monkeypatch):
+    import toolkit.widgets.before_after as module
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    panel = BeforeAfterPanel(posts, change=CHANGE, method=("glm", "its"))
+    fit = panel.result.details["fits"]["glm"]["fit"]
+    calls = []
+    real = module.before_after
+    monkeypatch.setattr(module, "before_after", lambda *a, **k: calls.append(k) or real(*a, **k))
+    panel.level.value = 0.9
+    assert calls == [] and panel.result.details["fits"]["glm"]["fit"] is fit
+    fresh = before_after(posts, change=CHANGE, method=["glm", "its"], window=panel.window, level=0.9,
+                         warn=False)
+    _assert_same_result(panel.result, fresh)
+    assert len(panel.output.outputs) == 2  # result and chart, replaced not appended
+    panel.before.value = 28  # the other controls still rerun the analysis, at the chosen level
+    assert len(calls) == 1 and calls[0]["level"] == 0.9 and panel.result.level == 0.9
+    # no result to restate after an error: the level change reruns, and shows the error again
+    panel.change.value = datetime.date(2030, 1, 1)
+    panel.level.value = 0.8
+    assert len(calls) == 3 and panel.result is None and "parameter 'change'" in panel.status.value
+
+
 _RENDER_DAYS = """
 import re, sys, warnings
 warnings.simplefilter("ignore")

@@ -222,3 +222,32 @@ def test_a_metric_without_values_is_named_not_the_change_date(posts):
     no_clicks = posts.assign(clicks=pd.array([None] * len(posts), dtype="Int64"))
     err = _error(no_clicks, metric="clicks")
     assert (err.parameter, err.column) == ("metric", "clicks") and "no post has a value" in str(err)
+
+
+# --- the account analysed and the control account are taken as every analysis takes them ----------
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(account="carol"), "account"),
+    (dict(account="demo", control_account="carol"), "control_account"),
+    (dict(method="did", control_account="carol"), "control_account"),
+])
+def test_unknown_accounts_are_named_as_metrics_of_account_names_them(two_accounts, kwargs, parameter):
+    # one check (metrics.of_account): parameter, the accounts there are, and what was given
+    err = _error(two_accounts, **kwargs)
+    assert str(err) == (f"parameter '{parameter}': no posts of this account (accounts: ['ctrl', 'demo']) "
+                        "(found: carol)")
+
+
+def test_posts_without_an_account_column_name_the_account_parameter(posts):
+    err = _error(posts.drop(columns="account"), account="demo")
+    assert str(err) == "parameter 'account': posts have no account column (found: demo)"
+    err = _error(posts.drop(columns="account"), method="did", control_account="demo")
+    assert str(err) == "parameter 'control_account': posts have no account column (found: demo)"
+
+
+def test_panel_shows_the_error_of_an_unknown_account(two_accounts):
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    panel = BeforeAfterPanel(two_accounts, change=CHANGE, account="carol")
+    assert panel.result is None
+    assert "parameter 'account': no posts of this account (accounts: ['ctrl', 'demo'])" in panel.status.value

@@ -399,3 +399,17 @@ def test_fit_history_reads_the_metric_as_the_analyses_do():
         fit_history(posts, metric="text")
     with pytest.raises(AnalysisError, match="parameter 'metric'.*column of posts"):
         fit_history(posts, metric="hearts")
+
+
+def test_fit_history_takes_the_account_as_every_analysis_does():
+    # metrics.of_account: an unknown account is an error that lists the accounts there are
+    posts = pd.concat([simulate_profile(days=60, seed=1, account="alice").posts,
+                       simulate_profile(days=60, seed=2, account="bob").posts], ignore_index=True)
+    alone = fit_history(posts[posts["account"] == "bob"], metric="likes")
+    chosen = fit_history(posts, metric="likes", account="bob")
+    assert (chosen.n_posts, chosen.rate, chosen.dispersion) == (alone.n_posts, alone.rate, alone.dispersion)
+    with pytest.raises(AnalysisError, match=re.escape(
+            "parameter 'account': no posts of this account (accounts: ['alice', 'bob']) (found: carol)")):
+        fit_history(posts, metric="likes", account="carol")
+    with pytest.raises(AnalysisError, match="parameter 'account': posts have no account column"):
+        fit_history(posts.drop(columns="account"), metric="likes", account="bob")

@@ -424,3 +424,15 @@ def test_unknown_time_zone_is_named():
     posts = simulate_profile(days=10, seed=1).posts
     with pytest.raises(AnalysisError, match="parameter 'tz'.*Europe/Lisbn"):
         m.aggregate(posts, "day", tz="Europe/Lisbn")
+
+
+def test_of_account_lists_the_accounts_there_are_and_names_its_parameter():
+    # a post without an account is left out of the list (it used to make sorting the list fail)
+    posts = pd.DataFrame({"account": pd.array(["b", None, "a"], dtype="string"), "likes": [1, 2, 3]})
+    assert m.of_account(posts, "a")["likes"].tolist() == [3]
+    with pytest.raises(AnalysisError) as err:
+        m.of_account(posts, "c", parameter="control_account")
+    assert str(err.value) == ("parameter 'control_account': no posts of this account "
+                              "(accounts: ['a', 'b']) (found: c)")
+    with pytest.raises(AnalysisError, match=r"^parameter 'account': posts have no account column \(found: a\)$"):
+        m.of_account(posts.drop(columns="account"), "a")

@@ -214,8 +214,30 @@ def test_views_with_nothing_to_show_keep_no_stale_tables():
     assert {"summary", "heatmap", "top"} <= set(panel.tables)
     panel.start.value = datetime.date(2030, 1, 1)  # after every post
     assert not {"summary", "ladder", "heatmap", "top", "bottom"} & set(panel.tables)
+
+
+def test_the_heatmap_chart_alone_says_which_posts_have_no_time_of_day():
+    # one message, the chart's (toolkit.charts.explore.heatmap); the panel adds no note of its own
+    from toolkit.charts.explore import heatmap
+    from toolkit.simulate import simulate_profile
+    from toolkit.widgets.explore import ExplorePanel
+
+    posts = simulate_profile(days=60, seed=2).posts
     dated = posts.assign(time_known=False)  # date-only exports: no time of day
-    assert "heatmap" not in ExplorePanel(dated).tables
+    panel = ExplorePanel(dated)
+    assert "heatmap" not in panel.notes and panel.tables["heatmap"]["n_posts"].sum() == 0
+    assert _spec(panel.charts["heatmap"]) == heatmap(dated).to_dict()
+    assert f"None of these posts has a known time of day ({len(posts):,} give dates only)" \
+        in str(_spec(panel.charts["heatmap"]))
+    assert any(o is panel.charts["heatmap"] for o in panel.static_outputs())
+    some = posts.assign(time_known=np.arange(len(posts)) % 4 != 0)  # every fourth post: a date only
+    panel = ExplorePanel(some)
+    untimed = int((~some["time_known"]).sum())
+    assert f"{untimed:,} posts without a time of day left out" in _spec(panel.charts["heatmap"])["title"]["subtitle"]
+    panel.start.value = dt.date(2024, 2, 1)  # the count follows the selection
+    kept = some[some["published_at"] >= pd.Timestamp("2024-02-01", tz="UTC")]
+    assert f"{int((~kept['time_known']).sum()):,} posts without a time of day left out" \
+        in _spec(panel.charts["heatmap"])["title"]["subtitle"]
 
 
 def test_posts_without_a_group_value_are_a_bar_of_their_own():

@@ -150,3 +150,15 @@ def test_ladder_panel_takes_the_only_account_by_name():
     assert panel.account.value == ALL and len(panel.posts) == len(posts)
     with pytest.raises(AnalysisError, match=r"accounts: \['mybrand'\].*found: harborbakes"):
         LadderPanel(posts, account="harborbakes")
+
+
+def test_ladder_panel_names_an_unknown_account_as_every_analysis_does(posts):
+    # one check for every analysis (metrics.of_account): the same error, listing the accounts
+    with pytest.raises(AnalysisError) as expected:
+        m.of_account(posts, "carol")
+    with pytest.raises(AnalysisError) as err:
+        LadderPanel(posts, account="carol")
+    assert str(err.value) == str(expected.value)
+    panel = LadderPanel(posts, account="bob")
+    assert panel.account.value == "bob"
+    pd.testing.assert_frame_equal(panel.tables["ladder"], m.ladder(posts[posts["account"] == "bob"]))

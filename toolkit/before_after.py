@@ -22,7 +22,8 @@ rhythms), states the uncertainty and checks its own answer:
 
 Every method returns the standard result columns (``lift`` = relative change, ``0.25`` = +25 %)
 plus method-specific ones; ``result.placebo(n=...)`` repeats the analysis at fake change dates in
-the pre-period.
+the pre-period, and ``result.at_level(level)`` restates it at another confidence level without
+refitting (every interval is computed in one place, ``_at_level``, from the kept fits).
 
 >>> from toolkit.before_after import _demo_posts
 >>> posts = _demo_posts()
@@ -266,15 +267,7 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     if "published_at" not in posts.columns:
         raise AnalysisError("posts need a published_at column", parameter=parameter_posts,
                             found=list(posts.columns))
-    frame = posts
-    if account is not None:
-        if "account" not in posts.columns:
-            raise AnalysisError("posts have no account column", parameter=parameter_account,
-                                found=account)
-        frame = posts[posts["account"] == account]
-        if frame.empty:
-            raise AnalysisError("no posts of this account", parameter=parameter_account,
-                                found=f"{account!r}; accounts: {sorted(posts['account'].dropna().unique())}")
+    frame = metrics.of_account(posts, account, parameter=parameter_account)
     left_out: dict[str, int] = {}
     y = metrics.checked_counts(metrics.metric_values(frame, metric), frame, parameter="metric", column=metric)
     if exposure is None:
@@ -494,6 +487,11 @@ def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
     return X[:, chosen], [bnames[j] for j in chosen], keep
 
 
+def _check_level(level: float) -> None:
+    if not (0 < level < 1):
+        raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
+
+
 def _crit(level: float, df: float | None) -> float:
     q = 0.5 + level / 2
     return float(stats.norm.ppf(q) if df is None or not np.isfinite(df) else stats.t.ppf(q, df))
@@ -505,22 +503,70 @@ def _pval(z: float, df: float | None) -> float:
     return float(2 * (stats.norm.sf(abs(z)) if df is None or not np.isfinite(df) else stats.t.sf(abs(z), df)))
 
 
-def _row(method: str, metric: str, logratio: float, se: float, df: float | None, level: float,
+def _row(method: str, metric: str, logratio: float, se: float, df: float | None,
          n_before: int, n_after: int, **extra: Any) -> dict[str, Any]:
-    c = _crit(level, df)
+    """A table row without its intervals: :func:`_at_level` fills the NaN bounds."""
     return {
         "method": method,
         "metric": metric,
         "lift": math.expm1(logratio),
-        "ci_low": math.expm1(logratio - c * se),
-        "ci_high": math.expm1(logratio + c * se),
+        "ci_low": float("nan"),
+        "ci_high": float("nan"),
         "p_value": _pval(logratio / se if se > 0 else float("nan"), df),
         "n_baseline": int(n_before),
         "n_treatment": int(n_after),
         "log_ratio": logratio,
         "se": se,
         **extra,
+        "cumulative_low": float("nan"),
+        "cumulative_high": float("nan"),
     }
+
+
+def _at_level(method: str, fit: dict[str, Any], level: float) -> dict[str, Any]:
+    """``fit`` (what a method's fit returns) with its intervals at ``level``.
+
+    Every interval of :func:`before_after` is set here, from what the fit keeps and no level
+    changes: the log ratio, its standard error and degrees of freedom (``df``: t, or normal when
+    None) give ``ci_low``/``ci_high`` and ``cumulative_low``/``cumulative_high`` (over the
+    after-window total ``y_after``), and for ``its`` the level change's interval from the
+    coefficient and its variance; the chart's band is the fitted rate scaled by the lift's
+    interval for ``glm``/``did``, and the forecast's own log-scale standard error each week or
+    day (``band``) for ``its``/``counterfactual``, whose pointwise effects use it too. The fit
+    itself (models, arrays) is shared with the returned dict, which has a new row, path and
+    pointwise table; so :meth:`BeforeAfterResult.at_level` changes the level without refitting.
+    """
+    c = _crit(level, fit["df"])
+    row = dict(fit["row"])
+    b, se, y_after = row["log_ratio"], row["se"], fit["y_after"]
+    row["ci_low"] = math.expm1(b - c * se)
+    row["ci_high"] = math.expm1(b + c * se)
+    row["cumulative_low"] = y_after * (1 - math.exp(-(b - c * se)))
+    row["cumulative_high"] = y_after * (1 - math.exp(-(b + c * se)))
+    if method == "its":
+        b1, se1 = float(fit["beta"][1]), math.sqrt(fit["cov"][1, 1])
+        row["level_change_low"] = math.expm1(b1 - c * se1)
+        row["level_change_high"] = math.expm1(b1 + c * se1)
+    out = {**fit, "row": row}
+    if "path" not in fit:  # placebo runs keep the row only
+        return out
+    path = fit["path"].copy()
+    if method in ("glm", "did"):
+        post = fit["post"]
+        path["cf_low"] = np.where(post, path["fitted"] / (1 + row["ci_high"]), np.nan)
+        path["cf_high"] = np.where(post, path["fitted"] / (1 + row["ci_low"]), np.nan)
+    else:
+        post, centre, sd = fit["band"]
+        path["cf_low"] = np.where(post, np.exp(centre - c * sd), np.nan)
+        path["cf_high"] = np.where(post, np.exp(centre + c * sd), np.nan)
+    out["path"] = path
+    if method == "counterfactual":
+        eff, sd = fit["pointwise_log"]
+        pointwise = fit["pointwise"].copy()
+        pointwise["effect_low"] = np.expm1(eff - c * sd)
+        pointwise["effect_high"] = np.expm1(eff + c * sd)
+        out["pointwise"] = pointwise
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,7 +579,7 @@ def _default_lag(n_days: int) -> int:
     return int(max(7, min(round(2 * n_days ** (1 / 3)), n_days // 4)))
 
 
-def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: int | None,
+def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
              method: str = "glm", treated: np.ndarray | None = None,
              light: bool = False) -> dict[str, Any]:
     f = d.frame
@@ -583,16 +629,14 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
     n_before = int((is_after == 0).sum()) if treated is None else int(((after == 0) & (treated == 1))[keep.to_numpy()].sum())
     n_after = int(is_after.sum())
     y_after = float(y[is_after == 1].sum())
-    row = _row(method, d.metric, b, se, df, level, n_before, n_after,
+    row = _row(method, d.metric, b, se, df, n_before, n_after,
                level_change=math.expm1(b), slope_change=float("nan"),
                cumulative_effect=y_after * (1 - math.exp(-b)),
                dispersion=fit.theta, se_type=robust_label, model_se=float(math.sqrt(fit.cov[1, 1])))
-    c = _crit(level, df)
-    row["cumulative_low"] = y_after * (1 - math.exp(-(b - c * se)))
-    row["cumulative_high"] = y_after * (1 - math.exp(-(b + c * se)))
     if light:  # placebo runs need the row only
-        return {"row": row, "fit": fit}
-    # the path: daily observed rate, fitted, and without the change (band from the lift CI)
+        return {"row": row, "fit": fit, "df": df, "y_after": y_after}
+    # the path: daily observed rate, fitted, and without the change (its band, from the lift's
+    # interval, is set by _at_level)
     mu = fit.mu
     mu0 = mu * np.exp(-b * is_after)
     tmp = pd.DataFrame({"day": days, "y": y, "e": f["e"].to_numpy(float), "mu": mu, "mu0": mu0,
@@ -605,12 +649,11 @@ def _fit_glm(d: _Data, controls: Sequence[str], level: float, robust: str, lag: 
         "day": g.index, "observed": g["y"] / g["e"], "fitted": g["mu"] / g["e"],
         "counterfactual": g["mu0"] / g["e"]})
     post = path["day"] >= d.change
-    path["cf_low"] = np.where(post, path["fitted"] / (1 + row["ci_high"]), np.nan)
-    path["cf_high"] = np.where(post, path["fitted"] / (1 + row["ci_low"]), np.nan)
+    path["cf_low"] = path["cf_high"] = np.nan
     path.loc[~post, "counterfactual"] = path.loc[~post, "fitted"]
     resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
-            "se_lag": L}
+            "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy()}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
@@ -659,7 +702,7 @@ def _its_design(weekly: pd.DataFrame, trend: bool = True) -> tuple[np.ndarray, l
     return np.column_stack(cols), names
 
 
-def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -> dict[str, Any]:
+def _fit_its(d: _Data, controls: Sequence[str], lag: int | None) -> dict[str, Any]:
     weekly = _weekly(d)
     n_pre, n_post = int((~weekly["after"]).sum()), int(weekly["after"].sum())
     if n_pre < 4 or n_post < 4:
@@ -688,19 +731,14 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     n_before = int(weekly.loc[~post, "posts"].sum())
     n_after = int(weekly.loc[post, "posts"].sum())
     y_after = float(weekly.loc[post, "y"].sum())
-    c = _crit(level, df)
-    se_level = math.sqrt(cov[1, 1])
-    row = _row("its", d.metric, logratio, se, df, level, n_before, n_after,
+    row = _row("its", d.metric, logratio, se, df, n_before, n_after,
                level_change=math.expm1(beta[1]), slope_change=math.expm1(30 * beta[2]),
                cumulative_effect=y_after * (1 - math.exp(-logratio)),
                dispersion=float("nan"),
                se_type=f"Newey-West HAC on weekly rates (lag {L} week{'s' if L != 1 else ''}, "
                        f"leverage-adjusted), t({df})",
                model_se=float("nan"))
-    row["cumulative_low"] = y_after * (1 - math.exp(-(logratio - c * se)))
-    row["cumulative_high"] = y_after * (1 - math.exp(-(logratio + c * se)))
-    row["level_change_low"] = math.expm1(beta[1] - c * se_level)
-    row["level_change_high"] = math.expm1(beta[1] + c * se_level)
+    row["level_change_low"] = row["level_change_high"] = float("nan")  # set by _at_level
     row["slope_change_p"] = _pval(beta[2] / math.sqrt(cov[2, 2]), df)
     fitted = X @ beta
     Xcf = X.copy()
@@ -712,11 +750,10 @@ def _fit_its(d: _Data, controls: Sequence[str], level: float, lag: int | None) -
     path = pd.DataFrame({
         "day": weekly["day"].to_numpy(), "observed": (weekly["y"] / weekly["e"]).to_numpy(),
         "fitted": np.exp(fitted + corr), "counterfactual": np.exp(cf + corr),
-        "cf_low": np.where(post, np.exp(cf + corr - c * cf_se), np.nan),
-        "cf_high": np.where(post, np.exp(cf + corr + c * cf_se), np.nan)})
+        "cf_low": np.nan, "cf_high": np.nan})
     return {"row": row, "beta": beta, "cov": cov, "names": names, "path": path,
             "resid": pd.Series(resid, index=weekly["day"].to_numpy()), "weekly": weekly,
-            "se_lag": L}
+            "se_lag": L, "df": df, "y_after": y_after, "band": (post, cf + corr, cf_se)}
 
 
 def _uc_forecast_cov(res, steps: int, exog_post: np.ndarray | None):
@@ -756,7 +793,7 @@ def _uc_forecast_cov(res, steps: int, exog_post: np.ndarray | None):
     return mean, C
 
 
-def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
+def _fit_counterfactual(d: _Data, controls: Sequence[str],
                         control_daily: pd.DataFrame | None = None) -> dict[str, Any]:
     from statsmodels.tsa.statespace.structural import UnobservedComponents  # noqa: PLC0415
 
@@ -802,14 +839,11 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
     n_before = int((d.frame["after"] == 0).sum())
     n_after = int((d.frame["after"] == 1).sum())
     y_after = float(full.loc[~pre, "y"].sum())
-    c = _crit(level, None)
-    row = _row("counterfactual", d.metric, logratio, se, None, level, n_before, n_after,
+    row = _row("counterfactual", d.metric, logratio, se, None, n_before, n_after,
                level_change=float("nan"), slope_change=float("nan"),
                cumulative_effect=y_after * (1 - math.exp(-logratio)),
                dispersion=float("nan"), se_type="state-space forecast covariance",
                model_se=float("nan"))
-    row["cumulative_low"] = y_after * (1 - math.exp(-(logratio - c * se)))
-    row["cumulative_high"] = y_after * (1 - math.exp(-(logratio + c * se)))
     # pointwise: one-step-ahead in-sample predictions before, forecast after
     # (none during the diffuse start: until as many days with data as the model has states have
     # been seen, the one-step predictions are not identified: the first one is 0 = a rate of 1)
@@ -822,17 +856,18 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str], level: float,
     cf = np.concatenate([pred_pre, mean])
     path = pd.DataFrame({"day": days, "observed": np.exp(yv) , "counterfactual": np.exp(cf + corr)})
     path["observed"] = (full["y"] / full["e"]).to_numpy()
-    path["cf_low"] = np.concatenate([np.full(pre.sum(), np.nan), np.exp(mean + corr - c * sd_post)])
-    path["cf_high"] = np.concatenate([np.full(pre.sum(), np.nan), np.exp(mean + corr + c * sd_post)])
+    path["cf_low"] = path["cf_high"] = np.nan  # the forecast's band, set by _at_level
     path["fitted"] = np.where(pre, path["counterfactual"], np.nan)
-    path = path[np.isfinite(yv)].reset_index(drop=True)
+    shown = np.isfinite(yv)
+    path = path[shown].reset_index(drop=True)
+    sd = np.concatenate([np.full(pre.sum(), np.nan), sd_post])
     pointwise = pd.DataFrame({"day": days[~pre][ok], "effect": np.expm1(eff),
-                              "effect_low": np.expm1(eff - c * sd_post[ok]),
-                              "effect_high": np.expm1(eff + c * sd_post[ok])})
+                              "effect_low": np.nan, "effect_high": np.nan})
     resid = pd.Series(yv[pre] - pred_pre, index=days[pre]).dropna()
     return {"row": row, "model": res, "path": path, "pointwise": pointwise, "resid": resid,
             "forecast_cov": Cok, "level_model": level_model, "level_lr": lr,
-            "level_p_value": p_level, "models": fitted}
+            "level_p_value": p_level, "models": fitted, "df": None, "y_after": y_after,
+            "band": (~pre[shown], (cf + corr)[shown], sd[shown]), "pointwise_log": (eff, sd_post[ok])}
 
 
 # --------------------------------------------------------------------------------------------
@@ -916,7 +951,32 @@ def _confounds(d: _Data, days: int = 28) -> list[str]:
 
 
 class BeforeAfterResult(Result):
-    """A :class:`~toolkit.result.Result` that can rerun itself at placebo change dates."""
+    """A :class:`~toolkit.result.Result` that can rerun itself at placebo change dates and restate
+    itself at another confidence level."""
+
+    def at_level(self, level: float) -> BeforeAfterResult:
+        """This result with its intervals at confidence ``level``, without refitting any model.
+
+        Only what depends on the level is recomputed, from what each fit keeps (estimate,
+        standard error and degrees of freedom; for ``its`` and ``counterfactual`` also the
+        forecast's standard error each week or day): ``ci_low``/``ci_high``,
+        ``cumulative_low``/``cumulative_high``, the ``its`` level change's interval, the chart's
+        bands, the ``counterfactual`` pointwise effects, and the text (the intervals, and whether
+        the change or a pre-trend counts as unlikely to be noise). The result equals
+        :func:`before_after` rerun with ``level=level`` and the same other arguments, for every
+        method; confound warnings are not emitted again.
+
+        >>> r = before_after(_demo_posts(), change="2024-07-01", method="glm", warn=False)
+        >>> r90 = r.at_level(0.9)
+        >>> r90.level, bool(r90.table.loc[0, "ci_high"] < r.table.loc[0, "ci_high"])
+        (0.9, True)
+        >>> bool(r90.table.loc[0, "lift"] == r.table.loc[0, "lift"]), "(90% CI" in r90.text
+        (True, True)
+        """
+        _check_level(level)
+        return _result(self.details["data"], self.details["fits"], level=level,
+                       call=self.details["call"], confounds=self.details["confounds"],
+                       pretrend=self.details["pretrend"], diagnostics=self.diagnostics.copy())
 
     def placebo(self, n: int = 100, *, method: str | None = None, progress: bool = True) -> Result:
         """Repeat the analysis at ``n`` fake change dates inside the pre-period.
@@ -1028,16 +1088,22 @@ def _refit_frame(pre: pd.DataFrame, fake: pd.Timestamp) -> pd.DataFrame:
 
 def _run_method(method: str, d: _Data, controls: Sequence[str], level: float, robust: str,
                 lag: int | None, control: _Data | None, light: bool = False) -> dict[str, Any]:
+    return _at_level(method, _fit_method(method, d, controls, robust, lag, control, light), level)
+
+
+def _fit_method(method: str, d: _Data, controls: Sequence[str], robust: str, lag: int | None,
+                control: _Data | None, light: bool = False) -> dict[str, Any]:
+    """Fit ``method``: estimates and standard errors, no interval (see :func:`_at_level`)."""
     _check_sizes(d, method)
     if method == "glm":
-        return _fit_glm(d, controls, level, robust, lag, light=light)
+        return _fit_glm(d, controls, robust, lag, light=light)
     if method == "its":
-        return _fit_its(d, controls, level, lag)
+        return _fit_its(d, controls, lag)
     if method == "counterfactual":
         cdaily = None
         if control is not None:
             cdaily = control.daily()
-        return _fit_counterfactual(d, controls, level, cdaily)
+        return _fit_counterfactual(d, controls, cdaily)
     if method == "did":
         if control is None:
             raise AnalysisError("method 'did' needs a control account", parameter="control_account",
@@ -1055,7 +1121,7 @@ def _run_method(method: str, d: _Data, controls: Sequence[str], level: float, ro
         both = both.sort_values("ts", kind="stable")
         dd = _Data(frame=both, change=d.change, metric=d.metric, exposure=d.exposure,
                    left_out=d.left_out, account=d.account)
-        out = _fit_glm(dd, controls, level, robust, lag, method="did",
+        out = _fit_glm(dd, controls, robust, lag, method="did",
                        treated=both["_treated"].to_numpy(float), light=light)
         out["control_posts"], out["control_outside"] = len(cf), len(control.frame) - len(cf)
         return out
@@ -1164,7 +1230,8 @@ def before_after(
         post-level models (``glm``, ``did``).
     control_account
         Account in ``posts`` that did not change (not the account analysed): used by ``did``, and
-        as a covariate series by ``counterfactual``.
+        as a covariate series by ``counterfactual``. Taken with :func:`toolkit.metrics.of_account`,
+        as ``account`` is: an account without posts is an error listing the accounts there are.
     level
         Confidence level of the intervals.
     account
@@ -1190,7 +1257,8 @@ def before_after(
         window: observed total minus total expected without the change, with
         ``cumulative_low``/``cumulative_high``), ``dispersion`` (NB2 theta, ``glm``/``did``),
         ``se_type``; ``.text``; ``.chart()``; ``.diagnostics`` (residual autocorrelation,
-        pre-trend check, confound checks); ``.assumptions``; ``.placebo(n)``.
+        pre-trend check, confound checks); ``.assumptions``; ``.placebo(n)``; ``.at_level(level)``
+        (the same result at another level, without refitting).
 
     Notes
     -----
@@ -1222,6 +1290,8 @@ def before_after(
     >>> r.text.startswith("After 1 July 2024, engagements per 1,000 impressions rose")
     True
     """
+    from toolkit import metrics  # noqa: PLC0415
+
     methods = [method] if isinstance(method, str) else list(method)
     if not methods:
         raise AnalysisError("method must name at least one method", parameter="method", found=[])
@@ -1230,8 +1300,7 @@ def before_after(
             raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=m)
     if len(set(methods)) < len(methods):
         raise AnalysisError("each method may be given once", parameter="method", found=methods)
-    if not (0 < level < 1):
-        raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
+    _check_level(level)
     if lag is not None and (isinstance(lag, bool) or not isinstance(lag, (int, np.integer))
                             or lag < 0):
         raise AnalysisError("lag must be a whole number, 0 or more (posts for glm/did, weeks for "
@@ -1243,11 +1312,9 @@ def before_after(
         raise AnalysisError("expected a posts DataFrame", parameter="posts", found=type(posts).__name__)
     ctrl, extra_cols = _check_controls(controls, posts)
     if control_account is not None:
-        known = sorted(map(str, posts["account"].dropna().unique())) if "account" in posts.columns else []
-        if not known or not posts["account"].eq(control_account).any():
-            raise AnalysisError("control_account must be an account in posts",
-                                parameter="control_account",
-                                found=f"{control_account!r}; accounts: {known}")
+        # named before the account analysed is chosen: an unknown control is the error to report
+        metrics.of_account(posts, control_account, parameter="control_account")
+        known = sorted(map(str, posts["account"].dropna().unique()))
         if account == control_account or (account is None and known == [str(control_account)]):
             raise AnalysisError("control_account must be another account than the one analysed",
                                 parameter="control_account",
@@ -1269,11 +1336,9 @@ def before_after(
         control = _prepare(posts, change=change_ts, metric=metric, exposure=exposure,
                            window=window, exclude=exclude, account=control_account,
                            extra_columns=extra_cols, parameter_account="control_account")
-    rows, fits, diags = [], {}, []
+    fits, diags = {}, []
     for m in methods:
-        out = _run_method(m, d, ctrl, level, robust, lag, control)
-        rows.append(out["row"])
-        fits[m] = out
+        out = fits[m] = _fit_method(m, d, ctrl, robust, lag, control)
         r1, q, pq = _ljung_box(out["resid"].to_numpy(float))
         diags.append({"method": m, "check": "residual autocorrelation (lag 1)", "statistic": r1,
                       "p_value": float("nan"),
@@ -1293,6 +1358,21 @@ def before_after(
         if warn:
             warnings.warn(ConfoundWarning(msg + "; the before/after comparison mixes its effect "
                                           "with the change's"), stacklevel=2)
+    call = {"controls": ctrl, "level": level, "robust": robust, "lag": lag, "control_data": control,
+            "methods": methods, "control_account": control_account}
+    return _result(d, fits, level=level, call=call, confounds=confounds, pretrend=(slope, p_trend),
+                   diagnostics=pd.DataFrame(diags))
+
+
+def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: dict[str, Any],
+            confounds: list[str], pretrend: tuple[float, float],
+            diagnostics: pd.DataFrame) -> BeforeAfterResult:
+    """The result of the fitted methods at ``level``: intervals (:func:`_at_level`), table, text,
+    assumptions and details. :func:`before_after` and :meth:`BeforeAfterResult.at_level` both
+    build their result here, so a result re-levelled without refitting reads as a fresh one."""
+    methods, control, control_account = call["methods"], call["control_data"], call["control_account"]
+    fits = {m: _at_level(m, fits[m], level) for m in methods}
+    rows = [fits[m]["row"] for m in methods]
     table = pd.DataFrame(rows)
     table = table[list(RESULT_COLUMNS) + [c for c in table.columns if c not in RESULT_COLUMNS]]
     texts = [_describe(r, d, level, control_account) for r in rows]
@@ -1311,21 +1391,21 @@ def before_after(
         texts.append(f"Control account {control_account!r}: {used:,} posts used"
                      + ("; left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in gone.items())
                         if gone else "") + ".")
+    slope, p_trend = pretrend
     if np.isfinite(p_trend) and p_trend < 1 - level:
         texts.append(f"Caution: the rate was already trending before the change "
                      f"({format_pct(slope, 1)} per 30 days, p = {p_trend:.3g}).")
     for msg in confounds:
         texts.append(f"Caution: {msg}.")
-    assumptions = " ".join(_assumptions(m, controls=ctrl, robust=robust, fit=fits[m],
+    assumptions = " ".join(_assumptions(m, controls=call["controls"], robust=call["robust"], fit=fits[m],
                                         control_account=control_account) for m in methods)
-    details = {"data": d, "fits": fits, "confounds": confounds,
+    details = {"data": d, "fits": fits, "confounds": confounds, "pretrend": pretrend,
                "paths": {m: fits[m]["path"] for m in methods},
-               "call": {"controls": ctrl, "level": level, "robust": robust, "lag": lag,
-                        "control_data": control, "methods": methods}}
+               "call": {**call, "level": level}}
     if "counterfactual" in fits:
         details["pointwise"] = fits["counterfactual"]["pointwise"]
     return BeforeAfterResult(table=table, text=" ".join(texts), assumptions=assumptions,
-                             level=level, details=details, diagnostics=pd.DataFrame(diags),
+                             level=level, details=details, diagnostics=diagnostics,
                              chart_builder=_chart)
 
 

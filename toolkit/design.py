@@ -230,7 +230,8 @@ def fit_history(
     exposure
         Exposure column (``None`` to model counts per post).
     account
-        Keep only this account.
+        Keep only this account (:func:`toolkit.metrics.of_account`: an account without posts is an
+        error listing the accounts there are).
     since, until
         Keep only posts published on or after ``since`` / before ``until`` (UTC dates), e.g. the
         weeks since the last strategy change, so that a past change is not mistaken for noise.
@@ -260,13 +261,10 @@ def fit_history(
     """
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("posts must be a DataFrame", parameter="posts", found=type(posts).__name__)
+    from toolkit import metrics  # noqa: PLC0415
+
     notes: list[str] = []
-    if account is not None:
-        if "account" not in posts.columns:
-            raise AnalysisError("posts has no account column", parameter="account", found=account)
-        posts = posts[posts["account"] == account]
-        if posts.empty:
-            raise AnalysisError("no posts for this account", parameter="account", found=account)
+    posts = metrics.of_account(posts, account)
     if "published_at" not in posts.columns:
         raise AnalysisError("posts needs a published_at column", column="published_at")
     n_posts = len(posts)
@@ -285,8 +283,6 @@ def fit_history(
         posts = posts[when_all >= stamp] if name == "since" else posts[when_all < stamp]
         notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
     n_kept = len(posts)
-    from toolkit import metrics  # noqa: PLC0415
-
     y = metrics.checked_counts(metrics.metric_values(posts, metric), posts, parameter="metric", column=metric)
     if exposure is None:
         e = pd.Series(1.0, index=posts.index, dtype="Float64")

@@ -1135,9 +1135,13 @@ def ladder(posts: pd.DataFrame, by: str | None = None, *,
                            kind="stable").reset_index(drop=True)
 
 
-def of_account(posts: pd.DataFrame, account: str | None) -> pd.DataFrame:
+def of_account(posts: pd.DataFrame, account: str | None, *, parameter: str = "account") -> pd.DataFrame:
     """The posts of ``account`` (all posts when None); an account without posts is an error that
     lists the accounts there are, instead of an empty table every later step would puzzle over.
+
+    Every analysis takes an account's posts through this function. ``parameter`` is the argument
+    the error names (e.g. ``"control_account"``). Accounts compare as text, so ``1`` finds the
+    posts of account ``"1"``.
 
     >>> posts = pd.DataFrame({"account": ["a", "b", "a"], "likes": [1, 2, 3]})
     >>> of_account(posts, "a")["likes"].tolist(), len(of_account(posts, None))
@@ -1146,14 +1150,21 @@ def of_account(posts: pd.DataFrame, account: str | None) -> pd.DataFrame:
     Traceback (most recent call last):
     ...
     toolkit.errors.AnalysisError: parameter 'account': no posts of this account (accounts: ['a', 'b']) (found: c)
+    >>> of_account(posts.drop(columns="account"), "c", parameter="control_account")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.AnalysisError: parameter 'control_account': posts have no account column (found: c)
     """
     if account is None:
         return posts
-    accounts = posts["account"].astype(str) if "account" in posts.columns else pd.Series("", index=posts.index)
-    chosen = posts[(accounts == str(account)).to_numpy(dtype=bool)]
+    if "account" not in posts.columns:
+        raise AnalysisError("posts have no account column", parameter=parameter, found=account)
+    accounts = posts["account"].astype("string")
+    chosen = posts[(accounts == str(account)).fillna(False).to_numpy(dtype=bool)]
     if chosen.empty:
-        raise AnalysisError(f"no posts of this account (accounts: {sorted(set(accounts) - {''})})",
-                            parameter="account", found=account)
+        # a post without an account is no account to choose
+        raise AnalysisError(f"no posts of this account (accounts: {sorted(accounts.dropna().unique())})",
+                            parameter=parameter, found=account)
     return chosen
 
 

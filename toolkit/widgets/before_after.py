@@ -1,7 +1,9 @@
 """Panel for "did engagement move after the change?": pick the date, windows, metric and methods.
 
 The panel only gathers choices and calls :func:`toolkit.before_after`; every change of a control
-reruns it and replaces the shown :class:`~toolkit.result.Result` and chart in place.
+reruns it and replaces the shown :class:`~toolkit.result.Result` and chart in place, except the
+interval level, which only restates the last result at the new level
+(:meth:`~toolkit.before_after.BeforeAfterResult.at_level`: no model is refitted).
 
 >>> import datetime
 >>> from toolkit.before_after import _demo_posts
@@ -29,7 +31,8 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.before_after import METHODS, before_after
-from toolkit.errors import ConfoundWarning, EngagementLabError
+from toolkit.errors import AnalysisError, ConfoundWarning, EngagementLabError
+from toolkit.metrics import of_account
 
 __all__ = ["BeforeAfterPanel"]
 
@@ -49,9 +52,12 @@ class BeforeAfterPanel:
     metric, exposure, method
         Initial choices (``method`` may be a list).
     account, control_account
-        Passed to :func:`toolkit.before_after`.
+        Passed to :func:`toolkit.before_after`; the metric menu offers the metrics with values on
+        ``account`` (:func:`toolkit.metrics.of_account`). An account without posts is shown as
+        an error in :attr:`status`.
     level
-        Initial level of the intervals (default 95%); the ``Interval`` control changes it.
+        Initial level of the intervals (default 95%); the ``Interval`` control changes it
+        without refitting (see :meth:`relevel`).
 
     Attributes
     ----------
@@ -79,8 +85,10 @@ class BeforeAfterPanel:
         self.after = w.IntSlider(value=span, min=shortest, max=span, step=7, description="Days after",
                                  continuous_update=False)
         # metrics with values on the account analysed (another account's saves are no use here)
-        mine = posts if account is None or "account" not in posts.columns else \
-            posts[posts["account"].astype(str) == str(account)]
+        try:
+            mine = of_account(posts, account)
+        except AnalysisError:
+            mine = posts.iloc[:0]  # run() below shows the error, which lists the accounts there are
         metrics = [m for m in _METRIC_CANDIDATES
                    if m in ("engagements", "weighted_engagement")
                    or (m in mine.columns and mine[m].notna().any())]
@@ -98,9 +106,9 @@ class BeforeAfterPanel:
                                          for x in levels], value=float(level), description="Interval")
         self.status = w.HTML()
         self.output = w.Output()
-        for control in (self.change, self.before, self.after, self.metric, self.exposure, self.method,
-                        self.level):
+        for control in (self.change, self.before, self.after, self.metric, self.exposure, self.method):
             control.observe(lambda _c: self.run(), names="value")
+        self.level.observe(lambda _c: self.relevel(), names="value")
         left = w.VBox([self.change, self.before, self.after])
         right = w.VBox([self.metric, self.exposure, self.method, self.level])
         self.widget = w.VBox([w.HBox([left, right]), self.status, self.output])
@@ -136,6 +144,24 @@ class BeforeAfterPanel:
             self.output.outputs = ()
             return
         self.status.value = "".join(f"<p style='color:#a60'>Warning: {w_}</p>" for w_ in self.warnings)
+        self._show()
+
+    def relevel(self) -> None:
+        """Show the last result at the chosen interval level.
+
+        The intervals, text and chart are recomputed from the kept fits
+        (:meth:`~toolkit.before_after.BeforeAfterResult.at_level`), which is what
+        :func:`toolkit.before_after` would return at that level; the warnings stay, as they do not
+        depend on the level. Without a result (nothing chosen, or the last run failed) this is
+        :meth:`run`.
+        """
+        if self.result is None:
+            self.run()
+            return
+        self.result = self.result.at_level(self.level.value)
+        self._show()
+
+    def _show(self) -> None:
         self.output.outputs = ()  # replace the previous result in place
         self.output.append_display_data(self.result)
         self.output.append_display_data(self.result.chart())

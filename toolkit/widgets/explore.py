@@ -369,12 +369,8 @@ class ExplorePanel(CachedViews):
                 shown.append(chart)
             return shown
         if name == "heatmap":
-            if not (self._cell[mask] >= 0).any():  # date-only exports: no time of day to place
-                self.charts.pop("heatmap", None)
-                self.tables.pop("heatmap", None)
-                self.notes["heatmap"] = ("No post in this selection has a known time of day (the exports "
-                                         "give dates only): no weekday x hour grid.")
-                return [self.notes["heatmap"]]
+            # posts of date-only exports have no cell: the chart says how many it leaves out, or
+            # that there is no grid when none has a time of day
             cells = _cells(self._cell[mask], y, d, how, metric, den)
             self.tables["heatmap"] = cells
             chart = ce.heatmap(None, cells=cells, untimed=int((self._cell[mask] < 0).sum()), tz=self.tz,

@@ -7,7 +7,8 @@ impressions and what it adds to the weighted score, :func:`toolkit.metrics.ladde
 95% intervals (:func:`toolkit.metrics.aggregate`), how rankings move under other weightings
 (:func:`toolkit.metrics.weight_sensitivity`, with the slider weights as the baseline) and the top
 posts under the slider weights (:func:`toolkit.metrics.top_posts`). The panel only wires these
-functions to controls; each account's posts are selected once, at construction.
+functions to controls; each account's posts are selected once, at construction
+(:func:`toolkit.metrics.of_account`).
 
 >>> from toolkit.simulate import simulate_profile
 >>> panel = LadderPanel(simulate_profile(days=60, seed=1).posts)
@@ -62,7 +63,8 @@ class LadderPanel(CachedViews):
     by
         Initial grouping column (one of :data:`GROUP_COLUMNS` with values).
     account
-        Initial account (default: all accounts).
+        Initial account (default: all accounts); an account without posts is the error of
+        :func:`toolkit.metrics.of_account`, which lists the accounts there are.
     top_n, min_exposure
         Rows of the top-posts table, and the fewest impressions a post needs to be ranked by its rate.
     max_weight
@@ -112,15 +114,12 @@ class LadderPanel(CachedViews):
         accounts = sorted(self.posts["account"].dropna().astype(str).unique()) if "account" in self.posts else []
         self._subsets = {ALL: self.posts}
         if len(accounts) > 1:
-            key = self.posts["account"].astype(str)
-            self._subsets.update({a: self.posts.loc[key == a].reset_index(drop=True) for a in accounts})
+            self._subsets.update({a: m.of_account(self.posts, a).reset_index(drop=True) for a in accounts})
         options = [ALL] + accounts if len(accounts) > 1 else [ALL]
-        if account is not None and account not in options:
-            if accounts == [str(account)]:
-                account = ALL  # the only account: "all accounts" is that account
-            else:
-                raise AnalysisError(f"no such account in posts (accounts: {accounts})", parameter="account",
-                                    found=account)
+        if account is not None and account != ALL:
+            m.of_account(self.posts, account)  # an account without posts: the error lists the accounts there are
+            # the only account: "all accounts" is that account
+            account = str(account) if len(accounts) > 1 else ALL
         groups = [c for c in GROUP_COLUMNS if c in self.posts.columns and self.posts[c].notna().any()
                   and not (c == "account" and len(accounts) < 2)]
 
