@@ -251,3 +251,12 @@ def test_panel_shows_the_error_of_an_unknown_account(two_accounts):
     panel = BeforeAfterPanel(two_accounts, change=CHANGE, account="carol")
     assert panel.result is None
     assert "parameter 'account': no posts of this account (accounts: ['ctrl', 'demo'])" in panel.status.value
+
+
+def test_panel_shows_an_error_as_text_not_markup(two_accounts):
+    # an account name is user data: "<b>" in it must show as written, not turn the status bold
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    panel = BeforeAfterPanel(two_accounts, change=CHANGE, account="<b>carol</b>")
+    assert "(found: &lt;b&gt;carol&lt;/b&gt;)" in panel.status.value
+    assert "<b>" not in panel.status.value

@@ -1351,7 +1351,7 @@ def before_after(
                   "statistic": slope, "p_value": p_trend,
                   "note": "small p: the rate was already moving before the change; prefer its or "
                           "counterfactual over glm"})
-    confounds = _confounds(d) if warn or True else []
+    confounds = _confounds(d)  # always in the diagnostics; warn= only adds Python warnings
     for msg in confounds:
         diags.append({"method": "all", "check": "confound", "statistic": float("nan"),
                       "p_value": float("nan"), "note": msg})

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import warnings
 
 import ipywidgets as w
@@ -140,10 +141,10 @@ class BeforeAfterPanel:
             self.warnings = [str(c.message) for c in caught if issubclass(c.category, ConfoundWarning)]
         except EngagementLabError as exc:
             self.result = None
-            self.status.value = f"<span style='color:#b00'>{exc}</span>"
+            self.status.value = f"<span style='color:#b00'>{html.escape(str(exc), quote=False)}</span>"
             self.output.outputs = ()
             return
-        self.status.value = "".join(f"<p style='color:#a60'>Warning: {w_}</p>" for w_ in self.warnings)
+        self.status.value = "".join(f"<p style='color:#a60'>Warning: {html.escape(w_, quote=False)}</p>" for w_ in self.warnings)
         self._show()
 
     def relevel(self) -> None:
