@@ -289,3 +289,22 @@ def test_report_hooks_register_the_namespace_after_every_cell(collecting, monkey
     monkeypatch.setattr(display, "note_data", lambda value: 1 / 0)
     shell.events.trigger("post_run_cell", None)
     assert _logged(collecting)[-1]["kind"] == "error"
+
+
+def test_redaction_blanks_the_words_label_personal_matched(tmp_path, monkeypatch):
+    # the heuristic's "matched" column repeats words of each post ("my", "nervous", "bedtime"):
+    # a redacted page must not show them, in a table or in a chart's tooltip
+    monkeypatch.setenv(display.REDACT_LOG_ENV, str(tmp_path / "log.jsonl"))
+    display.setup("static", redact=True)
+    import toolkit
+
+    posts = _posts()
+    posts["text"] = ["my bedtime story, honestly nervous", "Buy now", "post 3"][: len(posts)] + \
+        ["post"] * max(0, len(posts) - 3)
+    scored = toolkit.label_personal(posts)
+    assert scored["matched"].str.contains("bedtime").any()
+    out = display.redact_frame(scored)
+    assert not out["matched"].astype(str).str.contains("bedtime|nervous").any()
+    assert (out["matched"].eq(display.REDACTED_TEXT) | out["matched"].eq("")).all()
+    html = display.chart_html(alt.Chart(scored).mark_point().encode(x="score:Q", tooltip=["matched:N"]))
+    assert "bedtime" not in html

@@ -36,7 +36,8 @@ the panel provides).
 Redaction
 ---------
 With ``redact`` on (``ENGAGEMENT_LAB_REDACT=1``, set by ``build_report(redact=True)``), every
-DataFrame, Series, ``Result`` and chart displayed in report mode has its ``text`` column replaced by
+DataFrame, Series, ``Result`` and chart displayed in report mode has its ``text`` column (and
+``matched``, the words :func:`toolkit.label_personal` found in each text) replaced by
 ``[redacted]`` and its ``account`` values replaced by stable pseudonyms (``account 1``, ...).
 Analyses run on the real data (numbers are unchanged); only what is displayed is redacted.
 
@@ -109,6 +110,9 @@ _MODES = ("auto", "live", "static")
 #: columns whose values are post texts to register: ``text``, and ``raw`` (a rejected record,
 #: see ``toolkit.schema.REJECTED``, may hold one)
 _TEXT_COLUMNS = (REDACT_COLUMNS["text"], "raw")
+#: columns made of words taken from post texts (``toolkit.label_personal``'s ``matched``): blanked
+#: like ``text`` when redacting, but not registered (the words alone are common vocabulary)
+_WORDS_COLUMNS = ("matched",)
 #: how deep :func:`note_data` looks into containers and toolkit objects (user namespace, panel,
 #: dataset, table)
 _NOTE_DEPTH = 4
@@ -713,6 +717,8 @@ def redact_frame(frame: Any) -> Any:
         if key == REDACT_COLUMNS["text"]:
             _register(texts=out[column].dropna().unique())
             out[column] = out[column].map(lambda v: v if _isna(v) else REDACTED_TEXT).astype(object)
+        elif key in _WORDS_COLUMNS:
+            out[column] = out[column].map(lambda v: v if _isna(v) or v == "" else REDACTED_TEXT).astype(object)
         elif key == REDACT_COLUMNS["account"]:
             out[column] = out[column].map(_alias).astype(object)
     if any(n in REDACT_COLUMNS for n in names):
@@ -768,6 +774,8 @@ def _redact_record(record: Any) -> Any:
     for key, value in record.items():
         if key == REDACT_COLUMNS["text"] and isinstance(value, str):
             _register(texts=[value])
+            out[key] = REDACTED_TEXT
+        elif key in _WORDS_COLUMNS and isinstance(value, str) and value:
             out[key] = REDACTED_TEXT
         elif key == REDACT_COLUMNS["account"] and value is not None:
             out[key] = _alias(value)
