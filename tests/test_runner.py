@@ -312,6 +312,18 @@ def test_the_shipped_specs_pass_every_value_to_their_notebooks(name):
     assert passed["result_path"] == "/tmp/r.json"
 
 
+@pytest.mark.parametrize("name", ["personal_content.toml", "strategy_change.toml"])
+def test_the_shipped_specs_have_their_notebooks_load_the_files_the_record_hashes(name):
+    # the record lists (and a rerun compares) the files of `data`; a notebook loading a folder of
+    # its own would read a new export the record never names (an .xlsx, a .CSV) and "reproduce"
+    from toolkit.spec import load_spec
+
+    spec = load_spec(ROOT / "experiments" / name)
+    assert "data" not in spec.fixed_by_notebook
+    passed = runner._passed(spec)
+    assert passed["DATA"] == [str(p) for p in spec.data_files]
+
+
 # ---------------------------------------------------------------------------------------------
 # code changes, and a registry that cannot be read
 # ---------------------------------------------------------------------------------------------
