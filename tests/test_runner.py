@@ -396,3 +396,21 @@ def test_a_corrupt_registry_is_named_and_the_run_keeps_its_record(tmp_path):
     registry.write_text('{"status": "ok", "run_id": "x"}\n', encoding="utf-8")  # cut short
     with pytest.raises(runner.RunError, match="registry.jsonl, row 1.*no spec, notebook"):
         runner._last_record(registry)
+
+
+@pytest.mark.slow
+def test_the_spec_notebook_04_writes_has_notebook_03_load_the_files_the_record_hashes(tmp_path):
+    # editing `data` in the written spec (new exports elsewhere) must change what notebook 03 loads,
+    # not only the files the record lists
+    import papermill as pm
+
+    from toolkit.spec import load_spec
+
+    out = tmp_path / "design"
+    pm.execute_notebook(str(ROOT / "notebooks" / "04_design_an_experiment.ipynb"), str(tmp_path / "04.ipynb"),
+                        parameters={"out_dir": str(out), "n_sims": 10, "weeks": [2, 4], "lifts": [0.3]},
+                        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
+    spec = load_spec(out / "personal_schedule.toml")
+    assert "data" not in spec.fixed_by_notebook
+    passed = runner._passed(spec)
+    assert passed["DATA"] == [str(p) for p in spec.data_files]
