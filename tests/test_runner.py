@@ -414,3 +414,19 @@ def test_the_spec_notebook_04_writes_has_notebook_03_load_the_files_the_record_h
     assert "data" not in spec.fixed_by_notebook
     passed = runner._passed(spec)
     assert passed["DATA"] == [str(p) for p in spec.data_files]
+
+
+def test_the_same_numbers_from_other_rows_are_no_reproduction():
+    # the listed inputs are unchanged but the notebook analysed 221 more posts (it read a file the
+    # record does not list): saying "Reproduced: the same numbers, exactly" would vouch for a run
+    # nobody can redo from the record
+    previous = _record("OLD", 0.25)
+    record = _record("NEW", 0.25)
+    record["result"]["n_rows"] = 230
+    record["experiment"] = "x"
+    record["since_last"] = change = runner._compare(previous, record)
+    assert change["same_numbers"] is True and change["rows_added"] == 221
+    assert change["reproduced"] is False
+    text = "\n".join(runner._describe(record))
+    assert "NOT REPRODUCED" in text and "different number of rows" in text
+    assert "Reproduced: the same numbers" not in text
