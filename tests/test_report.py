@@ -100,6 +100,21 @@ def test_main_without_notebooks_fails(tmp_path, monkeypatch, capsys):
     assert "no notebooks" in capsys.readouterr().err
 
 
+def test_main_refuses_a_parameter_the_notebook_does_not_declare(tmp_path, capsys):
+    # `-p DATA my/exports` on a notebook that loads PATHS: its page would show the sample data
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('PATHS = ["../data/sample"]')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print(PATHS)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "explore.ipynb"
+    nbformat.write(nb, path)
+    assert main(["--out", str(tmp_path / "r"), "-p", "DATA", "my/exports", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "explore.ipynb" in err and "'DATA'" in err and "declares: PATHS" in err
+    assert not (tmp_path / "r" / "explore.html").exists()
+
+
 @pytest.mark.slow
 def test_redacted_report_of_fixture_notebook(tmp_path):
     """End to end: papermill in report mode, parameters injected, texts and handles gone."""

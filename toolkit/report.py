@@ -559,7 +559,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", default="reports", help="output folder (default: reports)")
     parser.add_argument("--redact", action="store_true", help="remove post texts and account handles")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="parameter for every notebook (value parsed as JSON when possible)")
+                        help="parameter for every notebook (value parsed as JSON when possible); a "
+                             "notebook whose parameters cell does not declare it fails")
     parser.add_argument("--keep-executed", action="store_true", help="also write the executed .ipynb")
     parser.add_argument("--hide-code", action="store_true", help="leave code out of the pages")
     return parser.parse_args(argv)
@@ -570,6 +571,30 @@ def _value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _undeclared(notebook: Path, parameters: Mapping[str, Any]) -> ReportError | None:
+    """The error for a ``-p`` name ``notebook`` does not declare (None if it declares them all).
+
+    papermill injects such a value anyway and only warns; nothing reads it, and the page would show
+    the notebook's defaults (the sample data) under the user's request for other data.
+    """
+    if not parameters:
+        return None
+    import papermill as pm
+
+    try:
+        declared = set(pm.inspect_notebook(str(notebook)))
+    except Exception as exc:  # noqa: BLE001 - nbformat and papermill raise their own types
+        return ReportError("cannot read the notebook's parameters cell", file=notebook,
+                           found=f"{type(exc).__name__}: {exc}")
+    unknown = [name for name in parameters if name not in declared]
+    if not unknown:
+        return None
+    shown = ", ".join(sorted(declared)) or "nothing (no cell tagged 'parameters')"
+    return ReportError("the notebook declares no such parameter, so its page would show its own "
+                       f"defaults instead; it declares: {shown}", file=notebook,
+                       parameter=unknown[0], found=unknown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -587,6 +612,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for notebook in tqdm(notebooks, desc="reports", unit="notebook"):
         executed = out / f"{notebook.stem}.ipynb" if args.keep_executed else None
+        refused = _undeclared(notebook, parameters) if notebook.is_file() else None
+        if refused is not None:
+            failed += 1
+            tqdm.write(f"FAILED {notebook}: {refused}", file=sys.stderr)
+            continue
         try:
             page = build_report(notebook, out, parameters, redact=args.redact, executed_path=executed,
                                 hide_code=args.hide_code, aliases=aliases)
