@@ -467,3 +467,22 @@ def test_a_before_after_spec_on_other_data_can_turn_the_sample_check_off(tmp_pat
     record = runner.run(spec, reports=tmp_path / "reports", html=False, echo=False)
     assert record["status"] == "ok" and record["parameters"]["PLANTED_LIFT"] is False
     assert record["result"]["table"][0]["ci_low"] > 0.25  # neither 0 nor the sample's +25%
+
+
+@pytest.mark.slow
+def test_a_content_lift_spec_can_turn_the_sample_check_off(tmp_path):
+    # on your own data the page must not claim a "planted +0%" lift: false turns the check off
+    import re
+
+    text = (ROOT / "experiments" / "personal_content.toml").read_text(encoding="utf-8")
+    text = text.replace('"../', f'"{ROOT.as_posix()}/')
+    if re.search(r"^PLANTED_LIFT = ", text, flags=re.MULTILINE):
+        text = re.sub(r"^PLANTED_LIFT = .*$", "PLANTED_LIFT = false", text, flags=re.MULTILINE)
+    else:
+        text += "PLANTED_LIFT = false\n"
+    spec = tmp_path / "own.toml"
+    spec.write_text(text, encoding="utf-8")
+    record = runner.run(spec, reports=tmp_path / "reports", html=False, echo=False)
+    executed = nbformat.read(record["outputs"]["notebook"], as_version=4)
+    shown = json.dumps([cell.get("outputs", []) for cell in executed.cells])
+    assert record["parameters"]["PLANTED_LIFT"] is False and "planted" not in shown
