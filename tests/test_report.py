@@ -100,6 +100,21 @@ def test_main_without_notebooks_fails(tmp_path, monkeypatch, capsys):
     assert "no notebooks" in capsys.readouterr().err
 
 
+def test_main_refuses_a_parameter_the_notebook_does_not_declare(tmp_path, capsys):
+    # `-p DATA my/exports` on a notebook that loads PATHS: its page would show the sample data
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('PATHS = ["../data/sample"]')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print(PATHS)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "explore.ipynb"
+    nbformat.write(nb, path)
+    assert main(["--out", str(tmp_path / "r"), "-p", "DATA", "my/exports", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "explore.ipynb" in err and "'DATA'" in err and "declares: PATHS" in err
+    assert not (tmp_path / "r" / "explore.html").exists()
+
+
 @pytest.mark.slow
 def test_redacted_report_of_fixture_notebook(tmp_path):
     """End to end: papermill in report mode, parameters injected, texts and handles gone."""
@@ -270,3 +285,26 @@ def test_redaction_refuses_a_kernel_that_did_not_register_the_data(tmp_path, mon
     _fake_execution(monkeypatch, _leaky_executed(), _LOGGED + [{"kind": "error", "value": "KeyError: 'x'"}])
     with pytest.raises(ReportError, match="leaky.ipynb.*KeyError"):
         build_report(tmp_path / "leaky.ipynb", tmp_path / "out", redact=True)
+
+
+@pytest.mark.slow
+def test_redacted_pages_of_one_build_give_an_account_the_same_pseudonym(tmp_path):
+    # pages shared together: "account 2" must not be one account on a page and another on the next
+    def notebook(name: str, accounts: list[str]) -> Path:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(
+            "import pandas as pd\nimport toolkit.display\n\ntoolkit.display.setup()\n"
+            f"pd.DataFrame({{'account': {accounts!r}, 'likes': range({len(accounts)})}})")]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    first = notebook("a_first", ["alpha_bakery", "beta_cycles"])
+    second = notebook("b_second", ["beta_cycles"])
+    out = tmp_path / "out"
+    assert main(["--redact", "--out", str(out), str(first), str(second)]) == 0
+    one, two = ((out / f"{nb.stem}.html").read_text(encoding="utf-8") for nb in (first, second))
+    assert "beta_cycles" not in one + two and "alpha_bakery" not in one + two
+    assert "account 1" in one and "account 2" in one
+    assert "account 2" in two and "account 1" not in two

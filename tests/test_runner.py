@@ -312,6 +312,18 @@ def test_the_shipped_specs_pass_every_value_to_their_notebooks(name):
     assert passed["result_path"] == "/tmp/r.json"
 
 
+@pytest.mark.parametrize("name", ["personal_content.toml", "strategy_change.toml"])
+def test_the_shipped_specs_have_their_notebooks_load_the_files_the_record_hashes(name):
+    # the record lists (and a rerun compares) the files of `data`; a notebook loading a folder of
+    # its own would read a new export the record never names (an .xlsx, a .CSV) and "reproduce"
+    from toolkit.spec import load_spec
+
+    spec = load_spec(ROOT / "experiments" / name)
+    assert "data" not in spec.fixed_by_notebook
+    passed = runner._passed(spec)
+    assert passed["DATA"] == [str(p) for p in spec.data_files]
+
+
 # ---------------------------------------------------------------------------------------------
 # code changes, and a registry that cannot be read
 # ---------------------------------------------------------------------------------------------
@@ -384,3 +396,93 @@ def test_a_corrupt_registry_is_named_and_the_run_keeps_its_record(tmp_path):
     registry.write_text('{"status": "ok", "run_id": "x"}\n', encoding="utf-8")  # cut short
     with pytest.raises(runner.RunError, match="registry.jsonl, row 1.*no spec, notebook"):
         runner._last_record(registry)
+
+
+@pytest.mark.slow
+def test_the_spec_notebook_04_writes_has_notebook_03_load_the_files_the_record_hashes(tmp_path):
+    # editing `data` in the written spec (new exports elsewhere) must change what notebook 03 loads,
+    # not only the files the record lists
+    import papermill as pm
+
+    from toolkit.spec import load_spec
+
+    out = tmp_path / "design"
+    pm.execute_notebook(str(ROOT / "notebooks" / "04_design_an_experiment.ipynb"), str(tmp_path / "04.ipynb"),
+                        parameters={"out_dir": str(out), "n_sims": 10, "weeks": [2, 4], "lifts": [0.3]},
+                        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
+    spec = load_spec(out / "personal_schedule.toml")
+    assert "data" not in spec.fixed_by_notebook
+    passed = runner._passed(spec)
+    assert passed["DATA"] == [str(p) for p in spec.data_files]
+
+
+def test_the_same_numbers_from_other_rows_are_no_reproduction():
+    # the listed inputs are unchanged but the notebook analysed 221 more posts (it read a file the
+    # record does not list): saying "Reproduced: the same numbers, exactly" would vouch for a run
+    # nobody can redo from the record
+    previous = _record("OLD", 0.25)
+    record = _record("NEW", 0.25)
+    record["result"]["n_rows"] = 230
+    record["experiment"] = "x"
+    record["since_last"] = change = runner._compare(previous, record)
+    assert change["same_numbers"] is True and change["rows_added"] == 221
+    assert change["reproduced"] is False
+    text = "\n".join(runner._describe(record))
+    assert "NOT REPRODUCED" in text and "different number of rows" in text
+    assert "Reproduced: the same numbers" not in text
+
+
+
+@pytest.mark.slow
+def test_a_before_after_spec_on_other_data_can_turn_the_sample_check_off(tmp_path):
+    # rerunning strategy_change on new exports whose change is not the sample's planted +25% must
+    # be possible from the spec; the notebook's advice (PLANTED_LIFT = None) has no TOML form
+    import re
+    import shutil
+
+    import pandas as pd
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in (ROOT / "data" / "sample").glob("*_oficina_pedal*.csv"):
+        shutil.copy(path, data)
+    for path in (ROOT / "data" / "sample").glob("*harborbakes*.csv"):
+        exports = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "engagements" in exports:  # engagements x1.4 from the change on: about +75% in all
+            after = pd.to_datetime(exports["time"], format="%Y-%m-%d %H:%M %z") >= pd.Timestamp(
+                "2024-10-01", tz="UTC")
+            raised = (exports.loc[after, "engagements"].astype(float) * 1.4).round()
+            exports.loc[after, "engagements"] = raised.map("{:.1f}".format)
+        exports.to_csv(data / path.name, index=False, quoting=1)
+    text = (ROOT / "experiments" / "strategy_change.toml").read_text(encoding="utf-8")
+    text = text.replace('"../notebooks/', f'"{ROOT.as_posix()}/notebooks/')
+    text = text.replace('"../data/sample/', f'"{data.as_posix()}/')
+    if re.search(r"^PLANTED_LIFT = ", text, flags=re.MULTILINE):
+        text = re.sub(r"^PLANTED_LIFT = .*$", "PLANTED_LIFT = false", text, flags=re.MULTILINE)
+    else:
+        text += "PLANTED_LIFT = false\n"
+    text = re.sub(r"^PLACEBO_DATES = .*$", "PLACEBO_DATES = 3", text, flags=re.MULTILINE)
+    spec = tmp_path / "new_exports.toml"
+    spec.write_text(text, encoding="utf-8")
+    record = runner.run(spec, reports=tmp_path / "reports", html=False, echo=False)
+    assert record["status"] == "ok" and record["parameters"]["PLANTED_LIFT"] is False
+    assert record["result"]["table"][0]["ci_low"] > 0.25  # neither 0 nor the sample's +25%
+
+
+@pytest.mark.slow
+def test_a_content_lift_spec_can_turn_the_sample_check_off(tmp_path):
+    # on your own data the page must not claim a "planted +0%" lift: false turns the check off
+    import re
+
+    text = (ROOT / "experiments" / "personal_content.toml").read_text(encoding="utf-8")
+    text = text.replace('"../', f'"{ROOT.as_posix()}/')
+    if re.search(r"^PLANTED_LIFT = ", text, flags=re.MULTILINE):
+        text = re.sub(r"^PLANTED_LIFT = .*$", "PLANTED_LIFT = false", text, flags=re.MULTILINE)
+    else:
+        text += "PLANTED_LIFT = false\n"
+    spec = tmp_path / "own.toml"
+    spec.write_text(text, encoding="utf-8")
+    record = runner.run(spec, reports=tmp_path / "reports", html=False, echo=False)
+    executed = nbformat.read(record["outputs"]["notebook"], as_version=4)
+    shown = json.dumps([cell.get("outputs", []) for cell in executed.cells])
+    assert record["parameters"]["PLANTED_LIFT"] is False and "planted" not in shown

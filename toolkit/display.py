@@ -74,7 +74,7 @@ __all__ = [
     "setup", "mode", "is_report_mode", "is_redacting", "chart_html", "report_head",
     "javascript_bundle", "show_panel", "redact_frame", "redact_series", "redact_text", "note_sensitive",
     "note_data", "install_report_hooks", "handle_pattern", "HandleAliases",
-    "REPORT_ENV", "REDACT_ENV", "REDACT_LOG_ENV", "REDACTED_TEXT", "REDACT_COLUMNS",
+    "REPORT_ENV", "REDACT_ENV", "REDACT_LOG_ENV", "REDACT_ALIASES_ENV", "REDACTED_TEXT", "REDACT_COLUMNS",
     "MIN_HANDLE_CHARS", "MIN_TEXT_CHARS", "MIN_PREFIX_CHARS",
     "STATIC_RENDERER", "LIVE_RENDERER", "CHART_CLASS",
 ]
@@ -85,6 +85,8 @@ REPORT_ENV = "ENGAGEMENT_LAB_REPORT"
 REDACT_ENV = "ENGAGEMENT_LAB_REDACT"
 #: file (JSON lines) where the kernel logs the original values it redacted
 REDACT_LOG_ENV = "ENGAGEMENT_LAB_REDACT_LOG"
+#: pseudonyms already given (JSON ``{handle: alias}``) by earlier pages of the same report build
+REDACT_ALIASES_ENV = "ENGAGEMENT_LAB_REDACT_ALIASES"
 #: what replaces a post text in a redacted report
 REDACTED_TEXT = "[redacted]"
 #: columns whose values are redacted: post text and account handle (see toolkit.schema.POSTS)
@@ -470,16 +472,36 @@ def _missing(value: Any) -> bool:
     return value is None or (not isinstance(value, str) and _isna(value))
 
 
+def _seed_aliases() -> dict[str, str]:
+    """The pseudonyms in force, first taking those of :data:`REDACT_ALIASES_ENV` (once).
+
+    The report builder passes the pseudonyms earlier pages of the same build gave, so that
+    ``account 2`` names the same account on every page shared together.
+    """
+    aliases: dict[str, str] = _state["aliases"]
+    if not _state.get("seeded"):
+        _state["seeded"] = True
+        given = os.environ.get(REDACT_ALIASES_ENV)
+        if given:
+            for account, alias in json.loads(given).items():
+                aliases.setdefault(str(account), str(alias))
+    return aliases
+
+
 def _register(accounts: Any = (), texts: Any = ()) -> None:
     """Give each new handle a pseudonym and log new handles and texts for the report builder."""
     entries: list[dict[str, Any]] = []
-    aliases: dict[str, str] = _state["aliases"]
+    aliases = _seed_aliases()
     for account in accounts:
         if _missing(account):
             continue
         account = str(account)
         if account not in aliases:
-            aliases[account] = f"account {len(aliases) + 1}"
+            taken = set(aliases.values())
+            number = len(aliases) + 1
+            while f"account {number}" in taken:
+                number += 1
+            aliases[account] = f"account {number}"
             entries.append({"kind": "account", "value": account, "alias": aliases[account]})
     seen: set[str] = _state["texts"]
     for text in texts:
@@ -686,7 +708,7 @@ def redact_text(text: str) -> str:
     """Replace known account handles in free text by their pseudonyms (when redacting)."""
     if not is_redacting() or not isinstance(text, str):
         return text
-    aliases: dict[str, str] = _state["aliases"]
+    aliases = _seed_aliases()
     cached = _state.get("handles")
     if cached is None or cached[0] != (id(aliases), len(aliases)):
         cached = ((id(aliases), len(aliases)), HandleAliases(aliases))

@@ -19,7 +19,9 @@ the cell tagged ``parameters``) in report mode (``ENGAGEMENT_LAB_REPORT=1``, see
   derived from it, see :func:`toolkit.display.install_report_hooks`); every mention of them is then
   scrubbed from the outputs of every type, the markdown and the code of the page (and of the kept
   executed notebook), and the written page is checked to contain none of them: :class:`ReportError`
-  naming the notebook if one survives, and the page is not written.
+  naming the notebook if one survives, and the page is not written. A handle keeps one pseudonym
+  on every page of one build (``main`` hands the pseudonyms of each page to the next), so that
+  ``account 2`` is the same account wherever the shared pages show it.
 
   Short values are left alone where they could be ordinary words: a handle of fewer than
   :data:`~toolkit.display.MIN_HANDLE_CHARS` (4) characters is scrubbed only as an ``@handle``
@@ -120,6 +122,7 @@ def build_report(
     timeout: int | None = 600,
     sensitive: Iterable[str] = (),
     hide_code: bool = False,
+    aliases: dict[str, str] | None = None,
 ) -> Path:
     """Execute ``notebook`` in report mode and write ``out_dir/<name>.html``.
 
@@ -147,6 +150,11 @@ def build_report(
         Extra strings (e.g. handles) that must not appear in a redacted page.
     hide_code
         Leave code cells' input out of the page (outputs and markdown only).
+    aliases
+        With ``redact``: the pseudonyms (``{handle: "account 2"}``) earlier pages of the same
+        build gave; the kernel keeps them, and the handles this notebook adds are added to the
+        dict, so that pages shared together name each account alike (``main`` passes one dict
+        to every page).
 
     Returns
     -------
@@ -176,6 +184,7 @@ def build_report(
             "ENGAGEMENT_LAB_REPORT": "1",
             "ENGAGEMENT_LAB_REDACT": "1" if redact else "0",
             "ENGAGEMENT_LAB_REDACT_LOG": str(log),
+            display.REDACT_ALIASES_ENV: json.dumps(aliases or {}) if redact else "",
             "TQDM_DISABLE": "1",
         }
         hooks = {"extra_arguments": [_HOOKS_ARGUMENT]} if redact else {}
@@ -201,6 +210,10 @@ def build_report(
         kept = None
         if redact:
             secrets = _read_log(log, notebook)
+            for account, alias in (aliases or {}).items():
+                secrets["account"].setdefault(account, alias)
+            if aliases is not None:
+                aliases.update(secrets["account"])
             for value in sensitive:
                 secrets["account"].setdefault(str(value), "[redacted]")
             index = _Secrets(secrets)
@@ -546,7 +559,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", default="reports", help="output folder (default: reports)")
     parser.add_argument("--redact", action="store_true", help="remove post texts and account handles")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="parameter for every notebook (value parsed as JSON when possible)")
+                        help="parameter for every notebook (value parsed as JSON when possible); a "
+                             "notebook whose parameters cell does not declare it fails")
     parser.add_argument("--keep-executed", action="store_true", help="also write the executed .ipynb")
     parser.add_argument("--hide-code", action="store_true", help="leave code out of the pages")
     return parser.parse_args(argv)
@@ -557,6 +571,30 @@ def _value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _undeclared(notebook: Path, parameters: Mapping[str, Any]) -> ReportError | None:
+    """The error for a ``-p`` name ``notebook`` does not declare (None if it declares them all).
+
+    papermill injects such a value anyway and only warns; nothing reads it, and the page would show
+    the notebook's defaults (the sample data) under the user's request for other data.
+    """
+    if not parameters:
+        return None
+    import papermill as pm
+
+    try:
+        declared = set(pm.inspect_notebook(str(notebook)))
+    except Exception as exc:  # noqa: BLE001 - nbformat and papermill raise their own types
+        return ReportError("cannot read the notebook's parameters cell", file=notebook,
+                           found=f"{type(exc).__name__}: {exc}")
+    unknown = [name for name in parameters if name not in declared]
+    if not unknown:
+        return None
+    shown = ", ".join(sorted(declared)) or "nothing (no cell tagged 'parameters')"
+    return ReportError("the notebook declares no such parameter, so its page would show its own "
+                       f"defaults instead; it declares: {shown}", file=notebook,
+                       parameter=unknown[0], found=unknown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -570,12 +608,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     parameters = {name: _value(value) for name, value in args.parameter}
     out = Path(args.out)
+    aliases: dict[str, str] = {}  # one pseudonym per account across the pages
     failed = 0
     for notebook in tqdm(notebooks, desc="reports", unit="notebook"):
         executed = out / f"{notebook.stem}.ipynb" if args.keep_executed else None
+        refused = _undeclared(notebook, parameters) if notebook.is_file() else None
+        if refused is not None:
+            failed += 1
+            tqdm.write(f"FAILED {notebook}: {refused}", file=sys.stderr)
+            continue
         try:
             page = build_report(notebook, out, parameters, redact=args.redact, executed_path=executed,
-                                hide_code=args.hide_code)
+                                hide_code=args.hide_code, aliases=aliases)
         except EngagementLabError as err:
             failed += 1
             tqdm.write(f"FAILED {notebook}: {err}", file=sys.stderr)

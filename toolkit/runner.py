@@ -17,9 +17,10 @@
    result table;
 5. compares with the last run and says what changed (files added, removed or modified, rows
    added, the code, the lift then and now), in the record (``since_last``) and on stdout. On
-   unchanged inputs, spec, notebook and code the numbers must be identical; if they are not, the
-   record says ``reproduced: false`` and the command fails. Changed code is reported, not taken
-   for a failure to reproduce.
+   unchanged inputs, spec, notebook and code the numbers and the number of rows analysed must be
+   identical; if they are not, the record says ``reproduced: false`` and the command fails (other
+   rows from the same listed inputs mean the notebook read data the record does not list).
+   Changed code is reported, not taken for a failure to reproduce.
 
 The notebook hands its result back through :func:`save_result`: its last cell calls
 ``toolkit.runner.save_result(result, result_path, posts=posts)``, which writes the result table to
@@ -294,6 +295,9 @@ def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[st
                       "lift_then": old.get("lift"), "lift_now": new.get("lift"),
                       "p_value_then": old.get("p_value"), "p_value_now": new.get("p_value")})
     reproducible_setting = same_inputs and same_spec and same_notebook and not code_changes
+    # the same listed inputs analysed as a different number of posts: the notebook read something
+    # the record does not list, so equal numbers would not be a reproduction either
+    same_rows = rows_then == rows_now
     return {
         "previous_run": previous["run_id"],
         "spec_changed": not same_spec,
@@ -308,7 +312,8 @@ def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[st
         "rows_added": (None if rows_then is None or rows_now is None else rows_now - rows_then),
         "lift": lifts,
         "same_numbers": same_numbers,
-        "reproduced": (same_numbers if reproducible_setting else None),
+        "same_rows": same_rows,
+        "reproduced": (same_numbers and same_rows if reproducible_setting else None),
     }
 
 
@@ -353,6 +358,10 @@ def _describe(record: dict[str, Any]) -> list[str]:
                      f"now {_fmt_lift(item['lift_now'])}")
     if change["reproduced"] is True:
         lines.append("    Reproduced: the same numbers, exactly.")
+    elif change["reproduced"] is False and change.get("same_rows") is False:
+        lines.append("    NOT REPRODUCED: unchanged inputs, spec, notebook and code analysed a "
+                     "different number of rows; the notebook reads data the spec's inputs do not "
+                     "list.")
     elif change["reproduced"] is False:
         lines.append("    NOT REPRODUCED: unchanged inputs, spec, notebook and code gave different "
                      "numbers.")
@@ -534,9 +543,13 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         print("\n".join(_describe(record)))
         print(f"  Written to {run_dir}")
     if record["since_last"] and record["since_last"]["reproduced"] is False:
-        raise RunError("unchanged inputs, spec, notebook and code gave different numbers than "
-                       f"run {record['since_last']['previous_run']}", file=spec.path,
-                       found=record["since_last"]["lift"])
+        what = ("analysed a different number of rows"
+                if record["since_last"].get("same_rows") is False else "gave different numbers")
+        raise RunError(f"unchanged inputs, spec, notebook and code {what} than run "
+                       f"{record['since_last']['previous_run']}", file=spec.path,
+                       found={"rows": [record["since_last"]["rows_then"],
+                                       record["since_last"]["rows_now"]],
+                              "lift": record["since_last"]["lift"]})
     return record
 
 
