@@ -5,7 +5,7 @@ import pytest
 
 from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning
 from toolkit.labels import (FEATURES, WEIGHTS, agreement, append_label, combine_labels, from_column,
-                            hand_label_column, label_personal, load_hand_labels, vocabulary)
+                            hand_label_column, label_mask, label_personal, load_hand_labels, vocabulary)
 from toolkit.simulate import simulate_profile
 
 
@@ -170,3 +170,33 @@ def test_from_column_normalises_text_keys_and_checks_values():
     with pytest.raises(AnalysisError) as err:
         from_column(pd.DataFrame({"v": ["a", "b"]}), "v", {"a": "personal"})
     assert err.value.parameter == "mapping" and "personal" in str(err.value)
+
+
+def test_label_mask_marks_the_value_under_test_and_every_other_value_as_the_rest():
+    # a scheme other than personal/brand: UCI's categories, one value against the two others
+    posts = pd.DataFrame({"content_label": pd.array(["inspiration", "product", "action", None],
+                                                    dtype="string")})
+    assert label_mask(posts, ("content_label", "inspiration")).tolist() == [True, False, False, pd.NA]
+    assert label_mask(posts, ("content_label", ["product", "action"])).tolist() == [False, True, True, pd.NA]
+    with pytest.raises(AnalysisError, match="parameter 'label'.*boolean column"):
+        label_mask(posts, "content_label")
+    with pytest.raises(AnalysisError, match="parameter 'label'.*not found"):
+        label_mask(posts, ("category", "inspiration"))
+
+
+def test_combine_labels_takes_a_label_as_the_analyses_do(tmp_path):
+    posts = pd.DataFrame({"post_id": ["1", "2", "3", "4"],
+                          "text": ["My kids!", "Shop now", "My dog", "Win a cake"],
+                          "content_label": ["product", "inspiration", None, "action"]})
+    path = tmp_path / "hand.csv"
+    append_label(path, "1", "personal")
+    out = combine_labels(posts, label=("content_label", "inspiration"), heuristic=True, hand=path)
+    # hand first; then the label (every value but "inspiration" is the rest); the heuristic fills post 3
+    assert out["personal"].tolist() == [True, True, True, False]
+    assert out["personal_source"].tolist() == ["hand", "column", "heuristic", "column"]
+    # alone, the label marks the same posts content_lift compares
+    assert (combine_labels(posts, label=("content_label", "inspiration"))["personal"].tolist()
+            == label_mask(posts, ("content_label", "inspiration")).tolist())
+    with pytest.raises(AnalysisError, match="parameter 'label'.*once"):
+        combine_labels(posts, label=("content_label", "inspiration"), column="content_label",
+                       mapping={"inspiration": True})

@@ -51,6 +51,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from toolkit.errors import AnalysisError
+from toolkit.labels import label_mask
 from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
 
@@ -135,37 +136,6 @@ def hour_band(published_at: pd.Series, time_known: pd.Series | None = None) -> p
     return pd.Series(out, index=published_at.index, dtype="string")
 
 
-def _label_mask(posts: pd.DataFrame, label: Any) -> tuple[pd.Series, str]:
-    """Boolean (nullable) treatment mask and its description."""
-    if isinstance(label, str):
-        if label not in posts.columns:
-            raise AnalysisError("label column not found", parameter="label", column=label,
-                                found=sorted(map(str, posts.columns)))
-        col = posts[label]
-        if not (pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean"):
-            raise AnalysisError("a label given as a column name must be a boolean column (True = the "
-                                "posts under test); give (column, value) for other columns",
-                                parameter="label", column=label, found=str(col.dtype))
-        return col.astype("boolean"), label
-    if isinstance(label, tuple) and len(label) == 2:
-        column, value = label
-        if column not in posts.columns:
-            raise AnalysisError("label column not found", parameter="label", column=column,
-                                found=sorted(map(str, posts.columns)))
-        col = posts[column]
-        values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
-        mask = col.isin(values)
-        if not mask.any():
-            # tolerate a number given for a text column (UCI Category 3 vs "3") and vice versa
-            mask = col.astype("string").isin([str(v) for v in values])
-        mask = pd.Series(mask.to_numpy(dtype=bool), index=posts.index, dtype="boolean")
-        mask[col.isna().to_numpy()] = pd.NA
-        shown = "/".join(map(str, values))
-        return mask, f"{column} = {shown}"
-    raise AnalysisError("label must be a boolean column name or a (column, value) pair",
-                        parameter="label", found=repr(label))
-
-
 def _label_text(label: Any) -> str:
     if isinstance(label, tuple) and len(label) == 2:
         column, value = label
@@ -182,7 +152,7 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
     if "published_at" not in posts.columns:
         raise AnalysisError("posts need a published_at column (weeks define the clusters)",
                             column="published_at", found=sorted(map(str, posts.columns)))
-    treat, _ = _label_mask(posts, label)
+    treat = label_mask(posts, label)
     from toolkit import metrics  # noqa: PLC0415
 
     y = metrics.checked_counts(metrics.metric_values(posts, metric), posts, parameter="metric",

@@ -2,8 +2,10 @@
 
 Three sources give one label column:
 
-* an **existing column** with a mapping (:func:`from_column`), e.g. the UCI file's ``Category``
-  (3 = inspiration) or a platform's own content type;
+* an **existing column**, either as the analyses' ``label=`` takes it (:func:`label_mask`: a
+  boolean column, or a column and the value of the posts under test, every other value being the
+  rest) or with a mapping (:func:`from_column`), e.g. the UCI file's ``Category`` (3 = inspiration)
+  or a platform's own content type;
 * the **heuristic** :func:`label_personal`: a score from features a person can check (first-person
   voice, personal-life vocabulary, a question to the audience, no link, brand vocabulary), listing
   for every post which features fired and which words matched. The vocabularies are plain text files
@@ -54,6 +56,7 @@ __all__ = [
     "label_personal",
     "vocabulary",
     "from_column",
+    "label_mask",
     "attach_labels",
     "append_label",
     "load_hand_labels",
@@ -231,6 +234,49 @@ def from_column(posts: pd.DataFrame, column: str, mapping: dict[Any, bool | None
                      index=posts.index, name=column)
 
 
+def label_mask(posts: pd.DataFrame, label: str | tuple[str, Any]) -> pd.Series:
+    """Which posts a ``label=`` argument marks as under test, as a nullable boolean Series.
+
+    ``label`` takes the forms every analysis takes (:func:`toolkit.content_lift`): the name of a
+    boolean column (True = under test), or a ``(column, value)`` pair, where posts whose
+    ``column`` holds ``value`` (or one of several values) are under test and posts holding any
+    other value are the rest. Missing cells give NA (not labelled). A number given for a text
+    column matches its text, and the other way round (UCI ``Category`` 3 and ``"3"``).
+
+    >>> posts = pd.DataFrame({"content_label": ["personal", "brand", "event", None]})
+    >>> label_mask(posts, ("content_label", "personal")).tolist()
+    [True, False, False, <NA>]
+    >>> label_mask(posts.assign(mine=[True, False, True, None]).astype({"mine": "boolean"}), "mine").tolist()
+    [True, False, True, <NA>]
+    """
+    if isinstance(label, str):
+        if label not in posts.columns:
+            raise AnalysisError("label column not found", parameter="label", column=label,
+                                found=sorted(map(str, posts.columns)))
+        col = posts[label]
+        if not (pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean"):
+            raise AnalysisError("a label given as a column name must be a boolean column (True = the "
+                                "posts under test); give (column, value) for other columns",
+                                parameter="label", column=label, found=str(col.dtype))
+        return col.astype("boolean")
+    if isinstance(label, tuple) and len(label) == 2:
+        column, value = label
+        if column not in posts.columns:
+            raise AnalysisError("label column not found", parameter="label", column=column,
+                                found=sorted(map(str, posts.columns)))
+        col = posts[column]
+        values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        mask = col.isin(values)
+        if not mask.any():
+            # tolerate a number given for a text column (UCI Category 3 vs "3") and vice versa
+            mask = col.astype("string").isin([str(v) for v in values])
+        mask = pd.Series(mask.to_numpy(dtype=bool), index=posts.index, dtype="boolean")
+        mask[col.isna().to_numpy()] = pd.NA
+        return mask
+    raise AnalysisError("label must be a boolean column name or a (column, value) pair",
+                        parameter="label", found=repr(label))
+
+
 def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, column: str = "content_label",
                   overwrite: bool = False) -> pd.DataFrame:
     """A copy of ``posts`` with ``column`` filled from a ``post_id,<column>`` table (e.g. a scheduling
@@ -361,25 +407,38 @@ def hand_label_column(posts: pd.DataFrame, labels: str | Path | pd.DataFrame) ->
                      index=posts.index, name="hand")
 
 
-def combine_labels(posts: pd.DataFrame, *, column: str | None = None, mapping: dict | None = None,
+def combine_labels(posts: pd.DataFrame, *, label: str | tuple[str, Any] | None = None,
+                   column: str | None = None, mapping: dict | None = None,
                    heuristic: bool | pd.DataFrame = False, hand: str | Path | pd.DataFrame | None = None,
                    order: tuple[str, ...] = ("hand", "column", "heuristic"), name: str = "personal",
                    language: str = "en") -> pd.DataFrame:
     """A copy of ``posts`` with one boolean label column ``name`` and ``<name>_source``.
 
     Each post takes its label from the first source in ``order`` that has one: ``"hand"`` (labels
-    saved by the labelling widget), ``"column"`` (``column`` through ``mapping``) and ``"heuristic"``
+    saved by the labelling widget), ``"column"`` (an existing column) and ``"heuristic"``
     (:func:`label_personal`, or a frame it returned). Posts no source labels stay NA.
+
+    The column source is either ``label``, as the analyses take it (a boolean column, or
+    ``(column, value)``: that value True, every other value False, see :func:`label_mask`), so
+    the combined label marks the same posts :func:`toolkit.content_lift` would; or ``column``
+    through ``mapping`` (value -> True/False; unmapped values stay NA, see :func:`from_column`).
 
     >>> posts = pd.DataFrame({"post_id": ["1", "2", "3"], "text": ["My dog!", "Shop now", None],
     ...                       "kind": ["x", "promo", "x"]})
     >>> out = combine_labels(posts, column="kind", mapping={"promo": False}, heuristic=True)
     >>> out["personal"].tolist(), out["personal_source"].tolist()
     ([True, False, <NA>], ['heuristic', 'column', <NA>])
+    >>> combine_labels(posts, label=("kind", "x"))["personal"].tolist()
+    [True, False, True]
     """
     sources: dict[str, pd.Series] = {}
     if hand is not None:
         sources["hand"] = hand_label_column(posts, hand)
+    if label is not None and column is not None:
+        raise AnalysisError("give the column source once: label, or column with a mapping",
+                            parameter="label", found=f"label={label!r}, column={column!r}")
+    if label is not None:
+        sources["column"] = label_mask(posts, label)
     if column is not None:
         if mapping is None:
             raise AnalysisError("a label column needs a mapping (value -> True/False)", parameter="mapping")
@@ -388,7 +447,7 @@ def combine_labels(posts: pd.DataFrame, *, column: str | None = None, mapping: d
         h = label_personal(posts, language=language) if heuristic is True else heuristic
         sources["heuristic"] = h["personal"].reindex(posts.index)
     if not sources:
-        raise AnalysisError("give at least one label source (hand, column or heuristic)", parameter="order")
+        raise AnalysisError("give at least one label source (hand, label or column, or heuristic)", parameter="order")
     label = pd.Series(pd.NA, index=posts.index, dtype="boolean")
     source = pd.Series(pd.NA, index=posts.index, dtype="string")
     for key in order:
