@@ -186,6 +186,16 @@ def test_bad_arguments_name_the_parameter(lifted, kwargs, parameter):
     assert err.value.parameter == parameter
 
 
+def test_a_label_value_no_post_holds_is_named_with_the_values_there(lifted):
+    # a user whose labels are not personal/brand (here the simulator's) sees what to write instead
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted, label=("content_label", "inspiration"), metric="likes")
+    message = str(err.value)
+    assert err.value.parameter == "label"
+    assert "content_label = inspiration on no post" in message
+    assert "'brand'" in message and "'personal'" in message
+
+
 def test_public_name_is_callable_even_after_the_module_is_imported(lifted):
     # importing the submodule must not replace the package's function with the module
     # (toolkit/__init__.py binds the function after the module is loaded)

@@ -144,6 +144,22 @@ def _label_text(label: Any) -> str:
     return str(label)
 
 
+def _label_values(posts: pd.DataFrame, label: Any, shown: int = 8) -> str:
+    """What the label's column holds, for an error when the label marks no post.
+
+    >>> _label_values(pd.DataFrame({"c": ["b", "a", "b", None]}), ("c", "personal"))
+    "c = personal on no post; its values: 'b' (2 posts), 'a' (1), missing (1)"
+    """
+    column = label[0] if isinstance(label, tuple) else label
+    counts = posts[column].value_counts(dropna=False)
+    parts = [("missing" if pd.isna(value) else repr(value) if isinstance(value, str) else str(value))
+             + (f" ({n} posts)" if i == 0 else f" ({n})")
+             for i, (value, n) in enumerate(counts.head(shown).items())]
+    more = f", and {len(counts) - shown} more" if len(counts) > shown else ""
+    what = _label_text(label) if isinstance(label, tuple) else f"{column} is True"
+    return f"{what} on no post; its values: {', '.join(parts)}{more}"
+
+
 def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
              change: Any = None) -> tuple[_Data, str]:
     if not isinstance(posts, pd.DataFrame):
@@ -153,6 +169,9 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         raise AnalysisError("posts need a published_at column (weeks define the clusters)",
                             column="published_at", found=sorted(map(str, posts.columns)))
     treat = label_mask(posts, label)
+    if len(posts) and not treat.fillna(False).any():
+        raise AnalysisError("the label marks no post as under test; check its column and value",
+                            parameter="label", found=_label_values(posts, label))
     from toolkit import metrics  # noqa: PLC0415
 
     y = metrics.checked_counts(metrics.metric_values(posts, metric), posts, parameter="metric",
