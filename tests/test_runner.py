@@ -324,6 +324,22 @@ def test_the_shipped_specs_have_their_notebooks_load_the_files_the_record_hashes
     assert passed["DATA"] == [str(p) for p in spec.data_files]
 
 
+def test_a_spec_s_label_reaches_notebook_03(tmp_path):
+    """Notebook 03 takes the label (LABEL_COLUMN, LABEL_VALUE): no longer fixed by its own code."""
+    from toolkit.spec import load_spec
+
+    spec = load_spec(ROOT / "experiments" / "personal_content.toml")
+    assert "label" not in spec.fixed_by_notebook
+    passed = runner._passed(spec)
+    assert (passed["LABEL_COLUMN"], passed["LABEL_VALUE"]) == ("content_label", "personal")
+    # another label in the same spec (moved to tmp_path, its paths made absolute) reaches it as it is
+    text = spec.path.read_text(encoding="utf-8").replace('"../', f'"{ROOT.as_posix()}/')
+    other = tmp_path / "brand.toml"
+    other.write_text(text.replace('label = ["content_label", "personal"]',
+                                  'label = ["content_label", "brand"]'), encoding="utf-8")
+    assert runner._passed(load_spec(other))["LABEL_VALUE"] == "brand"
+
+
 # ---------------------------------------------------------------------------------------------
 # code changes, and a registry that cannot be read
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ picked up by the next run)::
     # schedule = "personal_schedule.csv"       # optional: the randomised schedule followed
     accounts = []                              # default: every account in the data
     seed = 0                                   # default 0: seeds resampling methods
-    # fixed_by_notebook = ["label"]            # keys the notebook's own code fixes (see below)
+    # fixed_by_notebook = ["schedule"]         # keys the notebook's own code fixes (see below)
 
     [parameters]                               # optional: passed to the notebook as they are
     n_resamples = 2000
