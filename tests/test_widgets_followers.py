@@ -136,8 +136,6 @@ def test_static_outputs_and_bad_arguments(panel, posts):
         LadderPanel(posts, account="carol")
     assert err.value.parameter == "account"
     with pytest.raises(AnalysisError):
-        LadderPanel(posts.drop(columns=["impressions"]))
-    with pytest.raises(AnalysisError):
         LadderPanel(posts[["published_at", "impressions"]])
     with pytest.raises(AnalysisError):
         LadderPanel(posts, weights={"likes": -1})
@@ -162,3 +160,24 @@ def test_ladder_panel_names_an_unknown_account_as_every_analysis_does(posts):
     panel = LadderPanel(posts, account="bob")
     assert panel.account.value == "bob"
     pd.testing.assert_frame_equal(panel.tables["ladder"], m.ladder(posts[posts["account"] == "bob"]))
+
+
+def test_posts_without_impressions_open_per_post_instead_of_failing():
+    # a Hootsuite export has no impressions (notebook 05 on such data): the views go per post
+    from pathlib import Path
+
+    import toolkit
+
+    folder = Path(__file__).resolve().parent / "fixtures" / "hootsuite"
+    posts = toolkit.engagement(toolkit.load(folder, cache=False, progress=False).posts)
+    assert posts["impressions"].isna().all()
+    panel = LadderPanel(posts, account="Northwind Bakery", by="media_type", min_exposure=500)
+    assert panel.denominator is None
+    mine = panel._subsets["Northwind Bakery"]
+    scored = mine.assign(**{m.WEIGHTED_ENGAGEMENT: m.weighted_engagement(mine, m.DEFAULT_WEIGHTS)})
+    expected = m.aggregate(scored, "media_type", metric=m.WEIGHTED_ENGAGEMENT, denominator=None)
+    pd.testing.assert_frame_equal(panel.tables["groups"], expected)
+    expected = m.top_posts(scored, metric=m.WEIGHTED_ENGAGEMENT, n=5).drop(columns=["account", "platform"])
+    pd.testing.assert_frame_equal(panel.tables["top"], expected)
+    assert panel.tables["ladder"]["total"].notna().all()  # totals and shares, no rate per impression
+    assert "no rate per impression" in panel.widget.children[4].value

@@ -67,6 +67,10 @@ class LadderPanel(CachedViews):
         :func:`toolkit.metrics.of_account`, which lists the accounts there are.
     top_n, min_exposure
         Rows of the top-posts table, and the fewest impressions a post needs to be ranked by its rate.
+
+    Posts without impressions (a Hootsuite export, say) open per post: the ladder shows each rung's
+    total and share, groups and top posts compare weighted engagement per post, and the headings
+    say so.
     max_weight
         Upper end of the sliders.
 
@@ -101,9 +105,9 @@ class LadderPanel(CachedViews):
         if not present:
             raise AnalysisError("LadderPanel needs at least one interaction count with values",
                                 parameter="posts", found=sorted(map(str, posts.columns)))
-        if "impressions" not in posts.columns or posts["impressions"].isna().all():
-            raise AnalysisError("LadderPanel needs impressions: every view is per impression",
-                                column="impressions", found="no values")
+        has_impressions = "impressions" in posts.columns and posts["impressions"].notna().any()
+        #: what weighted engagement is divided by: impressions, or None (per post) without them
+        self.denominator = "impressions" if has_impressions else None
         self.top_n, self.min_exposure = int(top_n), float(min_exposure)
         scored = m.engagement(posts, weights).reset_index(drop=True)
         # source_file stays: which counts each export reports decides the weighted sums
@@ -141,8 +145,10 @@ class LadderPanel(CachedViews):
         self.status = w.HTML()
         self.outputs = {name: w.Output() for name in VIEWS}
         heading = {
-            "ladder": "The ladder under these weights: each rung per 1,000 impressions",
-            "groups": "Weighted engagement per impression by group",
+            "ladder": ("The ladder under these weights: each rung per 1,000 impressions" if has_impressions else
+                       "The ladder under these weights: each rung's total and share (the posts have no "
+                       "impressions, so no rate per impression)"),
+            "groups": f"Weighted engagement per {'impression' if has_impressions else 'post'} by group",
             "sensitivity": "Does the ranking survive other weights? (baseline: your weights)",
             "top": "Top posts under these weights",
         }
@@ -225,9 +231,9 @@ class LadderPanel(CachedViews):
             if by is None or not sub[by].notna().any():
                 self.notes["groups"] = ce.no_values_message(by or "content_label", "this selection")
                 return [self.notes["groups"]]
-            table = m.aggregate(scored, by, metric=m.WEIGHTED_ENGAGEMENT, denominator="impressions")
+            table = m.aggregate(scored, by, metric=m.WEIGHTED_ENGAGEMENT, denominator=self.denominator)
             self.tables["groups"] = table
-            chart = ce.group_bars(None, by, metric=m.WEIGHTED_ENGAGEMENT, denominator="impressions",
+            chart = ce.group_bars(None, by, metric=m.WEIGHTED_ENGAGEMENT, denominator=self.denominator,
                                   table=table, template=self._templates.get(("groups", by)))
             self.charts["groups"] = self._templates[("groups", by)] = chart
             return [chart]
@@ -238,7 +244,7 @@ class LadderPanel(CachedViews):
             self.tables["sensitivity"] = table
             return [table]
         if name == "top":
-            table = m.top_posts(scored, metric=m.WEIGHTED_ENGAGEMENT, denominator="impressions", n=self.top_n,
+            table = m.top_posts(scored, metric=m.WEIGHTED_ENGAGEMENT, denominator=self.denominator, n=self.top_n,
                                 min_exposure=self.min_exposure)
             # one account or one platform in every row says nothing: keep the table narrow
             table = table.drop(columns=[c for c in ("account", "platform") if c in table and table[c].nunique() <= 1])
