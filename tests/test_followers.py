@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -195,3 +197,23 @@ def test_a_history_without_platform_joins_the_accounts_one_platform():
     assert events[["platform", "kind", "size"]].values.tolist() == [["x", "spike", 300]]
     growth = fl.follower_growth(both, "week")
     assert set(growth["platform"]) == {"x"} and growth["new_follows"].sum() == 4 * 60
+
+
+def test_has_counts_says_which_exports_carry_follower_numbers():
+    """What notebook 05 decides on: Hootsuite exports carry none, UCI posts carry the page's fans
+    but no daily history, the sample has both, and an X overview's flows alone are a history."""
+    import toolkit
+
+    root = Path(__file__).resolve().parent
+    hootsuite = toolkit.load(root / "fixtures" / "hootsuite" / "hootsuite_facebook_posts_2018-01.csv",
+                             progress=False)
+    assert not fl.has_counts(hootsuite.posts) and not fl.has_counts(hootsuite.followers)
+    uci = toolkit.load(root.parent / "data" / "real" / "dataset_Facebook.csv", progress=False)
+    assert fl.has_counts(uci.posts) and not fl.has_counts(uci.followers)
+    sample = toolkit.load(root.parent / "data" / "sample", progress=False)
+    assert fl.has_counts(sample.posts) and fl.has_counts(sample.followers)
+    flows = _history([None] * 30, new_follows=[4] * 30, unfollows=[1] * 30).drop(columns="followers")
+    assert fl.has_counts(flows) and len(fl.detect_events(flows)) == 0  # detect_events reads them
+    assert not fl.has_counts(flows.assign(unfollows=pd.array([None] * 30, dtype="Int64")))
+    with pytest.raises(AnalysisError, match="parameter 'table'"):
+        fl.has_counts(None)

@@ -28,7 +28,10 @@ def _run(name: str, out: Path, **parameters) -> nbformat.NotebookNode:
 
     executed = out / name
     pm.execute_notebook(str(NOTEBOOKS / name), str(executed), parameters=parameters,
-                        cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)
+                        cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False,
+                        # nbclient sometimes reads a widget cell's reply only at the timeout
+                        # (jupyter/nbclient#312): a bound keeps that from stalling the suite
+                        execution_timeout=120)
     return nbformat.read(executed, as_version=4)
 
 
@@ -57,3 +60,23 @@ def test_notebook_03_compares_the_label_value_it_is_given(tmp_path):
     assert table["metric"].tolist() == ["engagements", "likes"]
     assert table["n_treatment"].tolist() == [int((inspiration & known[m]).sum()) for m in known]
     assert table["n_baseline"].tolist() == [int((~inspiration & known[m]).sum()) for m in known]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data, account, skipped", [
+    # Hootsuite: no follower numbers at all (and no impressions): both follower sections skip
+    (HOOTSUITE, "Northwind Bakery", ["purges and spikes", "the elasticity"]),
+    # UCI: the page's fans on every post, but no daily history: only the events skip
+    (UCI, "uci_cosmetics_brand", ["purges and spikes"]),
+])
+def test_notebook_05_skips_what_needs_follower_numbers_and_runs_the_rest(tmp_path, data, account, skipped):
+    nb = _run("05_followers_and_likes.ipynb", tmp_path, DATA=str(data), ACCOUNT=account, LABELS=None,
+              EXPECTED_EVENTS=None)
+    printed = _printed(nb)
+    for section in ("purges and spikes", "the elasticity"):
+        assert (f"Skipped: {section} need" in printed) == (section in skipped), printed
+    shown = [c for c in nb.cells if c.cell_type == "code" and c.outputs]
+    assert "metrics.aggregate(uci" in shown[-1].source  # the last cell ran, and showed its table
+    ran_elasticity = any("Across" in str(o.get("data", {}).get("text/plain", ""))
+                         for c in nb.cells if "followers.elasticity(main)" in c.source for o in c.outputs)
+    assert ran_elasticity == ("the elasticity" not in skipped)

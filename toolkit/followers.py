@@ -38,6 +38,7 @@ __all__ = [
     "detect_events",
     "engagement_around_events",
     "elasticity",
+    "has_counts",
 ]
 
 #: Columns of :func:`detect_events`' table.
@@ -130,6 +131,32 @@ def _level(frame: pd.DataFrame) -> pd.Series:
         return pd.array(frame["followers"], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
     net = (pd.array(frame["new_follows"], dtype="Float64") - pd.array(frame["unfollows"], dtype="Float64"))
     return np.cumsum(net.to_numpy(dtype=float, na_value=0.0))
+
+
+def has_counts(table: pd.DataFrame, *, audience: str = "followers") -> bool:
+    """Whether ``table`` holds follower numbers to analyse.
+
+    A posts table needs ``audience`` above 0 on at least one post (what :func:`elasticity` and
+    "per follower" rates read); a followers table, a count above 0 or both follows and unfollows on
+    at least one day (:func:`detect_events` reads either). Many exports carry no follower numbers
+    (Hootsuite's, for one): notebooks use this to skip, with a message, what needs them.
+
+    >>> has_counts(pd.DataFrame({"likes": [3, 5]}))
+    False
+    >>> has_counts(pd.DataFrame({"likes": [3, 5], "followers": pd.array([None, 0], dtype="Int64")}))
+    False
+    >>> has_counts(pd.DataFrame({"likes": [3, 5], "followers": pd.array([None, 810], dtype="Int64")}))
+    True
+    >>> has_counts(pd.DataFrame({"date": ["2024-01-01"], "new_follows": [4], "unfollows": [1]}))
+    True
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise AnalysisError("expected a posts or followers table (a pandas DataFrame)",
+                            parameter="table", found=type(table).__name__)
+    if audience in table.columns and (pd.to_numeric(table[audience], errors="coerce") > 0).any():
+        return True
+    flows = ["new_follows", "unfollows"]
+    return set(flows) <= set(table.columns) and bool(table[flows].notna().all(axis=1).any())
 
 
 def follower_growth(followers: pd.DataFrame, by: str = "week") -> pd.DataFrame:
