@@ -413,3 +413,31 @@ def test_fit_history_takes_the_account_as_every_analysis_does():
         fit_history(posts, metric="likes", account="carol")
     with pytest.raises(AnalysisError, match="parameter 'account': posts have no account column"):
         fit_history(posts.drop(columns="account"), metric="likes", account="bob")
+
+
+def test_fit_history_last_weeks_keeps_the_recent_weeks_only():
+    # 200 days from 2024-01-01 (last day 2024-07-18), likes per impression 0.02, then 0.03 from
+    # 2024-04-01 (simulate_profile's BASE_RATES and change_lift): the last 8 weeks are all after it
+    sim = simulate_profile(days=200, posts_per_day=2, change="2024-04-01", change_lift=0.5,
+                           text=False, seed=9)
+    last = pd.Timestamp(sim.posts["published_at"].max()).normalize()
+    recent = fit_history(sim.posts, metric="likes", last_weeks=8)
+    start = last + pd.Timedelta(days=1 - 56)
+    assert recent.rate == pytest.approx(0.03, rel=0.1)
+    assert f"posts from {start.date()} only (the last 8 weeks)" in recent.notes
+    assert recent.n_days <= 56
+    # with since, the later start wins; a window longer than the posts leaves them all, and says nothing
+    assert fit_history(sim.posts, metric="likes", last_weeks=8, since="2024-01-01").n_posts == recent.n_posts
+    every = fit_history(sim.posts, metric="likes", last_weeks=52)
+    assert every.n_posts == fit_history(sim.posts, metric="likes").n_posts and every.notes == ()
+    for bad in (0, 2.5, "26", True):
+        with pytest.raises(AnalysisError, match="parameter 'last_weeks'"):
+            fit_history(sim.posts, metric="likes", last_weeks=bad)
+
+
+def test_a_window_of_weeks_that_leaves_too_few_posts_is_named_with_the_range():
+    posts = simulate_profile(days=100, posts_per_day=0.5, seed=1).posts  # about 3 posts a week
+    with pytest.raises(AnalysisError, match=r"parameter 'last_weeks'.*in the last 2 weeks.*the posts run from 2024-01-0"):
+        fit_history(posts, last_weeks=2)
+    with pytest.raises(AnalysisError, match="parameter 'since'"):
+        fit_history(posts, since="2030-01-01", last_weeks=2)

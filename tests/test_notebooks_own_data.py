@@ -80,3 +80,27 @@ def test_notebook_05_skips_what_needs_follower_numbers_and_runs_the_rest(tmp_pat
     ran_elasticity = any("Across" in str(o.get("data", {}).get("text/plain", ""))
                          for c in nb.cells if "followers.elasticity(main)" in c.source for o in c.outputs)
     assert ran_elasticity == ("the elasticity" not in skipped)
+
+
+@pytest.mark.slow
+def test_notebook_04_plans_on_the_recent_weeks_of_data_from_another_year(tmp_path):
+    # the UCI page posted in 2014: the sample's change date (2024-10-01) cannot be the default
+    from toolkit import runner
+    from toolkit.spec import load_spec
+
+    nb = _run("04_design_an_experiment.ipynb", tmp_path, data_paths=[str(UCI)],
+              account="uci_cosmetics_brand", labels=None, lifts=[0.2], weeks=[4, 8], n_sims=50,
+              out_dir=str(tmp_path / "design"))
+    history = next(c for c in nb.cells if "fit_history(" in c.source)
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) for o in history.outputs)
+    # the default window: the 26 * 7 days up to and including the day of the page's last post
+    import toolkit
+
+    last = toolkit.load(UCI, progress=False).posts["published_at"].max().normalize()
+    start = (last + pd.Timedelta(days=1) - pd.Timedelta(weeks=26)).date()
+    assert str(start).startswith("2014-")
+    assert f"posts from {start} only (the last 26 weeks)" in shown
+    # the spec it wrote runs notebook 03 on these data, the label reaching it
+    spec = load_spec(tmp_path / "design" / "personal_schedule.toml")
+    passed = runner._passed(spec)
+    assert passed["DATA"] == [str(UCI)] and passed["LABEL_VALUE"] == "personal"

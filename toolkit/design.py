@@ -187,15 +187,23 @@ def _blame(n_posts: int, n_kept: int, y_known: np.ndarray, e_known: np.ndarray,
 
 
 def _why_too_few(n_posts: int, n_kept: int, n_metric: int, n_exposure: int, metric: str,
-                 exposure: str | None) -> str:
+                 exposure: str | None, last_weeks: tuple[int, int] | None = None) -> str:
     """``: <n> posts ...`` for the error, so the user sees which filter or column took them.
+
+    ``last_weeks`` is ``(posts inside since/until, weeks)`` when a window of weeks was asked for.
 
     >>> _why_too_few(400, 0, 0, 0, "likes", "impressions")
     ': 400 posts of the account, 0 inside since/until'
     >>> _why_too_few(400, 400, 0, 380, "clicks", "impressions")
     ': 400 posts of the account, 400 inside since/until, 0 with clicks, 380 with impressions > 0'
+    >>> _why_too_few(400, 12, 12, 12, "likes", "impressions", last_weeks=(400, 26))
+    ': 400 posts of the account, 400 inside since/until, 12 in the last 26 weeks, 12 with likes, 12 with impressions > 0'
     """
-    parts = [f"{n_posts:,} posts of the account", f"{n_kept:,} inside since/until"]
+    if last_weeks is None:
+        parts = [f"{n_posts:,} posts of the account", f"{n_kept:,} inside since/until"]
+    else:
+        parts = [f"{n_posts:,} posts of the account", f"{last_weeks[0]:,} inside since/until",
+                 f"{n_kept:,} in the last {last_weeks[1]} weeks"]
     if n_kept:
         parts.append(f"{n_metric:,} with {metric}")
         if exposure is not None:
@@ -211,6 +219,7 @@ def fit_history(
     account: str | None = None,
     since: str | pd.Timestamp | None = None,
     until: str | pd.Timestamp | None = None,
+    last_weeks: int | None = None,
 ) -> History:
     """Estimate an account's posting rate, overdispersion, day shocks and weekday pattern.
 
@@ -235,6 +244,11 @@ def fit_history(
     since, until
         Keep only posts published on or after ``since`` / before ``until`` (UTC dates), e.g. the
         weeks since the last strategy change, so that a past change is not mistaken for noise.
+    last_weeks
+        Keep only the last ``last_weeks`` weeks of posts: the ``7 * last_weeks`` UTC days up to
+        and including the day of the last post (within ``since``/``until``). Recent weeks look most
+        like the coming ones, and an older strategy change stays out. With ``since``, the later
+        start wins.
 
     Returns
     -------
@@ -282,6 +296,17 @@ def fit_history(
         when_all = pd.to_datetime(posts["published_at"], utc=True)
         posts = posts[when_all >= stamp] if name == "since" else posts[when_all < stamp]
         notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
+    n_bounded = len(posts)
+    if last_weeks is not None:
+        if isinstance(last_weeks, bool) or not isinstance(last_weeks, (int, np.integer)) or last_weeks < 1:
+            raise AnalysisError("must be a whole number of weeks, 1 or more (or None for every week)",
+                                parameter="last_weeks", found=last_weeks)
+        when_all = pd.to_datetime(posts["published_at"], utc=True)
+        if when_all.notna().any():
+            start = when_all.max().normalize() + pd.Timedelta(days=1 - 7 * int(last_weeks))
+            if (when_all < start).any():
+                posts = posts[when_all >= start]
+                notes.append(f"posts from {start.date()} only (the last {int(last_weeks)} weeks)")
     n_kept = len(posts)
     y = metrics.checked_counts(metrics.metric_values(posts, metric), posts, parameter="metric", column=metric)
     if exposure is None:
@@ -302,11 +327,15 @@ def fit_history(
     when = when[ok]
     if len(y) < 20:
         blame = _blame(n_posts, n_kept, y_known, e_known, exposure)
-        if blame == "since" and since is None:
+        if blame == "since" and last_weeks is not None and n_kept < n_bounded and (
+                n_bounded >= 20 or (since is None and until is None)):
+            blame = "last_weeks"  # the window, not a date bound, left too few
+        elif blame == "since" and since is None:
             blame = "until"
         raise AnalysisError("too few usable posts to fit the history (need at least 20)" + _why_too_few(
-            n_posts, n_kept, int(y_known.sum()), int(e_known.sum()), metric, exposure)
-            + (f"; the posts run from {span}" if blame in ("since", "until") else ""),
+            n_posts, n_kept, int(y_known.sum()), int(e_known.sum()), metric, exposure,
+            last_weeks=(n_bounded, last_weeks) if last_weeks is not None else None)
+            + (f"; the posts run from {span}" if blame in ("since", "until", "last_weeks") else ""),
                             parameter=blame, found=len(y))
     day0 = when.min().normalize()
     day = ((when.dt.normalize() - day0).dt.days).to_numpy()

@@ -55,8 +55,9 @@ class DesignPanel:
         Seed of the power simulation and of the schedule.
     start
         First day of the schedule (default: next Monday).
-    since
-        Fit the history on posts from this date on (e.g. the last strategy change).
+    since, last_weeks
+        Fit the history on posts from this date on (e.g. the last strategy change), and on the
+        account's last ``last_weeks`` weeks (:func:`toolkit.design.fit_history`).
     lifts, alpha, share, max_weeks
         Starting values of the power controls (a notebook passes its parameters).
     times, schedule_weeks
@@ -66,11 +67,12 @@ class DesignPanel:
     def __init__(self, posts: pd.DataFrame, *, metric: str = "engagements",
                  exposure: str | None = "impressions", account: str | None = None,
                  n_sims: int = 300, seed: int = 0, start: str | dt.date | None = None,
-                 since: str | None = None, lifts: tuple[float, ...] = (0.1, 0.2, 0.3),
+                 since: str | None = None, last_weeks: int | None = None,
+                 lifts: tuple[float, ...] = (0.1, 0.2, 0.3),
                  alpha: float = 0.05, share: float = 0.5, max_weeks: int = 26,
                  times: tuple[str, ...] = ("09:00", "18:00"), schedule_weeks: int = 8) -> None:
         self.history: History = fit_history(posts, metric=metric, exposure=exposure, account=account,
-                                            since=since)
+                                            since=since, last_weeks=last_weeks)
         self.result: PowerResult | None = None
         self.plan: pd.DataFrame | None = None
         self.error: str | None = None
