@@ -67,10 +67,6 @@ class LadderPanel(CachedViews):
         :func:`toolkit.metrics.of_account`, which lists the accounts there are.
     top_n, min_exposure
         Rows of the top-posts table, and the fewest impressions a post needs to be ranked by its rate.
-
-    Posts without impressions (a Hootsuite export, say) open per post: the ladder shows each rung's
-    total and share, groups and top posts compare weighted engagement per post, and the headings
-    say so.
     max_weight
         Upper end of the sliders.
 
@@ -84,6 +80,12 @@ class LadderPanel(CachedViews):
         The current Altair charts, DataFrames, and messages shown in place of a view without data.
     rebuilt
         Names of the views rebuilt by the last change.
+
+    Notes
+    -----
+    Posts without impressions (a Hootsuite export, say) open per post: the ladder shows each rung's
+    total and share, groups and top posts compare weighted engagement per post, and the headings
+    say so.
     """
 
     def __init__(
