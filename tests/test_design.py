@@ -161,6 +161,22 @@ def test_fit_history_recovers_simulated_parameters():
     assert mean[4] == pytest.approx(0.3, abs=0.03)
 
 
+def test_fit_history_is_rough_on_mild_day_shocks():
+    # the precision fit_history's docstring states: seeded simulations with known truth
+    # (ar1 0.5, shock SD 0.15, 2 posts a day), fitted on their last 26 weeks
+    simulate = pytest.importorskip("toolkit.simulate")
+    ar1, sd = [], []
+    for seed in range(20):
+        sim = simulate.simulate_profile(days=365, posts_per_day=2, dispersion=5, ar1=0.5,
+                                        shock_sd=0.15, hour_effects=False, text=False, seed=seed)
+        h = fit_history(sim.posts, metric="engagements", last_weeks=26)
+        ar1.append(h.ar1)
+        sd.append(h.shock_sd)
+    assert min(ar1) == 0.0 and max(ar1) == pytest.approx(0.95)
+    assert np.mean(ar1) == pytest.approx(0.26, abs=0.01) and np.std(ar1) == pytest.approx(0.33, abs=0.01)
+    assert np.mean(sd) == pytest.approx(0.09, abs=0.005)
+
+
 def test_fit_history_without_day_shocks_finds_none():
     simulate = pytest.importorskip("toolkit.simulate")
     sim = simulate.simulate_profile(days=365, posts_per_day=3, dispersion=5, ar1=0.0,
