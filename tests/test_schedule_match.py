@@ -113,7 +113,7 @@ def test_no_post_in_any_slot_names_both_date_ranges_and_says_to_publish():
         match_schedule(posts, plan)
     message = str(err.value)
     assert "parameter 'schedule'" in message
-    assert "2025-07-07 09:00 to 2025-07-20 09:00" in message and "2024-01-01 to 2024-01-30" in message
+    assert "2025-07-07 09:00 to 2025-07-20 09:00" in message and "2024-01-01 to 2024-01-30" in message and "30 minutes" in message
     assert "not have been published yet" in message and "rerun with the new export" in message
 
 

@@ -1260,6 +1260,16 @@ def _tolerance(tolerance: Any) -> pd.Timedelta:
     return value
 
 
+def _duration(value: pd.Timedelta) -> str:
+    """``30 minutes``, ``2 hours``, ``90 seconds``: a tolerance as a person writes it."""
+    seconds = value.total_seconds()
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}" + ("s" if n != 1 else "")
+    return f"{seconds:g} seconds"
+
+
 def _check_tz(tz: Any) -> None:
     try:
         pd.Timestamp("2000-01-01").tz_localize(tz)
@@ -1469,10 +1479,10 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
         post_span = (f"{times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}" if len(times)
                      else "no dated posts")
         raise AnalysisError(
-            f"no post matches the schedule: its {len(slots)} slots run {span} and the posts run "
-            f"{post_span}; no post went out within {tol} of a slot. The schedule may not have "
-            "been published yet: publish the posts in its slots, export the account's posts again "
-            "and rerun with the new export (check that tz is the tz given to schedule)",
+            "no post matches the schedule; it may not have been published yet: publish posts in its "
+            "slots, export the account's posts again and rerun with the new export. Its "
+            f"{len(slots)} slots run {span}, the posts {post_span}; none went out within "
+            f"{_duration(tol)} of a slot (and tz must be the tz given to schedule)",
             parameter="schedule", found=f"{len(posts)} posts, 0 in a slot")
 
     empty = slot_table["post_id"].isna()
@@ -1491,7 +1501,7 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
     n_labels = matched["scheduled_label"].value_counts().to_dict()
     by_label = ", ".join(f"{v:,} {k}" for k, v in sorted(n_labels.items()))
     outside = sum(int(counts.get(o, 0)) for o in outcomes[:3])
-    text = (f"{len(matched):,} of {len(slots):,} slots ({span}) have a post within {tol} "
+    text = (f"{len(matched):,} of {len(slots):,} slots ({span}) have a post within {_duration(tol)} "
             f"({by_label}, by the slot's assignment); {int(empty.sum()):,} slots have none. "
             f"Set aside: {outside:,} posts outside every slot, "
             f"{int(counts.get('date only (no time of day)', 0)):,} date-only posts, "
