@@ -180,3 +180,13 @@ def test_the_glm_interval_on_matched_posts_covers_a_planted_lift():
     row = result.table.iloc[0]
     assert row["n_treatment"] + row["n_baseline"] == len(m.posts)
     assert row["ci_low"] < truth < row["ci_high"], row[["lift", "ci_low", "ci_high"]].to_dict()
+
+
+def test_the_match_shows_counts_and_no_post_text():
+    # a notebook shows the match (text/plain and HTML): counts, never the posts' own words
+    plan = schedule("2025-01-06", weeks=1, times=["09:00"], seed=0)
+    posts = _posts(["2025-01-06 09:01", "2025-01-07 15:00"])
+    posts["text"] = pd.array(["my secret words", "more words"], dtype="string")
+    m = match_schedule(posts, plan)
+    for shown in (repr(m), str(m), m._repr_html_()):
+        assert "secret" not in shown and "between slots" in shown and "1 of 7 slots" in shown

@@ -1198,7 +1198,7 @@ MATCH_COLUMNS = ("slot_id", "slot_time", "scheduled_label", "minutes_from_slot")
 _MATCH_CSV_COLUMNS = ("date_time", "label", "slot_id")
 
 
-@dataclass
+@dataclass(repr=False)
 class ScheduleMatch:
     """Posts matched back to a randomised schedule by :func:`match_schedule`.
 
@@ -1232,9 +1232,9 @@ class ScheduleMatch:
         return dict(zip(self.table["outcome"], self.table["n"].astype(int)))
 
     def summary(self) -> str:
-        return self.text
+        return self.text + "\n" + self.table.to_string(index=False)
 
-    def __str__(self) -> str:
+    def __repr__(self) -> str:  # counts only: the posts' texts stay out of what a notebook shows
         return self.summary()
 
     def _repr_html_(self) -> str:
