@@ -190,3 +190,15 @@ def test_the_match_shows_counts_and_no_post_text():
     m = match_schedule(posts, plan)
     for shown in (repr(m), str(m), m._repr_html_()):
         assert "secret" not in shown and "between slots" in shown and "1 of 7 slots" in shown
+
+
+def test_any_index_of_the_posts_and_naive_utc_times_match_alike():
+    # by construction: the same two posts, once with a repeated index and times without a zone
+    # (read as UTC, the canonical table's zone), match the same slots
+    plan = schedule("2025-01-06", weeks=1, times=["09:00"], seed=0)
+    posts = _posts(["2025-01-06 09:01", "2025-01-07 08:58", "2025-01-07 15:00"])
+    again = posts.set_axis([4, 4, 4])
+    again["published_at"] = again["published_at"].dt.tz_localize(None)
+    a, b = match_schedule(posts, plan), match_schedule(again, plan)
+    assert a.posts["slot_id"].tolist() == b.posts["slot_id"].tolist() == ["slot-0001", "slot-0002"]
+    assert b.set_aside["reason"].tolist() == ["between slots"]

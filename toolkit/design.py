@@ -1419,6 +1419,7 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
         raise AnalysisError("a schedule belongs to one account: take its posts with "
                             "toolkit.metrics.of_account(posts, account)", parameter="posts",
                             found=sorted(posts["account"].dropna().astype(str).unique()))
+    posts = posts.reset_index(drop=True)  # positions, whatever index the caller's frame has
     published = pd.to_datetime(posts["published_at"])
     if published.dt.tz is None:
         published = published.dt.tz_localize("UTC")  # the canonical table is in UTC
