@@ -129,6 +129,8 @@ def test_a_csv_that_is_not_a_schedule_names_the_file_and_the_missing_columns(tmp
         match_schedule(_posts(["2025-01-01 09:00"]), bad)
     with pytest.raises(AnalysisError, match="schedule file not found"):
         match_schedule(_posts(["2025-01-01 09:00"]), tmp_path / "nowhere.csv")
+    with pytest.raises(AnalysisError, match="parameter 'schedule'.*found: NoneType"):
+        match_schedule(_posts(["2025-01-01 09:00"]), None)
 
 
 @pytest.mark.parametrize("kwargs, parameter", [

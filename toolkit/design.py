@@ -1279,8 +1279,12 @@ def _check_tz(tz: Any) -> None:
 
 
 def _read_schedule_csv(path: Any, tz: str) -> pd.DataFrame:
+    import os
     from pathlib import Path
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise AnalysisError("expected the DataFrame of toolkit.design.schedule or the path of the CSV "
+                            "schedule_to_csv wrote", parameter="schedule", found=type(path).__name__)
     where = Path(path)
     if not where.is_file():
         raise AnalysisError("schedule file not found", file=where, parameter="schedule")
@@ -1342,7 +1346,7 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
         The DataFrame of :func:`schedule`, or the path of a CSV written by :func:`schedule_to_csv`.
     tz
         The time zone of the CSV's local times: the ``tz`` given to :func:`schedule`. A DataFrame's
-        ``slot_time`` carries its own zone, so ``tz`` is then only checked for being a zone.
+        ``slot_time`` carries its own zone, which wins (a ``slot_time`` without one is read in ``tz``).
     tolerance
         How far from its slot a post may go out (a duration: ``"30min"``, ``"2h"``); less than
         half the shortest gap between two slots, so each post has one nearest slot.
