@@ -414,22 +414,109 @@ def test_a_corrupt_registry_is_named_and_the_run_keeps_its_record(tmp_path):
         runner._last_record(registry)
 
 
-@pytest.mark.slow
-def test_the_spec_notebook_04_writes_has_notebook_03_load_the_files_the_record_hashes(tmp_path):
-    # editing `data` in the written spec (new exports elsewhere) must change what notebook 03 loads,
-    # not only the files the record lists
+@pytest.fixture(scope="module")
+def spec_of_04(tmp_path_factory) -> Path:
+    """The schedule and the spec notebook 04 writes on the sample data (its power runs kept small)."""
     import papermill as pm
 
-    from toolkit.spec import load_spec
-
-    out = tmp_path / "design"
-    pm.execute_notebook(str(ROOT / "notebooks" / "04_design_an_experiment.ipynb"), str(tmp_path / "04.ipynb"),
+    tmp = tmp_path_factory.mktemp("nb04")
+    out = tmp / "design"
+    pm.execute_notebook(str(ROOT / "notebooks" / "04_design_an_experiment.ipynb"), str(tmp / "04.ipynb"),
                         parameters={"out_dir": str(out), "n_sims": 10, "weeks": [2, 4], "lifts": [0.3]},
                         cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
-    spec = load_spec(out / "personal_schedule.toml")
-    assert "data" not in spec.fixed_by_notebook
+    return out / "personal_schedule.toml"
+
+
+@pytest.mark.slow
+def test_the_spec_notebook_04_writes_passes_data_and_schedule_to_notebook_03(spec_of_04):
+    # editing `data` in the written spec (new exports elsewhere) must change what notebook 03 loads,
+    # not only the files the record lists; and notebook 03 must read the schedule it records
+    from toolkit.spec import load_spec
+
+    spec = load_spec(spec_of_04)
+    assert spec.fixed_by_notebook == ()
     passed = runner._passed(spec)
     assert passed["DATA"] == [str(p) for p in spec.data_files]
+    assert passed["SCHEDULE"] == str(spec.schedule) and passed["SCHEDULE_TZ"] == "UTC"
+    assert (passed["LABEL_COLUMN"], passed["LABEL_VALUE"]) == ("scheduled_label", "personal")
+
+
+@pytest.mark.slow
+def test_the_spec_of_an_unpublished_schedule_stops_and_says_to_publish_it(spec_of_04, tmp_path, capsys):
+    # the sample's posts all predate the schedule: no result from them, and a message a person
+    # can act on, from `python -m toolkit run` (exit code 1)
+    code = runner.main([str(spec_of_04), "--reports", str(tmp_path / "reports"), "--no-html"])
+    printed = capsys.readouterr().err
+    assert code == 1
+    assert "no post matches the schedule" in printed and "rerun with the new export" in printed
+    assert "2025-07-07 09:00 to 2025-08-31 18:00 (UTC)" in printed and "2024-01-01 to 2025-06-30" in printed
+    assert not (tmp_path / "reports" / "personal_schedule" / "registry.jsonl").exists()
+
+
+def _export_of_the_experiment(schedule_csv: Path, folder: Path, *, lift: float, seed: int) -> Path:
+    """An X export of the posts published in the schedule's slots (a few minutes off, 5 slots
+    skipped): engagements negative binomial (size 5) at 4% of impressions, times 1 + ``lift`` in
+    the slots assigned personal."""
+    import csv
+
+    import numpy as np
+    import pandas as pd
+
+    template = ROOT / "data" / "sample" / "tweet_activity_metrics_harborbakes_20250401_20250630_en.csv"
+    with open(template, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    plan = pd.read_csv(schedule_csv, dtype=str)
+    when = pd.to_datetime(plan["date_time"], format="%d/%m/%Y %H:%M").dt.tz_localize("UTC")
+    rng = np.random.default_rng(seed)
+    skipped = set(rng.choice(len(plan), size=5, replace=False).tolist())
+    rows = []
+    for i in range(len(plan)):
+        if i in skipped:
+            continue
+        personal = plan["label"].iloc[i] == "personal"
+        impressions = int(round(rng.lognormal(np.log(1500), 0.5)))
+        mean = 0.04 * impressions * (1 + lift if personal else 1.0)
+        engagements = int(rng.negative_binomial(5, 5 / (5 + mean)))
+        post_id = str(1950000000000000000 + i)
+        row = {h: ("-" if h.startswith("promoted") else "0") for h in header}
+        row.update({"Tweet id": post_id, "Tweet permalink": f"https://twitter.com/harborbakes/status/{post_id}",
+                    "Tweet text": ("I baked with my daughter this morning. What do you bake at home?" if personal
+                                   else "Order ahead and skip the line with our app. https://example.com/shop"),
+                    "time": (when.iloc[i] + pd.Timedelta(minutes=int(rng.integers(-8, 9))))
+                    .strftime("%Y-%m-%d %H:%M +0000"),
+                    "impressions": f"{impressions:.1f}", "engagements": f"{engagements:.1f}",
+                    "engagement rate": str(engagements / impressions), "likes": f"{engagements // 2:.1f}"})
+        rows.append(row)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"tweet_activity_metrics_harborbakes_{when.min():%Y%m%d}_{when.max():%Y%m%d}_en.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.slow
+def test_the_spec_rerun_on_the_executed_experiment_finds_the_planted_lift(spec_of_04, tmp_path):
+    # seeded simulation with a known truth: the export of the experiment as run (posts in 163 of
+    # its 168 slots, +30% engagements per impression in the personal slots); the spec, pointed at
+    # that export, analyses exactly those posts by their slot's assignment and glm's 95% interval
+    # covers +30%
+    import re
+
+    spec = tmp_path / "personal_schedule.toml"
+    export = _export_of_the_experiment(spec_of_04.parent / "personal_schedule.csv", tmp_path / "export",
+                                       lift=0.30, seed=7)
+    text = spec_of_04.read_text(encoding="utf-8")
+    text = re.sub(r"^data = .*$", f'data = ["{export.as_posix()}"]', text, flags=re.MULTILINE)
+    text = text.replace('notebook = "', f'notebook = "{spec_of_04.parent.as_posix()}/')
+    text = text.replace('schedule = "', f'schedule = "{spec_of_04.parent.as_posix()}/')
+    spec.write_text(text, encoding="utf-8")
+    record = runner.run(spec, reports=tmp_path / "reports", html=False, echo=False)
+    assert record["status"] == "ok"
+    row = record["result"]["table"][0]
+    assert row["method"] == "glm" and row["n_baseline"] + row["n_treatment"] == 163
+    assert row["ci_low"] < 0.30 < row["ci_high"], row
 
 
 def test_the_same_numbers_from_other_rows_are_no_reproduction():

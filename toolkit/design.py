@@ -73,7 +73,10 @@ __all__ = [
     "closed_form_power",
     "schedule",
     "schedule_to_csv",
+    "match_schedule",
+    "ScheduleMatch",
     "SCHEDULE_CSV_COLUMNS",
+    "MATCH_COLUMNS",
     "POWER_COLUMNS",
 ]
 
@@ -1190,3 +1193,331 @@ def schedule_to_csv(plan: pd.DataFrame, path=None, *, message: str = "[{label} p
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# matching published posts back to the schedule
+# --------------------------------------------------------------------------------------------
+#: Columns :func:`match_schedule` adds to each matched post, in order.
+MATCH_COLUMNS = ("slot_id", "slot_time", "scheduled_label", "minutes_from_slot")
+
+#: Columns a schedule CSV must have for :func:`match_schedule` (``message`` and ``link`` are the
+#: scheduler's and may have been edited or dropped).
+_MATCH_CSV_COLUMNS = ("date_time", "label", "slot_id")
+
+
+@dataclass(repr=False)
+class ScheduleMatch:
+    """Posts matched back to a randomised schedule by :func:`match_schedule`.
+
+    Attributes
+    ----------
+    posts
+        The posts published in a slot, one per slot, with the columns :data:`MATCH_COLUMNS` added:
+        ``scheduled_label`` is the slot's assignment (analyse with
+        ``label=("scheduled_label", "personal")``), ``minutes_from_slot`` how late (positive) or
+        early the post went out.
+    slots
+        Every slot of the schedule: ``slot_id``, ``slot_time``, ``label``, and the ``post_id`` and
+        ``minutes_from_slot`` of the post matched to it (NA for a slot with no post).
+    set_aside
+        The posts not matched, with their ``reason``: before or after the schedule, between slots,
+        date only, or another post nearer the same slot.
+    table
+        The counts, one row per outcome (``outcome``, ``n``).
+    """
+
+    posts: pd.DataFrame
+    slots: pd.DataFrame
+    set_aside: pd.DataFrame
+    table: pd.DataFrame
+    tolerance: pd.Timedelta
+    text: str
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The counts of :attr:`table` as a dict, outcome -> n."""
+        return dict(zip(self.table["outcome"], self.table["n"].astype(int)))
+
+    def summary(self) -> str:
+        return self.text + "\n" + self.table.to_string(index=False)
+
+    def __repr__(self) -> str:  # counts only: the posts' texts stay out of what a notebook shows
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "\n".join([
+            '<div class="engagement-lab-result">',
+            f"<p>{html.escape(self.text)}</p>",
+            self.table.to_html(index=False, border=0),
+            "</div>",
+        ])
+
+
+def _tolerance(tolerance: Any) -> pd.Timedelta:
+    expected = "must be a positive duration such as '30min' or '1h'"
+    if isinstance(tolerance, (bool, int, float, np.number)):  # 30 would be 30 nanoseconds
+        raise AnalysisError(expected + " (a bare number has no unit)", parameter="tolerance",
+                            found=tolerance)
+    try:
+        value = pd.Timedelta(tolerance)
+    except (TypeError, ValueError):
+        raise AnalysisError(expected, parameter="tolerance", found=tolerance) from None
+    if pd.isna(value) or value <= pd.Timedelta(0):
+        raise AnalysisError(expected, parameter="tolerance", found=tolerance)
+    return value
+
+
+def _duration(value: pd.Timedelta) -> str:
+    """``30 minutes``, ``2 hours``, ``90 seconds``: a tolerance as a person writes it."""
+    seconds = value.total_seconds()
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}" + ("s" if n != 1 else "")
+    return f"{seconds:g} seconds"
+
+
+def _check_tz(tz: Any) -> None:
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(tz)
+    except Exception:  # pytz, zoneinfo and dateutil each raise their own error for an unknown zone
+        raise AnalysisError("must be a time zone name such as 'UTC' or 'Europe/Berlin' (the tz "
+                            "given to toolkit.design.schedule)", parameter="tz", found=tz) from None
+
+
+def _read_schedule_csv(path: Any, tz: str) -> pd.DataFrame:
+    import os
+    from pathlib import Path
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise AnalysisError("expected the DataFrame of toolkit.design.schedule or the path of the CSV "
+                            "schedule_to_csv wrote", parameter="schedule", found=type(path).__name__)
+    where = Path(path)
+    if not where.is_file():
+        raise AnalysisError("schedule file not found", file=where, parameter="schedule")
+    try:
+        table = pd.read_csv(where, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise AnalysisError("expected a schedule CSV written by toolkit.design.schedule_to_csv",
+                            file=where, parameter="schedule",
+                            found=str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    missing = [c for c in _MATCH_CSV_COLUMNS if c not in table.columns]
+    if missing:
+        raise AnalysisError("not a schedule written by toolkit.design.schedule_to_csv: expected the "
+                            f"columns {', '.join(_MATCH_CSV_COLUMNS)}; missing {', '.join(missing)}",
+                            file=where, parameter="schedule", found=list(table.columns))
+    when = pd.to_datetime(table["date_time"].str.strip(), format="%d/%m/%Y %H:%M", errors="coerce")
+    for column, bad in (("date_time", when.isna()), ("slot_id", table["slot_id"].str.strip() == ""),
+                        ("label", table["label"].str.strip() == "")):
+        if bad.any():
+            first = int(np.flatnonzero(bad.to_numpy())[0])
+            raise AnalysisError("expected a local time DD/MM/YYYY HH:MM" if column == "date_time"
+                                else "expected a value in every row", file=where, row=first + 2,
+                                column=column, found=repr(table[column].iloc[first]))
+    try:
+        slot_time = when.dt.tz_localize(tz)
+    except Exception as exc:  # a local time that does not exist or occurs twice (DST)
+        raise AnalysisError(f"a slot's local time is not a single moment in {tz} (daylight saving)",
+                            file=where, column="date_time", parameter="tz", found=str(exc)) from None
+    return pd.DataFrame({"slot_id": table["slot_id"].str.strip(), "slot_time": slot_time,
+                         "label": table["label"].str.strip()})
+
+
+def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str = "UTC",
+                   tolerance: str | pd.Timedelta = "30min") -> ScheduleMatch:
+    """Match an account's published posts back to the slots of a randomised schedule.
+
+    Each post with a known time goes to the slot nearest its ``published_at``, if that slot is
+    within ``tolerance``; a slot keeps one post, the nearest (ties: the earlier post), and any
+    other post in its window is set aside. The matched posts carry the slot's ``slot_id`` and its
+    assignment as ``scheduled_label``.
+
+    The analysis is by assignment (intention to treat): ``scheduled_label`` is what the
+    randomisation assigned to the slot, not what the post turned out to be. A post that went out
+    in a "personal" slot counts as personal even if its text was not, so the comparison keeps the
+    protection of the randomisation (compare with ``content_label`` to see how well the plan was
+    followed). A slot without a post has no outcome and is not analysed; if slots were skipped
+    more often for one label, the comparison can be biased, so :attr:`ScheduleMatch.table` counts
+    the empty slots per label.
+
+    Nothing is dropped silently: posts before, between or after the slots, date-only posts
+    (``time_known`` False: no time of day to match) and extra posts in a slot are kept in
+    :attr:`ScheduleMatch.set_aside` with their reason, and counted.
+
+    Parameters
+    ----------
+    posts
+        One account's posts (canonical ``posts`` table; ``published_at`` in UTC, see
+        :func:`toolkit.metrics.of_account`).
+    schedule
+        The DataFrame of :func:`schedule`, or the path of a CSV written by :func:`schedule_to_csv`.
+    tz
+        The time zone of the CSV's local times: the ``tz`` given to :func:`schedule`. A DataFrame's
+        ``slot_time`` carries its own zone, which wins (a ``slot_time`` without one is read in ``tz``).
+    tolerance
+        How far from its slot a post may go out (a duration: ``"30min"``, ``"2h"``); less than
+        half the shortest gap between two slots, so each post has one nearest slot.
+
+    Returns
+    -------
+    ScheduleMatch
+        ``.posts`` (the matched posts, for :func:`toolkit.content_lift`), ``.slots``,
+        ``.set_aside``, ``.table`` (counts) and ``.text``.
+
+    Raises
+    ------
+    AnalysisError
+        For a CSV that is not a schedule (naming the file), a bad ``tz`` or ``tolerance``, posts of
+        several accounts, and when no post matches any slot (naming both date ranges: a schedule
+        not published yet).
+
+    Examples
+    --------
+    >>> plan = schedule("2025-01-06", weeks=1, times=["09:00"], seed=3)
+    >>> posts = pd.DataFrame({
+    ...     "post_id": ["a", "b", "c", "d"],
+    ...     "published_at": pd.to_datetime(["2025-01-06 09:04", "2025-01-07 08:55",
+    ...                                     "2025-01-07 15:00", "2025-01-08 00:00"], utc=True),
+    ...     "time_known": [True, True, True, False]})
+    >>> m = match_schedule(posts, plan)
+    >>> m.posts[["post_id", "slot_id", "scheduled_label", "minutes_from_slot"]]
+      post_id    slot_id scheduled_label  minutes_from_slot
+    0       a  slot-0001        personal                4.0
+    1       b  slot-0002        personal               -5.0
+    >>> m.counts["slots without a post"], m.counts["between slots"], m.counts["date only (no time of day)"]
+    (5, 1, 1)
+    >>> m.set_aside[["post_id", "reason"]].values.tolist()
+    [['c', 'between slots'], ['d', 'date only (no time of day)']]
+
+    The same from the CSV a bulk scheduler gets (local times, so the same ``tz``):
+
+    >>> import os, tempfile
+    >>> path = schedule_to_csv(plan, os.path.join(tempfile.mkdtemp(), "plan.csv"))
+    >>> match_schedule(posts, path, tz="UTC").posts["slot_id"].tolist()
+    ['slot-0001', 'slot-0002']
+    """
+    _check_tz(tz)
+    tol = _tolerance(tolerance)
+    # the plan's slots: slot_id, slot_time (tz-aware), label
+    if isinstance(schedule, pd.DataFrame):
+        missing = [c for c in ("slot_id", "slot_time", "label") if c not in schedule.columns]
+        if missing:
+            raise AnalysisError("not a schedule from toolkit.design.schedule: expected the columns "
+                                f"slot_id, slot_time, label; missing {', '.join(missing)}",
+                                parameter="schedule", found=list(schedule.columns))
+        slots = schedule[["slot_id", "slot_time", "label"]].copy()
+        times = pd.to_datetime(slots["slot_time"])
+        slots["slot_time"] = times.dt.tz_localize(tz) if times.dt.tz is None else times
+    else:
+        slots = _read_schedule_csv(schedule, tz)
+    if slots.empty:
+        raise AnalysisError("the schedule has no slots", parameter="schedule", found="0 rows")
+    if slots["slot_id"].duplicated().any():
+        raise AnalysisError("each slot_id must appear once", parameter="schedule",
+                            found=slots.loc[slots["slot_id"].duplicated(), "slot_id"].iloc[0])
+    slots = slots.sort_values("slot_time", kind="stable").reset_index(drop=True)
+    gaps = slots["slot_time"].diff().dropna()
+    if len(gaps) and 2 * tol >= gaps.min():
+        raise AnalysisError(f"must be less than half the shortest gap between two slots "
+                            f"({gaps.min()}), so that every post has one nearest slot",
+                            parameter="tolerance", found=tolerance)
+    # the posts
+    for column in ("post_id", "published_at"):
+        if column not in posts.columns:
+            raise AnalysisError(f"posts need a {column} column (the canonical posts table)",
+                                parameter="posts", column=column, found=list(posts.columns))
+    if "account" in posts.columns and posts["account"].dropna().nunique() > 1:
+        raise AnalysisError("a schedule belongs to one account: take its posts with "
+                            "toolkit.metrics.of_account(posts, account)", parameter="posts",
+                            found=sorted(posts["account"].dropna().astype(str).unique()))
+    posts = posts.reset_index(drop=True)  # positions, whatever index the caller's frame has
+    published = pd.to_datetime(posts["published_at"])
+    if published.dt.tz is None:
+        published = published.dt.tz_localize("UTC")  # the canonical table is in UTC
+    published = published.dt.tz_convert("UTC")
+    known = (posts["time_known"].fillna(False).astype(bool) if "time_known" in posts.columns
+             else pd.Series(True, index=posts.index))
+    slot_ns = slots["slot_time"].dt.tz_convert("UTC").to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    first_slot, last_slot = slot_ns[0], slot_ns[-1]
+    tol_ns = tol.value
+
+    reason = pd.Series(pd.NA, index=posts.index, dtype="string")
+    reason[published.isna()] = "no publish time"
+    reason[reason.isna() & ~known] = "date only (no time of day)"
+    usable = reason.isna()
+    t = published[usable].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    right = np.clip(np.searchsorted(slot_ns, t), 0, len(slot_ns) - 1)
+    left = np.clip(right - 1, 0, len(slot_ns) - 1)
+    nearest = np.where(np.abs(t - slot_ns[left]) <= np.abs(slot_ns[right] - t), left, right)
+    offset = t - slot_ns[nearest]
+    inside = np.abs(offset) <= tol_ns
+    where = np.where(inside, "", np.where(t < first_slot, "before the schedule",
+                                          np.where(t > last_slot, "after the schedule",
+                                                   "between slots")))
+    reason[usable] = pd.array(np.where(inside, None, where), dtype="string")
+
+    candidates = pd.DataFrame({"row": np.flatnonzero(usable.to_numpy())[inside],
+                               "slot": nearest[inside], "offset": offset[inside]})
+    candidates["distance"] = candidates["offset"].abs()
+    candidates["time"] = t[inside]
+    candidates = candidates.sort_values(["slot", "distance", "time", "row"], kind="stable")
+    keep = ~candidates["slot"].duplicated()
+    for row, slot in candidates.loc[~keep, ["row", "slot"]].itertuples(index=False):
+        reason.iloc[row] = f"another post nearer {slots['slot_id'].iloc[slot]}"
+    kept = candidates[keep].sort_values("row")
+
+    matched = posts.iloc[kept["row"].to_numpy()].copy()
+    matched["slot_id"] = slots["slot_id"].iloc[kept["slot"]].to_numpy()
+    matched["slot_time"] = slots["slot_time"].iloc[kept["slot"]].to_numpy()
+    matched["scheduled_label"] = pd.array(slots["label"].iloc[kept["slot"]].to_numpy(), dtype="string")
+    matched["minutes_from_slot"] = kept["offset"].to_numpy() / 6e10
+    matched = matched.reset_index(drop=True)
+
+    slot_table = slots.copy()
+    slot_table["post_id"] = pd.Series(pd.NA, index=slot_table.index, dtype="string")
+    slot_table["minutes_from_slot"] = np.nan
+    slot_table.loc[kept["slot"].to_numpy(), "post_id"] = (
+        posts["post_id"].iloc[kept["row"].to_numpy()].astype("string").to_numpy())
+    slot_table.loc[kept["slot"].to_numpy(), "minutes_from_slot"] = kept["offset"].to_numpy() / 6e10
+
+    aside = posts.loc[reason.notna()].copy()
+    aside.insert(0, "reason", reason[reason.notna()])
+    aside = aside.reset_index(drop=True)
+
+    span = (f"{slots['slot_time'].iloc[0]:%Y-%m-%d %H:%M} to "
+            f"{slots['slot_time'].iloc[-1]:%Y-%m-%d %H:%M} ({slots['slot_time'].dt.tz})")
+    if matched.empty:
+        times = published.dropna()
+        post_span = (f"{times.min():%Y-%m-%d} to {times.max():%Y-%m-%d}" if len(times)
+                     else "no dated posts")
+        raise AnalysisError(
+            "no post matches the schedule; it may not have been published yet: publish posts in its "
+            "slots, export the account's posts again and rerun with the new export. Its "
+            f"{len(slots)} slots run {span}, the posts {post_span}; none went out within "
+            f"{_duration(tol)} of a slot (and tz must be the tz given to schedule)",
+            parameter="schedule", found=f"{len(posts)} posts, 0 in a slot")
+
+    empty = slot_table["post_id"].isna()
+    rows = [("posts matched to a slot", len(matched))]
+    for label in sorted(slots["label"].unique()):
+        rows.append((f"slots without a post ({label})", int((empty & slot_table["label"].eq(label)).sum())))
+    rows.append(("slots without a post", int(empty.sum())))
+    outcomes = ["before the schedule", "between slots", "after the schedule",
+                "date only (no time of day)", "no publish time"]
+    counts = reason.value_counts()
+    for outcome in outcomes:
+        rows.append((outcome, int(counts.get(outcome, 0))))
+    extra = int(reason.str.startswith("another post nearer").sum())
+    rows.append(("second post in a slot", extra))
+    table = pd.DataFrame(rows, columns=["outcome", "n"])
+    n_labels = matched["scheduled_label"].value_counts().to_dict()
+    by_label = ", ".join(f"{v:,} {k}" for k, v in sorted(n_labels.items()))
+    outside = sum(int(counts.get(o, 0)) for o in outcomes[:3])
+    text = (f"{len(matched):,} of {len(slots):,} slots ({span}) have a post within {_duration(tol)} "
+            f"({by_label}, by the slot's assignment); {int(empty.sum()):,} slots have none. "
+            f"Set aside: {outside:,} posts outside every slot, "
+            f"{int(counts.get('date only (no time of day)', 0)):,} date-only posts, "
+            f"{extra:,} second posts in a slot.")
+    return ScheduleMatch(posts=matched, slots=slot_table, set_aside=aside, table=table,
+                         tolerance=tol, text=text)

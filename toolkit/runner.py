@@ -508,7 +508,7 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         record.update(status="failed", error=what, finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
         raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
-                       found=what.splitlines()[0][:300]) from None
+                       found=what.splitlines()[0][:800]) from None
     if not result_path.is_file():
         record.update(status="failed", error="no result handed back", finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")

@@ -22,10 +22,11 @@ picked up by the next run)::
     label = ["content_label", "personal"]      # content lift: a column, or [column, value]
     labels = "../data/sample/labels/me.csv"    # optional: labels by post_id (hand or tool)
     # change = 2024-10-01                      # before/after: the change date (required there)
-    # schedule = "personal_schedule.csv"       # optional: the randomised schedule followed
+    # schedule = "personal_schedule.csv"       # optional: the randomised schedule followed (notebook 03:
+    #                                          # only the posts in its slots, design.match_schedule)
     accounts = []                              # default: every account in the data
     seed = 0                                   # default 0: seeds resampling methods
-    # fixed_by_notebook = ["schedule"]         # keys the notebook's own code fixes (see below)
+    # fixed_by_notebook = ["data"]             # keys the notebook's own code fixes (see below)
 
     [parameters]                               # optional: passed to the notebook as they are
     n_resamples = 2000
