@@ -204,3 +204,25 @@ def test_any_index_of_the_posts_and_naive_utc_times_match_alike():
     a, b = match_schedule(posts, plan), match_schedule(again, plan)
     assert a.posts["slot_id"].tolist() == b.posts["slot_id"].tolist() == ["slot-0001", "slot-0002"]
     assert b.set_aside["reason"].tolist() == ["between slots"]
+
+
+def test_schedule_keeps_slots_across_daylight_saving_and_names_a_bad_zone(tmp_path):
+    # Europe/Berlin skips 02:00-03:00 on 2025-03-30 and repeats it on 2025-10-26 (tz database)
+    from toolkit.design import schedule, schedule_to_csv
+
+    spring = schedule("2025-03-24", weeks=2, times=["02:30"], seed=1, tz="Europe/Berlin")
+    assert len(spring) == 14
+    day = spring.set_index(spring["slot_time"].dt.strftime("%Y-%m-%d"))
+    assert day.loc["2025-03-30", "time"] == "03:00" and day.loc["2025-03-29", "time"] == "02:30"
+    autumn = schedule("2025-10-20", weeks=2, times=["02:30"], seed=1, tz="Europe/Berlin")
+    assert autumn["slot_time"].is_unique and str(autumn["slot_time"].iloc[6].utcoffset()) == "2:00:00"
+    # the written schedule reads back to the same slots
+    for plan in (spring, autumn):
+        path = schedule_to_csv(plan, tmp_path / "plan.csv")
+        from toolkit.design import _read_schedule_csv
+
+        back = _read_schedule_csv(path, "Europe/Berlin")
+        assert back["slot_time"].tolist() == plan["slot_time"].tolist()
+    with pytest.raises(AnalysisError, match="time zone") as err:
+        schedule("2025-03-24", weeks=1, times=["09:00"], tz="Mars/Olympus")
+    assert err.value.parameter == "tz"

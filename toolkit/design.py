@@ -1069,7 +1069,9 @@ def schedule(
     seed
         Seed of ``numpy.random.default_rng``: the same seed gives the same schedule.
     tz
-        Time zone of the slot times.
+        Time zone of the slot times. Across daylight saving changes a slot keeps its wall-clock
+        time; one the spring change skips moves to the first time that exists (02:30 -> 03:00), and
+        one the autumn change repeats is its first occurrence.
 
     Returns
     -------
@@ -1154,7 +1156,8 @@ def schedule(
             rows.append((when, w + 1, w // block_len + 1, bool(labels[w])))
     frame = pd.DataFrame(rows, columns=["slot_time", "week", "block", "personal"])
     frame = frame.sort_values("slot_time", kind="stable").reset_index(drop=True)
-    frame["slot_time"] = frame["slot_time"].dt.tz_localize(tz)
+    _check_tz(tz)
+    frame["slot_time"] = _local_times(frame["slot_time"], tz)
     frame.insert(0, "slot_id", [f"slot-{i + 1:04d}" for i in range(len(frame))])
     frame["weekday"] = pd.Categorical(frame["slot_time"].dt.day_name().str[:3],
                                       categories=list(WEEKDAYS))
@@ -1278,6 +1281,19 @@ def _duration(value: pd.Timedelta) -> str:
     return f"{seconds:g} seconds"
 
 
+def _local_times(naive: pd.Series, tz: str) -> pd.Series:
+    """Wall-clock times in ``tz``, as a scheduler reads them across daylight saving changes: a time
+    the spring change skips moves forward to the first time that exists (02:30 -> 03:00), and a
+    time the autumn change repeats is its first occurrence (summer time).
+
+    >>> _local_times(pd.Series(pd.to_datetime(["2025-03-30 02:30", "2025-10-26 02:30"])),
+    ...              "Europe/Berlin").astype(str).tolist()
+    ['2025-03-30 03:00:00+02:00', '2025-10-26 02:30:00+02:00']
+    """
+    return naive.dt.tz_localize(tz, nonexistent="shift_forward",
+                                ambiguous=np.ones(len(naive), dtype=bool))
+
+
 def _check_tz(tz: Any) -> None:
     try:
         pd.Timestamp("2000-01-01").tz_localize(tz)
@@ -1316,7 +1332,7 @@ def _read_schedule_csv(path: Any, tz: str) -> pd.DataFrame:
                                 else "expected a value in every row", file=where, row=first + 2,
                                 column=column, found=repr(table[column].iloc[first]))
     try:
-        slot_time = when.dt.tz_localize(tz)
+        slot_time = _local_times(when, tz)
     except Exception as exc:  # a local time that does not exist or occurs twice (DST)
         raise AnalysisError(f"a slot's local time is not a single moment in {tz} (daylight saving)",
                             file=where, column="date_time", parameter="tz", found=str(exc)) from None
