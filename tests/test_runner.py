@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import toolkit
 from toolkit import runner
 from toolkit.errors import SpecError
 from toolkit.spec import NOTEBOOK_PARAMETERS, dump_spec
@@ -589,3 +590,39 @@ def test_a_content_lift_spec_can_turn_the_sample_check_off(tmp_path):
     executed = nbformat.read(record["outputs"]["notebook"], as_version=4)
     shown = json.dumps([cell.get("outputs", []) for cell in executed.cells])
     assert record["parameters"]["PLANTED_LIFT"] is False and "planted" not in shown
+
+
+def test_a_redacted_run_shares_a_page_without_handles_or_post_texts(tmp_path):
+    # what a user sends round after `python -m toolkit run SPEC --redact`: the page and the kept
+    # notebook show pseudonyms, not the account's handle or its post texts; the record says so
+    from toolkit.exports import write_x_legacy_posts
+    from toolkit.simulate import simulate_profile
+
+    (tmp_path / "data").mkdir()
+    sim = simulate_profile(days=120, posts_per_day=2, change="2024-03-01", seed=7)
+    write_x_legacy_posts(sim.posts, tmp_path / "data", handle="northwind_cafe", start="2024-01-01",
+                         end="2024-04-29", extra=sim.extra)
+    _notebook(tmp_path / "analysis.ipynb", ANALYSIS_CELL.replace(
+        "result.table", 'display(posts[["account", "text", "likes"]].head(3))\nresult.table'))
+    dump_spec({"name": "shared_change", "hypothesis": "Likes per impression rose in March.",
+               "analysis": "before_after", "notebook": "analysis.ipynb",
+               "data": ["data/*.csv"], "metric": "likes", "exposure": "impressions",
+               "method": "glm", "alpha": 0.05, "min_lift": 0.1, "change": "2024-03-01"},
+              tmp_path / "shared.toml")
+    loaded = toolkit.load(sorted((tmp_path / "data").glob("*.csv"))).posts
+    texts = loaded["text"].head(3).tolist()
+
+    plain = runner.run(tmp_path / "shared.toml", reports=tmp_path / "r", echo=False)
+    page = Path(plain["outputs"]["html"]).read_text(encoding="utf-8")
+    assert "northwind_cafe" in page and plain["redacted"] is False  # the check below can fail
+
+    shared = runner.run(tmp_path / "shared.toml", reports=tmp_path / "r", echo=False, redact=True)
+    assert shared["redacted"] is True
+    assert shared["result"]["table"] == plain["result"]["table"]  # only the page changes
+    for kept in (shared["outputs"]["html"], shared["outputs"]["notebook"]):
+        text = Path(kept).read_text(encoding="utf-8")
+        assert "northwind_cafe" not in text
+        assert not any(t in text for t in texts)
+    assert "account 1" in Path(shared["outputs"]["html"]).read_text(encoding="utf-8")
+    with pytest.raises(runner.RunError, match="parameter .redact."):
+        runner.run(tmp_path / "shared.toml", reports=tmp_path / "r", html=False, redact=True)

@@ -372,7 +372,7 @@ def _describe(record: dict[str, Any]) -> list[str]:
 # running
 # ---------------------------------------------------------------------------------------------
 def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_name: str,
-             html: bool) -> dict[str, str]:
+             html: bool, redact: bool = False) -> dict[str, str]:
     executed = run_dir / "notebook.ipynb"
     outputs = {"notebook": str(executed)}
     build_report = None
@@ -381,9 +381,12 @@ def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_n
             from toolkit.report import build_report
         except ImportError:
             build_report = None
+    if redact and build_report is None:
+        raise RunError("redact needs the HTML report builder (toolkit.report), which could not be "
+                       "imported", parameter="redact", found=True)
     if build_report is not None:
         page = build_report(notebook, run_dir, parameters=parameters, name="report",
-                            executed_path=executed, kernel_name=kernel_name)
+                            executed_path=executed, kernel_name=kernel_name, redact=redact)
         outputs["html"] = str(page)
         return outputs
     import papermill as pm
@@ -432,7 +435,8 @@ def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str
 
 
 def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
-        kernel_name: str = "python3", html: bool = True, echo: bool = True) -> dict[str, Any]:
+        kernel_name: str = "python3", html: bool = True, echo: bool = True,
+        redact: bool = False) -> dict[str, Any]:
     """Rerun the experiment of ``spec_path``; return its record (also written and registered).
 
     Parameters
@@ -447,6 +451,10 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         Also write the self-contained HTML report.
     echo
         Print the summary (result, and what changed since the last run).
+    redact
+        Share-ready pages: ``report.html`` and the kept ``notebook.ipynb`` show no post text and
+        no account handle (see :func:`toolkit.report.build_report`). The run's ``record.json`` and
+        ``result.json`` stay as they are: they are the experiment's own records, not pages to share.
 
     Raises
     ------
@@ -461,6 +469,9 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     from toolkit import __version__
     from toolkit.spec import load_spec
 
+    if redact and not html:
+        raise RunError("redact applies to the HTML report; it cannot be had without one",
+                       parameter="redact", found="html=False")
     spec = load_spec(spec_path)
     parameters = _passed(spec)  # before anything is written: every spec value must be taken
     started = _now()
@@ -494,9 +505,10 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         "parameters": {k: v for k, v in _plain(parameters).items() if k != "result_path"},
         "fixed_by_notebook": list(spec.fixed_by_notebook),
         "seed": spec.seed,
+        "redacted": bool(redact),
     }
     try:
-        outputs = _execute(spec.notebook, run_dir, parameters, kernel_name, html)
+        outputs = _execute(spec.notebook, run_dir, parameters, kernel_name, html, redact)
     except EngagementLabError as exc:
         record.update(status="failed", error=str(exc), finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
@@ -554,16 +566,19 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m toolkit run SPEC [--reports DIR] [--no-html] [--kernel NAME]``."""
+    """``python -m toolkit run SPEC [--reports DIR] [--no-html] [--redact] [--kernel NAME]``."""
     parser = argparse.ArgumentParser(prog="python -m toolkit run",
                                      description="Rerun an experiment spec and register the run.")
     parser.add_argument("spec", help="experiment spec (TOML), e.g. experiments/personal_content.toml")
     parser.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     parser.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    parser.add_argument("--redact", action="store_true",
+                        help="no post text or account handle in report.html and the kept notebook")
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
     args = parser.parse_args(argv)
     try:
-        run(args.spec, reports=args.reports, kernel_name=args.kernel, html=not args.no_html)
+        run(args.spec, reports=args.reports, kernel_name=args.kernel, html=not args.no_html,
+            redact=args.redact)
     except (SpecError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
