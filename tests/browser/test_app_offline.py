@@ -36,6 +36,11 @@ def app():
     if not VOILA.exists():
         pytest.skip("voila is not installed in .venv")
     env, args = _make_app_command()
+    # Voila executes with nbclient, which now and then misses the kernel's reply to a widget cell
+    # and waits with the kernel idle (jupyter/nbclient#312): with no cell timeout, for ever. With
+    # one, the wait ends at the timeout and the reply is read then (pyzmq polls once more when a
+    # poll times out), so a stall costs at most this long; every cell of notebook 01 takes seconds.
+    args = [*args, "--VoilaExecutor.timeout=60"]
     port = _free_port()
 
     def listening():  # enough: a GET of the page would run the notebook
