@@ -59,7 +59,7 @@ from typing import Any
 from toolkit import display
 from toolkit.errors import EngagementLabError
 
-__all__ = ["build_report", "to_html", "check_offline", "main", "ReportError"]
+__all__ = ["build_report", "to_html", "check_offline", "declared_parameters", "main", "ReportError"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -573,6 +573,20 @@ def _value(text: str) -> Any:
         return text
 
 
+def declared_parameters(notebook: str | os.PathLike, error: type[EngagementLabError]) -> set[str]:
+    """The names the cell tagged ``parameters`` of ``notebook`` declares (papermill's reading).
+
+    A notebook that cannot be read raises ``error`` (the caller's project exception) naming it.
+    """
+    import papermill as pm
+
+    try:
+        return set(pm.inspect_notebook(str(notebook)))
+    except Exception as exc:  # noqa: BLE001 - nbformat and papermill raise their own types
+        raise error("cannot read the notebook's parameters cell", file=notebook,
+                    found=f"{type(exc).__name__}: {exc}") from None
+
+
 def _undeclared(notebook: Path, parameters: Mapping[str, Any]) -> ReportError | None:
     """The error for a ``-p`` name ``notebook`` does not declare (None if it declares them all).
 
@@ -581,13 +595,10 @@ def _undeclared(notebook: Path, parameters: Mapping[str, Any]) -> ReportError | 
     """
     if not parameters:
         return None
-    import papermill as pm
-
     try:
-        declared = set(pm.inspect_notebook(str(notebook)))
-    except Exception as exc:  # noqa: BLE001 - nbformat and papermill raise their own types
-        return ReportError("cannot read the notebook's parameters cell", file=notebook,
-                           found=f"{type(exc).__name__}: {exc}")
+        declared = declared_parameters(notebook, ReportError)
+    except ReportError as exc:
+        return exc
     unknown = [name for name in parameters if name not in declared]
     if not unknown:
         return None

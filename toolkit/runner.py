@@ -422,13 +422,9 @@ def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str
     :meth:`toolkit.spec.Spec.check_notebook_takes`), so that no record claims a value that was
     never applied. Contract names the spec leaves at their defaults are injected only if declared.
     """
-    import papermill as pm
+    from toolkit.report import declared_parameters
 
-    try:
-        declared = set(pm.inspect_notebook(str(spec.notebook)))
-    except Exception as exc:  # noqa: BLE001 - nbformat and papermill raise their own types
-        raise RunError("cannot read the notebook's parameters cell", file=spec.notebook,
-                       found=f"{type(exc).__name__}: {exc}") from None
+    declared = declared_parameters(spec.notebook, RunError)
     spec.check_notebook_takes(declared)
     parameters = spec.notebook_parameters(result_path=result_path)
     return {k: v for k, v in parameters.items() if k in declared or k == "result_path"}
