@@ -226,3 +226,20 @@ def test_schedule_keeps_slots_across_daylight_saving_and_names_a_bad_zone(tmp_pa
     with pytest.raises(AnalysisError, match="time zone") as err:
         schedule("2025-03-24", weeks=1, times=["09:00"], tz="Mars/Olympus")
     assert err.value.parameter == "tz"
+
+
+def test_slots_the_spring_change_would_merge_are_refused():
+    # Europe/Berlin skips 02:00-03:00 on 2025-03-30: a 02:30 slot moves to 03:00, where another is
+    from toolkit.design import schedule
+
+    with pytest.raises(AnalysisError, match="same moment") as err:
+        schedule("2025-03-24", weeks=1, times=["02:30", "03:00"], seed=1, tz="Europe/Berlin")
+    assert err.value.parameter == "times"
+    assert err.value.found == ["2025-03-30 02:30", "2025-03-30 03:00"]
+    assert len(schedule("2025-03-24", weeks=1, times=["02:30", "03:00"], seed=1, tz="UTC")) == 14
+    # a schedule edited by hand to put two slots at one moment cannot give posts one label
+    plan = schedule("2025-01-06", weeks=1, times=["09:00"], seed=0)
+    plan.loc[1, "slot_time"] = plan.loc[0, "slot_time"]
+    with pytest.raises(AnalysisError, match="same moment") as err:
+        match_schedule(_posts(["2025-01-06 09:01"]), plan)
+    assert err.value.found == ["slot-0001", "slot-0002"]

@@ -1071,7 +1071,8 @@ def schedule(
     tz
         Time zone of the slot times. Across daylight saving changes a slot keeps its wall-clock
         time; one the spring change skips moves to the first time that exists (02:30 -> 03:00), and
-        one the autumn change repeats is its first occurrence.
+        one the autumn change repeats is its first occurrence. Slot times that would then meet
+        (02:30 and 03:00 on the spring day) are refused with an error.
 
     Returns
     -------
@@ -1157,7 +1158,14 @@ def schedule(
     frame = pd.DataFrame(rows, columns=["slot_time", "week", "block", "personal"])
     frame = frame.sort_values("slot_time", kind="stable").reset_index(drop=True)
     _check_tz(tz)
-    frame["slot_time"] = _local_times(frame["slot_time"], tz)
+    wall = frame["slot_time"]
+    frame["slot_time"] = _local_times(wall, tz)
+    clash = frame["slot_time"].duplicated(keep=False).to_numpy()
+    if clash.any():  # the spring change moved a skipped time onto another slot's
+        raise AnalysisError(f"two slots would be published at the same moment: {tz}'s daylight "
+                            "saving change skips the wall-clock time of one, which moves to the "
+                            "first time that exists; choose slot times outside the skipped hour",
+                            parameter="times", found=wall[clash].dt.strftime("%Y-%m-%d %H:%M").tolist())
     frame.insert(0, "slot_id", [f"slot-{i + 1:04d}" for i in range(len(frame))])
     frame["weekday"] = pd.Categorical(frame["slot_time"].dt.day_name().str[:3],
                                       categories=list(WEEKDAYS))
@@ -1433,6 +1441,11 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
         raise AnalysisError("each slot_id must appear once", parameter="schedule",
                             found=slots.loc[slots["slot_id"].duplicated(), "slot_id"].iloc[0])
     slots = slots.sort_values("slot_time", kind="stable").reset_index(drop=True)
+    same = slots["slot_time"].duplicated(keep=False)
+    if same.any():
+        raise AnalysisError("two slots are at the same moment, so a post there has no one slot "
+                            "(and so no one label)", parameter="schedule",
+                            found=slots.loc[same, "slot_id"].tolist())
     gaps = slots["slot_time"].diff().dropna()
     if len(gaps) and 2 * tol >= gaps.min():
         raise AnalysisError(f"must be less than half the shortest gap between two slots "
