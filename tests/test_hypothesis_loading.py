@@ -10,11 +10,15 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import toolkit
 from toolkit.errors import EngagementLabError
+
+# nor may an error be printed past it (Arrow reports a handler's failure as "unraisable")
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 SEEDS = {

@@ -477,6 +477,21 @@ def test_file_that_stops_being_utf8_is_read_as_cp1252_and_says_so(tmp_path):
     assert ds.posts["text"].str.contains("café", regex=False).any()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_broken_record_that_is_not_utf8_is_rejected_without_an_error_report(tmp_path):
+    # Arrow cannot decode such a record to show it to the fast reader's handler and reports that
+    # as an unraisable error (printed to a user's notebook); it is a broken record like any other
+    text = (FIX / "generic" / "my_network_posts.csv").read_bytes()
+    path = tmp_path / "posts.csv"
+    lines = [f'"p{i}","2024-04-01","cafe {i}","1","0","10","Photo","no","x"\r\n' for i in range(9000)]
+    lines[8500] = lines[8500].replace('"x"', '"x","caf\xe9"')  # one field too many
+    path.write_bytes(text + "".join(lines).encode("cp1252"))
+    ds = toolkit.load(path, mapping={**GENERIC_MAPPING, "platform": "other"}, cache=False)
+    assert ds.report.loc[0, "encoding"] == "cp1252 (not valid UTF-8 after the header)"
+    broken = ds.rejected[ds.rejected["reason"] == "expected 9 fields, found 10"]
+    assert len(broken) == 1 and broken["raw"].iloc[0].endswith('x,café')
+
+
 def test_a_zip_archive_is_named_as_one_with_what_to_do(tmp_path):
     # YouTube Studio's export downloads as a zip of Table data.csv, Chart data.csv and Totals.csv
     import zipfile

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,16 +312,20 @@ def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame
             broken.append(row.text)  # a broken record: the exact reader gives it a row number
         return "skip"
 
+    def unreadable(unraisable):
+        # A broken record that is not valid UTF-8 never reaches `handle`: Arrow fails to decode it
+        # and reports that as an unraisable error. It is a broken record like any other.
+        if unraisable.object is handle:
+            broken.append(None)
+        else:
+            previous(unraisable)
+
     names = [f"c{i}" for i in range(n_fields)]
-    table = pacsv.read_csv(
-        stream,
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20),
-        parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
-                                         ignore_empty_lines=False, invalid_row_handler=handle),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in keep],
-            strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    previous, sys.unraisablehook = sys.unraisablehook, unreadable
+    try:
+        table = _arrow_read(stream, names, sep, keep, handle)
+    finally:
+        sys.unraisablehook = previous
     # Arrow reads an empty line as a record of empty cells (the handler never sees it); so does a
     # line of separators. Either is not a record: the exact reader, which sees every field, skips
     # them while counting rows (a record whose kept cells are all empty may still have others).
@@ -332,6 +337,18 @@ def _read_fast(stream, n_fields: int, sep: str, keep: list[int]) -> pd.DataFrame
     del table
     frame.columns = keep
     return frame
+
+
+def _arrow_read(stream, names: list[str], sep: str, keep: list[int], handle) -> pa.Table:
+    return pacsv.read_csv(
+        stream,
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20),
+        parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                         ignore_empty_lines=False, invalid_row_handler=handle),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in keep],
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
 
 
 def _all_empty_row(table: pa.Table) -> bool:
