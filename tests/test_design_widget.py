@@ -80,3 +80,19 @@ def test_failures_say_why_and_leave_nothing_stale_to_save(tmp_path):
     assert panel.draw_schedule() is None
     panel.csv_path.value = str(tmp_path / "schedule.csv")
     assert panel.save_csv() is None and not (tmp_path / "schedule.csv").exists()
+
+
+def test_schedule_is_drawn_in_the_chosen_time_zone(panel):
+    # Europe/Berlin is UTC+1 in January (tz database): 09:00 there is 08:00 UTC
+    panel.times.value = "09:00"
+    panel.schedule_weeks.value = 1
+    panel.tz.value = "Europe/Berlin"
+    panel.schedule_button.click()
+    assert panel.error is None and str(panel.plan["slot_time"].dt.tz) == "Europe/Berlin"
+    assert set(panel.plan["slot_time"].dt.tz_convert("UTC").dt.strftime("%H:%M")) == {"08:00"}
+    panel.tz.value = "Mars/Olympus"
+    panel.schedule_button.click()
+    assert panel.plan is None and "'tz'" in panel.error
+    panel.tz.value = "UTC"
+    panel.schedule_button.click()
+    assert panel.error is None

@@ -62,6 +62,10 @@ class DesignPanel:
         Starting values of the power controls (a notebook passes its parameters).
     times, schedule_weeks
         Starting slot times and length of the schedule.
+    tz
+        Starting time zone of the slot times (:func:`toolkit.design.schedule`); matching the
+        published posts back to the slots needs the same zone (``match_schedule(tz=)``, notebook
+        03's ``SCHEDULE_TZ``).
     """
 
     def __init__(self, posts: pd.DataFrame, *, metric: str = "engagements",
@@ -70,7 +74,8 @@ class DesignPanel:
                  since: str | None = None, last_weeks: int | None = None,
                  lifts: tuple[float, ...] = (0.1, 0.2, 0.3),
                  alpha: float = 0.05, share: float = 0.5, max_weeks: int = 26,
-                 times: tuple[str, ...] = ("09:00", "18:00"), schedule_weeks: int = 8) -> None:
+                 times: tuple[str, ...] = ("09:00", "18:00"), schedule_weeks: int = 8,
+                 tz: str = "UTC") -> None:
         self.history: History = fit_history(posts, metric=metric, exposure=exposure, account=account,
                                             since=since, last_weeks=last_weeks)
         self.result: PowerResult | None = None
@@ -103,6 +108,7 @@ class DesignPanel:
                                           description="Weeks")
         self.times = w.Text(value=", ".join(times), description="Slot times",
                             placeholder="09:00, 18:00 or Mon 09:00, Thu 18:30")
+        self.tz = w.Text(value=tz, description="Time zone", placeholder="UTC or Europe/Berlin")
         self.schedule_button = w.Button(description="Draw schedule", button_style="primary")
         self.csv_path = w.Text(value="schedule.csv", description="CSV file")
         self.save_button = w.Button(description="Save CSV")
@@ -119,7 +125,7 @@ class DesignPanel:
             self.power_out,
             w.HTML("<b>Randomised posting schedule</b>"),
             w.HBox([w.VBox([self.start, self.schedule_weeks]),
-                    w.VBox([self.times, self.schedule_button]),
+                    w.VBox([self.times, self.tz, self.schedule_button]),
                     w.VBox([self.csv_path, self.save_button])]),
             self.schedule_out,
         ])
@@ -151,7 +157,8 @@ class DesignPanel:
             if self.start.value is None:
                 raise AnalysisError("pick the date the schedule starts", parameter="start", found="no date")
             self.plan = schedule(self.start.value, self.schedule_weeks.value, times=self._times(),
-                                 share_personal=self.share.value, seed=self.seed.value)
+                                 share_personal=self.share.value, seed=self.seed.value,
+                                 tz=self.tz.value.strip())
         except EngagementLabError as exc:  # no schedule: Save CSV must not write the previous one
             self.error, self.plan = str(exc), None
         self._show(self.schedule_out, self._schedule_views() if self.error is None else [])
@@ -169,7 +176,10 @@ class DesignPanel:
             self.error = f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}"
             self._show(self.schedule_out, self._schedule_views())
             return None
-        self._show(self.schedule_out, self._schedule_views() + [f"Saved {len(self.plan)} slots to {path}."])
+        zone = self.plan["slot_time"].dt.tz
+        self._show(self.schedule_out, self._schedule_views() + [
+            f"Saved {len(self.plan)} slots to {path}, local times in {zone}: match the posts back "
+            f"in the same zone (notebook 03's SCHEDULE_TZ = {str(zone)!r})."])
         return path
 
     # -- display -----------------------------------------------------------------------------
