@@ -86,6 +86,24 @@ def test_live_chart_is_an_offline_jupyterchart_widget():
     assert "application/vnd.vegalite.v6+json" not in data  # never the mimetype renderer
 
 
+def test_live_chart_sends_the_spec_altair_built_as_it_is():
+    # the widget gets Altair's own spec (checked once by Altair), not a chart rebuilt from it:
+    # rebuilding re-checks every nested object and row against the schema, seconds per chart
+    display.setup("live")
+    days = pd.DataFrame({"day": pd.date_range("2024-01-01", periods=60, freq="D"),
+                         "likes": np.arange(60) % 7})
+    base = alt.Chart(days).encode(x="day:T")
+    chart = base.mark_line().encode(y="likes:Q") + base.mark_rule().encode(y="mean(likes):Q")
+    bundle = chart._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    from ipywidgets.widgets.widget import _instances
+
+    widget = _instances[data["application/vnd.jupyter.widget-view+json"]["model_id"]]
+    assert isinstance(widget, alt.JupyterChart) and len(widget.spec["layer"]) == 2
+    assert len(_rows(widget.spec)) == 60  # inline: no VegaFusion table left for the browser
+    alt.LayerChart.from_dict(widget.spec)  # valid Vega-Lite (raises SchemaValidationError if not)
+
+
 def test_static_chart_html_escapes_post_text_and_loads_nothing():
     display.setup("static")
     chart = alt.Chart(_posts()).mark_point().encode(x="likes:Q", tooltip=["text:N"])

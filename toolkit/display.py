@@ -226,19 +226,23 @@ def setup(mode: str = "auto", *, redact: bool | None = None, max_rows: int | Non
 
 
 def _live_renderer(spec: dict, **metadata: Any) -> Any:
-    """Altair's ``jupyter`` renderer, offline, with the chart element tagged :data:`CHART_CLASS`."""
-    from altair import Chart, JupyterChart
+    """Altair's ``jupyter`` renderer, offline, with the chart element tagged :data:`CHART_CLASS`.
 
-    import altair as alt
+    A spec whose data are all inline (small, or aggregated by VegaFusion in Python) goes to the
+    chart widget as it is. Rebuilding a chart object from it, as Altair's own renderer does, checks
+    every nested object and every data row against the Vega-Lite schema again: 1-3 s for a
+    before/after chart, where Altair has already checked the chart once (benchmarks/README.md).
+    """
+    from altair import Chart, JupyterChart
 
     JupyterChart.enable_offline(offline=True)
     spec = _inline_small_tables(spec)
     options = metadata.get("embed_options")
-    if _uses_vegafusion_tables(spec):
+    if _uses_vegafusion_tables(spec):  # VegaFusion answers the browser from the chart object
         widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=options)
-    else:  # all data small and inline: plain Vega-Lite, no VegaFusion round trip
-        with alt.data_transformers.enable("default"):
-            widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=options)
+    else:  # all data inline: plain Vega-Lite, nothing to compute in Python
+        widget = JupyterChart(chart=None, embed_options=options)
+        widget.spec = spec
     widget.add_class(CHART_CLASS)
     return widget._repr_mimebundle_()
 
