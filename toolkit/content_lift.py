@@ -573,9 +573,21 @@ def _power(lift: float, se: float, alpha: float, power: float = 0.8,
 # ---------------------------------------------------------------------------------------------
 # The methods; each returns a list of row dicts
 # ---------------------------------------------------------------------------------------------
+def _term_posts(d: _Data, term: str) -> np.ndarray:
+    """The posts a term compares: those before or after the change for ``"label, before
+    change"`` / ``"label, after change"``, every post otherwise (``"label"``, ``"gain after
+    change"``, which sets the two periods against each other)."""
+    if term in ("label, before change", "label, after change") and "after" in d.frame.columns:
+        after = d.frame["after"].to_numpy(dtype=bool)
+        return after if term == "label, after change" else ~after
+    return np.ones(len(d.treat), dtype=bool)
+
+
 def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
+    posts = _term_posts(d, term)
     return {"method": method, "metric": metric, "lift": lift, "ci_low": lo, "ci_high": hi,
-            "p_value": p, "n_baseline": int((~d.treat).sum()), "n_treatment": int(d.treat.sum()),
+            "p_value": p, "n_baseline": int((~d.treat & posts).sum()),
+            "n_treatment": int((d.treat & posts).sum()),
             "term": term, "se_log": se, "weeks": int(d.week.max()) + 1, **extra}
 
 
@@ -831,7 +843,9 @@ def content_lift(
     change
         A strategy-change date: the table then has, per method, the lift before and after the change
         and the ``"gain after change"`` (ratio of the two rate ratios, minus 1), i.e. did labelled
-        posts gain more after the change. Supported by glm, bootstrap and bayes.
+        posts gain more after the change. Supported by glm, bootstrap and bayes. The before and
+        after rows count, in ``n_baseline``/``n_treatment``, the posts of their own period; the gain
+        row counts every post.
     alpha
         Significance level for the power / minimum detectable lift columns.
 
