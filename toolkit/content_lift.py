@@ -88,15 +88,20 @@ ASSUMPTIONS = {
                     "week (and account); the statistic is the week-stratified Mantel-Haenszel rate "
                     "ratio; the interval inverts the test assuming a constant shift of the log ratio"),
     "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and there are "
-                  "enough of them (20+) for the percentile interval of the week-stratified rate ratio"),
+                  "enough of them (20+) for the percentile interval of the week-stratified rate ratio "
+                  "(its spread around the estimate widened by sqrt(weeks / (weeks - 1)) for the "
+                  "few-clusters bias); p is twice the smaller share of resampled log ratios on either "
+                  "side of 0, plus 1 / (resamples + 1)"),
     "mannwhitney": ("mannwhitney: posts are independent (ignores day-to-day shocks and trends); compares "
                     "the distributions of per-post rates; lift is the ratio of median rates with a "
-                    "week-block bootstrap interval"),
+                    "week-block bootstrap percentile interval (at most 2,000 resamples)"),
     "welch": ("welch: posts are independent (ignores day-to-day shocks and trends); per-post rates have "
               "finite variance and their means are near normal; lift is the ratio of mean rates "
               "(delta-method interval)"),
     "bayes": ("bayes: posterior of the week-stratified rate ratio under a non-informative "
-              "Dirichlet-process model of weeks (Bayesian bootstrap); weeks independent"),
+              "Dirichlet-process model of weeks (Bayesian bootstrap: flat Dirichlet(1, ..., 1) "
+              "weights on the observed weeks); weeks independent; lift is the posterior median "
+              "(observed_lift the data's own ratio), the interval the equal-tailed credible interval"),
 }
 
 
@@ -832,7 +837,8 @@ def content_lift(
         glm controls among :data:`CONTROLS`; ``None`` = :data:`DEFAULT_CONTROLS`; ``[]`` = none.
         Account effects are added whenever several accounts are pooled.
     n_resamples, seed
-        Resamples for permutation, bootstrap and bayes, and the seed that makes them reproducible.
+        Resamples for permutation, bootstrap and bayes (and, up to 2,000, for mannwhitney's
+        interval), and the seed that makes them reproducible.
     level
         Confidence (credible) level of the intervals.
     adjust
@@ -854,7 +860,9 @@ def content_lift(
     Result
         ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
         the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``), ``se_log`` and
-        method-specific columns (``effect_size``, ``prob_positive``, ...).
+        method-specific columns (``effect_size``, ``prob_positive``, ...; glm's ``dispersion`` is
+        the NB2 ``alpha = 1 / theta`` of the variance ``mu + alpha mu^2``, 0 for Poisson counts,
+        where :func:`toolkit.before_after` reports ``theta`` itself).
 
     Examples
     --------
