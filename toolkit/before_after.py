@@ -105,9 +105,9 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
             "week": ("posts in different calendar weeks are independent given the model, while "
                      "posts within a week may be correlated in any way (week-clustered, "
                      "bias-reduced CR3 standard errors with t on weeks-1 degrees of freedom)"),
-            "hac": (f"posts may be correlated with the posts near them in time order, fading to "
-                    f"none {lag} posts apart (Newey-West HAC standard errors, Bartlett kernel, lag "
-                    f"{lag} posts, normal reference distribution)"),
+            "hac": (f"posts may be correlated with the posts near them in time order, fading "
+                    f"linearly to none beyond {lag} posts apart (Newey-West HAC standard errors, "
+                    f"Bartlett kernel, lag {lag} posts, normal reference distribution)"),
             "model": ("posts are independent given the model (model-based standard errors, normal "
                       "reference distribution)"),
         }[robust]
@@ -157,7 +157,10 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "the chosen model describes what the after window would have looked like without "
                 "the change; the intervals use the full covariance of the forecast errors across "
                 "horizons (including the uncertainty of the estimated level and weekly pattern) but "
-                "treat the estimated variances and AR coefficient as known.")
+                "treat the estimated variances and AR coefficient as known; the lift is exp of the "
+                "average, over the after days with posts, of the observed minus the forecast daily "
+                "log rate (log((metric + 0.5) / exposure)), minus 1: a geometric mean of daily "
+                "ratios in which every day weighs the same, whatever its exposure.")
     se_did = {"week": "standard errors clustered by calendar week across both accounts",
               "hac": f"Newey-West HAC standard errors over both accounts' posts in time order "
                      f"(lag {fit.get('se_lag')} posts)",
@@ -1238,9 +1241,12 @@ def before_after(
         Account to analyse when ``posts`` has several (default: the only one, or the only one
         besides ``control_account``).
     robust
-        Standard errors of the count models: ``"week"`` (clustered by calendar week, t with weeks-1
-        df; the default, calibrated in ``toolkit.calibration.before_after``), ``"hac"`` (Newey-West
-        in time order, lag in posts spanning ~``2 n_days^(1/3)`` days unless ``lag`` is given) or
+        Standard errors of the count models: ``"week"`` (clustered by calendar week, Monday to
+        Sunday in UTC, bias-reduced CR3, t with weeks-1 df; the default, calibrated in
+        ``toolkit.calibration.before_after``), ``"hac"`` (Newey-West in time order, normal
+        reference; unless ``lag`` is given, the lag in posts spans ``round(2 n_days^(1/3))``
+        days (``n_days``: days with posts), at least 7 and otherwise at most ``n_days / 4``, times
+        the posts per such day) or
         ``"model"`` (no robustness, for comparison).
     lag
         Newey-West lag, a whole number >= 0 (posts for ``glm``/``did`` with ``robust="hac"``;
