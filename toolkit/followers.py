@@ -595,7 +595,11 @@ def elasticity(
         text += (f" {_n(n_dropped, level)} with zero {metric} could not be logged and {'was' if n_dropped == 1 else 'were'} left out "
                  "(method='ppml' keeps them).")
     assumptions = (
-        f"log({metric}) is linear in log({audience}); {cov_words}. "
+        (f"log({metric}) is linear in log({audience}) (least squares on logs, {level}s with 0 left out); "
+         if method == "ols" else
+         f"the log of the expected {metric} is linear in log({audience}) (Poisson pseudo-maximum "
+         "likelihood: zeros kept, any overdispersion allowed); ")
+        + f"{cov_words}. "
         + ("Within one account the audience mostly tracks time, so the slope mixes audience size with "
            "every other trend (content, reach, season): descriptive, not causal."
            if level == "post" else "Accounts differ in niche and style as well as size: descriptive, not causal.")
