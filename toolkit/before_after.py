@@ -591,8 +591,14 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     if treated is not None:  # did: after x treated, after, treated
         extra = [("after:treated", after * treated), ("after", after), ("treated", treated)]
     X, names, keep = _design(f, controls, d.change, extra)
+    control_missing = 0  # did: control-account posts left out for want of followers
     if not keep.all():
-        d.left_out["missing followers"] = int((~keep).sum())
+        missing = ~keep.to_numpy()
+        if treated is not None:  # did: the analysed account's posts here, the control's apart
+            control_missing = int((missing & (treated == 0)).sum())
+            missing = missing & (treated == 1)
+        if missing.any():
+            d.left_out["missing followers"] = int(missing.sum())
         f = f[keep]
         X = X[keep.to_numpy()]
     y = f["y"].to_numpy(float)
@@ -637,7 +643,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
                cumulative_effect=y_after * (1 - math.exp(-b)),
                dispersion=fit.theta, se_type=robust_label, model_se=float(math.sqrt(fit.cov[1, 1])))
     if light:  # placebo runs need the row only
-        return {"row": row, "fit": fit, "df": df, "y_after": y_after}
+        return {"row": row, "fit": fit, "df": df, "y_after": y_after,
+                "control_missing": control_missing}
     # the path: daily observed rate, fitted, and without the change (its band, from the lift's
     # interval, is set by _at_level)
     mu = fit.mu
@@ -656,7 +663,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     path.loc[~post, "counterfactual"] = path.loc[~post, "fitted"]
     resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
-            "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy()}
+            "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy(),
+            "control_missing": control_missing}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
@@ -1126,7 +1134,8 @@ def _fit_method(method: str, d: _Data, controls: Sequence[str], robust: str, lag
                    left_out=d.left_out, account=d.account)
         out = _fit_glm(dd, controls, robust, lag, method="did",
                        treated=both["_treated"].to_numpy(float), light=light)
-        out["control_posts"], out["control_outside"] = len(cf), len(control.frame) - len(cf)
+        out["control_posts"] = len(cf) - out["control_missing"]
+        out["control_outside"] = len(control.frame) - len(cf)
         return out
     raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=method)
 
@@ -1394,6 +1403,8 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
             used = fits["did"]["control_posts"]
             if fits["did"]["control_outside"]:
                 gone["outside the analysed account's dates"] = fits["did"]["control_outside"]
+            if fits["did"]["control_missing"]:
+                gone["missing followers"] = fits["did"]["control_missing"]
         texts.append(f"Control account {control_account!r}: {used:,} posts used"
                      + ("; left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in gone.items())
                         if gone else "") + ".")
