@@ -161,14 +161,18 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "average, over the after days with posts, of the observed minus the forecast daily "
                 "log rate (log((metric + 0.5) / exposure)), minus 1: a geometric mean of daily "
                 "ratios in which every day weighs the same, whatever its exposure.")
-    se_did = {"week": "standard errors clustered by calendar week across both accounts",
+    did_fitted = _fitted_controls(controls, fit.get("names", ()))
+    did_ctrl = (f"controls ({', '.join(c.replace('_', ' ') for c in did_fitted)}) shared by both "
+                "accounts" if did_fitted else "no controls")
+    se_did = {"week": "standard errors clustered by calendar week across both accounts (bias-reduced "
+                      "CR3, t on weeks-1 degrees of freedom)",
               "hac": f"Newey-West HAC standard errors over both accounts' posts in time order "
                      f"(lag {fit.get('se_lag')} posts)",
               "model": "model-based standard errors"}[robust]
     return (f"did: the account analysed and the control account {control_account!r} would have "
             "moved in parallel (same relative change of the rate) without the change, and the "
             "change did not affect the control account; counts are negative binomial with a "
-            f"log-exposure offset (as glm), with {se_did}.")
+            f"log-exposure offset (as glm), {did_ctrl}, with {se_did}.")
 
 
 # --------------------------------------------------------------------------------------------
