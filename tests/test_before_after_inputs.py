@@ -260,3 +260,20 @@ def test_panel_shows_an_error_as_text_not_markup(two_accounts):
     panel = BeforeAfterPanel(two_accounts, change=CHANGE, account="<b>carol</b>")
     assert "(found: &lt;b&gt;carol&lt;/b&gt;)" in panel.status.value
     assert "<b>" not in panel.status.value
+
+
+def test_did_counts_posts_without_followers_on_the_account_they_belong_to(posts):
+    # 10 analysed posts and 30 control posts lack followers (set here): the followers control
+    # leaves them out, and each account's sentence counts its own, whichever method runs first
+    mine = posts.copy()
+    mine.loc[mine.index[:10], "followers"] = pd.NA
+    control = _demo_posts(seed=2, lift=0.0).assign(account="ctrl")
+    control["post_id"] = control["post_id"] + "c"
+    control.loc[control.index[:30], "followers"] = pd.NA
+    both = pd.concat([mine, control], ignore_index=True)
+    for methods in (["did"], ["glm", "did"], ["did", "glm"]):
+        r = before_after(both, change=CHANGE, method=methods, account="demo", control_account="ctrl",
+                         controls=["weekday", "followers"], warn=False)
+        assert "Left out: 10 posts (missing followers)." in r.text, methods
+        assert (f"Control account 'ctrl': {len(control) - 30:,} posts used; left out: 30 posts "
+                "(missing followers).") in r.text, methods

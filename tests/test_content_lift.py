@@ -126,6 +126,24 @@ def test_change_interaction_finds_a_gain_planted_after_the_change():
         content_lift(posts, label=LABEL, metric="likes", method="welch", change="2024-07-01")
 
 
+def test_change_terms_count_the_posts_each_term_compares():
+    # the before and after terms compare only the posts of their period: their n are those posts,
+    # counted here straight from the table; the gain sets both periods against each other (all posts)
+    posts = simulate_profile(days=180, start="2024-01-01", posts_per_day=3, personal_lift=0.2, seed=9,
+                             text=False).posts
+    r = content_lift(posts, label=LABEL, metric="likes", method=["glm", "bootstrap", "bayes"],
+                     change="2024-04-01", n_resamples=199)
+    personal = posts["content_label"].eq("personal").to_numpy()
+    after = (posts["published_at"] >= pd.Timestamp("2024-04-01", tz="UTC")).to_numpy()
+    expected = {"label, before change": (int((~personal & ~after).sum()), int((personal & ~after).sum())),
+                "label, after change": (int((~personal & after).sum()), int((personal & after).sum())),
+                "gain after change": (int((~personal).sum()), int(personal.sum()))}
+    assert 0 < expected["label, before change"][1] < expected["gain after change"][1]
+    for _, row in r.table.iterrows():
+        assert (row["n_baseline"], row["n_treatment"]) == expected[row["term"]], (row["method"], row["term"])
+        assert f"n = {row['n_treatment']} vs {row['n_baseline']}" in r.text
+
+
 def test_pooled_accounts_get_account_effects_and_two_way_clusters():
     a = simulate_profile(days=200, account="a", personal_lift=0.2, seed=21, text=False).posts
     b = simulate_profile(days=200, account="b", personal_lift=0.2, followers_start=50_000, seed=22,

@@ -105,9 +105,9 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
             "week": ("posts in different calendar weeks are independent given the model, while "
                      "posts within a week may be correlated in any way (week-clustered, "
                      "bias-reduced CR3 standard errors with t on weeks-1 degrees of freedom)"),
-            "hac": (f"posts may be correlated with the posts near them in time order, fading to "
-                    f"none {lag} posts apart (Newey-West HAC standard errors, Bartlett kernel, lag "
-                    f"{lag} posts, normal reference distribution)"),
+            "hac": (f"posts may be correlated with the posts near them in time order, fading "
+                    f"linearly to none beyond {lag} posts apart (Newey-West HAC standard errors, "
+                    f"Bartlett kernel, lag {lag} posts, normal reference distribution)"),
             "model": ("posts are independent given the model (model-based standard errors, normal "
                       "reference distribution)"),
         }[robust]
@@ -157,15 +157,22 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "the chosen model describes what the after window would have looked like without "
                 "the change; the intervals use the full covariance of the forecast errors across "
                 "horizons (including the uncertainty of the estimated level and weekly pattern) but "
-                "treat the estimated variances and AR coefficient as known.")
-    se_did = {"week": "standard errors clustered by calendar week across both accounts",
+                "treat the estimated variances and AR coefficient as known; the lift is exp of the "
+                "average, over the after days with posts, of the observed minus the forecast daily "
+                "log rate (log((metric + 0.5) / exposure)), minus 1: a geometric mean of daily "
+                "ratios in which every day weighs the same, whatever its exposure.")
+    did_fitted = _fitted_controls(controls, fit.get("names", ()))
+    did_ctrl = (f"controls ({', '.join(c.replace('_', ' ') for c in did_fitted)}) shared by both "
+                "accounts" if did_fitted else "no controls")
+    se_did = {"week": "standard errors clustered by calendar week across both accounts (bias-reduced "
+                      "CR3, t on weeks-1 degrees of freedom)",
               "hac": f"Newey-West HAC standard errors over both accounts' posts in time order "
                      f"(lag {fit.get('se_lag')} posts)",
               "model": "model-based standard errors"}[robust]
     return (f"did: the account analysed and the control account {control_account!r} would have "
             "moved in parallel (same relative change of the rate) without the change, and the "
             "change did not affect the control account; counts are negative binomial with a "
-            f"log-exposure offset (as glm), with {se_did}.")
+            f"log-exposure offset (as glm), {did_ctrl}, with {se_did}.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -588,8 +595,14 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     if treated is not None:  # did: after x treated, after, treated
         extra = [("after:treated", after * treated), ("after", after), ("treated", treated)]
     X, names, keep = _design(f, controls, d.change, extra)
+    control_missing = 0  # did: control-account posts left out for want of followers
     if not keep.all():
-        d.left_out["missing followers"] = int((~keep).sum())
+        missing = ~keep.to_numpy()
+        if treated is not None:  # did: the analysed account's posts here, the control's apart
+            control_missing = int((missing & (treated == 0)).sum())
+            missing = missing & (treated == 1)
+        if missing.any():
+            d.left_out["missing followers"] = int(missing.sum())
         f = f[keep]
         X = X[keep.to_numpy()]
     y = f["y"].to_numpy(float)
@@ -634,7 +647,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
                cumulative_effect=y_after * (1 - math.exp(-b)),
                dispersion=fit.theta, se_type=robust_label, model_se=float(math.sqrt(fit.cov[1, 1])))
     if light:  # placebo runs need the row only
-        return {"row": row, "fit": fit, "df": df, "y_after": y_after}
+        return {"row": row, "fit": fit, "df": df, "y_after": y_after,
+                "control_missing": control_missing}
     # the path: daily observed rate, fitted, and without the change (its band, from the lift's
     # interval, is set by _at_level)
     mu = fit.mu
@@ -653,7 +667,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     path.loc[~post, "counterfactual"] = path.loc[~post, "fitted"]
     resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
-            "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy()}
+            "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy(),
+            "control_missing": control_missing}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
@@ -1123,7 +1138,8 @@ def _fit_method(method: str, d: _Data, controls: Sequence[str], robust: str, lag
                    left_out=d.left_out, account=d.account)
         out = _fit_glm(dd, controls, robust, lag, method="did",
                        treated=both["_treated"].to_numpy(float), light=light)
-        out["control_posts"], out["control_outside"] = len(cf), len(control.frame) - len(cf)
+        out["control_posts"] = len(cf) - out["control_missing"]
+        out["control_outside"] = len(control.frame) - len(cf)
         return out
     raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=method)
 
@@ -1238,9 +1254,12 @@ def before_after(
         Account to analyse when ``posts`` has several (default: the only one, or the only one
         besides ``control_account``).
     robust
-        Standard errors of the count models: ``"week"`` (clustered by calendar week, t with weeks-1
-        df; the default, calibrated in ``toolkit.calibration.before_after``), ``"hac"`` (Newey-West
-        in time order, lag in posts spanning ~``2 n_days^(1/3)`` days unless ``lag`` is given) or
+        Standard errors of the count models: ``"week"`` (clustered by calendar week, Monday to
+        Sunday in UTC, bias-reduced CR3, t with weeks-1 df; the default, calibrated in
+        ``toolkit.calibration.before_after``), ``"hac"`` (Newey-West in time order, normal
+        reference; unless ``lag`` is given, the lag in posts spans ``round(2 n_days^(1/3))``
+        days (``n_days``: days with posts), at least 7 and otherwise at most ``n_days / 4``, times
+        the posts per such day) or
         ``"model"`` (no robustness, for comparison).
     lag
         Newey-West lag, a whole number >= 0 (posts for ``glm``/``did`` with ``robust="hac"``;
@@ -1388,6 +1407,8 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
             used = fits["did"]["control_posts"]
             if fits["did"]["control_outside"]:
                 gone["outside the analysed account's dates"] = fits["did"]["control_outside"]
+            if fits["did"]["control_missing"]:
+                gone["missing followers"] = fits["did"]["control_missing"]
         texts.append(f"Control account {control_account!r}: {used:,} posts used"
                      + ("; left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in gone.items())
                         if gone else "") + ".")

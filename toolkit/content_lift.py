@@ -88,15 +88,20 @@ ASSUMPTIONS = {
                     "week (and account); the statistic is the week-stratified Mantel-Haenszel rate "
                     "ratio; the interval inverts the test assuming a constant shift of the log ratio"),
     "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and there are "
-                  "enough of them (20+) for the percentile interval of the week-stratified rate ratio"),
+                  "enough of them (20+) for the percentile interval of the week-stratified rate ratio "
+                  "(its spread around the estimate widened by sqrt(weeks / (weeks - 1)) for the "
+                  "few-clusters bias); p is twice the smaller share of resampled log ratios on either "
+                  "side of 0, plus 1 / (resamples + 1)"),
     "mannwhitney": ("mannwhitney: posts are independent (ignores day-to-day shocks and trends); compares "
                     "the distributions of per-post rates; lift is the ratio of median rates with a "
-                    "week-block bootstrap interval"),
+                    "week-block bootstrap percentile interval (at most 2,000 resamples)"),
     "welch": ("welch: posts are independent (ignores day-to-day shocks and trends); per-post rates have "
               "finite variance and their means are near normal; lift is the ratio of mean rates "
               "(delta-method interval)"),
     "bayes": ("bayes: posterior of the week-stratified rate ratio under a non-informative "
-              "Dirichlet-process model of weeks (Bayesian bootstrap); weeks independent"),
+              "Dirichlet-process model of weeks (Bayesian bootstrap: flat Dirichlet(1, ..., 1) "
+              "weights on the observed weeks); weeks independent; lift is the posterior median "
+              "(observed_lift the data's own ratio), the interval the equal-tailed credible interval"),
 }
 
 
@@ -573,9 +578,21 @@ def _power(lift: float, se: float, alpha: float, power: float = 0.8,
 # ---------------------------------------------------------------------------------------------
 # The methods; each returns a list of row dicts
 # ---------------------------------------------------------------------------------------------
+def _term_posts(d: _Data, term: str) -> np.ndarray:
+    """The posts a term compares: those before or after the change for ``"label, before
+    change"`` / ``"label, after change"``, every post otherwise (``"label"``, ``"gain after
+    change"``, which sets the two periods against each other)."""
+    if term in ("label, before change", "label, after change") and "after" in d.frame.columns:
+        after = d.frame["after"].to_numpy(dtype=bool)
+        return after if term == "label, after change" else ~after
+    return np.ones(len(d.treat), dtype=bool)
+
+
 def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
+    posts = _term_posts(d, term)
     return {"method": method, "metric": metric, "lift": lift, "ci_low": lo, "ci_high": hi,
-            "p_value": p, "n_baseline": int((~d.treat).sum()), "n_treatment": int(d.treat.sum()),
+            "p_value": p, "n_baseline": int((~d.treat & posts).sum()),
+            "n_treatment": int((d.treat & posts).sum()),
             "term": term, "se_log": se, "weeks": int(d.week.max()) + 1, **extra}
 
 
@@ -820,7 +837,8 @@ def content_lift(
         glm controls among :data:`CONTROLS`; ``None`` = :data:`DEFAULT_CONTROLS`; ``[]`` = none.
         Account effects are added whenever several accounts are pooled.
     n_resamples, seed
-        Resamples for permutation, bootstrap and bayes, and the seed that makes them reproducible.
+        Resamples for permutation, bootstrap and bayes (and, up to 2,000, for mannwhitney's
+        interval), and the seed that makes them reproducible.
     level
         Confidence (credible) level of the intervals.
     adjust
@@ -831,7 +849,9 @@ def content_lift(
     change
         A strategy-change date: the table then has, per method, the lift before and after the change
         and the ``"gain after change"`` (ratio of the two rate ratios, minus 1), i.e. did labelled
-        posts gain more after the change. Supported by glm, bootstrap and bayes.
+        posts gain more after the change. Supported by glm, bootstrap and bayes. The before and
+        after rows count, in ``n_baseline``/``n_treatment``, the posts of their own period; the gain
+        row counts every post.
     alpha
         Significance level for the power / minimum detectable lift columns.
 
@@ -840,7 +860,9 @@ def content_lift(
     Result
         ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
         the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``), ``se_log`` and
-        method-specific columns (``effect_size``, ``prob_positive``, ...).
+        method-specific columns (``effect_size``, ``prob_positive``, ...; glm's ``dispersion`` is
+        the NB2 ``alpha = 1 / theta`` of the variance ``mu + alpha mu^2``, 0 for Poisson counts,
+        where :func:`toolkit.before_after` reports ``theta`` itself).
 
     Examples
     --------

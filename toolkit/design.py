@@ -227,7 +227,9 @@ def fit_history(
     """Estimate an account's posting rate, overdispersion, day shocks and weekday pattern.
 
     Method of moments on the posts table (no model fit, so it is fast and never fails to
-    converge): the weekday rates are ratios of sums; total overdispersion is
+    converge): the weekday factors are ratios of sums, shrunk towards 1 with weight
+    ``n / (n + 5)`` for a weekday with ``n`` posts (1 for a weekday with fewer than 5) and scaled
+    to an exposure-weighted mean of 1; total overdispersion is
     ``sum((y - mu)**2 - y) / sum(mu**2)``; the part shared by posts of the same day (the day
     shock) comes from the covariance of residuals of distinct posts on one day; its
     autocorrelation from the same covariance for posts on consecutive days.
@@ -666,8 +668,9 @@ def power(
         The account's posts so far (canonical table); fitted with :func:`fit_history`.
         Give ``history`` instead to plan with hand-set parameters.
     analysis
-        ``"content_lift"``: over the next ``weeks``, a share ``share`` of posts (chosen at random,
-        see :func:`schedule`) carries the content under test. ``"before_after"``: the strategy
+        ``"content_lift"``: over the next ``weeks``, each simulated post carries the content under
+        test with probability ``share``, independently of the others (simple randomisation; the
+        blocked draw of :func:`schedule` fixes the share exactly). ``"before_after"``: the strategy
         changes now; ``baseline_weeks`` of history before are compared with ``weeks`` after.
     lifts
         Relative lifts to plan for (``0.2`` = +20 %). No-lift profiles are always simulated too:
@@ -1051,7 +1054,8 @@ def schedule(
     Blocked randomisation: each recurring slot (weekday x time) is a stratum; within a stratum,
     consecutive weeks form blocks of the smallest length ``b`` with ``share_personal * b`` whole
     (2 for 50 %, 10 for 30 %), and exactly ``share_personal * b`` slots of every block are drawn
-    as personal. So every weekday and hour gets the same share, the share is kept over time, and
+    as personal (a last, shorter block of ``m`` weeks gets ``share_personal * m`` rounded down or
+    up at random, with the chance of rounding up equal to the fraction). So every weekday and hour gets the same share, the share is kept over time, and
     nobody picks which posts are personal.
 
     Parameters

@@ -210,7 +210,9 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
     For each account, the change between consecutive observed days is divided by the days between
     them (``per_day``). The baseline is the median of ``per_day`` over a centred window of
     ``window`` observations (57 days, about eight weeks, by default), and the scale is 1.4826 x
-    their median absolute deviation (the SD under normality), floored at
+    the median, over the same centred window, of each day's absolute deviation from its *own*
+    baseline (close to the window's median absolute deviation, the SD under normality, when the
+    baseline moves slowly; not equal to it), floored at
     ``sqrt(max(|baseline|, 1))``: a net flow ``new - lost`` of Poisson counts has variance
     ``new + lost >= |new - lost|``, so a scale below that is an artefact of a smooth or
     rounded history (a short window of integer changes can have a MAD near 0). Median and MAD
@@ -595,7 +597,11 @@ def elasticity(
         text += (f" {_n(n_dropped, level)} with zero {metric} could not be logged and {'was' if n_dropped == 1 else 'were'} left out "
                  "(method='ppml' keeps them).")
     assumptions = (
-        f"log({metric}) is linear in log({audience}); {cov_words}. "
+        (f"log({metric}) is linear in log({audience}) (least squares on logs, {level}s with 0 left out); "
+         if method == "ols" else
+         f"the log of the expected {metric} is linear in log({audience}) (Poisson pseudo-maximum "
+         "likelihood: zeros kept, any overdispersion allowed); ")
+        + f"{cov_words}. "
         + ("Within one account the audience mostly tracks time, so the slope mixes audience size with "
            "every other trend (content, reach, season): descriptive, not causal."
            if level == "post" else "Accounts differ in niche and style as well as size: descriptive, not causal.")

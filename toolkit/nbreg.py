@@ -98,9 +98,12 @@ class NBFit:
 
         ``kind="hac"``: Newey-West with Bartlett weights ``1 - j/(lag+1)`` over the rows in their
         order, no prewhitening, times ``n/(n-k)`` when ``adjust`` (R: ``sandwich::NeweyWest(fit,
-        lag=lag, prewhite=FALSE, adjust=adjust)``). ``kind="week"`` (any ``groups``): cluster-robust
-        with the CR1 factor ``G/(G-1) (n-1)/(n-k)`` (R: ``sandwich::vcovCL(fit, cluster=groups,
-        type="HC1")``).
+        lag=lag, prewhite=FALSE, adjust=adjust)``). ``kind="week"`` (any ``groups``): cluster-robust;
+        ``cr="CR1"`` (the default) with the factor ``G/(G-1) (n-1)/(n-k)`` when ``adjust`` (R:
+        ``sandwich::vcovCL(fit, cluster=groups, type="HC1")``); ``cr="CR2"``/``"CR3"`` the
+        bias-reduced versions (each cluster's residuals corrected by ``(I - H_gg)^-1/2`` or
+        ``(I - H_gg)^-1``) with no further factor (R: ``vcovCL(..., type="HC2"/"HC3")``);
+        :func:`toolkit.before_after` uses CR3. ``kind="model"``: the model-based ``cov``.
         """
         s = self.scores
         n, k = s.shape
