@@ -54,6 +54,9 @@ def _check(result, metric, names, values, theta):
     for name, value in expected.items():
         assert ours[name] == pytest.approx(value, rel=1e-4, abs=1e-7), name
     assert result.details["glm"][metric]["theta"] == pytest.approx(theta, rel=1e-4)
+    # the table's dispersion is that theta, in the toolkit's one meaning (NB size, as before_after)
+    row = result.table[(result.table["method"] == "glm") & (result.table["metric"] == metric)]
+    assert row["dispersion"].to_numpy() == pytest.approx(theta, rel=1e-4)
 
 
 GLM_NAMES = ("(Intercept) label trend weekday1 weekday2 weekday3 weekday4 weekday5 weekday6 hourevening "

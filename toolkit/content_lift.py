@@ -620,7 +620,7 @@ def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
         s = float(np.sqrt(vec @ v[:k, :k] @ vec))
         p = float(2 * stats.t.sf(abs(b / s), df))
         return _row("glm", metric, math.expm1(b), math.expm1(b - tq * s), math.expm1(b + tq * s), p, d, s,
-                    term=term, statistic=b / s, df=float(df), dispersion=1 / fit.theta)
+                    term=term, statistic=b / s, df=float(df), dispersion=fit.theta)
 
     unit = np.zeros(k)
     if change is None:
@@ -861,8 +861,9 @@ def content_lift(
         ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
         the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``), ``se_log`` and
         method-specific columns (``effect_size``, ``prob_positive``, ...; glm's ``dispersion`` is
-        the NB2 ``alpha = 1 / theta`` of the variance ``mu + alpha mu^2``, 0 for Poisson counts,
-        where :func:`toolkit.before_after` reports ``theta`` itself).
+        the NB2 size ``theta`` of the variance ``mu + mu^2 / theta``, as in
+        :func:`toolkit.before_after` and :class:`toolkit.design.History`: smaller is more
+        overdispersed; counts with no overdispersion reach the cap :data:`toolkit.nbreg.THETA_MAX`).
 
     Examples
     --------
