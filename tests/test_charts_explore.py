@@ -340,3 +340,39 @@ def test_follower_thinning_keeps_the_budget_the_last_count_and_only_real_histori
     flows = f.assign(platform="x", followers=pd.array([None] * len(f), dtype="Int64"))
     both = pd.concat([f.assign(platform=pd.NA), flows], ignore_index=True)
     assert ce.follower_history_table(both)["account"].unique().tolist() == [f["account"].iloc[0]]
+
+
+def test_chart_builders_make_their_channels_without_altairs_schema_search(monkeypatch):
+    # Altair builds a channel given as a shorthand string or an alt.value dict by searching its
+    # whole schema (one _FromDict per channel, 5-15 ms each); the builders give channel objects
+    import altair.utils.schemapi as schemapi
+
+    import toolkit
+    from toolkit.charts import before_after as cba
+    from toolkit.design import fit_history, power
+
+    sim = simulate_profile(days=120, posts_per_day=2, seed=4, start="2024-01-01", change="2024-03-01",
+                           purge=("2024-03-15", 0.1))
+    posts = m.engagement(sim.posts)
+    ba = toolkit.before_after(posts, change="2024-03-01", method=["glm", "its"])
+    lift = toolkit.content_lift(posts, label=("content_label", "personal"), metric="likes", method="glm")
+    pw = power(history=fit_history(posts, metric="likes"), lifts=[0.2], weeks=[2, 4], n_sims=10, seed=1,
+               progress=False)
+    searches = []
+    original = schemapi._FromDict.__init__
+    monkeypatch.setattr(schemapi._FromDict, "__init__",
+                        lambda self, *a, **k: (searches.append(1), original(self, *a, **k))[1])
+    builders = {
+        "time_series": lambda: ce.time_series(posts), "group_bars": lambda: ce.group_bars(posts, "media_type"),
+        "heatmap": lambda: ce.heatmap(posts), "distribution": lambda: ce.distribution(posts),
+        "follower_history": lambda: ce.follower_history(sim.followers, detect_events(sim.followers)),
+        "message": lambda: ce.message_chart("title", "nothing to show"),
+        "ladder": lambda: ce.ladder_chart(m.ladder(posts)),
+        "elasticity": lambda: ce.elasticity_chart(elasticity(posts, metric="likes")),
+        "before_after": ba.chart, "lift": lift.chart, "power": pw.chart,
+        "placebo": lambda: cba.placebo_chart(pd.DataFrame({"lift": np.linspace(-0.2, 0.2, 30)}), 0.25),
+    }
+    for name, build in builders.items():
+        searches.clear()
+        build()
+        assert not searches, f"{name}: {len(searches)} channel(s) built by schema search"

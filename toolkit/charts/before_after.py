@@ -64,14 +64,17 @@ def before_after_chart(result, *, width: int = 640, height: int = 280) -> alt.La
     lines = frame.dropna(subset=["counterfactual"])
     x = alt.X("day:T", title=None)
     base_obs = alt.Chart(observed).mark_line(color="#9a9a9a", strokeWidth=1, opacity=0.8).encode(
-        x=x, y=alt.Y("observed:Q", title=unit), tooltip=["day:T", alt.Tooltip("observed:Q", format=".2f")])
+        x=x, y=alt.Y("observed:Q", title=unit),
+        tooltip=[alt.Tooltip("day:T"), alt.Tooltip("observed:Q", format=".2f")])
     band = alt.Chart(bands).mark_area(opacity=0.18).encode(
-        x=x, y="cf_low:Q", y2="cf_high:Q", color=alt.Color("method:N", title="expected without the change"))
+        x=x, y=alt.Y("cf_low:Q"), y2=alt.Y2("cf_high:Q"),
+        color=alt.Color("method:N", title="expected without the change"))
     line = alt.Chart(lines).mark_line(strokeDash=[4, 2], strokeWidth=1.6).encode(
-        x=x, y="counterfactual:Q", color="method:N",
-        tooltip=["day:T", "method:N", alt.Tooltip("counterfactual:Q", format=".2f")])
+        x=x, y=alt.Y("counterfactual:Q"), color=alt.Color("method:N"),
+        tooltip=[alt.Tooltip("day:T"), alt.Tooltip("method:N"), alt.Tooltip("counterfactual:Q", format=".2f")])
     change = alt.Chart(pd.DataFrame({"day": _calendar_day([d.change]), "label": ["change"]})).mark_rule(
-        color="black", strokeWidth=1.5).encode(x="day:T", tooltip=["label:N", "day:T"])
+        color="black", strokeWidth=1.5).encode(
+        x=alt.X("day:T"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("day:T")])
     title = f"{unit}: observed vs. expected without the change ({result.level:.0%} intervals)"
     return alt.layer(base_obs, band, line, change).properties(width=width, height=height, title=title)
 
@@ -92,7 +95,8 @@ def placebo_chart(placebo: pd.DataFrame, real_lift: float, *, level: float = 0.9
         x=alt.X("lift:Q", bin=alt.Bin(maxbins=30), title="lift at a placebo date (%)"),
         y=alt.Y("count():Q", title="placebo dates"))
     rule = alt.Chart(pd.DataFrame({"lift": [real_lift * 100], "label": ["real change"]})).mark_rule(
-        color="#d62728", strokeWidth=2).encode(x="lift:Q", tooltip=["label:N", alt.Tooltip("lift:Q", format=".1f")])
+        color="#d62728", strokeWidth=2).encode(
+        x=alt.X("lift:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("lift:Q", format=".1f")])
     lo, hi = data["lift"].quantile([(1 - level) / 2, 1 - (1 - level) / 2])
     title = (f"Real lift among placebo lifts (the middle {level:.0%} lie between {lo:+.0f}% and "
              f"{hi:+.0f}%)")

@@ -68,20 +68,20 @@ def power_chart(table: pd.DataFrame, *, target: float | None = 0.8, title: str |
     x = alt.X("weeks:Q", title="weeks of posting")
     y = alt.Y("power:Q", title="power", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
     base = alt.Chart(data)
-    tooltip = [alt.Tooltip("lift_label:N", title="lift"), "weeks:Q",
+    tooltip = [alt.Tooltip("lift_label:N", title="lift"), alt.Tooltip("weeks:Q"),
                alt.Tooltip("power:Q", format=".1%")]
     layers = [
         base.mark_line(point=True).encode(x=x, y=y, color=color, tooltip=tooltip),
     ]
     if "power_low" in data.columns:
         layers.append(base.mark_area(opacity=0.15).encode(
-            x=x, y=alt.Y("power_low:Q"), y2="power_high:Q", color=color))
+            x=x, y=alt.Y("power_low:Q"), y2=alt.Y2("power_high:Q"), color=color))
     if has_closed:
         layers.append(base.mark_line(strokeDash=[4, 3], opacity=0.7).encode(
             x=x, y=alt.Y("power_closed_form:Q"), color=color))
     if target is not None:
         layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
-            color="gray", strokeDash=[2, 2]).encode(y="target:Q"))
+            color="gray", strokeDash=[2, 2]).encode(y=alt.Y("target:Q")))
     chart = alt.layer(*layers).properties(
         width=420, height=260,
         title=title or "Power against weeks of posting (band: +/- 2 Monte Carlo SE"

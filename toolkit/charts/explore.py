@@ -279,10 +279,10 @@ def distribution(
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     return alt.Chart(_plain(table)).mark_bar(opacity=0.8, binSpacing=0).encode(
         x=alt.X("bin_start:Q", title="value per post", scale=scale, bin="binned"),
-        x2="bin_end:Q",
+        x2=alt.X2("bin_end:Q"),
         y=alt.Y("posts:Q", title="posts"),
         tooltip=[alt.Tooltip("bin_start:Q", format=".4g", title="from"),
-                 alt.Tooltip("bin_end:Q", format=".4g", title="to"), "posts:Q"],
+                 alt.Tooltip("bin_end:Q", format=".4g", title="to"), alt.Tooltip("posts:Q")],
     ).properties(title=title, width=_WIDTH, height=200)
 
 
@@ -339,9 +339,9 @@ def heatmap(
     )
     rect = base.mark_rect().encode(
         color=alt.Color(f"{m.SHRUNK}:Q", title="shrunk", scale=alt.Scale(scheme="viridis")),
-        opacity=alt.condition(f"datum.{m.SPARSE}", alt.value(0.35), alt.value(1.0)),
+        opacity=alt.OpacityValue(1.0, condition={"test": f"datum.{m.SPARSE}", "value": 0.35}),
         tooltip=[
-            "weekday:O", "hour:O", alt.Tooltip(f"{m.N_POSTS}:Q", title="posts"),
+            alt.Tooltip("weekday:O"), alt.Tooltip("hour:O"), alt.Tooltip(f"{m.N_POSTS}:Q", title="posts"),
             alt.Tooltip(f"{m.VALUE}:Q", format=".4g", title="cell value"),
             alt.Tooltip(f"{m.CI_LOW}:Q", format=".4g", title="95% CI low"),
             alt.Tooltip(f"{m.CI_HIGH}:Q", format=".4g", title="95% CI high"),
@@ -396,7 +396,7 @@ def message_chart(title: str, message: str) -> alt.Chart:
     ('Engagement by media type', 'text', 1)
     """
     return alt.Chart(pd.DataFrame({"message": [message]})).mark_text(
-        align="left", x=0, y=12, fontSize=13, color="#555").encode(text="message:N").properties(
+        align="left", x=0, y=12, fontSize=13, color="#555").encode(text=alt.Text("message:N")).properties(
         title=_title(title), width=_WIDTH // 2, height=24)
 
 
@@ -439,7 +439,7 @@ def group_bars(
                  alt.Tooltip(f"{m.CI_LOW}:Q", format=".4g"), alt.Tooltip(f"{m.CI_HIGH}:Q", format=".4g"),
                  alt.Tooltip(f"{m.N_USED}:Q", title="posts")],
     )
-    rules = base.mark_rule(color="black").encode(x=f"{m.CI_LOW}:Q", x2=f"{m.CI_HIGH}:Q")
+    rules = base.mark_rule(color="black").encode(x=alt.X(f"{m.CI_LOW}:Q"), x2=alt.X2(f"{m.CI_HIGH}:Q"))
     return alt.layer(bars, rules, data=data, title=title).properties(width=_WIDTH // 2, height=alt.Step(22))
 
 
@@ -546,18 +546,20 @@ def follower_history(
     line = alt.Chart().transform_filter("datum.series == 'followers'").mark_line().encode(
         x=alt.X("date:T", title="date"),
         y=alt.Y("followers:Q", title="followers", scale=alt.Scale(zero=False)),
-        color=alt.Color("account:N") if many else alt.value("#4c78a8"),
-        tooltip=["account:N", "date:T", alt.Tooltip("followers:Q", format=",")],
+        color=alt.Color("account:N") if many else alt.ColorValue("#4c78a8"),
+        tooltip=[alt.Tooltip("account:N"), alt.Tooltip("date:T"), alt.Tooltip("followers:Q", format=",")],
     )
     events_only = alt.Chart().transform_filter("datum.series == 'event'")
     rules = events_only.mark_rule(strokeDash=[4, 3], strokeWidth=2).encode(
-        x="date:T",
+        x=alt.X("date:T"),
         color=alt.Color("kind:N", scale=_EVENT_COLOURS, title="event"),
-        tooltip=["account:N", "date:T", "kind:N", alt.Tooltip("size:Q", format="+,"),
+        tooltip=[alt.Tooltip("account:N"), alt.Tooltip("date:T"), alt.Tooltip("kind:N"),
+                 alt.Tooltip("size:Q", format="+,"),
                  alt.Tooltip("relative_size:Q", format="+.1%")],
     )
     labels = events_only.mark_text(align="left", dx=4, dy=-6, baseline="top").encode(
-        x="date:T", y=alt.value(0), text="label:N", color=alt.Color("kind:N", scale=_EVENT_COLOURS, legend=None))
+        x=alt.X("date:T"), y=alt.YValue(0), text=alt.Text("label:N"),
+        color=alt.Color("kind:N", scale=_EVENT_COLOURS, legend=None))
     return alt.layer(line, rules, labels, data=data, title=title).properties(
         width=_WIDTH, height=220).resolve_scale(color="independent")
 
@@ -595,9 +597,10 @@ def elasticity_chart(result, *, bins: int = 40) -> alt.LayerChart:
     points = alt.Chart(binned).mark_circle(size=50).encode(
         x=alt.X("x:Q", scale=alt.Scale(type="log"), title=audience),
         y=alt.Y("y:Q", scale=alt.Scale(type="log"), title=f"{metric} ({average})"),
-        tooltip=[alt.Tooltip("x:Q", format=",.0f", title=audience), alt.Tooltip("y:Q", format=".4g"), "n:Q"],
+        tooltip=[alt.Tooltip("x:Q", format=",.0f", title=audience), alt.Tooltip("y:Q", format=".4g"),
+                 alt.Tooltip("n:Q")],
     )
-    line = alt.Chart(fit).mark_line(color="#d62728").encode(x="x:Q", y="y:Q")
+    line = alt.Chart(fit).mark_line(color="#d62728").encode(x=alt.X("x:Q"), y=alt.Y("y:Q"))
     if average.startswith("one point"):
         what = f"points: {average[len('one point per '):]}s"
     elif geometric:
@@ -637,7 +640,7 @@ def ladder_chart(table: pd.DataFrame, *, template: alt.Chart | None = None) -> a
         y=alt.Y("signal:N", sort=order, title=None),
         x=alt.X("weighted_per_1000:Q", title="weighted points per 1,000 impressions"),
         color=alt.Color("signal:N", sort=order, legend=None),
-        tooltip=["signal:N", alt.Tooltip("weight:Q", format=".3g"),
+        tooltip=[alt.Tooltip("signal:N"), alt.Tooltip("weight:Q", format=".3g"),
                  alt.Tooltip("per_1000_impressions:Q", format=".4g", title="per 1,000 impressions"),
                  alt.Tooltip("weighted_per_1000:Q", format=".4g", title="weighted per 1,000"),
                  alt.Tooltip("share_of_score:Q", format=".1%", title="share of score")],
