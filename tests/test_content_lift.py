@@ -420,3 +420,28 @@ def test_metric_that_is_not_a_count_is_named():
         with pytest.raises(AnalysisError, match=f"parameter 'metric'.*1 value, first {shown} on post "
                                                 f"{p['post_id'].iloc[5]}"):
             content_lift(p, label=LABEL, metric="likes", method="welch")
+
+
+def test_week_clustered_methods_refuse_posts_in_one_week():
+    # 2024-01-01 is a Monday: seven days of posts are one week, so there is no week-to-week
+    # variation to measure and an interval would shrink to the estimate itself
+    posts = simulate_profile(days=7, posts_per_day=4, personal_share=0.5, seed=5, text=False).posts
+    for m in ("glm", "bootstrap", "bayes"):
+        with pytest.raises(AnalysisError, match="at least 2 weeks") as err:
+            content_lift(posts, label=LABEL, metric="likes", method=m, controls=[], n_resamples=199)
+        assert err.value.parameter == "method", m
+    # the rank test itself needs no weeks; only its week-resampled interval is unavailable, and said so
+    r = content_lift(posts, label=LABEL, metric="likes", method="mannwhitney", n_resamples=199)
+    row = r.table.iloc[0]
+    assert np.isfinite(row["p_value"]) and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert "no interval" in r.text
+
+
+def test_change_interaction_needs_two_weeks_on_each_side_of_the_change():
+    # posts from Monday 1 January for four weeks, change on Monday 8 January: one week before it
+    posts = simulate_profile(days=28, posts_per_day=4, personal_share=0.5, seed=6, text=False).posts
+    for m in ("glm", "bootstrap", "bayes"):
+        with pytest.raises(AnalysisError, match="2 weeks before the change") as err:
+            content_lift(posts, label=LABEL, metric="likes", method=m, controls=[], n_resamples=199,
+                         change="2024-01-08")
+        assert err.value.parameter == "method", m

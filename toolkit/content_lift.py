@@ -596,7 +596,28 @@ def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
             "term": term, "se_log": se, "weeks": int(d.week.max()) + 1, **extra}
 
 
+def _check_weeks(d: _Data, method: str) -> None:
+    """glm, bootstrap and bayes measure uncertainty from week-to-week variation: with posts in one
+    week there is none to measure, and their interval would shrink to the estimate itself. With a
+    change date, each side of it has its own lift and needs its own weeks."""
+    if "after" in d.frame.columns:
+        after = d.frame["after"].to_numpy(dtype=bool)
+        sides = {" before the change": ~after, " after the change": after}
+    else:
+        sides = {"": np.ones(len(d.week), dtype=bool)}
+    for side, rows in sides.items():
+        n_weeks = len(np.unique(d.week[rows]))
+        if n_weeks < 2:
+            raise AnalysisError(f"method {method!r} measures uncertainty from week-to-week variation "
+                                f"and needs posts in at least 2 weeks{side}; "
+                                + ("move the change date or collect more weeks" if side else
+                                   "use method='permutation' or 'welch', or collect more weeks"),
+                                parameter="method",
+                                found=f"{method}: posts in {n_weeks} week{side}")
+
+
 def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
+    _check_weeks(d, "glm")
     X, names, used, dropped_terms, skipped = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
@@ -690,6 +711,7 @@ def _usable(values: np.ndarray, observed: float, metric: str, term: str) -> tupl
 
 
 def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
+    _check_weeks(d, "bootstrap")
     parts, n_w = _mh_week_parts(d)
     counts = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w), size=n_resamples).astype(float)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
@@ -709,6 +731,7 @@ def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
 
 
 def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> list[dict]:
+    _check_weeks(d, "bayes")
     parts, n_w = _mh_week_parts(d)
     weights = rng.dirichlet(np.ones(n_w), size=n_resamples)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
@@ -788,7 +811,7 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(meds[0]) - np.log(meds[1])
     logs = logs[np.isfinite(logs)]
-    if np.isfinite(lr) and len(logs) > 10:
+    if np.isfinite(lr) and len(logs) > 10 and n_w > 1:  # one week: no week-to-week variation
         lo_q, hi_q = np.quantile(logs - lr, [0.5 - level / 2, 0.5 + level / 2])
         lo, hi, se = math.expm1(lr + lo_q), math.expm1(lr + hi_q), float(np.std(logs, ddof=1))
     else:
@@ -1009,6 +1032,9 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
         lines.append(f"Only {int(few['weeks'].min())} weeks of posts: {', '.join(dict.fromkeys(few['method']))} "
                      "rely on week-to-week variation and their intervals run too narrow with fewer than "
                      "about 20 weeks; prefer permutation, or collect more weeks.")
+    one_week = table[(table["method"] == "mannwhitney") & (table["weeks"] < 2)]
+    if len(one_week):
+        lines.append("mannwhitney gives no interval: it resamples weeks, and the posts fall in one week.")
     left = {m: v for m, v in dropped.items() if v}
     if left:
         parts = [f"{m}: " + ", ".join(f"{n} ({why})" for why, n in v.items()) for m, v in left.items()]
