@@ -277,3 +277,9 @@ def test_did_counts_posts_without_followers_on_the_account_they_belong_to(posts)
         assert "Left out: 10 posts (missing followers)." in r.text, methods
         assert (f"Control account 'ctrl': {len(control) - 30:,} posts used; left out: 30 posts "
                 "(missing followers).") in r.text, methods
+
+
+@pytest.mark.parametrize("level", ["0.95", None, 95, float("nan"), True])
+def test_a_level_that_is_not_a_fraction_is_named(posts, level):
+    # a level typed as text or as a percentage is an error naming it, not a TypeError from a comparison
+    assert _error(posts, level=level).parameter == "level"

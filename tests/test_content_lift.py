@@ -445,3 +445,14 @@ def test_change_interaction_needs_two_weeks_on_each_side_of_the_change():
             content_lift(posts, label=LABEL, metric="likes", method=m, controls=[], n_resamples=199,
                          change="2024-01-08")
         assert err.value.parameter == "method", m
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(level="0.95"), "level"),
+    (dict(level=None), "level"),
+    (dict(alpha="0.05"), "alpha"),
+])
+def test_level_and_alpha_given_as_text_are_named(lifted, kwargs, parameter):
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted.head(200), **(dict(label=LABEL, metric="likes") | kwargs))
+    assert err.value.parameter == parameter

@@ -184,6 +184,21 @@ def test_elasticity_errors():
     assert err.value.parameter == "level"
 
 
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(level_ci=95), "level_ci"),      # was NaN bounds
+    (dict(level_ci=0), "level_ci"),       # was a zero-width interval
+    (dict(level_ci="0.95"), "level_ci"),  # was a TypeError
+    (dict(maxlags=-1), "maxlags"),        # was an IndexError from statsmodels
+    (dict(maxlags="x"), "maxlags"),
+])
+def test_elasticity_names_a_bad_interval_level_or_lag(kwargs, parameter):
+    posts = pd.DataFrame({"followers": pd.array([100, 400, 900, 1600, 2500], dtype="Int64"),
+                          "likes": pd.array([10, 20, 30, 40, 50], dtype="Int64")})
+    with pytest.raises(AnalysisError) as err:
+        fl.elasticity(posts, metric="likes", **kwargs)
+    assert err.value.parameter == parameter
+
+
 def test_a_history_without_platform_joins_the_accounts_one_platform():
     # a plain date,followers file (no platform) and the same account's X flows: one audience, so
     # one series (counts from the file, flows from X) and a planted jump found once

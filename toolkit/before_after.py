@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.errors import AnalysisError, ConfoundWarning
+from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction
 from toolkit.nbreg import NBFit, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
@@ -495,7 +495,7 @@ def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
 
 
 def _check_level(level: float) -> None:
-    if not (0 < level < 1):
+    if not is_fraction(level):
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
 
 

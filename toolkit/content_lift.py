@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_fraction
 from toolkit.labels import label_mask
 from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
@@ -918,9 +918,9 @@ def content_lift(
                                 parameter="controls", found=c)
     if adjust not in ADJUST:
         raise AnalysisError(f"adjust must be one of {ADJUST}", parameter="adjust", found=adjust)
-    if not 0 < level < 1:
+    if not is_fraction(level):
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
-    if not 0 < alpha < 1:
+    if not is_fraction(alpha):
         raise AnalysisError("alpha must be between 0 and 1", parameter="alpha", found=alpha)
     if change is not None:
         bad = [m for m in methods if m not in ("glm", "bootstrap", "bayes")]

@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_fraction
 from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics
 from toolkit.result import Result, format_pct
 
@@ -518,6 +518,13 @@ def elasticity(
         raise AnalysisError("level must be 'post' or 'account'", parameter="level", found=level)
     if method not in ("ols", "ppml"):
         raise AnalysisError("method must be 'ols' or 'ppml'", parameter="method", found=method)
+    if not is_fraction(level_ci):
+        raise AnalysisError("level_ci must be between 0 and 1 (0.95 for 95%)", parameter="level_ci",
+                            found=level_ci)
+    if maxlags is not None and (isinstance(maxlags, bool) or not isinstance(maxlags, (int, np.integer))
+                                or maxlags < 0):
+        raise AnalysisError("maxlags must be a whole number of posts, 0 or more, or None for the "
+                            "default", parameter="maxlags", found=repr(maxlags))
     posts = _ensure_metrics(posts, [metric])
     for column, parameter in ((metric, "metric"), (audience, "audience")):
         if column not in posts.columns:
