@@ -456,3 +456,12 @@ def test_level_and_alpha_given_as_text_are_named(lifted, kwargs, parameter):
     with pytest.raises(AnalysisError) as err:
         content_lift(lifted.head(200), **(dict(label=LABEL, metric="likes") | kwargs))
     assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("seed", ["x", -1, 1.5, None])
+def test_a_seed_that_is_not_a_whole_number_is_named(lifted, seed):
+    # numpy's own ValueError/TypeError named no parameter
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted.head(200), label=LABEL, metric="likes", method="permutation", n_resamples=199,
+                     seed=seed)
+    assert err.value.parameter == "seed"

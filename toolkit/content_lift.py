@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from toolkit.errors import AnalysisError, is_fraction
+from toolkit.errors import AnalysisError, is_fraction, is_seed
 from toolkit.labels import label_mask
 from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
@@ -932,6 +932,8 @@ def content_lift(
     except (TypeError, ValueError):
         raise AnalysisError("n_resamples must be a whole number", parameter="n_resamples",
                             found=n_resamples) from None
+    if not is_seed(seed):
+        raise AnalysisError("seed must be a whole number, 0 or more", parameter="seed", found=repr(seed))
     if n_resamples < 99 and any(m in methods for m in ("permutation", "bootstrap", "bayes")):
         raise AnalysisError("n_resamples must be at least 99", parameter="n_resamples", found=n_resamples)
     label_text = _label_text(label)

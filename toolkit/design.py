@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-from toolkit.errors import AnalysisError, is_fraction
+from toolkit.errors import AnalysisError, is_fraction, is_seed
 
 def _quiet(progress: bool) -> bool:
     """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
@@ -776,6 +776,8 @@ def power(
     days = pre + 7 * weeks[-1]
     horizons = [pre + 7 * w for w in weeks]
 
+    if not is_seed(seed):
+        raise AnalysisError("must be a whole number, 0 or more", parameter="seed", found=repr(seed))
     root = np.random.default_rng(seed)
     base_seed, *lift_seeds = root.spawn(1 + len(all_lifts))
     base = _simulate_base(history, n_sims, days, base_seed)
@@ -1144,6 +1146,8 @@ def schedule(
     from fractions import Fraction
 
     block_len = Fraction(share_personal).limit_denominator(100).denominator
+    if not is_seed(seed):
+        raise AnalysisError("must be a whole number, 0 or more", parameter="seed", found=repr(seed))
     rng = np.random.default_rng(seed)
     rows = []
     for offset, hh, mm in slots:

@@ -21,6 +21,7 @@ __all__ = [
     "EngagementLabWarning",
     "ConfoundWarning",
     "is_fraction",
+    "is_seed",
 ]
 
 
@@ -104,3 +105,12 @@ def is_fraction(value: object) -> bool:
     """
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
             and 0 < float(value) < 1)
+
+
+def is_seed(value: object) -> bool:
+    """Whether ``value`` can seed ``numpy.random.default_rng`` reproducibly: a whole number, 0 or more.
+
+    >>> is_seed(0), is_seed(7), is_seed(-1), is_seed("7"), is_seed(None), is_seed(1.5)
+    (True, True, False, False, False, False)
+    """
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
