@@ -465,3 +465,12 @@ def test_a_seed_that_is_not_a_whole_number_is_named(lifted, seed):
         content_lift(lifted.head(200), label=LABEL, metric="likes", method="permutation", n_resamples=199,
                      seed=seed)
     assert err.value.parameter == "seed"
+
+
+@pytest.mark.parametrize("method", ["glm", "welch", "mannwhitney"])
+def test_a_metric_zero_on_every_post_is_named(lifted, method):
+    # welch and mannwhitney returned NaN lifts without a reason; glm blamed its own convergence
+    posts = lifted.head(300).assign(likes=pd.array([0] * 300, dtype="Int64"))
+    with pytest.raises(AnalysisError, match="zero on every usable post") as err:
+        content_lift(posts, label=LABEL, metric="likes", method=method, controls=[])
+    assert err.value.parameter == "metric" and err.value.column == "likes"

@@ -257,6 +257,9 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         frame=frame,
         n_dropped=dropped,
     )
+    if len(data.y) and not (data.y > 0).any():
+        raise AnalysisError("the metric is zero on every usable post: there is no engagement to compare",
+                            parameter="metric", column=metric, found=f"{len(data.y):,} posts, all 0")
     n_t = int(data.treat.sum())
     if n_t < 2 or len(data.y) - n_t < 2:
         raise AnalysisError("need at least 2 labelled and 2 other posts with the metric and exposure",
