@@ -474,3 +474,12 @@ def test_a_metric_zero_on_every_post_is_named(lifted, method):
     with pytest.raises(AnalysisError, match="zero on every usable post") as err:
         content_lift(posts, label=LABEL, metric="likes", method=method, controls=[])
     assert err.value.parameter == "metric" and err.value.column == "likes"
+
+
+def test_one_control_given_as_a_name_is_that_control(lifted):
+    # controls="trend" was read letter by letter and refused as the unknown control 't'
+    posts = lifted.head(400)
+    one = content_lift(posts, label=LABEL, metric="likes", controls="trend")
+    listed = content_lift(posts, label=LABEL, metric="likes", controls=["trend"])
+    pd.testing.assert_frame_equal(one.table, listed.table)
+    assert one.details["controls"] == ["trend"]

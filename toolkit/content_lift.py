@@ -915,6 +915,8 @@ def content_lift(
         raise AnalysisError("give at least one metric", parameter="metric", found=metric)
     if controls is None:
         controls = list(DEFAULT_CONTROLS)
+    elif isinstance(controls, str):  # one control, as before_after takes it (not its letters)
+        controls = [controls]
     for c in controls:
         if c not in CONTROLS:
             raise AnalysisError(f"unknown control; expected some of {sorted(CONTROLS)}",
