@@ -232,3 +232,13 @@ def test_has_counts_says_which_exports_carry_follower_numbers():
     assert not fl.has_counts(flows.assign(unfollows=pd.array([None] * 30, dtype="Int64")))
     with pytest.raises(AnalysisError, match="parameter 'table'"):
         fl.has_counts(None)
+
+
+@pytest.mark.parametrize("window", [0, -1, 2, 6, 2.5, "x", None])
+def test_a_window_shorter_than_a_week_or_not_whole_is_named(window):
+    # pandas' rolling raised "min_periods 7 must be <= window" or "window must be an integer"
+    history = _history([1000 + 3 * i for i in range(60)])
+    for fn in (fl.daily_changes, fl.detect_events):
+        with pytest.raises(AnalysisError) as err:
+            fn(history, window=window)
+        assert err.value.parameter == "window"

@@ -221,6 +221,9 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
 
     ``robust_z = (change - baseline * gap) / (scale * sqrt(gap))``.
     """
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 7:
+        raise AnalysisError("window must be a whole number of days, 7 or more (the baseline needs at "
+                            "least a week of changes)", parameter="window", found=repr(window))
     frame = _check_followers(followers)
     parts = []
     for (account, platform), rows in _series(frame):
