@@ -277,3 +277,19 @@ def test_did_counts_posts_without_followers_on_the_account_they_belong_to(posts)
         assert "Left out: 10 posts (missing followers)." in r.text, methods
         assert (f"Control account 'ctrl': {len(control) - 30:,} posts used; left out: 30 posts "
                 "(missing followers).") in r.text, methods
+
+
+@pytest.mark.parametrize("level", ["0.95", None, 95, float("nan"), True])
+def test_a_level_that_is_not_a_fraction_is_named(posts, level):
+    # a level typed as text or as a percentage is an error naming it, not a TypeError from a comparison
+    assert _error(posts, level=level).parameter == "level"
+
+
+@pytest.mark.parametrize("method", ["glm", "its", "counterfactual"])
+def test_a_metric_zero_on_every_post_is_named_not_turned_into_a_lift(posts, method):
+    # no likes at all: the change of a zero rate is 0 / 0; its and counterfactual returned the
+    # change in exposure (log((0 + 0.5) / impressions)) as a lift, glm blamed its own convergence
+    err = _error(posts.assign(likes=pd.array([0] * len(posts), dtype="Int64")), metric="likes",
+                 method=method)
+    assert err.parameter == "metric" and err.column == "likes"
+    assert "zero on every usable post" in str(err)

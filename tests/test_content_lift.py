@@ -420,3 +420,66 @@ def test_metric_that_is_not_a_count_is_named():
         with pytest.raises(AnalysisError, match=f"parameter 'metric'.*1 value, first {shown} on post "
                                                 f"{p['post_id'].iloc[5]}"):
             content_lift(p, label=LABEL, metric="likes", method="welch")
+
+
+def test_week_clustered_methods_refuse_posts_in_one_week():
+    # 2024-01-01 is a Monday: seven days of posts are one week, so there is no week-to-week
+    # variation to measure and an interval would shrink to the estimate itself
+    posts = simulate_profile(days=7, posts_per_day=4, personal_share=0.5, seed=5, text=False).posts
+    for m in ("glm", "bootstrap", "bayes"):
+        with pytest.raises(AnalysisError, match="at least 2 weeks") as err:
+            content_lift(posts, label=LABEL, metric="likes", method=m, controls=[], n_resamples=199)
+        assert err.value.parameter == "method", m
+    # the rank test itself needs no weeks; only its week-resampled interval is unavailable, and said so
+    r = content_lift(posts, label=LABEL, metric="likes", method="mannwhitney", n_resamples=199)
+    row = r.table.iloc[0]
+    assert np.isfinite(row["p_value"]) and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert "no interval" in r.text
+
+
+def test_change_interaction_needs_two_weeks_on_each_side_of_the_change():
+    # posts from Monday 1 January for four weeks, change on Monday 8 January: one week before it
+    posts = simulate_profile(days=28, posts_per_day=4, personal_share=0.5, seed=6, text=False).posts
+    for m in ("glm", "bootstrap", "bayes"):
+        with pytest.raises(AnalysisError, match="2 weeks before the change") as err:
+            content_lift(posts, label=LABEL, metric="likes", method=m, controls=[], n_resamples=199,
+                         change="2024-01-08")
+        assert err.value.parameter == "method", m
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(level="0.95"), "level"),
+    (dict(level=None), "level"),
+    (dict(alpha="0.05"), "alpha"),
+])
+def test_level_and_alpha_given_as_text_are_named(lifted, kwargs, parameter):
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted.head(200), **(dict(label=LABEL, metric="likes") | kwargs))
+    assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("seed", ["x", -1, 1.5, None])
+def test_a_seed_that_is_not_a_whole_number_is_named(lifted, seed):
+    # numpy's own ValueError/TypeError named no parameter
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted.head(200), label=LABEL, metric="likes", method="permutation", n_resamples=199,
+                     seed=seed)
+    assert err.value.parameter == "seed"
+
+
+@pytest.mark.parametrize("method", ["glm", "welch", "mannwhitney"])
+def test_a_metric_zero_on_every_post_is_named(lifted, method):
+    # welch and mannwhitney returned NaN lifts without a reason; glm blamed its own convergence
+    posts = lifted.head(300).assign(likes=pd.array([0] * 300, dtype="Int64"))
+    with pytest.raises(AnalysisError, match="zero on every usable post") as err:
+        content_lift(posts, label=LABEL, metric="likes", method=method, controls=[])
+    assert err.value.parameter == "metric" and err.value.column == "likes"
+
+
+def test_one_control_given_as_a_name_is_that_control(lifted):
+    # controls="trend" was read letter by letter and refused as the unknown control 't'
+    posts = lifted.head(400)
+    one = content_lift(posts, label=LABEL, metric="likes", controls="trend")
+    listed = content_lift(posts, label=LABEL, metric="likes", controls=["trend"])
+    pd.testing.assert_frame_equal(one.table, listed.table)
+    assert one.details["controls"] == ["trend"]

@@ -115,6 +115,13 @@ def test_power_needs_posts_or_history_and_names_bad_parameters():
         power(history=SHOCKY, weeks=[0])
     with pytest.raises(AnalysisError, match="'alpha'"):
         power(history=SHOCKY, alpha=5)
+    # text where a number belongs is named too, not a TypeError from the range check
+    for name in ("alpha", "target", "share"):
+        with pytest.raises(AnalysisError, match=f"'{name}'"):
+            power(history=SHOCKY, **{name: "0.5"})
+    for seed in ("x", -1, 1.5):  # numpy's errors named no parameter
+        with pytest.raises(AnalysisError, match="'seed'"):
+            power(history=SHOCKY, seed=seed, n_sims=10, progress=False)
 
 
 def test_power_chart_spec():
@@ -261,6 +268,9 @@ def test_schedule_csv_columns_and_format(tmp_path):
 
 @pytest.mark.parametrize("kwargs, parameter", [
     ({"share_personal": 1.2}, "share_personal"),
+    ({"share_personal": "0.5"}, "share_personal"),
+    ({"seed": "x"}, "seed"),
+    ({"seed": -1}, "seed"),
     ({"weeks": 0}, "weeks"),
     ({"times": ["25:00"]}, "times"),
     ({"times": ["Someday 09:00"]}, "times"),

@@ -184,6 +184,21 @@ def test_elasticity_errors():
     assert err.value.parameter == "level"
 
 
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(level_ci=95), "level_ci"),      # was NaN bounds
+    (dict(level_ci=0), "level_ci"),       # was a zero-width interval
+    (dict(level_ci="0.95"), "level_ci"),  # was a TypeError
+    (dict(maxlags=-1), "maxlags"),        # was an IndexError from statsmodels
+    (dict(maxlags="x"), "maxlags"),
+])
+def test_elasticity_names_a_bad_interval_level_or_lag(kwargs, parameter):
+    posts = pd.DataFrame({"followers": pd.array([100, 400, 900, 1600, 2500], dtype="Int64"),
+                          "likes": pd.array([10, 20, 30, 40, 50], dtype="Int64")})
+    with pytest.raises(AnalysisError) as err:
+        fl.elasticity(posts, metric="likes", **kwargs)
+    assert err.value.parameter == parameter
+
+
 def test_a_history_without_platform_joins_the_accounts_one_platform():
     # a plain date,followers file (no platform) and the same account's X flows: one audience, so
     # one series (counts from the file, flows from X) and a planted jump found once
@@ -217,3 +232,13 @@ def test_has_counts_says_which_exports_carry_follower_numbers():
     assert not fl.has_counts(flows.assign(unfollows=pd.array([None] * 30, dtype="Int64")))
     with pytest.raises(AnalysisError, match="parameter 'table'"):
         fl.has_counts(None)
+
+
+@pytest.mark.parametrize("window", [0, -1, 2, 6, 2.5, "x", None])
+def test_a_window_shorter_than_a_week_or_not_whole_is_named(window):
+    # pandas' rolling raised "min_periods 7 must be <= window" or "window must be an integer"
+    history = _history([1000 + 3 * i for i in range(60)])
+    for fn in (fl.daily_changes, fl.detect_events):
+        with pytest.raises(AnalysisError) as err:
+            fn(history, window=window)
+        assert err.value.parameter == "window"

@@ -125,6 +125,16 @@ def test_kappa_matches_the_closed_form():
     assert "No post" in agreement(pd.Series([pd.NA], dtype="boolean"), pd.Series([True])).text
 
 
+@pytest.mark.parametrize("level", [95, 0, "0.95"])
+def test_agreement_names_a_level_that_is_not_a_fraction(level):
+    # 95 gave a NaN interval, 0 an interval of width 0 and "0.95" a TypeError
+    a = pd.Series([True] * 25 + [False] * 25)
+    b = pd.Series([True] * 20 + [False] * 5 + [True] * 10 + [False] * 15)
+    with pytest.raises(AnalysisError) as err:
+        agreement(a, b, level=level)
+    assert err.value.parameter == "level"
+
+
 def test_attach_labels_from_a_file(tmp_path):
     from toolkit.labels import attach_labels
 

@@ -436,3 +436,21 @@ def test_of_account_lists_the_accounts_there_are_and_names_its_parameter():
                               "(accounts: ['a', 'b']) (found: c)")
     with pytest.raises(AnalysisError, match=r"^parameter 'account': posts have no account column \(found: a\)$"):
         m.of_account(posts.drop(columns="account"), "a")
+
+
+def test_dates_given_as_text_are_read_as_the_analyses_read_them():
+    # a hand-made table with published_at as ISO text: read as UTC times (an offset converted),
+    # instead of an AttributeError from the .dt accessor
+    posts = pd.DataFrame({"published_at": ["2024-01-01 23:30", "2024-01-02 01:00+02:00", "2024-01-02 09:00"],
+                          "likes": pd.array([1, 2, 4], dtype="Int64"),
+                          "impressions": pd.array([10, 10, 10], dtype="Int64")})
+    days = m.aggregate(posts, "day", metric="likes", how="sum", denominator=None)
+    # 01:00+02:00 is 23:00 UTC on 1 January: that day has 1 + 2 likes, 2 January has 4
+    assert days["period"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+    assert days["value"].tolist() == [3, 4]
+    cells = m.weekday_hour(posts, metric="likes")
+    assert cells.loc[cells["n_posts"] > 0, ["weekday", "hour"]].values.tolist() == [["Mon", 23], ["Tue", 9]]
+    bad = posts.assign(published_at=["2024-01-01", "soon", "2024-01-02"])
+    with pytest.raises(AnalysisError) as err:
+        m.aggregate(bad, "day", metric="likes")
+    assert err.value.column == "published_at"

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.errors import AnalysisError, ConfoundWarning
+from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction
 from toolkit.nbreg import NBFit, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
@@ -374,6 +374,13 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
     data["week"] = (data["day"] - pd.to_timedelta(data["weekday"], unit="D")).to_numpy()
     data["y"] = data["y"].astype(float)
     data["e"] = data["e"].astype(float)
+    if len(data) and not (data["y"] > 0).any():
+        # no engagement on any side: the change in a rate of 0 is 0 / 0, and a model on log(y + 0.5)
+        # would report the exposure's change as the lift
+        whose = f" of the control account {account!r}" if parameter_account == "control_account" else ""
+        raise AnalysisError(f"the metric is zero on every usable post{whose}: there is no engagement "
+                            "to compare", parameter="metric", column=metric,
+                            found=f"{len(data):,} posts, all 0")
     return _Data(frame=data, change=change, metric=metric, exposure=exposure, left_out=left_out,
                  account=account, span=(span_lo, span_hi), excluded=excluded)
 
@@ -495,7 +502,7 @@ def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
 
 
 def _check_level(level: float) -> None:
-    if not (0 < level < 1):
+    if not is_fraction(level):
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
 
 

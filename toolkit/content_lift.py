@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_fraction, is_seed
 from toolkit.labels import label_mask
 from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
@@ -257,6 +257,9 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         frame=frame,
         n_dropped=dropped,
     )
+    if len(data.y) and not (data.y > 0).any():
+        raise AnalysisError("the metric is zero on every usable post: there is no engagement to compare",
+                            parameter="metric", column=metric, found=f"{len(data.y):,} posts, all 0")
     n_t = int(data.treat.sum())
     if n_t < 2 or len(data.y) - n_t < 2:
         raise AnalysisError("need at least 2 labelled and 2 other posts with the metric and exposure",
@@ -596,7 +599,28 @@ def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
             "term": term, "se_log": se, "weeks": int(d.week.max()) + 1, **extra}
 
 
+def _check_weeks(d: _Data, method: str) -> None:
+    """glm, bootstrap and bayes measure uncertainty from week-to-week variation: with posts in one
+    week there is none to measure, and their interval would shrink to the estimate itself. With a
+    change date, each side of it has its own lift and needs its own weeks."""
+    if "after" in d.frame.columns:
+        after = d.frame["after"].to_numpy(dtype=bool)
+        sides = {" before the change": ~after, " after the change": after}
+    else:
+        sides = {"": np.ones(len(d.week), dtype=bool)}
+    for side, rows in sides.items():
+        n_weeks = len(np.unique(d.week[rows]))
+        if n_weeks < 2:
+            raise AnalysisError(f"method {method!r} measures uncertainty from week-to-week variation "
+                                f"and needs posts in at least 2 weeks{side}; "
+                                + ("move the change date or collect more weeks" if side else
+                                   "use method='permutation' or 'welch', or collect more weeks"),
+                                parameter="method",
+                                found=f"{method}: posts in {n_weeks} week{side}")
+
+
 def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
+    _check_weeks(d, "glm")
     X, names, used, dropped_terms, skipped = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
@@ -690,6 +714,7 @@ def _usable(values: np.ndarray, observed: float, metric: str, term: str) -> tupl
 
 
 def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
+    _check_weeks(d, "bootstrap")
     parts, n_w = _mh_week_parts(d)
     counts = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w), size=n_resamples).astype(float)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
@@ -709,6 +734,7 @@ def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
 
 
 def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> list[dict]:
+    _check_weeks(d, "bayes")
     parts, n_w = _mh_week_parts(d)
     weights = rng.dirichlet(np.ones(n_w), size=n_resamples)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
@@ -788,7 +814,7 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(meds[0]) - np.log(meds[1])
     logs = logs[np.isfinite(logs)]
-    if np.isfinite(lr) and len(logs) > 10:
+    if np.isfinite(lr) and len(logs) > 10 and n_w > 1:  # one week: no week-to-week variation
         lo_q, hi_q = np.quantile(logs - lr, [0.5 - level / 2, 0.5 + level / 2])
         lo, hi, se = math.expm1(lr + lo_q), math.expm1(lr + hi_q), float(np.std(logs, ddof=1))
     else:
@@ -889,15 +915,17 @@ def content_lift(
         raise AnalysisError("give at least one metric", parameter="metric", found=metric)
     if controls is None:
         controls = list(DEFAULT_CONTROLS)
+    elif isinstance(controls, str):  # one control, as before_after takes it (not its letters)
+        controls = [controls]
     for c in controls:
         if c not in CONTROLS:
             raise AnalysisError(f"unknown control; expected some of {sorted(CONTROLS)}",
                                 parameter="controls", found=c)
     if adjust not in ADJUST:
         raise AnalysisError(f"adjust must be one of {ADJUST}", parameter="adjust", found=adjust)
-    if not 0 < level < 1:
+    if not is_fraction(level):
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
-    if not 0 < alpha < 1:
+    if not is_fraction(alpha):
         raise AnalysisError("alpha must be between 0 and 1", parameter="alpha", found=alpha)
     if change is not None:
         bad = [m for m in methods if m not in ("glm", "bootstrap", "bayes")]
@@ -909,6 +937,8 @@ def content_lift(
     except (TypeError, ValueError):
         raise AnalysisError("n_resamples must be a whole number", parameter="n_resamples",
                             found=n_resamples) from None
+    if not is_seed(seed):
+        raise AnalysisError("seed must be a whole number, 0 or more", parameter="seed", found=repr(seed))
     if n_resamples < 99 and any(m in methods for m in ("permutation", "bootstrap", "bayes")):
         raise AnalysisError("n_resamples must be at least 99", parameter="n_resamples", found=n_resamples)
     label_text = _label_text(label)
@@ -1009,6 +1039,9 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
         lines.append(f"Only {int(few['weeks'].min())} weeks of posts: {', '.join(dict.fromkeys(few['method']))} "
                      "rely on week-to-week variation and their intervals run too narrow with fewer than "
                      "about 20 weeks; prefer permutation, or collect more weeks.")
+    one_week = table[(table["method"] == "mannwhitney") & (table["weeks"] < 2)]
+    if len(one_week):
+        lines.append("mannwhitney gives no interval: it resamples weeks, and the posts fall in one week.")
     left = {m: v for m, v in dropped.items() if v}
     if left:
         parts = [f"{m}: " + ", ".join(f"{n} ({why})" for why, n in v.items()) for m, v in left.items()]

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_fraction, is_seed
 
 def _quiet(progress: bool) -> bool:
     """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
@@ -754,11 +754,11 @@ def power(
                             found=lifts)
     if weeks[0] < 1:
         raise AnalysisError("weeks must be at least 1", parameter="weeks", found=weeks)
-    if not 0 < alpha < 1:
+    if not is_fraction(alpha):
         raise AnalysisError("must be between 0 and 1", parameter="alpha", found=alpha)
-    if not 0 < target < 1:
+    if not is_fraction(target):
         raise AnalysisError("must be between 0 and 1", parameter="target", found=target)
-    if not 0 < share < 1:
+    if not is_fraction(share):
         raise AnalysisError("must be between 0 and 1", parameter="share", found=share)
     if int(n_sims) < 10:
         raise AnalysisError("use at least 10 simulations", parameter="n_sims", found=n_sims)
@@ -776,6 +776,8 @@ def power(
     days = pre + 7 * weeks[-1]
     horizons = [pre + 7 * w for w in weeks]
 
+    if not is_seed(seed):
+        raise AnalysisError("must be a whole number, 0 or more", parameter="seed", found=repr(seed))
     root = np.random.default_rng(seed)
     base_seed, *lift_seeds = root.spawn(1 + len(all_lifts))
     base = _simulate_base(history, n_sims, days, base_seed)
@@ -1092,7 +1094,7 @@ def schedule(
     >>> s.groupby(["weekday", "time"])["label"].apply(lambda x: (x == "personal").sum()).unique()
     array([2])
     """
-    if not 0 < share_personal < 1:
+    if not is_fraction(share_personal):
         raise AnalysisError("must be between 0 and 1", parameter="share_personal",
                             found=share_personal)
     try:
@@ -1144,6 +1146,8 @@ def schedule(
     from fractions import Fraction
 
     block_len = Fraction(share_personal).limit_denominator(100).denominator
+    if not is_seed(seed):
+        raise AnalysisError("must be a whole number, 0 or more", parameter="seed", found=repr(seed))
     rng = np.random.default_rng(seed)
     rows = []
     for offset, hh, mm in slots:

@@ -10,6 +10,8 @@ a.csv, row 1: expected a header row (found: empty file)
 
 from __future__ import annotations
 
+import numbers
+
 __all__ = [
     "EngagementLabError",
     "DataFormatError",
@@ -18,6 +20,8 @@ __all__ = [
     "SpecError",
     "EngagementLabWarning",
     "ConfoundWarning",
+    "is_fraction",
+    "is_seed",
 ]
 
 
@@ -90,3 +94,23 @@ class EngagementLabWarning(UserWarning):
 
 class ConfoundWarning(EngagementLabWarning):
     """Something besides the change under study moved near the change date."""
+
+
+def is_fraction(value: object) -> bool:
+    """Whether ``value`` is a number strictly between 0 and 1, as a confidence level, an alpha or a
+    share must be (``95`` for 95% is not, nor is the text ``"0.95"``).
+
+    >>> is_fraction(0.95), is_fraction(95), is_fraction("0.95"), is_fraction(True)
+    (True, False, False, False)
+    """
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and 0 < float(value) < 1)
+
+
+def is_seed(value: object) -> bool:
+    """Whether ``value`` can seed ``numpy.random.default_rng`` reproducibly: a whole number, 0 or more.
+
+    >>> is_seed(0), is_seed(7), is_seed(-1), is_seed("7"), is_seed(None), is_seed(1.5)
+    (True, True, False, False, False, False)
+    """
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0

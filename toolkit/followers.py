@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_fraction
 from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics
 from toolkit.result import Result, format_pct
 
@@ -221,6 +221,9 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
 
     ``robust_z = (change - baseline * gap) / (scale * sqrt(gap))``.
     """
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 7:
+        raise AnalysisError("window must be a whole number of days, 7 or more (the baseline needs at "
+                            "least a week of changes)", parameter="window", found=repr(window))
     frame = _check_followers(followers)
     parts = []
     for (account, platform), rows in _series(frame):
@@ -518,6 +521,13 @@ def elasticity(
         raise AnalysisError("level must be 'post' or 'account'", parameter="level", found=level)
     if method not in ("ols", "ppml"):
         raise AnalysisError("method must be 'ols' or 'ppml'", parameter="method", found=method)
+    if not is_fraction(level_ci):
+        raise AnalysisError("level_ci must be between 0 and 1 (0.95 for 95%)", parameter="level_ci",
+                            found=level_ci)
+    if maxlags is not None and (isinstance(maxlags, bool) or not isinstance(maxlags, (int, np.integer))
+                                or maxlags < 0):
+        raise AnalysisError("maxlags must be a whole number of posts, 0 or more, or None for the "
+                            "default", parameter="maxlags", found=repr(maxlags))
     posts = _ensure_metrics(posts, [metric])
     for column, parameter in ((metric, "metric"), (audience, "audience")):
         if column not in posts.columns:

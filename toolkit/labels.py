@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning
+from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning, is_fraction
 
 __all__ = [
     "FEATURES",
@@ -505,6 +505,8 @@ def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic",
     """
     from scipy import stats
 
+    if not is_fraction(level):
+        raise AnalysisError("level must be between 0 and 1 (0.95 for 95%)", parameter="level", found=level)
     a = pd.Series(a).astype("boolean")
     b = pd.Series(b).astype("boolean").reindex(a.index)
     both = a.notna() & b.notna()

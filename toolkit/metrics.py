@@ -477,6 +477,13 @@ def _times(posts: pd.DataFrame, tz: str) -> pd.Series:
     if "published_at" not in posts.columns:
         raise AnalysisError("grouping by time needs a published_at column", column="published_at")
     times = posts["published_at"]
+    if not pd.api.types.is_datetime64_any_dtype(times):  # e.g. text from a hand-made table
+        try:
+            times = pd.Series(pd.to_datetime(times, utc=True, format="ISO8601"),
+                              index=posts.index).astype("datetime64[ns, UTC]")
+        except (TypeError, ValueError) as exc:
+            raise AnalysisError("published_at must hold dates and times", column="published_at",
+                                found=str(exc).splitlines()[0].split(". You might")[0]) from None
     if times.dt.tz is None:
         times = times.dt.tz_localize("UTC")
     try:
