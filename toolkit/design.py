@@ -1057,8 +1057,8 @@ def schedule(
     consecutive weeks form blocks of the smallest length ``b`` with ``share_personal * b`` whole
     (2 for 50 %, 10 for 30 %), and exactly ``share_personal * b`` slots of every block are drawn
     as personal (a last, shorter block of ``m`` weeks gets ``share_personal * m`` rounded down or
-    up at random, with the chance of rounding up equal to the fraction). So every weekday and hour gets the same share, the share is kept over time, and
-    nobody picks which posts are personal.
+    up at random, with the chance of rounding up equal to the fraction). So every weekday and hour
+    gets the same share, the share is kept over time, and nobody picks which posts are personal.
 
     Parameters
     ----------

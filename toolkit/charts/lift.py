@@ -74,10 +74,11 @@ def lift_chart(table: pd.DataFrame, level: float = 0.95, title: str | None = Non
                alt.Tooltip("low_pct:Q", format=".1f", title="low %"),
                alt.Tooltip("high_pct:Q", format=".1f", title="high %"),
                alt.Tooltip("p_value:Q", format=".3g")]
-    rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("low_pct:Q", title=axis_title), x2=alt.X2("high_pct:Q"),
-                                                 tooltip=tooltip)
+    rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("low_pct:Q", title=axis_title),
+                                                 x2=alt.X2("high_pct:Q"), tooltip=tooltip)
     points = base.mark_point(filled=True, size=70).encode(x=alt.X("lift_pct:Q"), tooltip=tooltip)
-    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x=alt.X("zero:Q"))
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(
+        x=alt.X("zero:Q"))
     return alt.layer(rules, points, zero).properties(
         title=alt.TitleParams(title or f"Lift with {level:.0%} intervals", subtitle=subtitle),
         width=420, height=alt.Step(16 * max(1, data["metric"].nunique())),
