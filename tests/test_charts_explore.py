@@ -352,7 +352,7 @@ def test_chart_builders_make_their_channels_without_altairs_schema_search(monkey
     from toolkit.design import fit_history, power
 
     sim = simulate_profile(days=120, posts_per_day=2, seed=4, start="2024-01-01", change="2024-03-01",
-                           purge=("2024-03-15", 0.1))
+                           purge=("2024-04-20", 0.1))  # a purge well after the change (no confound)
     posts = m.engagement(sim.posts)
     ba = toolkit.before_after(posts, change="2024-03-01", method=["glm", "its"])
     lift = toolkit.content_lift(posts, label=("content_label", "personal"), metric="likes", method="glm")
