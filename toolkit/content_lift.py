@@ -97,7 +97,8 @@ ASSUMPTIONS = {
                     "week-block bootstrap percentile interval (at most 2,000 resamples)"),
     "welch": ("welch: posts are independent (ignores day-to-day shocks and trends); per-post rates have "
               "finite variance and their means are near normal; lift is the ratio of mean rates "
-              "(delta-method interval)"),
+              "(delta-method interval on its log); p is Welch's t-test of equal means, a different "
+              "scale, so near p = alpha the two can disagree on whether there is a lift"),
     "bayes": ("bayes: posterior of the week-stratified rate ratio under a non-informative "
               "Dirichlet-process model of weeks (Bayesian bootstrap: flat Dirichlet(1, ..., 1) "
               "weights on the observed weeks); weeks independent; lift is the posterior median "
