@@ -236,9 +236,9 @@ def _live_renderer(spec: dict, **metadata: Any) -> Any:
     from altair import Chart, JupyterChart
 
     JupyterChart.enable_offline(offline=True)
-    spec = _inline_small_tables(spec)
+    spec, large = _inline_small_tables(spec)
     options = metadata.get("embed_options")
-    if _uses_vegafusion_tables(spec):  # VegaFusion answers the browser from the chart object
+    if large:  # VegaFusion answers the browser from the chart object
         widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=options)
     else:  # all data inline: plain Vega-Lite, nothing to compute in Python
         widget = JupyterChart(chart=None, embed_options=options)
@@ -305,8 +305,9 @@ def _script_json(value: Any) -> str:
 INLINE_ROWS = 5_000
 
 
-def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> dict:
-    """Replace VegaFusion table references of at most ``limit`` rows by inline values.
+def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> tuple[dict, bool]:
+    """Replace VegaFusion table references of at most ``limit`` rows by inline values; also say
+    whether the spec still references a table that VegaFusion must aggregate.
 
     Small tables need no aggregation, and VegaFusion's column projection fails on some valid
     specs (e.g. ``bin="binned"`` fields: ``KeyError: 'bin_start_end'``, VegaFusion 2.0).
@@ -314,7 +315,10 @@ def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> dict:
     from altair.utils._vegafusion_data import VEGAFUSION_PREFIX, extracted_inline_tables
     from altair.utils.data import to_values
 
+    left = False  # a large table is left for VegaFusion
+
     def walk(node: Any) -> Any:
+        nonlocal left
         if isinstance(node, dict):
             url = node.get("url")
             if isinstance(url, str) and url.startswith(VEGAFUSION_PREFIX):
@@ -325,27 +329,14 @@ def _inline_small_tables(spec: dict, limit: int = INLINE_ROWS) -> dict:
                     out = {k: v for k, v in node.items() if k != "url"}
                     out["values"] = _finite(to_values(table)["values"])
                     return out
+                left = True
                 return node
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v) for v in node]
         return node
 
-    return walk(spec)
-
-
-def _uses_vegafusion_tables(spec: Any) -> bool:
-    """True if the spec still references a table that VegaFusion must aggregate."""
-    from altair.utils._vegafusion_data import VEGAFUSION_PREFIX
-
-    if isinstance(spec, dict):
-        url = spec.get("url")
-        if isinstance(url, str) and url.startswith(VEGAFUSION_PREFIX):
-            return True
-        return any(_uses_vegafusion_tables(v) for v in spec.values())
-    if isinstance(spec, list):
-        return any(_uses_vegafusion_tables(v) for v in spec)
-    return False
+    return walk(spec), left
 
 
 def _compile(spec: dict) -> tuple[dict, str]:
@@ -355,8 +346,8 @@ def _compile(spec: dict) -> tuple[dict, str]:
 
     if not using_vegafusion():
         return spec, "vega-lite"
-    spec = _inline_small_tables(spec)
-    if _uses_vegafusion_tables(spec):
+    spec, large = _inline_small_tables(spec)
+    if large:
         return compile_with_vegafusion(spec), "vega"
     return spec, "vega-lite"
 
