@@ -142,21 +142,24 @@ def is_number(value: object) -> bool:
             and math.isfinite(float(value)))
 
 
-def name_list(value: object, parameter: str) -> list:
+def name_list(value: object, parameter: str, choices: Iterable[str] | None = None) -> list:
     """``value`` as a list of names: one name (text) becomes a list of one; a list, tuple or other
     collection of names is copied. Anything else (a number, None, a dict) is an
-    :class:`AnalysisError` naming ``parameter``. Whether the names are known is left to the caller.
+    :class:`AnalysisError` naming ``parameter`` (and the ``choices``, when given). Whether each name
+    is known is left to the caller.
 
     >>> name_list("glm", "method"), name_list(("glm", "welch"), "method")
     (['glm'], ['glm', 'welch'])
-    >>> name_list(5, "method")
-    Traceback (most recent call last):
-    ...
-    toolkit.errors.AnalysisError: parameter 'method': expected a name or a list of names (found: 5 (int))
+    >>> try:
+    ...     name_list(5, "method", choices=("glm", "welch"))
+    ... except AnalysisError as err:
+    ...     print(err)
+    parameter 'method': expected one of ['glm', 'welch'] or a list of them (found: 5 (int))
     """
     if isinstance(value, str):
         return [value]
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         return list(value)
-    raise AnalysisError("expected a name or a list of names", parameter=parameter,
+    what = "a name or a list of names" if choices is None else f"one of {list(choices)} or a list of them"
+    raise AnalysisError(f"expected {what}", parameter=parameter,
                         found=f"{value!r} ({type(value).__name__})")
