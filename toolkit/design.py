@@ -766,9 +766,10 @@ def power(
     n_sims = int(n_sims)
     if baseline_weeks is None:
         baseline_weeks = int(min(max(history.n_days // 7, 4), 26)) if history.n_days else 8
-    if not is_whole(baseline_weeks, 1 if analysis == "before_after" else 0):
-        raise AnalysisError("must be a whole number of weeks, at least 1", parameter="baseline_weeks",
-                            found=repr(baseline_weeks))
+    least = 1 if analysis == "before_after" else 0  # content_lift has no weeks before
+    if not is_whole(baseline_weeks, least):
+        raise AnalysisError(f"must be a whole number of weeks, at least {least}",
+                            parameter="baseline_weeks", found=repr(baseline_weeks))
     baseline_weeks = int(baseline_weeks)
 
     # the lift grid: requested lifts, 0, and a grid for the minimum detectable lift
