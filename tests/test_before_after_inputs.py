@@ -293,3 +293,32 @@ def test_a_metric_zero_on_every_post_is_named_not_turned_into_a_lift(posts, meth
                  method=method)
     assert err.parameter == "metric" and err.column == "likes"
     assert "zero on every usable post" in str(err)
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(method=5), "method"),
+    (dict(method=None), "method"),
+    (dict(controls=5), "controls"),
+])
+def test_a_name_list_of_the_wrong_type_is_named(posts, kwargs, parameter):
+    # list(5) raised a bare "'int' object is not iterable"
+    err = _error(posts, **kwargs)
+    assert err.parameter == parameter and "list of" in str(err)
+
+
+@pytest.mark.parametrize("side", ["after", "before"])
+def test_glm_names_the_side_of_the_change_without_engagement(posts, side):
+    # the glm blamed its own convergence and method=, not the metric and the posts without engagement
+    after = (posts["published_at"] >= pd.Timestamp(CHANGE, tz="UTC")).to_numpy()
+    zero = after if side == "after" else ~after
+    likes = posts["likes"].astype("Int64").mask(zero, 0)
+    err = _error(posts.assign(likes=likes), metric="likes", method="glm")
+    assert err.parameter == "metric" and err.column == "likes"
+    assert f"no engagement among the posts {side} the change" in str(err)
+    assert "converge" not in str(err)
+
+
+def test_an_empty_posts_table_says_there_are_no_posts(posts):
+    # it said "exposure is zero or missing on every post (found: 0 missing, 0 zero)"
+    err = _error(posts.iloc[:0])
+    assert err.parameter == "posts" and "no posts" in str(err) and "exposure" not in str(err)

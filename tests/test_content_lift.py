@@ -483,3 +483,45 @@ def test_one_control_given_as_a_name_is_that_control(lifted):
     listed = content_lift(posts, label=LABEL, metric="likes", controls=["trend"])
     pd.testing.assert_frame_equal(one.table, listed.table)
     assert one.details["controls"] == ["trend"]
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(method=5), "method"),
+    (dict(method=None), "method"),
+    (dict(metric=5), "metric"),
+    (dict(controls=5), "controls"),
+])
+def test_a_name_list_of_the_wrong_type_is_named(lifted, kwargs, parameter):
+    # list(5) raised a bare "'int' object is not iterable"
+    with pytest.raises(AnalysisError, match="list of") as err:
+        content_lift(lifted.head(200), **(dict(label=LABEL, metric="likes") | kwargs))
+    assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("change, group", [
+    (None, "posts with content_label = personal"),
+    ("2024-04-01", "posts with content_label = personal after the change"),
+])
+def test_glm_names_the_group_without_engagement(change, group):
+    # the glm blamed its own convergence and method=, not the metric and the group
+    posts = simulate_profile(days=180, seed=4).posts.copy()
+    posts["saves"] = posts["saves"].astype("Int64")
+    personal = posts["content_label"] == "personal"
+    if change is not None:
+        personal &= posts["published_at"] >= pd.Timestamp(change, tz="UTC")
+    posts.loc[personal, "saves"] = 0
+    with pytest.raises(AnalysisError, match=f"no engagement among the {group}:") as err:
+        content_lift(posts, label=LABEL, metric="saves", method="glm", change=change)
+    assert err.value.parameter == "metric" and err.value.column == "saves"
+    assert "converge" not in str(err.value)
+
+
+def test_mannwhitney_says_why_its_lift_is_missing_when_a_median_rate_is_zero(lifted):
+    posts = lifted.head(300).copy()
+    personal = (posts["content_label"] == "personal").to_numpy()
+    posts.loc[personal & (np.arange(len(posts)) % 4 != 0), "likes"] = 0
+    r = content_lift(posts, label=LABEL, metric="likes", method="mannwhitney")
+    assert np.isnan(r.table.loc[0, "lift"])
+    assert ("mannwhitney (likes): no lift: the median likes per impression is 0 among the posts "
+            "with content_label = personal") in r.text
+    assert "among the other posts" not in r.text

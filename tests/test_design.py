@@ -267,6 +267,21 @@ def test_schedule_csv_columns_and_format(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, parameter", [
+    ({"n_sims": "x"}, "n_sims"),
+    ({"n_sims": 12.5}, "n_sims"),
+    ({"n_sims": 5}, "n_sims"),
+    ({"analysis": "before_after", "baseline_weeks": "x"}, "baseline_weeks"),
+    ({"analysis": "before_after", "baseline_weeks": 2.5}, "baseline_weeks"),
+    ({"analysis": "before_after", "baseline_weeks": 0}, "baseline_weeks"),
+])
+def test_power_counts_that_are_not_whole_numbers_are_named(kwargs, parameter):
+    # text raised int()'s bare ValueError, and 12.5 simulations ran as 12
+    with pytest.raises(AnalysisError, match="whole number") as err:
+        power(history=SHOCKY, progress=False, **kwargs)
+    assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
     ({"share_personal": 1.2}, "share_personal"),
     ({"share_personal": "0.5"}, "share_personal"),
     ({"seed": "x"}, "seed"),
@@ -275,6 +290,10 @@ def test_schedule_csv_columns_and_format(tmp_path):
     ({"times": ["25:00"]}, "times"),
     ({"times": ["Someday 09:00"]}, "times"),
     ({"slots_per_week": 50}, "slots_per_week"),
+    # a wrong type raised int()'s ValueError, and start=None an AttributeError on NaT
+    ({"slots_per_week": "x"}, "slots_per_week"),
+    ({"slots_per_week": 2.5}, "slots_per_week"),
+    ({"start": None}, "start"),
 ])
 def test_schedule_errors_name_the_parameter(kwargs, parameter):
     args = {"start": "2025-01-06", "weeks": 4, **kwargs}

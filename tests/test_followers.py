@@ -242,3 +242,28 @@ def test_a_window_shorter_than_a_week_or_not_whole_is_named(window):
         with pytest.raises(AnalysisError) as err:
             fn(history, window=window)
         assert err.value.parameter == "window"
+
+
+@pytest.mark.parametrize("function, kwargs, parameter", [
+    ("detect_events", {"threshold": "x"}, "threshold"),
+    ("detect_events", {"threshold": float("nan")}, "threshold"),
+    ("detect_events", {"min_fraction": "x"}, "min_fraction"),
+    ("detect_events", {"min_fraction": 1}, "min_fraction"),
+    ("engagement_around_events", {"days": "x"}, "days"),
+    ("engagement_around_events", {"days": 2.5}, "days"),
+    ("engagement_around_events", {"days": 0}, "days"),
+    ("engagement_around_events", {"days": -1}, "days"),
+])
+def test_bad_parameters_of_event_functions_are_named(function, kwargs, parameter):
+    # text raised a bare TypeError from a comparison or from pd.Timedelta; days=0 or -1 gave empty
+    # windows without a word
+    history = _history([1000 + 3 * i for i in range(60)])
+    posts = pd.DataFrame({"account": "me", "published_at": history["date"],
+                          "likes": pd.array([10] * 60, dtype="Int64")})
+    events = pd.DataFrame({"account": ["me"], "date": [history["date"].iloc[30]], "kind": ["purge"],
+                           "size": [-100]})
+    args = ((history,) if function == "detect_events" else (posts, events))
+    extra = {} if function == "detect_events" else {"metric": "likes"}
+    with pytest.raises(AnalysisError) as err:
+        getattr(fl, function)(*args, **extra, **kwargs)
+    assert err.value.parameter == parameter

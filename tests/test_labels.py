@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning
-from toolkit.labels import (FEATURES, WEIGHTS, agreement, append_label, combine_labels, from_column,
-                            hand_label_column, label_mask, label_personal, load_hand_labels, vocabulary)
+from toolkit.labels import (FEATURES, WEIGHTS, agreement, append_label, attach_labels, combine_labels,
+                            from_column, hand_label_column, label_mask, label_personal,
+                            load_hand_labels, vocabulary)
 from toolkit.simulate import simulate_profile
 
 
@@ -210,3 +211,24 @@ def test_combine_labels_takes_a_label_as_the_analyses_do(tmp_path):
     with pytest.raises(AnalysisError, match="parameter 'label'.*once"):
         combine_labels(posts, label=("content_label", "inspiration"), column="content_label",
                        mapping={"inspiration": True})
+
+
+@pytest.mark.parametrize("call, parameter", [
+    # a ufunc error from comparing scores with text
+    (lambda posts: label_personal(posts, threshold="x"), "threshold"),
+    # "'int' object has no attribute 'items'"
+    (lambda posts: from_column(posts, "category", mapping=5), "mapping"),
+    # KeyError: 'post_id'
+    (lambda posts: attach_labels(posts.drop(columns="post_id"),
+                                 pd.DataFrame({"post_id": ["1"], "content_label": ["personal"]})),
+     "posts"),
+    # pandas' "Need to pass bool-like values"
+    (lambda posts: agreement(posts["category"], pd.Series([True, False])), "a"),
+    (lambda posts: agreement(pd.Series([True, False]), posts["category"]), "b"),
+], ids=["label_personal", "from_column", "attach_labels", "agreement-a", "agreement-b"])
+def test_bad_arguments_of_label_functions_are_named(call, parameter):
+    posts = pd.DataFrame({"post_id": ["1", "2"], "text": ["I love it", "Buy now"],
+                          "category": ["personal", "brand"]})
+    with pytest.raises(AnalysisError) as err:
+        call(posts)
+    assert err.value.parameter == parameter

@@ -454,3 +454,30 @@ def test_dates_given_as_text_are_read_as_the_analyses_read_them():
     with pytest.raises(AnalysisError) as err:
         m.aggregate(bad, "day", metric="likes")
     assert err.value.column == "published_at"
+
+
+@pytest.mark.parametrize("function, kwargs, parameter", [
+    ("top_posts", {"n": "x"}, "n"),
+    ("top_posts", {"n": 2.5}, "n"),
+    ("top_posts", {"n": -1}, "n"),
+    ("weekday_hour", {"min_posts": "x"}, "min_posts"),
+    ("weekday_hour", {"prior_posts": "x"}, "prior_posts"),
+    ("weekday_hour", {"prior_posts": -1}, "prior_posts"),
+    ("weight_sensitivity", {"top": "x"}, "top"),
+    ("weight_sensitivity", {"top": 0}, "top"),
+])
+def test_counts_of_the_wrong_type_are_named(function, kwargs, parameter):
+    # text and fractions raised bare TypeErrors from numpy; prior_posts=-1 shrank sparse cells away
+    # from the overall rate and n=-1 returned no posts, both without a word
+    posts = _posts(likes=[5, 50, 1], impressions=[10, 1000, 2000], post_id=["a", "b", "c"],
+                   content_label=["personal", "brand", "brand"])
+    metric = {"weight_sensitivity": {}}.get(function, {"metric": "likes"})
+    with pytest.raises(AnalysisError) as err:
+        getattr(m, function)(posts, **metric, **kwargs)
+    assert err.value.parameter == parameter
+
+
+def test_weekday_hour_cells_refuses_a_negative_prior_too():
+    with pytest.raises(AnalysisError) as err:
+        m.weekday_hour_cells(np.array([0, 1]), np.array([1.0, 2.0]), None, prior_posts=-1)
+    assert err.value.parameter == "prior_posts"

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction
+from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction, name_list
 from toolkit.nbreg import NBFit, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
@@ -275,6 +275,11 @@ def _prepare(posts: pd.DataFrame, *, change: pd.Timestamp, metric: str, exposure
         raise AnalysisError("posts need a published_at column", parameter=parameter_posts,
                             found=list(posts.columns))
     frame = metrics.of_account(posts, account, parameter=parameter_account)
+    if frame.empty:
+        whose = f" of the control account {account!r}" if parameter_account == "control_account" else ""
+        raise AnalysisError(f"there are no posts{whose} to analyse: expected posts before and after "
+                            "the change", parameter=parameter_posts if not whose else parameter_account,
+                            found="0 posts")
     left_out: dict[str, int] = {}
     y = metrics.checked_counts(metrics.metric_values(frame, metric), frame, parameter="metric", column=metric)
     if exposure is None:
@@ -593,6 +598,29 @@ def _default_lag(n_days: int) -> int:
     return int(max(7, min(round(2 * n_days ** (1 / 3)), n_days // 4)))
 
 
+def _check_engaged(d: _Data, y: np.ndarray, after: np.ndarray, treated: np.ndarray | None,
+                   method: str) -> None:
+    """The glm's change is a log rate ratio: when every post on one side of the change (of either
+    account, for did) has a metric of 0, the ratio is 0 or infinite and the model cannot converge
+    on it. Name the metric and the side, not the model."""
+    sides = {"before the change": after == 0, "after the change": after == 1}
+    if treated is None:
+        groups = {f"posts {side}": rows for side, rows in sides.items()}
+    else:
+        groups = {f"posts of {who} {side}": rows & (treated == (who == "the account analysed"))
+                  for who in ("the account analysed", "the control account")
+                  for side, rows in sides.items()}
+    for name, rows in groups.items():
+        if rows.any() and not (y[rows] > 0).any():
+            n = int(rows.sum())
+            raise AnalysisError(f"no engagement among the {name}: {d.metric} is 0 on all of them, "
+                                f"so the change in its rate is 0 or infinite and method {method!r} "
+                                "has no estimate; check the metric and the change date",
+                                parameter="metric", column=d.metric,
+                                found=f"{n} post{'s' if n != 1 else ''} {name.split(' ', 1)[1]}, "
+                                      "all 0")
+
+
 def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
              method: str = "glm", treated: np.ndarray | None = None,
              light: bool = False) -> dict[str, Any]:
@@ -613,6 +641,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
         f = f[keep]
         X = X[keep.to_numpy()]
     y = f["y"].to_numpy(float)
+    _check_engaged(d, y, after[keep.to_numpy()],
+                   None if treated is None else treated[keep.to_numpy()], method)
     off = np.log(f["e"].to_numpy(float)) if d.exposure is not None else np.zeros(len(f))
     fit = nb_glm(y, X, off, names=names)
     if not fit.converged:
@@ -1154,8 +1184,7 @@ def _fit_method(method: str, d: _Data, controls: Sequence[str], robust: str, lag
 def _check_controls(controls: Any, posts: pd.DataFrame) -> tuple[list[str], list[str]]:
     if controls is None:
         return list(DEFAULT_CONTROLS), []
-    if isinstance(controls, str):
-        controls = [controls]
+    controls = name_list(controls, "controls")  # or columns of posts
     out, extra = [], []
     for c in controls:
         if c == "followers" and ("followers" not in posts.columns or posts["followers"].isna().all()):
@@ -1318,7 +1347,7 @@ def before_after(
     """
     from toolkit import metrics  # noqa: PLC0415
 
-    methods = [method] if isinstance(method, str) else list(method)
+    methods = name_list(method, "method", METHODS)
     if not methods:
         raise AnalysisError("method must name at least one method", parameter="method", found=[])
     for m in methods:

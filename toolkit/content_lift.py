@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from toolkit.errors import AnalysisError, is_fraction, is_seed
+from toolkit.errors import AnalysisError, is_fraction, is_seed, name_list
 from toolkit.labels import label_mask
 from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
@@ -620,8 +620,27 @@ def _check_weeks(d: _Data, method: str) -> None:
                                 found=f"{method}: posts in {n_weeks} week{side}")
 
 
-def _glm(d: _Data, metric, controls, level, change) -> tuple[list[dict], dict]:
+def _check_engaged(d: _Data, metric: str, label_text: str) -> None:
+    """The glm's label effect is a log rate ratio: when every post of a group it compares has a
+    metric of 0, that ratio is 0 or infinite and the model cannot converge on it. Name the group,
+    not the model. With a change date, each period's labelled and other posts are compared."""
+    groups = {f"posts with {label_text}": d.treat, "the other posts": ~d.treat}
+    if "after" in d.frame.columns:
+        after = d.frame["after"].to_numpy(dtype=bool)
+        groups = {f"{name} {side} the change": rows & (after if side == "after" else ~after)
+                  for name, rows in groups.items() for side in ("before", "after")}
+    for name, rows in groups.items():
+        if rows.any() and not (d.y[rows] > 0).any():
+            n = int(rows.sum())
+            raise AnalysisError(f"no engagement among the {name}: {metric} is 0 on all {n} of them, "
+                                "so the rate ratio is 0 or infinite and the glm has no estimate; "
+                                "check the metric and the label", parameter="metric", column=metric,
+                                found=f"{n} posts, all 0")
+
+
+def _glm(d: _Data, metric, controls, level, change, label_text="the label") -> tuple[list[dict], dict]:
     _check_weeks(d, "glm")
+    _check_engaged(d, metric, label_text)
     X, names, used, dropped_terms, skipped = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
@@ -825,6 +844,26 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
                  effect_size_name="rank_biserial")]
 
 
+def _zero_median_note(d: _Data, metric: str, label_text: str, exposure: str | None) -> list[str]:
+    """Why mannwhitney's lift (a ratio of median rates) is missing: a group's median rate is 0.
+
+    >>> d = _Data(y=np.array([0.0, 0, 1, 2, 3]), exposure=np.ones(5),
+    ...           treat=np.array([True, True, False, False, False]), week=np.zeros(5, int),
+    ...           stratum=np.zeros(5, int), account=np.zeros(5, int), frame=pd.DataFrame())
+    >>> print(_zero_median_note(d, "likes", "content_label = personal", "impressions")[0])
+    mannwhitney (likes): no lift: the median likes per impression is 0 among the posts with content_label = personal (at least half of them have none), so the ratio of medians is undefined; the p-value still compares the two groups' rates.
+    """
+    a, b = _rates(d)
+    zero = [name for name, rates in ((f"the posts with {label_text}", a), ("the other posts", b))
+            if len(rates) and np.median(rates) <= 0]
+    if not zero:
+        return []
+    per = f"per {exposure.rstrip('s')}" if exposure else "per post"
+    return [f"mannwhitney ({metric}): no lift: the median {metric} {per} is 0 among "
+            f"{' and among '.join(zero)} (at least half of them have none), so the ratio of medians is "
+            "undefined; the p-value still compares the two groups' rates."]
+
+
 # ---------------------------------------------------------------------------------------------
 # Public function
 # ---------------------------------------------------------------------------------------------
@@ -903,10 +942,10 @@ def content_lift(
     >>> "p_adjusted" in r.table.columns
     True
     """
-    methods = [method] if isinstance(method, str) else list(method)
+    methods = name_list(method, "method", METHODS)
     if not methods:
         raise AnalysisError("give at least one method", parameter="method", found=method)
-    metrics_ = [metric] if isinstance(metric, str) else list(metric)
+    metrics_ = name_list(metric, "metric")  # column names
     for m in methods:
         if m not in METHODS:
             raise AnalysisError("unknown method", parameter="method", found=m)
@@ -916,8 +955,8 @@ def content_lift(
         raise AnalysisError("give at least one metric", parameter="metric", found=metric)
     if controls is None:
         controls = list(DEFAULT_CONTROLS)
-    elif isinstance(controls, str):  # one control, as before_after takes it (not its letters)
-        controls = [controls]
+    else:  # one control is a list of one, as before_after takes it (not its letters)
+        controls = name_list(controls, "controls", CONTROLS)
     for c in controls:
         if c not in CONTROLS:
             raise AnalysisError(f"unknown control; expected some of {sorted(CONTROLS)}",
@@ -947,13 +986,14 @@ def content_lift(
     rows: list[dict] = []
     details: dict[str, Any] = {}
     dropped_all: dict[str, dict[str, int]] = {}
+    notes: list[str] = []  # why a number is missing, for the text
     for j, met in enumerate(metrics_):
         d, _ = _prepare(posts, label, met, exposure, change)
         dropped_all[met] = d.n_dropped
         for m in methods:
             rng = np.random.default_rng([seed, j, METHODS.index(m)])
             if m == "glm":
-                r, det = _glm(d, met, controls, level, change)
+                r, det = _glm(d, met, controls, level, change, label_text)
                 details.setdefault("glm", {})[met] = det
             elif m == "permutation":
                 r = _permutation(d, met, level, int(n_resamples), int(rng.integers(2**62)))
@@ -965,6 +1005,7 @@ def content_lift(
                 r = _welch(d, met, level)
             else:
                 r = _mannwhitney(d, met, level, int(n_resamples), rng)
+                notes += _zero_median_note(d, met, label_text, exposure)
             rows += r
     table = pd.DataFrame(rows)
     table["method"] = pd.Categorical(table["method"], categories=methods)
@@ -989,6 +1030,7 @@ def content_lift(
                     "dropped": dropped_all, "adjust": adjust, "threshold": threshold, "alpha": alpha,
                     "change": change})
     text = _text(table, label_text, exposure, level, adjust, len(metrics_), dropped_all, threshold, alpha)
+    text += "".join(f"\n{note}" for note in notes)
     left = sorted({t for det in details.get("glm", {}).values() for t in det["dropped_terms"]})
     if left:
         text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."

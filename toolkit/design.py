@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-from toolkit.errors import AnalysisError, is_fraction, is_seed
+from toolkit.errors import AnalysisError, is_fraction, is_seed, is_whole
 
 def _quiet(progress: bool) -> bool:
     """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
@@ -760,14 +760,17 @@ def power(
         raise AnalysisError("must be between 0 and 1", parameter="target", found=target)
     if not is_fraction(share):
         raise AnalysisError("must be between 0 and 1", parameter="share", found=share)
-    if int(n_sims) < 10:
-        raise AnalysisError("use at least 10 simulations", parameter="n_sims", found=n_sims)
+    if not is_whole(n_sims, 10):
+        raise AnalysisError("must be a whole number of simulations, at least 10", parameter="n_sims",
+                            found=repr(n_sims))
     n_sims = int(n_sims)
     if baseline_weeks is None:
         baseline_weeks = int(min(max(history.n_days // 7, 4), 26)) if history.n_days else 8
+    least = 1 if analysis == "before_after" else 0  # content_lift has no weeks before
+    if not is_whole(baseline_weeks, least):
+        raise AnalysisError(f"must be a whole number of weeks, at least {least}",
+                            parameter="baseline_weeks", found=repr(baseline_weeks))
     baseline_weeks = int(baseline_weeks)
-    if analysis == "before_after" and baseline_weeks < 1:
-        raise AnalysisError("must be at least 1", parameter="baseline_weeks", found=baseline_weeks)
 
     # the lift grid: requested lifts, 0, and a grid for the minimum detectable lift
     mdl_grid = [0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0]
@@ -1104,9 +1107,12 @@ def schedule(
     if weeks < 1:
         raise AnalysisError("must be at least 1", parameter="weeks", found=weeks)
     try:
-        day0 = pd.Timestamp(start).normalize()
+        day0 = pd.Timestamp(start)
     except (TypeError, ValueError):
-        raise AnalysisError("must be a date like 2025-01-06", parameter="start", found=start) from None
+        day0 = pd.NaT
+    if pd.isna(day0):  # pd.Timestamp(None) is NaT, which has no day
+        raise AnalysisError("must be a date like 2025-01-06", parameter="start", found=repr(start))
+    day0 = day0.normalize()
     if day0.tzinfo is not None:
         day0 = day0.tz_localize(None)
     # recurring slots as (day offset within the week from start, hour, minute)
@@ -1129,10 +1135,11 @@ def schedule(
                 raise AnalysisError("slot times must be 'HH:MM' or 'Mon 09:00'",
                                     parameter="times", found=t)
     else:
-        n = 7 if slots_per_week is None else int(slots_per_week)
-        if not 1 <= n <= 7 * len(_DEFAULT_TIMES):
-            raise AnalysisError(f"must be between 1 and {7 * len(_DEFAULT_TIMES)}",
-                                parameter="slots_per_week", found=slots_per_week)
+        n = 7 if slots_per_week is None else slots_per_week
+        if not (is_whole(n, 1) and n <= 7 * len(_DEFAULT_TIMES)):
+            raise AnalysisError(f"must be a whole number between 1 and {7 * len(_DEFAULT_TIMES)}",
+                                parameter="slots_per_week", found=repr(slots_per_week))
+        n = int(n)
         per_day = math.ceil(n / 7)
         for k in range(n):
             day = (k * 7) // n if n <= 7 else k % 7

@@ -10,7 +10,9 @@ a.csv, row 1: expected a header row (found: empty file)
 
 from __future__ import annotations
 
+import math
 import numbers
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "EngagementLabError",
@@ -22,6 +24,9 @@ __all__ = [
     "ConfoundWarning",
     "is_fraction",
     "is_seed",
+    "is_whole",
+    "is_number",
+    "name_list",
 ]
 
 
@@ -113,4 +118,48 @@ def is_seed(value: object) -> bool:
     >>> is_seed(0), is_seed(7), is_seed(-1), is_seed("7"), is_seed(None), is_seed(1.5)
     (True, True, False, False, False, False)
     """
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
+    return is_whole(value, 0)
+
+
+def is_whole(value: object, minimum: int = 0) -> bool:
+    """Whether ``value`` is a whole number, ``minimum`` or more, as a count of simulations, days, posts
+    or weeks must be (``2.5`` is not, nor is the text ``"5"`` or ``True``).
+
+    >>> is_whole(5), is_whole(0), is_whole(0, minimum=1), is_whole(2.5), is_whole("5"), is_whole(True)
+    (True, True, False, False, False, False)
+    """
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value`` is a finite number, as a threshold or a weight must be (not the text ``"6"``,
+    ``True``, NaN or infinity).
+
+    >>> is_number(6), is_number(0.5), is_number("6"), is_number(True), is_number(float("nan"))
+    (True, True, False, False, False)
+    """
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(float(value)))
+
+
+def name_list(value: object, parameter: str, choices: Iterable[str] | None = None) -> list:
+    """``value`` as a list of names: one name (text) becomes a list of one; a list, tuple or other
+    collection of names is copied. Anything else (a number, None, a dict) is an
+    :class:`AnalysisError` naming ``parameter`` (and the ``choices``, when given). Whether each name
+    is known is left to the caller.
+
+    >>> name_list("glm", "method"), name_list(("glm", "welch"), "method")
+    (['glm'], ['glm', 'welch'])
+    >>> try:
+    ...     name_list(5, "method", choices=("glm", "welch"))
+    ... except AnalysisError as err:
+    ...     print(err)
+    parameter 'method': expected one of ['glm', 'welch'] or a list of them (found: 5 (int))
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        return list(value)
+    what = "a name or a list of names" if choices is None else f"one of {list(choices)} or a list of them"
+    raise AnalysisError(f"expected {what}", parameter=parameter,
+                        found=f"{value!r} ({type(value).__name__})")

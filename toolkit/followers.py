@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, is_fraction
+from toolkit.errors import AnalysisError, is_fraction, is_number, is_whole
 from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics
 from toolkit.result import Result, format_pct
 
@@ -318,9 +318,12 @@ def detect_events(
     >>> len(detect_events(steady))
     0
     """
-    if threshold <= 0 or not 0 <= min_fraction < 1:
-        raise AnalysisError("threshold must be positive and min_fraction in [0, 1)",
-                            parameter="threshold", found=(threshold, min_fraction))
+    if not (is_number(threshold) and threshold > 0):
+        raise AnalysisError("threshold must be a number above 0 (a robust z-score)",
+                            parameter="threshold", found=repr(threshold))
+    if not (is_number(min_fraction) and 0 <= min_fraction < 1):
+        raise AnalysisError("min_fraction must be a number from 0 up to (not including) 1",
+                            parameter="min_fraction", found=repr(min_fraction))
     changes = daily_changes(followers, window=window)
     rows = []
     if len(changes):
@@ -401,6 +404,9 @@ def engagement_around_events(
     >>> out[["per_post_before", "per_post_after", "per_follower_before", "per_follower_after"]].values.tolist()
     [[10.0, 10.0, 0.01, 0.02]]
     """
+    if not is_whole(days, 1):
+        raise AnalysisError("days must be a whole number of days, 1 or more", parameter="days",
+                            found=repr(days))
     posts = _ensure_metrics(posts, [metric])
     if metric not in posts.columns:
         raise AnalysisError("no such column in posts", parameter="metric", found=metric)

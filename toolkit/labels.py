@@ -36,6 +36,7 @@ import csv
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -46,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning, is_fraction
+from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning, is_fraction, is_number
 
 __all__ = [
     "FEATURES",
@@ -172,6 +173,9 @@ def label_personal(posts: pd.DataFrame, *, language: str = "en", threshold: int 
     if text not in posts.columns:
         raise AnalysisError("posts have no text column", parameter="text", column=text,
                             found=sorted(map(str, posts.columns)))
+    if not is_number(threshold):
+        raise AnalysisError("threshold must be a number (a score; the default is 3)",
+                            parameter="threshold", found=repr(threshold))
     vocab = vocabulary(language, folder)
     n = len(posts)
     fired = {f: np.zeros(n, dtype=bool) for f in FEATURES}
@@ -219,6 +223,9 @@ def from_column(posts: pd.DataFrame, column: str, mapping: dict[Any, bool | None
     if column not in posts.columns:
         raise AnalysisError("label column not found", parameter="column", column=column,
                             found=sorted(map(str, posts.columns)))
+    if not isinstance(mapping, Mapping):
+        raise AnalysisError("mapping must be a dict of value -> True, False or None, e.g. {3: True}",
+                            parameter="mapping", found=f"{mapping!r} ({type(mapping).__name__})")
     text_map = {}
     for key, value in mapping.items():
         if not (value is None or value is pd.NA or isinstance(value, (bool, np.bool_))):
@@ -306,6 +313,9 @@ def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, col
         dup = table.loc[table["post_id"].duplicated(), "post_id"].iloc[0]
         raise DataFormatError("post_id appears twice in the label table", file=where, column="post_id",
                               found=dup)
+    if "post_id" not in posts.columns:
+        raise AnalysisError("posts need a post_id column to attach labels to", parameter="posts",
+                            column="post_id", found=sorted(map(str, posts.columns)))
     lookup = dict(zip(table["post_id"].astype(str), table[column]))
     out = posts.copy()
     ids = out["post_id"].astype("string").tolist()
@@ -490,6 +500,18 @@ class Agreement:
         return self.text + "\n" + self.confusion.to_string()
 
 
+def _boolean_labels(values: Any, parameter: str) -> pd.Series:
+    """``values`` as a nullable boolean Series, or an error naming ``parameter`` and what it holds."""
+    values = pd.Series(values)
+    try:
+        return values.astype("boolean")
+    except (TypeError, ValueError):
+        shown = ", ".join(map(repr, values.dropna().unique()[:3]))
+        raise AnalysisError("labels must be True, False or missing; turn text labels into those "
+                            "with from_column (or hand_label_column for hand labels)",
+                            parameter=parameter, found=f"{values.dtype} values such as {shown}") from None
+
+
 def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic", "hand"),
               level: float = 0.95) -> Agreement:
     """Confusion table and Cohen's kappa of two boolean labellings, over posts both labelled.
@@ -507,8 +529,8 @@ def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic",
 
     if not is_fraction(level):
         raise AnalysisError("level must be between 0 and 1 (0.95 for 95%)", parameter="level", found=level)
-    a = pd.Series(a).astype("boolean")
-    b = pd.Series(b).astype("boolean").reindex(a.index)
+    a = _boolean_labels(a, "a")
+    b = _boolean_labels(b, "b").reindex(a.index)
     both = a.notna() & b.notna()
     x = a[both].astype(bool).to_numpy()
     y = b[both].astype(bool).to_numpy()

@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_number, is_whole
 from toolkit.schema import ENGAGEMENTS as _SCHEMA_ENGAGEMENTS
 
 __all__ = [
@@ -794,6 +794,7 @@ def weekday_hour(
     if how == "sum":
         raise AnalysisError("a weekday x hour view compares rates; use ratio_of_sums or mean_of_ratios",
                             parameter="how", found=how)
+    _check_shrinkage(min_posts, prior_posts)
     posts = _ensure_metrics(posts, [metric, denominator])
     known = _time_known(posts).to_numpy()
     times = _times(posts, tz)
@@ -803,6 +804,16 @@ def weekday_hour(
     out = weekday_hour_cells(cell, y, d, how=how, min_posts=min_posts, prior_posts=prior_posts)
     out.attrs["description"] = describe(metric, denominator, how, "weekday x hour")
     return out
+
+
+def _check_shrinkage(min_posts: object, prior_posts: object) -> None:
+    if not is_whole(min_posts, 0):
+        raise AnalysisError("min_posts must be a whole number of posts, 0 or more",
+                            parameter="min_posts", found=repr(min_posts))
+    if not (is_number(prior_posts) and prior_posts >= 0):
+        # a negative prior would push sparse cells away from the overall rate, not towards it
+        raise AnalysisError("prior_posts must be a number of posts, 0 or more",
+                            parameter="prior_posts", found=repr(prior_posts))
 
 
 def weekday_hour_cells(
@@ -821,6 +832,7 @@ def weekday_hour_cells(
     np.float64(2.0)
     """
     _check_how(how)
+    _check_shrinkage(min_posts, prior_posts)
     known = np.asarray(cell) >= 0
     cell, y = np.asarray(cell)[known], np.asarray(y, dtype=float)[known]
     d = None if d is None else np.asarray(d, dtype=float)[known]
@@ -881,6 +893,9 @@ def top_posts(
     >>> top_posts(posts, metric="likes", denominator="impressions", n=1, min_exposure=100)["post_id"].tolist()
     ['b']
     """
+    if not is_whole(n, 1):
+        raise AnalysisError("n must be a whole number of posts, 1 or more", parameter="n",
+                            found=repr(n))
     posts = _ensure_metrics(posts, [metric, denominator])
     if metric not in posts.columns:
         raise AnalysisError("no such column in posts", parameter="metric", found=metric)
@@ -943,6 +958,9 @@ def weight_sensitivity(
     """
     if not alternatives:
         raise AnalysisError("alternatives must name at least one weighting", parameter="alternatives")
+    if not is_whole(top, 1):
+        raise AnalysisError("top must be a whole number of posts, 1 or more", parameter="top",
+                            found=repr(top))
     names = list(alternatives)
     base = baseline if baseline is not None else names[0]
     if base not in alternatives:
