@@ -273,9 +273,11 @@ def test_schedule_csv_columns_and_format(tmp_path):
     ({"analysis": "before_after", "baseline_weeks": "x"}, "baseline_weeks"),
     ({"analysis": "before_after", "baseline_weeks": 2.5}, "baseline_weeks"),
     ({"analysis": "before_after", "baseline_weeks": 0}, "baseline_weeks"),
+    ({"weeks": [2, 2.5]}, "weeks"),
+    ({"weeks": ["x"]}, "weeks"),
 ])
 def test_power_counts_that_are_not_whole_numbers_are_named(kwargs, parameter):
-    # text raised int()'s bare ValueError, and 12.5 simulations ran as 12
+    # text raised int()'s bare ValueError, and 12.5 simulations ran as 12 (2.5 weeks as 2)
     with pytest.raises(AnalysisError, match="whole number") as err:
         power(history=SHOCKY, progress=False, **kwargs)
     assert err.value.parameter == parameter
@@ -294,6 +296,8 @@ def test_power_counts_that_are_not_whole_numbers_are_named(kwargs, parameter):
     ({"slots_per_week": "x"}, "slots_per_week"),
     ({"slots_per_week": 2.5}, "slots_per_week"),
     ({"start": None}, "start"),
+    ({"weeks": 2.5}, "weeks"),  # quietly scheduled 2 weeks
+    ({"weeks": "4"}, "weeks"),
 ])
 def test_schedule_errors_name_the_parameter(kwargs, parameter):
     args = {"start": "2025-01-06", "weeks": 4, **kwargs}

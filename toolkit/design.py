@@ -748,12 +748,14 @@ def power(
         raise AnalysisError("must be a History (see fit_history)", parameter="history",
                             found=type(history).__name__)
     lifts = _as_list(lifts, "lifts", float)
-    weeks = sorted(set(_as_list(weeks, "weeks", int)))
+    weeks = _as_list(weeks, "weeks", lambda v: v)
     if any(lift <= -1 for lift in lifts):
         raise AnalysisError("lifts are relative changes and must be above -1", parameter="lifts",
                             found=lifts)
-    if weeks[0] < 1:
-        raise AnalysisError("weeks must be at least 1", parameter="weeks", found=weeks)
+    if not all(is_whole(w, 1) for w in weeks):  # 2.5 would quietly run as 2
+        raise AnalysisError("weeks must be whole numbers of weeks, 1 or more", parameter="weeks",
+                            found=[w for w in weeks if not is_whole(w, 1)])
+    weeks = sorted(set(int(w) for w in weeks))
     if not is_fraction(alpha):
         raise AnalysisError("must be between 0 and 1", parameter="alpha", found=alpha)
     if not is_fraction(target):
@@ -1100,12 +1102,10 @@ def schedule(
     if not is_fraction(share_personal):
         raise AnalysisError("must be between 0 and 1", parameter="share_personal",
                             found=share_personal)
-    try:
-        weeks = int(weeks)
-    except (TypeError, ValueError):
-        raise AnalysisError("must be a whole number of weeks", parameter="weeks", found=weeks) from None
-    if weeks < 1:
-        raise AnalysisError("must be at least 1", parameter="weeks", found=weeks)
+    if not is_whole(weeks, 1):  # 2.5 would quietly schedule 2 weeks
+        raise AnalysisError("must be a whole number of weeks, 1 or more", parameter="weeks",
+                            found=repr(weeks))
+    weeks = int(weeks)
     try:
         day0 = pd.Timestamp(start)
     except (TypeError, ValueError):
