@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction, name_list
+from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction, is_whole, name_list
 from toolkit.nbreg import NBFit, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
@@ -1049,7 +1049,7 @@ class BeforeAfterResult(Result):
         """
         from tqdm.auto import tqdm  # noqa: PLC0415
 
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if not is_whole(n, 1):
             raise AnalysisError("n must be a whole number of placebo dates, 1 or more",
                                 parameter="n", found=repr(n))
         args = self.details["call"]
@@ -1356,8 +1356,7 @@ def before_after(
     if len(set(methods)) < len(methods):
         raise AnalysisError("each method may be given once", parameter="method", found=methods)
     _check_level(level)
-    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, (int, np.integer))
-                            or lag < 0):
+    if lag is not None and not is_whole(lag, 0):
         raise AnalysisError("lag must be a whole number, 0 or more (posts for glm/did, weeks for "
                             "its), or None for the default", parameter="lag", found=repr(lag))
     if robust not in _ROBUST:

@@ -311,7 +311,7 @@ def fit_history(
         notes.append(f"posts {'from' if name == 'since' else 'before'} {stamp.date()} only")
     n_bounded = len(posts)
     if last_weeks is not None:
-        if isinstance(last_weeks, bool) or not isinstance(last_weeks, (int, np.integer)) or last_weeks < 1:
+        if not is_whole(last_weeks, 1):
             raise AnalysisError("must be a whole number of weeks, 1 or more (or None for every week)",
                                 parameter="last_weeks", found=last_weeks)
         when_all = pd.to_datetime(posts["published_at"], utc=True)

@@ -221,7 +221,7 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
 
     ``robust_z = (change - baseline * gap) / (scale * sqrt(gap))``.
     """
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 7:
+    if not is_whole(window, 7):
         raise AnalysisError("window must be a whole number of days, 7 or more (the baseline needs at "
                             "least a week of changes)", parameter="window", found=repr(window))
     frame = _check_followers(followers)
@@ -530,8 +530,7 @@ def elasticity(
     if not is_fraction(level_ci):
         raise AnalysisError("level_ci must be between 0 and 1 (0.95 for 95%)", parameter="level_ci",
                             found=level_ci)
-    if maxlags is not None and (isinstance(maxlags, bool) or not isinstance(maxlags, (int, np.integer))
-                                or maxlags < 0):
+    if maxlags is not None and not is_whole(maxlags, 0):
         raise AnalysisError("maxlags must be a whole number of posts, 0 or more, or None for the "
                             "default", parameter="maxlags", found=repr(maxlags))
     posts = _ensure_metrics(posts, [metric])

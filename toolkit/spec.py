@@ -86,7 +86,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import SpecError
+from toolkit.errors import SpecError, is_seed
 
 __all__ = ["Spec", "load_spec", "dump_spec", "output_path", "KEYS", "METHODS",
            "NOTEBOOK_PARAMETERS", "NOTEBOOK_NAMES", "METADATA_KEYS"]
@@ -392,7 +392,7 @@ def load_spec(path: str | os.PathLike) -> Spec:
     if not (math.isfinite(min_lift) and min_lift > -1 and min_lift != 0):
         raise fail("min_lift", min_lift)
     seed = doc.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_seed(seed):
         raise fail("seed", f"{_type_name(seed)} {seed!r}")
 
     notebook = base / text("notebook")

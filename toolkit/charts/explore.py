@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import metrics as m
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_whole
 
 __all__ = [
     "time_series",
@@ -128,7 +128,7 @@ def time_series_table(
     """
     if freq not in m.PERIODS:
         raise AnalysisError(f"freq must be one of {list(m.PERIODS)}", parameter="freq", found=freq)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+    if not is_whole(window, 1):
         raise AnalysisError("window must be a whole number of periods, at least 1", parameter="window",
                             found=window)
     table = m.aggregate(posts, freq, metric=metric, denominator=denominator, how=how, tz=tz, keys=keys)
@@ -223,7 +223,7 @@ def distribution_table(
     log: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """Histogram counts of the per-post metric (or per-post rate); NA and, on a log axis, zeros left out."""
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+    if not is_whole(bins, 1):
         raise AnalysisError("bins must be a whole number, at least 1", parameter="bins", found=bins)
     posts = m._ensure_metrics(posts, [metric, denominator])
     x = m._column(posts, metric, "metric")  # names a missing or non-numeric column
