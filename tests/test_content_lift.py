@@ -44,7 +44,14 @@ def test_result_has_standard_columns_text_assumptions_and_chart(all_methods):
         assert c in r.table.columns
     for m in METHODS:
         assert r.text.count(f"{m}:") >= 1 and m in r.assumptions
-    assert "Smallest lift this test detects" in r.text
+    # the detectable lift says what it rests on: the t test, or the spread of the draws
+    lines = {line.split(":")[0]: line for line in r.text.splitlines()}
+    for m in ("glm", "welch"):
+        assert "Smallest lift this test detects with 80% power" in lines[m]
+    for m, spread in [("permutation", "permutation distribution"), ("bootstrap", "bootstrap draws"),
+                      ("mannwhitney", "resampled median ratios"), ("bayes", "posterior draws")]:
+        assert f"normal approximation from the spread of its {spread}" in lines[m], m
+    assert "credible interval would leave out zero in 80% of repeats" in lines["bayes"]
     spec = r.chart().to_dict()
     assert sum(len(v) for v in spec["datasets"].values()) == len(METHODS) + 1  # rows + zero line
     t = r.table.set_index("method")

@@ -925,7 +925,10 @@ def content_lift(
     -------
     Result
         ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
-        the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``), ``se_log`` and
+        the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``: from the t test of glm
+        and welch; for the others a normal approximation from ``se_log``, the spread of their
+        resamples or posterior draws, since bayes runs no test and mannwhitney's rank test has no
+        lift scale), ``se_log`` and
         method-specific columns (``effect_size``, ``prob_positive``, ...; glm's ``dispersion`` is
         the NB2 size ``theta`` of the variance ``mu + mu^2 / theta``, as in
         :func:`toolkit.before_after` and :class:`toolkit.design.History`: smaller is more
@@ -1054,6 +1057,26 @@ def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+#: the spread of the log lift (``se_log``) each resampling method's power comes from
+_SPREAD = {"permutation": "its permutation distribution", "bootstrap": "its bootstrap draws",
+           "bayes": "its posterior draws", "mannwhitney": "its resampled median ratios"}
+
+
+def _detectable_text(method: str, alpha: float) -> str:
+    """What the row's ``min_detectable_lift`` is, in the method's own terms (see :func:`_power`).
+
+    >>> _detectable_text("bayes", 0.05)
+    'Smallest lift whose 95% credible interval would leave out zero in 80% of repeats (normal approximation from the spread of its posterior draws)'
+    """
+    if method in _T_METHODS:
+        return f"Smallest lift this test detects with 80% power at alpha {alpha}"
+    spread = f"normal approximation from the spread of {_SPREAD[method]}"
+    if method == "bayes":  # it runs no test
+        return (f"Smallest lift whose {1 - alpha:.0%} credible interval would leave out zero in 80% of "
+                f"repeats ({spread})")
+    return f"Smallest lift detectable with 80% power at alpha {alpha} ({spread})"
+
+
 def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, threshold, alpha) -> str:
     per = f"per {exposure.rstrip('s')}" if exposure else "per post"
     lines = []
@@ -1068,15 +1091,12 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
             if n_metrics > 1 and adjust != "none":
                 stat += f", {adjust.upper() if adjust == 'bh' else 'Holm'}-adjusted {_fmt_p(r['p_adjusted'])}"
         mdl = r["min_detectable_lift"]
-        lines.append(
-            f"{r['method']}: posts with {label_text} had {format_pct(r['lift'])} {r['metric']} {per} "
-            f"vs. the other posts{term} ({ci}; {stat}; n = {r['n_treatment']} vs {r['n_baseline']}). "
-            f"Smallest lift this test detects with 80% power at alpha {alpha}: {format_pct(mdl)}; "
-            f"achieved power at the observed lift: {r['power']:.2f}."
-            if np.isfinite(mdl) and np.isfinite(r["power"]) else
-            f"{r['method']}: posts with {label_text} had {format_pct(r['lift'])} {r['metric']} {per} "
-            f"vs. the other posts{term} ({ci}; {stat}; n = {r['n_treatment']} vs {r['n_baseline']})."
-        )
+        line = (f"{r['method']}: posts with {label_text} had {format_pct(r['lift'])} {r['metric']} {per} "
+                f"vs. the other posts{term} ({ci}; {stat}; n = {r['n_treatment']} vs {r['n_baseline']}).")
+        if np.isfinite(mdl) and np.isfinite(r["power"]):
+            line += (f" {_detectable_text(r['method'], alpha)}: {format_pct(mdl)}; "
+                     f"achieved power at the observed lift: {r['power']:.2f}.")
+        lines.append(line)
     few = table[table["method"].isin(["glm", "bootstrap", "bayes"]) & (table["weeks"] < 20)]
     if len(few):
         lines.append(f"Only {int(few['weeks'].min())} weeks of posts: {', '.join(dict.fromkeys(few['method']))} "
