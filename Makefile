@@ -52,7 +52,7 @@ rerun: $(STAMP)
 
 ## serve the notebooks as a click-through app (Voila, offline: share/jupyter/voila/templates/engagement-lab)
 app: $(STAMP)
-	JUPYTER_PATH=$(CURDIR)/share/jupyter $(VENV)/bin/voila notebooks/01_load_and_explore.ipynb --no-browser --Voila.ip=127.0.0.1 --template=engagement-lab
+	JUPYTER_PATH=$(CURDIR)/share/jupyter $(VENV)/bin/voila notebooks/01_load_and_explore.ipynb --no-browser --Voila.ip=127.0.0.1 --template=engagement-lab --VoilaExecutor.timeout=600
 
 ## recompile requirements.lock after changing pyproject.toml
 lock:

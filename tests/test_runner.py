@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -626,3 +627,19 @@ def test_a_redacted_run_shares_a_page_without_handles_or_post_texts(tmp_path):
     assert "account 1" in Path(shared["outputs"]["html"]).read_text(encoding="utf-8")
     with pytest.raises(runner.RunError, match="parameter .redact."):
         runner.run(tmp_path / "shared.toml", reports=tmp_path / "r", html=False, redact=True)
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_a_cell_that_runs_past_the_timeout_fails_the_run(tmp_path, html):
+    # a stalled or endless cell must not hold a run (or its report build) for ever
+    _notebook(tmp_path / "slow.ipynb", analysis="import time\ntime.sleep(60)\n")
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    dump_spec({"name": "slow", "hypothesis": "h", "analysis": "before_after",
+               "notebook": "slow.ipynb", "data": ["data.csv"], "min_lift": 0.1,
+               "change": "2024-01-01"}, tmp_path / "slow.toml")
+    started = time.monotonic()
+    with pytest.raises(runner.RunError, match="the notebook failed") as err:
+        runner.run(tmp_path / "slow.toml", reports=tmp_path / "r", html=html, echo=False, timeout=3)
+    assert time.monotonic() - started < 45
+    assert "a cell ran longer than 3 s; rerun with a larger --timeout" in str(err.value)
+    assert "CellTimeoutError" in str(err.value)

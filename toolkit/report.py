@@ -58,6 +58,7 @@ from typing import Any
 
 from toolkit import display
 from toolkit.errors import EngagementLabError
+from toolkit.runner import CELL_TIMEOUT
 
 __all__ = ["build_report", "to_html", "check_offline", "declared_parameters", "main", "ReportError"]
 
@@ -119,7 +120,7 @@ def build_report(
     name: str | None = None,
     executed_path: str | os.PathLike | None = None,
     kernel_name: str = "python3",
-    timeout: int | None = 600,
+    timeout: int | None = CELL_TIMEOUT,
     sensitive: Iterable[str] = (),
     hide_code: bool = False,
     aliases: dict[str, str] | None = None,
@@ -145,7 +146,7 @@ def build_report(
     kernel_name
         Jupyter kernel to run.
     timeout
-        Seconds one cell may take.
+        Seconds one cell may take (``None``: no limit); a cell that takes longer fails the build.
     sensitive
         Extra strings (e.g. handles) that must not appear in a redacted page.
     hide_code

@@ -56,6 +56,9 @@ from toolkit.errors import EngagementLabError, SpecError
 
 __all__ = ["save_result", "read_result", "run", "main", "registry", "RunError"]
 
+#: Seconds one notebook cell may take in a run or a report build before it stops as failed.
+CELL_TIMEOUT = 600
+
 #: Record keys that differ between two runs of the same inputs (run identity and timing).
 VOLATILE_KEYS = ("run_id", "started_at", "finished_at", "outputs", "since_last")
 
@@ -371,8 +374,15 @@ def _describe(record: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # running
 # ---------------------------------------------------------------------------------------------
+def _timeout_hint(error: str, timeout: int | None) -> str:
+    """How to give a slow notebook more time, when ``error`` is a cell timeout."""
+    if "CellTimeoutError" not in error:
+        return ""
+    return f" (a cell ran longer than {timeout} s; rerun with a larger --timeout)"
+
+
 def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_name: str,
-             html: bool, redact: bool = False) -> dict[str, str]:
+             html: bool, redact: bool = False, timeout: int | None = CELL_TIMEOUT) -> dict[str, str]:
     executed = run_dir / "notebook.ipynb"
     outputs = {"notebook": str(executed)}
     build_report = None
@@ -386,7 +396,8 @@ def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_n
                        "imported", parameter="redact", found=True)
     if build_report is not None:
         page = build_report(notebook, run_dir, parameters=parameters, name="report",
-                            executed_path=executed, kernel_name=kernel_name, redact=redact)
+                            executed_path=executed, kernel_name=kernel_name, redact=redact,
+                            timeout=timeout)
         outputs["html"] = str(page)
         return outputs
     import papermill as pm
@@ -396,7 +407,7 @@ def _execute(notebook: Path, run_dir: Path, parameters: dict[str, Any], kernel_n
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=parameters,
                             kernel_name=kernel_name, cwd=str(notebook.parent),
-                            progress_bar=False, log_output=False)
+                            progress_bar=False, log_output=False, execution_timeout=timeout)
     finally:
         if previous is None:
             os.environ.pop("TQDM_DISABLE", None)
@@ -432,7 +443,7 @@ def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str
 
 def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         kernel_name: str = "python3", html: bool = True, echo: bool = True,
-        redact: bool = False) -> dict[str, Any]:
+        redact: bool = False, timeout: int | None = CELL_TIMEOUT) -> dict[str, Any]:
     """Rerun the experiment of ``spec_path``; return its record (also written and registered).
 
     Parameters
@@ -451,6 +462,8 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         Share-ready pages: ``report.html`` and the kept ``notebook.ipynb`` show no post text and
         no account handle (see :func:`toolkit.report.build_report`). The run's ``record.json`` and
         ``result.json`` stay as they are: they are the experiment's own records, not pages to share.
+    timeout
+        Seconds one notebook cell may take before the run stops as failed (``None``: no limit).
 
     Raises
     ------
@@ -504,19 +517,19 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         "redacted": bool(redact),
     }
     try:
-        outputs = _execute(spec.notebook, run_dir, parameters, kernel_name, html, redact)
+        outputs = _execute(spec.notebook, run_dir, parameters, kernel_name, html, redact, timeout)
     except EngagementLabError as exc:
         record.update(status="failed", error=str(exc), finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-        raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
-                       found=str(exc)) from None
+        raise RunError(f"the notebook failed{_timeout_hint(str(exc), timeout)}; see {run_dir}",
+                       file=spec.notebook, found=str(exc)) from None
     except Exception as exc:  # papermill's PapermillExecutionError and kernel failures
         what = (f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename")
                 else f"{type(exc).__name__}: {exc}")
         record.update(status="failed", error=what, finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-        raise RunError(f"the notebook failed; see {run_dir}", file=spec.notebook,
-                       found=what.splitlines()[0][:800]) from None
+        raise RunError(f"the notebook failed{_timeout_hint(what, timeout)}; see {run_dir}",
+                       file=spec.notebook, found=what.splitlines()[0][:800]) from None
     if not result_path.is_file():
         record.update(status="failed", error="no result handed back", finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
@@ -562,7 +575,8 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m toolkit run SPEC [--reports DIR] [--no-html] [--redact] [--kernel NAME]``."""
+    """``python -m toolkit run SPEC [--reports DIR] [--no-html] [--redact] [--kernel NAME]
+    [--timeout SECONDS]``."""
     parser = argparse.ArgumentParser(prog="python -m toolkit run",
                                      description="Rerun an experiment spec and register the run.")
     parser.add_argument("spec", help="experiment spec (TOML), e.g. experiments/personal_content.toml")
@@ -571,10 +585,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redact", action="store_true",
                         help="no post text or account handle in report.html and the kept notebook")
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                        help=f"seconds one notebook cell may take (default: {CELL_TIMEOUT})")
     args = parser.parse_args(argv)
     try:
         run(args.spec, reports=args.reports, kernel_name=args.kernel, html=not args.no_html,
-            redact=args.redact)
+            redact=args.redact, timeout=args.timeout)
     except (SpecError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
