@@ -1,9 +1,9 @@
 """Writers of real platform export files, byte for byte, from canonical tables.
 
 The sample data, the loader tests and the loading benchmark need files that look exactly like what
-platforms hand their users (see ``EXPORT-FORMATS.md``). These writers turn a canonical ``posts`` /
-``followers`` table (usually from :func:`toolkit.simulate.simulate_profile`) into such files,
-quirks included:
+platforms hand their users (the loaders in ``toolkit/loading/platforms/`` list the quirks they
+read). These writers turn a canonical ``posts`` / ``followers`` table (usually from
+:func:`toolkit.simulate.simulate_profile`) into such files, quirks included:
 
 - :func:`write_x_legacy_posts`: the legacy per-post "tweet activity" export
   ``tweet_activity_metrics_<handle>_<from>_<to>_<lang>.csv``: 40 columns, every field
@@ -13,7 +13,7 @@ quirks included:
 - :func:`write_x_legacy_daily`: the legacy daily file (38 quoted columns, ``Date`` as
   ``YYYY-MM-DD``, no follower counts).
 - :func:`write_x_posts`: the new account-analytics per-post export (2024 on), either header
-  variant, either date format (``"Thu, Apr 3, 2026"`` or ``Thu Apr 03 2026``), unquoted header,
+  variant, either date format (``"Fri, Apr 3, 2026"`` or ``Fri Apr 03 2026``), unquoted header,
   text quoted only when needed, rows newest first.
 - :func:`write_x_overview`: the new daily account overview, with ``New follows`` and ``Unfollows``,
   no trailing newline.
@@ -21,7 +21,7 @@ quirks included:
 
 Every writer is deterministic: fixed ``\\n`` newlines, UTF-8 without BOM, no time stamps, rows in
 a fixed order, so regenerating a file gives identical bytes. Missing counts (NA) are written as
-``-``, the way platforms leave unused cells, never as 0.
+``-``, the way platforms leave unused cells, never as 0 (a follower history leaves them empty).
 
 Counts an export has but the canonical table lacks (X's detail expands, media views ...) come from
 ``extra`` (``Simulation.extra``); without it they are written as 0.

@@ -12,7 +12,7 @@ picked up by the next run)::
     name = "personal_content"                  # folder name under reports/
     hypothesis = "Personal posts earn more engagements per impression than brand posts."
     analysis = "content_lift"                  # or "before_after"
-    notebook = "../notebooks/03_personal_content_lift.ipynb"
+    notebook = "../notebooks/my_analysis.ipynb" # must declare what the spec sets (see below)
     data = ["../data/sample/*.csv"]
     metric = "engagements"                     # default "engagements"
     exposure = "impressions"                   # default "impressions"; "none" for counts per post
@@ -29,13 +29,15 @@ picked up by the next run)::
     # fixed_by_notebook = ["data"]             # keys the notebook's own code fixes (see below)
 
     [parameters]                               # optional: passed to the notebook as they are
-    n_resamples = 2000
+    N_RESAMPLES = 2000                         # a name the notebook declares
     DATA = "{data_paths}"                      # "{name}" passes a spec value under another name
 
 ``[parameters]`` adapts a notebook whose parameters cell uses other names than
 :data:`NOTEBOOK_PARAMETERS`: a value that is exactly ``"{name}"`` (one of those names) is replaced
 by the spec's value, e.g. ``CHANGE = "{change}"``. Its names must be Python identifiers and its
 values text, numbers, booleans, dates or lists of these (what papermill can inject).
+``experiments/personal_content.toml`` is a complete spec for notebook 03, whose parameters
+cell names every value in capitals.
 
 Every value a spec sets must reach the notebook, or the record would say it was applied when it
 was not: ``python -m toolkit run`` refuses to start (:meth:`Spec.check_notebook_takes`) unless,
