@@ -182,6 +182,12 @@ def test_the_glm_interval_on_matched_posts_covers_a_planted_lift():
     row = result.table.iloc[0]
     assert row["n_treatment"] + row["n_baseline"] == len(m.posts)
     assert row["ci_low"] < truth < row["ci_high"], row[["lift", "ci_low", "ci_high"]].to_dict()
+    assert "randomised schedule" not in result.text
+    # the same posts compared by what each turned out to be: the text says it is not the experiment
+    by_content = toolkit.content_lift(m.posts, label=("content_label", "personal"), metric="engagements",
+                                      exposure="impressions", method="glm")
+    assert ("come from a randomised schedule, but they are compared by content_label" in by_content.text
+            and "observational" in by_content.text)
 
 
 def test_the_match_shows_counts_and_no_post_text():

@@ -1034,6 +1034,13 @@ def content_lift(
                     "change": change})
     text = _text(table, label_text, exposure, level, adjust, len(metrics_), dropped_all, threshold, alpha)
     text += "".join(f"\n{note}" for note in notes)
+    compared = label[0] if isinstance(label, tuple) else label
+    if "scheduled_label" in posts.columns and compared != "scheduled_label":
+        # posts of an experiment (toolkit.design.match_schedule) compared by what they turned out
+        # to be, not by what their slot was assigned
+        text += (f"\nThese posts come from a randomised schedule, but they are compared by {compared}, "
+                 "not by their slots' assignment: only label=('scheduled_label', ...) is protected by "
+                 "the randomisation; this comparison is observational.")
     left = sorted({t for det in details.get("glm", {}).values() for t in det["dropped_terms"]})
     if left:
         text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."
