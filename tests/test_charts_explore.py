@@ -342,11 +342,8 @@ def test_follower_thinning_keeps_the_budget_the_last_count_and_only_real_histori
     assert ce.follower_history_table(both)["account"].unique().tolist() == [f["account"].iloc[0]]
 
 
-def test_chart_builders_make_their_channels_without_altairs_schema_search(monkeypatch):
-    # Altair builds a channel given as a shorthand string or an alt.value dict by searching its
-    # whole schema (one _FromDict per channel, 5-15 ms each); the builders give channel objects
-    import altair.utils.schemapi as schemapi
-
+def _every_builder() -> dict:
+    """Every chart builder of the package, each with inputs that give it something to draw."""
     import toolkit
     from toolkit.charts import before_after as cba
     from toolkit.design import fit_history, power
@@ -358,11 +355,7 @@ def test_chart_builders_make_their_channels_without_altairs_schema_search(monkey
     lift = toolkit.content_lift(posts, label=("content_label", "personal"), metric="likes", method="glm")
     pw = power(history=fit_history(posts, metric="likes"), lifts=[0.2], weeks=[2, 4], n_sims=10, seed=1,
                progress=False)
-    searches = []
-    original = schemapi._FromDict.__init__
-    monkeypatch.setattr(schemapi._FromDict, "__init__",
-                        lambda self, *a, **k: (searches.append(1), original(self, *a, **k))[1])
-    builders = {
+    return {
         "time_series": lambda: ce.time_series(posts), "group_bars": lambda: ce.group_bars(posts, "media_type"),
         "heatmap": lambda: ce.heatmap(posts), "distribution": lambda: ce.distribution(posts),
         "follower_history": lambda: ce.follower_history(sim.followers, detect_events(sim.followers)),
@@ -372,7 +365,29 @@ def test_chart_builders_make_their_channels_without_altairs_schema_search(monkey
         "before_after": ba.chart, "lift": lift.chart, "power": pw.chart,
         "placebo": lambda: cba.placebo_chart(pd.DataFrame({"lift": np.linspace(-0.2, 0.2, 30)}), 0.25),
     }
+
+
+def test_chart_builders_make_their_channels_without_altairs_schema_search(monkeypatch):
+    # Altair builds a channel given as a shorthand string or an alt.value dict by searching its
+    # whole schema (one _FromDict per channel, 5-15 ms each); the builders give channel objects
+    import altair.utils.schemapi as schemapi
+
+    builders = _every_builder()
+    searches = []
+    original = schemapi._FromDict.__init__
+    monkeypatch.setattr(schemapi._FromDict, "__init__",
+                        lambda self, *a, **k: (searches.append(1), original(self, *a, **k))[1])
     for name, build in builders.items():
         searches.clear()
         build()
         assert not searches, f"{name}: {len(searches)} channel(s) built by schema search"
+
+
+def test_every_chart_builder_passes_the_vega_lite_schema_check():
+    # live panels display their charts without Altair's schema check (toolkit.display.redrawn);
+    # this is where the builders' specs are checked instead
+    for name, build in _every_builder().items():
+        try:
+            build().to_dict(validate=True)
+        except Exception as exc:  # noqa: BLE001 - name the builder
+            raise AssertionError(f"{name}: {exc}") from exc

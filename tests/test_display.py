@@ -326,3 +326,28 @@ def test_redaction_blanks_the_words_label_personal_matched(tmp_path, monkeypatch
     assert (out["matched"].eq(display.REDACTED_TEXT) | out["matched"].eq("")).all()
     html = display.chart_html(alt.Chart(scored).mark_point().encode(x="score:Q", tooltip=["matched:N"]))
     assert "bedtime" not in html
+
+
+def test_a_redrawn_chart_reaches_the_widget_as_altair_would_send_it():
+    # live panels skip Altair's second schema check (the builders' specs are checked in
+    # test_charts_explore); what the chart widget gets must not change
+    from ipywidgets.widgets.widget import _instances
+
+    display.setup("live")
+    days = pd.DataFrame({"day": pd.date_range("2024-01-01", periods=60, freq="D"),
+                         "likes": np.arange(60) % 7})
+    chart = alt.Chart(days).mark_line().encode(x=alt.X("day:T"), y=alt.Y("likes:Q"))
+
+    def widget_spec(shown):
+        bundle = shown._repr_mimebundle_()
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        return _instances[data["application/vnd.jupyter.widget-view+json"]["model_id"]].spec
+
+    assert widget_spec(display.redrawn(chart)) == widget_spec(chart)
+    assert display.redrawn("a note") == "a note"
+    display.setup("static")  # a page: Altair's own path, its check included
+    try:
+        page = display.redrawn(chart)._repr_mimebundle_()
+        assert "vegaEmbed" in (page[0] if isinstance(page, tuple) else page)["text/html"]
+    finally:
+        display.setup("live")

@@ -32,6 +32,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.before_after import METHODS, before_after
+from toolkit.display import redrawn
 from toolkit.errors import AnalysisError, ConfoundWarning, EngagementLabError
 from toolkit.metrics import of_account
 
@@ -165,7 +166,7 @@ class BeforeAfterPanel:
     def _show(self) -> None:
         self.output.outputs = ()  # replace the previous result in place
         self.output.append_display_data(self.result)
-        self.output.append_display_data(self.result.chart())
+        self.output.append_display_data(redrawn(self.result.chart()))
 
     def static_outputs(self) -> list:
         """What a static report shows instead of the widget."""

@@ -22,6 +22,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.content_lift import METHODS, content_lift
+from toolkit.display import redrawn
 from toolkit.errors import EngagementLabError
 from toolkit.labels import agreement, combine_labels, hand_label_column, label_personal
 
@@ -188,7 +189,7 @@ class ContentLiftPanel:
         self.status.value = ""
         self.output.outputs = ()  # replace the previous result in place
         self.output.append_display_data(self.result)
-        self.output.append_display_data(self.result.chart())
+        self.output.append_display_data(redrawn(self.result.chart()))
 
     def _fail(self, message: str) -> None:
         """Show why the run failed, and no longer the previous run's result."""

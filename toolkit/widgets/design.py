@@ -26,6 +26,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.design import History, PowerResult, fit_history, power, schedule, schedule_to_csv
+from toolkit.display import redrawn
 from toolkit.errors import AnalysisError, EngagementLabError
 
 __all__ = ["DesignPanel", "LIFT_CHOICES"]
@@ -200,7 +201,7 @@ class DesignPanel:
             if self.error is not None:
                 display(w.HTML(f"<p style='color:#b00'>{html.escape(self.error)}</p>"))
             for item in items:
-                display(item)
+                display(redrawn(item))
 
     def static_outputs(self) -> list:
         """What a static report shows instead of the widgets."""

@@ -31,6 +31,7 @@ import pandas as pd
 
 from toolkit import metrics as m
 from toolkit.charts import explore as ce
+from toolkit.display import redrawn
 from toolkit.errors import AnalysisError
 
 __all__ = ["ExplorePanel", "ALL", "PER_POST"]
@@ -532,4 +533,4 @@ def _show(out: w.Output, items: list[Any]) -> None:
     out.clear_output(wait=True)
     with out:
         for item in items:
-            display(HTML(f"<p>{html.escape(item)}</p>") if isinstance(item, str) else item)
+            display(HTML(f"<p>{html.escape(item)}</p>") if isinstance(item, str) else redrawn(item))
