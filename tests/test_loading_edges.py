@@ -6,6 +6,7 @@ rows are counted from the variation itself.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import os
@@ -15,6 +16,7 @@ import pytest
 
 import toolkit
 from platform_checks import check_dataset, fixture
+from toolkit.errors import DataFormatError
 from toolkit.loading.parse import parse_counts
 
 
@@ -168,3 +170,23 @@ def test_uci_rows_sorted_oldest_first_load_without_dates(tmp_path):
     check_dataset(ds)
     assert len(ds.posts) and ds.posts["published_at"].isna().all()
     assert "no dates were reconstructed" in ds.report.loc[0, "notes"]
+
+
+def test_an_unreadable_file_is_named_with_the_cache_on(tmp_path, monkeypatch):
+    source = fixture("hootsuite/hootsuite_facebook_posts_no_campaign.csv")
+    good = tmp_path / "hootsuite_facebook_posts_2018-01.csv"
+    good.write_bytes(fixture("hootsuite/hootsuite_facebook_posts_2018-01.csv").read_bytes())
+    locked = tmp_path / source.name
+    locked.write_bytes(source.read_bytes())
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # run as root, which reads any file: deny it as for a user
+        real_open = builtins.open
+
+        def denied(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and os.path.basename(file) == locked.name:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", denied)
+    with pytest.raises(DataFormatError, match=f"{locked.name}: cannot read the file"):
+        toolkit.load(tmp_path)  # the cache is on (hashing the files comes first)
