@@ -115,6 +115,30 @@ def test_rebuild_stops_at_a_gap():
     assert out.isna().tolist()[:2] == [True, True]  # the 3rd was not exported: no totals before it
 
 
+def _creator_copy(tmp_path, change):
+    """A copy of the creator workbook with ``change(book)`` applied (openpyxl)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(CREATOR)
+    change(book)
+    path = tmp_path / CREATOR.name
+    book.save(path)
+    return path
+
+
+def test_rebuilt_totals_below_zero_are_unknown_not_a_refused_workbook(tmp_path):
+    # a small account: 20 followers at the end, 27 new ones in the days before (others unfollowed)
+    path = _creator_copy(tmp_path, lambda book: book["FOLLOWERS"].cell(1, 2, 20))
+    ds = toolkit.load(path)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_loaded"] == 26
+    expected = [20 - sum(NEW_FOLLOWERS[k + 1:]) for k in range(10)]  # -7, -7, -2, 0, 7, ...
+    got = ds.followers["followers"]
+    assert got.isna().tolist() == [e < 0 for e in expected]
+    assert got.dropna().tolist() == [e for e in expected if e >= 0]
+    assert "below zero" in ds.report.loc[0, "notes"]
+
+
 def test_creator_top_posts_side_by_side_tables_merged_by_url():
     posts = toolkit.load(CREATOR).posts
     assert len(posts) == 6 and set(posts["platform"]) == {"linkedin"}

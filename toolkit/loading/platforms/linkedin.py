@@ -293,11 +293,17 @@ def parse_creator(source: Source) -> Parsed:
         if found:
             total = int(found.group(2).replace(",", ""))
             day = pd.Timestamp(pd.to_datetime(found.group(1), format="%m/%d/%Y"), tz="UTC")
-            followers["followers"] = rebuild_followers(followers["new_follows"], followers["date"], total, day)
+            rebuilt = rebuild_followers(followers["new_follows"], followers["date"], total, day)
+            below = (rebuilt < 0).fillna(False)
+            followers["followers"] = rebuilt.mask(below)  # a bound below zero says nothing
             part.notes.append(f"followers rebuilt backwards from {total} on {day.date()} minus daily new "
                               "followers; LinkedIn exports no unfollows, so earlier totals are lower bounds")
-            if followers["followers"].isna().any():
-                part.notes.append(f"{int(followers['followers'].isna().sum())} follower totals unknown "
+            if below.any():
+                part.notes.append(f"{int(below.sum())} rebuilt follower totals went below zero (more new "
+                                  "followers than the total: the others unfollowed): left unknown")
+            unknown = int((followers["followers"].isna() & ~below).sum())
+            if unknown:
+                part.notes.append(f"{unknown} follower totals unknown "
                                   "(a gap in the days or before/after the total's date)")
         else:
             part.notes.append("no 'Total followers on <date>' line: only daily new followers loaded")
