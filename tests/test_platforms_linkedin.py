@@ -139,6 +139,21 @@ def test_rebuilt_totals_below_zero_are_unknown_not_a_refused_workbook(tmp_path):
     assert "below zero" in ds.report.loc[0, "notes"]
 
 
+@pytest.mark.parametrize("cell, total", [("A1", "Total followers on 18/11/2025:"),  # day first
+                                          ("B1", "12.861"), ("B1", "12\u00a0861")])  # not 12
+def test_a_total_followers_line_that_cannot_be_read_rebuilds_nothing(tmp_path, cell, total):
+    def change(book):
+        book["FOLLOWERS"][cell] = total
+
+    ds = toolkit.load(_creator_copy(tmp_path, change))
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_loaded"] == 26
+    assert ds.followers["new_follows"].tolist() == NEW_FOLLOWERS
+    assert ds.followers["followers"].isna().all()
+    assert "only daily new followers loaded" in ds.report.loc[0, "notes"]
+    assert total in ds.report.loc[0, "notes"]
+
+
 def test_creator_top_posts_side_by_side_tables_merged_by_url():
     posts = toolkit.load(CREATOR).posts
     assert len(posts) == 6 and set(posts["platform"]) == {"linkedin"}

@@ -289,10 +289,12 @@ def parse_creator(source: Source) -> Parsed:
                            required=("date",))
         followers = part.followers.sort_values("date", kind="stable")
         first = " ".join(sheet.rows[0][1]) if sheet.rows else ""
-        found = re.search(r"total followers on (\d{1,2}/\d{1,2}/\d{4})\D*?([\d,]+)", first, re.I)
-        if found:
+        # the count ends the line: "12.861" or "12 861" must not be read as 12
+        found = re.search(r"total followers on (\d{1,2}/\d{1,2}/\d{4})\D*?(\d[\d,]*)\s*$", first, re.I)
+        day = pd.to_datetime(found.group(1), format="%m/%d/%Y", errors="coerce") if found else pd.NaT
+        if not pd.isna(day):
             total = int(found.group(2).replace(",", ""))
-            day = pd.Timestamp(pd.to_datetime(found.group(1), format="%m/%d/%Y"), tz="UTC")
+            day = pd.Timestamp(day, tz="UTC")
             rebuilt = rebuild_followers(followers["new_follows"], followers["date"], total, day)
             below = (rebuilt < 0).fillna(False)
             followers["followers"] = rebuilt.mask(below)  # a bound below zero says nothing
@@ -306,7 +308,8 @@ def parse_creator(source: Source) -> Parsed:
                 part.notes.append(f"{unknown} follower totals unknown "
                                   "(a gap in the days or before/after the total's date)")
         else:
-            part.notes.append("no 'Total followers on <date>' line: only daily new followers loaded")
+            part.notes.append(f"no 'Total followers on M/D/YYYY:' line with a count (found: '{first}'): "
+                              "only daily new followers loaded")
         part.followers = followers
         parts.append(part)
 
