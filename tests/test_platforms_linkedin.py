@@ -11,6 +11,7 @@ import pytest
 
 import toolkit
 from platform_checks import check_dataset, fixture, row
+from toolkit.errors import DataFormatError
 from toolkit.loading.platforms.linkedin import rebuild_followers
 
 PAGE_CSV = fixture("linkedin/northwind-bakery_updates_1700000000000.csv")
@@ -152,6 +153,12 @@ def test_a_total_followers_line_that_cannot_be_read_rebuilds_nothing(tmp_path, c
     assert ds.followers["followers"].isna().all()
     assert "only daily new followers loaded" in ds.report.loc[0, "notes"]
     assert total in ds.report.loc[0, "notes"]
+
+
+def test_top_posts_without_its_header_row_is_named(tmp_path):
+    path = _creator_copy(tmp_path, lambda book: book["TOP POSTS"].delete_rows(3))  # the header row
+    with pytest.raises(DataFormatError, match="sheet 'TOP POSTS'.*'Post URL'"):
+        toolkit.load(path)
 
 
 def test_creator_top_posts_side_by_side_tables_merged_by_url():

@@ -225,6 +225,9 @@ def _merge_top_posts(path, sheet) -> tuple[RawTable, int]:
         index = header_row(sheet, ("post url",), search=8)
     header = [normalise_header(c) for c in sheet.rows[index][1]]
     starts = [i for i, h in enumerate(header) if h == "post url"]
+    if not starts:
+        raise DataFormatError(f"sheet {sheet.name!r}: expected a header row with 'Post URL' in its "
+                              "first 8 rows", file=path, found=[cells[:3] for _, cells in sheet.rows[:3]])
     blocks = []
     for j, start in enumerate(starts):
         end = starts[j + 1] if j + 1 < len(starts) else len(header)
