@@ -190,3 +190,13 @@ def test_an_unreadable_file_is_named_with_the_cache_on(tmp_path, monkeypatch):
         monkeypatch.setattr(builtins, "open", denied)
     with pytest.raises(DataFormatError, match=f"{locked.name}: cannot read the file"):
         toolkit.load(tmp_path)  # the cache is on (hashing the files comes first)
+
+
+def test_a_workbook_that_cannot_be_opened_says_so_when_recognised(tmp_path):
+    # a download cut off halfway: still a zip by its first bytes, but not one that opens
+    source = fixture("linkedin/harbor-cycles_updates_1700100000000.xlsx")
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    with pytest.raises(DataFormatError, match=f"{path.name}: cannot open the workbook") as err:
+        toolkit.load(path, cache=False)
+    assert "no format shares any column" not in str(err.value)

@@ -27,6 +27,7 @@ from toolkit.loading.build import constant
 from toolkit.loading.parse import _arrow_text
 from toolkit.loading.readers import sniff
 from toolkit.loading.source import Parsed, Source, rejected_frame
+from toolkit.loading.workbooks import kind_of, read_workbook
 from toolkit.schema import (
     DAILY,
     FOLLOWERS,
@@ -147,6 +148,8 @@ def detect(path: Path | str) -> tuple[registry.Format, Source]:
                                   "folder (each file in it is recognised on its own)", file=path,
                                   found=f"{len(members)} files in the archive: {', '.join(members[:8])}"
                                         + (", ..." if len(members) > 8 else ""))
+        if kind_of(path) is not None:  # a workbook by its bytes that did not open: say why
+            read_workbook(path)
         closest = f"closest format: {fmt.name} ({fmt.description}), missing columns {missing}" \
             if fmt is not None else "no format shares any column"
         header = sniffed.lines[0][:200] if sniffed and sniffed.lines else "(no text header)"
