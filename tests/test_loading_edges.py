@@ -200,3 +200,11 @@ def test_a_workbook_that_cannot_be_opened_says_so_when_recognised(tmp_path):
     with pytest.raises(DataFormatError, match=f"{path.name}: cannot open the workbook") as err:
         toolkit.load(path, cache=False)
     assert "no format shares any column" not in str(err.value)
+
+
+@pytest.mark.parametrize("options", [{"mapping": {"likes": "Likes"}}, {"format": "linkedin_page_updates_csv"}])
+def test_a_workbook_given_to_a_text_format_is_named_as_a_workbook(options):
+    path = fixture("linkedin/harbor-cycles_updates_1700100000000.xlsx")
+    with pytest.raises(DataFormatError, match=f"{path.name}: is a workbook .*save the sheet as CSV") as err:
+        toolkit.load(path, cache=False, **options)
+    assert "newline" not in str(err.value)

@@ -178,6 +178,11 @@ def _source_for(path: Path, name: str) -> Source:
     fmt = registry.get(name)
     if fmt.detect is not None:
         return Source(path=path, format=fmt)
+    kind = kind_of(path)
+    if kind is not None:  # its bytes would be split as if they were lines of text
+        what = "mapping= (the generic format)" if name == "generic" else f"format {name!r}"
+        raise DataFormatError(f"is a workbook ({kind}), but {what} reads delimited text: save the "
+                              "sheet as CSV and load that file", file=path)
     sniffed = sniff(path)
     lines = sniffed.header_candidates(fmt.header_search)
     line_no = next((i for i, h in lines if all(s in h for s in fmt.signature)), 0)
