@@ -208,3 +208,11 @@ def test_a_workbook_given_to_a_text_format_is_named_as_a_workbook(options):
     with pytest.raises(DataFormatError, match=f"{path.name}: is a workbook .*save the sheet as CSV") as err:
         toolkit.load(path, cache=False, **options)
     assert "newline" not in str(err.value)
+
+
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "my_network_posts.csv").write_bytes(fixture("generic/my_network_posts.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for paths in ("", [""], " "):
+        with pytest.raises(DataFormatError, match="parameter 'paths'"):
+            toolkit.load(paths, mapping={"likes": "Hearts"}, account="me", cache=False)

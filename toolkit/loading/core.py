@@ -93,6 +93,8 @@ def _as_paths(paths) -> tuple[list[Path], list[Path]]:
         paths = [paths]
     out: list[Path] = []
     for p in paths:
+        if isinstance(p, str) and not p.strip():  # Path("") is the current folder
+            raise DataFormatError("expected a file or folder path", parameter="paths", found=repr(p))
         p = Path(p)
         if p.is_dir():
             out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")))
