@@ -210,6 +210,14 @@ def test_a_workbook_given_to_a_text_format_is_named_as_a_workbook(options):
     assert "newline" not in str(err.value)
 
 
+@pytest.mark.parametrize("account", ["", "  ", 5])
+def test_an_account_that_is_not_a_name_is_refused(account):
+    # account= replaces the handle the X file names: '' put every post under an empty name
+    path = fixture("x/account_analytics_content_2025-01-12_2025-02-10.csv")
+    with pytest.raises(DataFormatError, match="parameter 'account'"):
+        toolkit.load(path, account=account, cache=False)
+
+
 def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch):
     (tmp_path / "my_network_posts.csv").write_bytes(fixture("generic/my_network_posts.csv").read_bytes())
     monkeypatch.chdir(tmp_path)

@@ -443,6 +443,9 @@ def load(
     """
     from toolkit.loading import cache as file_cache
 
+    if account is not None and not (isinstance(account, str) and account.strip()):
+        raise DataFormatError("expected an account name (text) or None", parameter="account",
+                              found=repr(account))
     files, repeated = _as_paths(paths)
     keys: list[str | None] = [None] * len(files)
     whole = None
