@@ -224,3 +224,11 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, monke
     for paths in ("", [""], " "):
         with pytest.raises(DataFormatError, match="parameter 'paths'"):
             toolkit.load(paths, mapping={"likes": "Hearts"}, account="me", cache=False)
+
+
+def test_a_mapping_with_a_platform_format_is_refused_not_ignored():
+    path = fixture("x/account_analytics_content_2025-01-12_2025-02-10.csv")
+    with pytest.raises(DataFormatError, match="parameter 'mapping'.*'x_analytics_posts'"):
+        toolkit.load(path, format="x_analytics_posts", mapping={"likes": "Bookmarks"}, cache=False)
+    ds = toolkit.load(path, format="generic", mapping={"likes": "Bookmarks"}, account="me", cache=False)
+    assert ds.report.loc[0, "format"] == "generic"

@@ -446,6 +446,9 @@ def load(
     if account is not None and not (isinstance(account, str) and account.strip()):
         raise DataFormatError("expected an account name (text) or None", parameter="account",
                               found=repr(account))
+    if mapping is not None and format not in ("auto", "generic"):  # it would go unread
+        raise DataFormatError(f"mapping= is for the generic format; format {format!r} maps its own "
+                              "columns: pass one of them", parameter="mapping", found=mapping)
     files, repeated = _as_paths(paths)
     keys: list[str | None] = [None] * len(files)
     whole = None
