@@ -232,3 +232,22 @@ def test_a_mapping_with_a_platform_format_is_refused_not_ignored():
         toolkit.load(path, format="x_analytics_posts", mapping={"likes": "Bookmarks"}, cache=False)
     ds = toolkit.load(path, format="generic", mapping={"likes": "Bookmarks"}, account="me", cache=False)
     assert ds.report.loc[0, "format"] == "generic"
+
+
+
+def test_a_file_with_classic_mac_line_ends_loads_every_record(tmp_path):
+    source = fixture("hootsuite/hootsuite_facebook_posts_2018-01.csv")
+    header, *records = _rows(source)
+    out = io.StringIO()
+    # Excel's "CSV (Macintosh)": records end in "\r" alone; a line break inside a cell stays "\n"
+    csv.writer(out, lineterminator="\r").writerows([header, *records])
+    path = tmp_path / source.name
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    assert b"\r\n" not in path.read_bytes() and any("\n" in r[5] for r in records)
+    ds = toolkit.load(path, cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_read"] == ds.report.loc[0, "rows_loaded"] == len(records)
+    assert sorted(ds.posts["source_row"]) == list(range(2, 2 + len(records)))
+    posts = ds.posts.set_index("post_id")
+    for r in records:
+        assert pd.isna(posts.loc[r[2], "text"]) or posts.loc[r[2], "text"] == r[5]

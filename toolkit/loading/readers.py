@@ -39,7 +39,7 @@ class Sniff:
     bom: bool
     lines: list[str]
     sep: str
-    #: physical line breaks inside the sniffed head ("\r\n" or "\n")
+    #: physical line breaks inside the sniffed head ("\r\n", "\n", or "\r" alone as in a classic Mac file)
     newline: str
 
     def header_candidates(self, max_line: int) -> list[tuple[int, list[str]]]:
@@ -129,7 +129,9 @@ def sniff(path: Path, *, sep: str | None = None, lines: int = 12) -> Sniff:
     if not data.strip():
         raise DataFormatError("expected a header row", file=path, found="an empty file")
     text, encoding, bom = _decode_head(data)
-    newline = "\r\n" if "\r\n" in text[:10000] else "\n"
+    sample = text[:10000]
+    # a classic Mac file ends records with "\r" alone (its cells may still break lines with "\n")
+    newline = "\r\n" if "\r\n" in sample else "\r" if sample.count("\r") > sample.count("\n") else "\n"
     head = text.splitlines()[:lines]
     if sep is None:
         first = head[0] if head else ""
@@ -221,7 +223,7 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     """
     path = Path(path)
     sep = sniffed.sep
-    direct = sniffed.encoding in ("utf-8", "utf-8-sig")
+    direct = sniffed.encoding in ("utf-8", "utf-8-sig") and sniffed.newline != "\r"
     data: bytes | None = None
     if direct:
         head = _head_bytes(path)
@@ -233,6 +235,8 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
         start = bom + offset
     if not direct:
         data = _file_bytes(path, sniffed.encoding)
+        if sniffed.newline == "\r":  # the readers below end lines at "\n" (Arrow also at "\r")
+            data = data.replace(b"\r", b"\n")
         header, offset, preamble = _header_and_offset(data, header_line, sep)
         start, size = offset, len(data)
     names = unique_names(header)
