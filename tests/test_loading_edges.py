@@ -251,3 +251,18 @@ def test_a_file_with_classic_mac_line_ends_loads_every_record(tmp_path):
     posts = ds.posts.set_index("post_id")
     for r in records:
         assert pd.isna(posts.loc[r[2], "text"]) or posts.loc[r[2], "text"] == r[5]
+
+
+def test_a_file_cut_off_inside_a_quoted_cell_rejects_that_record(tmp_path):
+    # a download cut short: '"2024-01-14T00:00:00","996"' ends as '"2024-01-14T00:00:00","99'
+    source = fixture("meta/Reach.csv")
+    text = source.read_bytes().decode("utf-16")
+    assert text.endswith('","996"\r\n')
+    path = tmp_path / source.name
+    path.write_bytes(text[: -len('6"\r\n')].encode("utf-16"))
+    ds = toolkit.load(path, account="nw", cache=False)
+    check_dataset(ds)
+    assert 99 not in set(ds.daily["reach"])
+    assert ds.report.loc[0, "rows_rejected"] == 1 and "cut off" in ds.rejected.loc[0, "reason"]
+    # every line but the two preamble lines, the header and the cut record
+    assert ds.report.loc[0, "rows_loaded"] == len(ds.daily) == text.count("\n") - 3 - 1

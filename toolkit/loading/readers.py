@@ -273,12 +273,19 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     else:
         frame = pd.DataFrame({i: pd.Series(dtype="string") for i in keep})
         frame["source_row"] = pd.Series(dtype="Int64")
+    cut = len(frame) > 0 and _cut_inside_quotes(path, data, start)  # the readers keep what is left
     del data
 
     if "source_row" not in frame.columns:
         rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
         frame["source_row"] = pd.arrays.IntegerArray(rows, np.zeros(len(rows), dtype=bool))
     frame.columns = [names[i] for i in keep] + ["source_row"]
+    last = frame.index[-1] if len(frame) else None
+    if cut and not any(r is not None and r > frame.at[last, "source_row"] for r, _, _ in invalid):
+        cells = frame.loc[last, [names[i] for i in keep]].fillna("").astype(str)
+        invalid.append((int(frame.at[last, "source_row"]), "the file ends inside a quoted cell: the record "
+                        "was cut off (an interrupted download or copy?)", sep.join(cells)))
+        frame = frame.drop(index=last)
     if skip_after_header:
         frame = frame.iloc[skip_after_header:]
     partial = len(keep) < len(names)
@@ -299,6 +306,19 @@ def _has_text(path: Path, data: bytes | None, start: int) -> bool:
             handle.seek(start)
             return bool(handle.read().strip())
     return bool(data[start:].strip())
+
+
+def _cut_inside_quotes(path: Path, data: bytes | None, start: int) -> bool:
+    """Whether the records after ``start`` end inside a quoted cell (an odd number of quotes), as a
+    file cut off mid-record does. Only a file that does not end in a line break is checked."""
+    if data is not None:
+        return data[-1:] not in (b"\n", b"\r") and data.count(b'"', start) % 2 == 1
+    with open(path, "rb") as handle:
+        handle.seek(-1, io.SEEK_END)
+        if handle.read(1) in (b"\n", b"\r"):
+            return False
+        handle.seek(start)
+        return handle.read().count(b'"') % 2 == 1
 
 
 class _Broken(Exception):
