@@ -266,3 +266,15 @@ def test_a_file_cut_off_inside_a_quoted_cell_rejects_that_record(tmp_path):
     assert ds.report.loc[0, "rows_rejected"] == 1 and "cut off" in ds.rejected.loc[0, "reason"]
     # every line but the two preamble lines, the header and the cut record
     assert ds.report.loc[0, "rows_loaded"] == len(ds.daily) == text.count("\n") - 3 - 1
+
+
+def test_a_utf16_file_cut_off_mid_character_loads_what_is_whole(tmp_path):
+    # a UTF-16 download cut short by an odd number of bytes ends with half a character
+    source = fixture("meta/Reach.csv")
+    data = source.read_bytes()
+    path = tmp_path / source.name
+    path.write_bytes(data[: -len('6"\r\n'.encode("utf-16-le")) - 1])
+    ds = toolkit.load(path, account="nw", cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_rejected"] == 1 and "cut off" in ds.rejected.loc[0, "reason"]
+    assert ds.report.loc[0, "rows_loaded"] == len(ds.daily) == data.decode("utf-16").count("\n") - 3 - 1

@@ -163,7 +163,8 @@ def _file_bytes(path: Path, encoding: str) -> bytes:
         return data[3:]
     if encoding in {"utf-16-le", "utf-16-be"}:
         start = 2 if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0
-        return data[start:].decode(encoding).encode("utf-8")
+        end = len(data) - (len(data) - start) % 2  # a file cut mid-character: half a character is none
+        return data[start:end].decode(encoding).encode("utf-8")
     if encoding == "cp1252":
         return data.decode("cp1252", errors="replace").encode("utf-8")
     return data
