@@ -6,6 +6,7 @@ rows are counted from the variation itself.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import os
@@ -15,6 +16,7 @@ import pytest
 
 import toolkit
 from platform_checks import check_dataset, fixture
+from toolkit.errors import DataFormatError
 from toolkit.loading.parse import parse_counts
 
 
@@ -168,3 +170,111 @@ def test_uci_rows_sorted_oldest_first_load_without_dates(tmp_path):
     check_dataset(ds)
     assert len(ds.posts) and ds.posts["published_at"].isna().all()
     assert "no dates were reconstructed" in ds.report.loc[0, "notes"]
+
+
+def test_an_unreadable_file_is_named_with_the_cache_on(tmp_path, monkeypatch):
+    source = fixture("hootsuite/hootsuite_facebook_posts_no_campaign.csv")
+    good = tmp_path / "hootsuite_facebook_posts_2018-01.csv"
+    good.write_bytes(fixture("hootsuite/hootsuite_facebook_posts_2018-01.csv").read_bytes())
+    locked = tmp_path / source.name
+    locked.write_bytes(source.read_bytes())
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # run as root, which reads any file: deny it as for a user
+        real_open = builtins.open
+
+        def denied(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and os.path.basename(file) == locked.name:
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", denied)
+    with pytest.raises(DataFormatError, match=f"{locked.name}: cannot read the file"):
+        toolkit.load(tmp_path)  # the cache is on (hashing the files comes first)
+
+
+def test_a_workbook_that_cannot_be_opened_says_so_when_recognised(tmp_path):
+    # a download cut off halfway: still a zip by its first bytes, but not one that opens
+    source = fixture("linkedin/harbor-cycles_updates_1700100000000.xlsx")
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    with pytest.raises(DataFormatError, match=f"{path.name}: cannot open the workbook") as err:
+        toolkit.load(path, cache=False)
+    assert "no format shares any column" not in str(err.value)
+
+
+@pytest.mark.parametrize("options", [{"mapping": {"likes": "Likes"}}, {"format": "linkedin_page_updates_csv"}])
+def test_a_workbook_given_to_a_text_format_is_named_as_a_workbook(options):
+    path = fixture("linkedin/harbor-cycles_updates_1700100000000.xlsx")
+    with pytest.raises(DataFormatError, match=f"{path.name}: is a workbook .*save the sheet as CSV") as err:
+        toolkit.load(path, cache=False, **options)
+    assert "newline" not in str(err.value)
+
+
+@pytest.mark.parametrize("account", ["", "  ", 5])
+def test_an_account_that_is_not_a_name_is_refused(account):
+    # account= replaces the handle the X file names: '' put every post under an empty name
+    path = fixture("x/account_analytics_content_2025-01-12_2025-02-10.csv")
+    with pytest.raises(DataFormatError, match="parameter 'account'"):
+        toolkit.load(path, account=account, cache=False)
+
+
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "my_network_posts.csv").write_bytes(fixture("generic/my_network_posts.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for paths in ("", [""], " "):
+        with pytest.raises(DataFormatError, match="parameter 'paths'"):
+            toolkit.load(paths, mapping={"likes": "Hearts"}, account="me", cache=False)
+
+
+def test_a_mapping_with_a_platform_format_is_refused_not_ignored():
+    path = fixture("x/account_analytics_content_2025-01-12_2025-02-10.csv")
+    with pytest.raises(DataFormatError, match="parameter 'mapping'.*'x_analytics_posts'"):
+        toolkit.load(path, format="x_analytics_posts", mapping={"likes": "Bookmarks"}, cache=False)
+    ds = toolkit.load(path, format="generic", mapping={"likes": "Bookmarks"}, account="me", cache=False)
+    assert ds.report.loc[0, "format"] == "generic"
+
+
+
+def test_a_file_with_classic_mac_line_ends_loads_every_record(tmp_path):
+    source = fixture("hootsuite/hootsuite_facebook_posts_2018-01.csv")
+    header, *records = _rows(source)
+    out = io.StringIO()
+    # Excel's "CSV (Macintosh)": records end in "\r" alone; a line break inside a cell stays "\n"
+    csv.writer(out, lineterminator="\r").writerows([header, *records])
+    path = tmp_path / source.name
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    assert b"\r\n" not in path.read_bytes() and any("\n" in r[5] for r in records)
+    ds = toolkit.load(path, cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_read"] == ds.report.loc[0, "rows_loaded"] == len(records)
+    assert sorted(ds.posts["source_row"]) == list(range(2, 2 + len(records)))
+    posts = ds.posts.set_index("post_id")
+    for r in records:
+        assert pd.isna(posts.loc[r[2], "text"]) or posts.loc[r[2], "text"] == r[5]
+
+
+def test_a_file_cut_off_inside_a_quoted_cell_rejects_that_record(tmp_path):
+    # a download cut short: '"2024-01-14T00:00:00","996"' ends as '"2024-01-14T00:00:00","99'
+    source = fixture("meta/Reach.csv")
+    text = source.read_bytes().decode("utf-16")
+    assert text.endswith('","996"\r\n')
+    path = tmp_path / source.name
+    path.write_bytes(text[: -len('6"\r\n')].encode("utf-16"))
+    ds = toolkit.load(path, account="nw", cache=False)
+    check_dataset(ds)
+    assert 99 not in set(ds.daily["reach"])
+    assert ds.report.loc[0, "rows_rejected"] == 1 and "cut off" in ds.rejected.loc[0, "reason"]
+    # every line but the two preamble lines, the header and the cut record
+    assert ds.report.loc[0, "rows_loaded"] == len(ds.daily) == text.count("\n") - 3 - 1
+
+
+def test_a_utf16_file_cut_off_mid_character_loads_what_is_whole(tmp_path):
+    # a UTF-16 download cut short by an odd number of bytes ends with half a character
+    source = fixture("meta/Reach.csv")
+    data = source.read_bytes()
+    path = tmp_path / source.name
+    path.write_bytes(data[: -len('6"\r\n'.encode("utf-16-le")) - 1])
+    ds = toolkit.load(path, account="nw", cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_rejected"] == 1 and "cut off" in ds.rejected.loc[0, "reason"]
+    assert ds.report.loc[0, "rows_loaded"] == len(ds.daily) == data.decode("utf-16").count("\n") - 3 - 1

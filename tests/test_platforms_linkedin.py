@@ -11,6 +11,7 @@ import pytest
 
 import toolkit
 from platform_checks import check_dataset, fixture, row
+from toolkit.errors import DataFormatError
 from toolkit.loading.platforms.linkedin import rebuild_followers
 
 PAGE_CSV = fixture("linkedin/northwind-bakery_updates_1700000000000.csv")
@@ -113,6 +114,51 @@ def test_rebuild_stops_at_a_gap():
     out = rebuild_followers(new, days, 100, days.iloc[-1])
     assert out.tolist()[2:] == [96, 100]
     assert out.isna().tolist()[:2] == [True, True]  # the 3rd was not exported: no totals before it
+
+
+def _creator_copy(tmp_path, change):
+    """A copy of the creator workbook with ``change(book)`` applied (openpyxl)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(CREATOR)
+    change(book)
+    path = tmp_path / CREATOR.name
+    book.save(path)
+    return path
+
+
+def test_rebuilt_totals_below_zero_are_unknown_not_a_refused_workbook(tmp_path):
+    # a small account: 20 followers at the end, 27 new ones in the days before (others unfollowed)
+    path = _creator_copy(tmp_path, lambda book: book["FOLLOWERS"].cell(1, 2, 20))
+    ds = toolkit.load(path)
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_loaded"] == 26
+    expected = [20 - sum(NEW_FOLLOWERS[k + 1:]) for k in range(10)]  # -7, -7, -2, 0, 7, ...
+    got = ds.followers["followers"]
+    assert got.isna().tolist() == [e < 0 for e in expected]
+    assert got.dropna().tolist() == [e for e in expected if e >= 0]
+    assert "below zero" in ds.report.loc[0, "notes"]
+
+
+@pytest.mark.parametrize("cell, total", [("A1", "Total followers on 18/11/2025:"),  # day first
+                                          ("B1", "12.861"), ("B1", "12\u00a0861")])  # not 12
+def test_a_total_followers_line_that_cannot_be_read_rebuilds_nothing(tmp_path, cell, total):
+    def change(book):
+        book["FOLLOWERS"][cell] = total
+
+    ds = toolkit.load(_creator_copy(tmp_path, change))
+    check_dataset(ds)
+    assert ds.report.loc[0, "rows_loaded"] == 26
+    assert ds.followers["new_follows"].tolist() == NEW_FOLLOWERS
+    assert ds.followers["followers"].isna().all()
+    assert "only daily new followers loaded" in ds.report.loc[0, "notes"]
+    assert total in ds.report.loc[0, "notes"]
+
+
+def test_top_posts_without_its_header_row_is_named(tmp_path):
+    path = _creator_copy(tmp_path, lambda book: book["TOP POSTS"].delete_rows(3))  # the header row
+    with pytest.raises(DataFormatError, match="sheet 'TOP POSTS'.*'Post URL'"):
+        toolkit.load(path)
 
 
 def test_creator_top_posts_side_by_side_tables_merged_by_url():

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.errors import DataFormatError
 from toolkit.loading.source import Parsed
 
 __all__ = ["cache_dir", "file_hash", "key_for", "get", "put", "clear", "dataset_key", "get_dataset",
@@ -60,9 +61,12 @@ def file_hash(path: Path) -> str:
             except ValueError:
                 pass
     digest = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(block)
+    except OSError as exc:  # as the readers say it (toolkit.loading.readers.sniff)
+        raise DataFormatError("cannot read the file", file=path, found=exc.strerror) from None
     value = digest.hexdigest()
     if memo is not None:
         memo.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from toolkit.loading.build import constant
 from toolkit.loading.parse import _arrow_text
 from toolkit.loading.readers import sniff
 from toolkit.loading.source import Parsed, Source, rejected_frame
+from toolkit.loading.workbooks import kind_of, read_workbook
 from toolkit.schema import (
     DAILY,
     FOLLOWERS,
@@ -92,6 +93,8 @@ def _as_paths(paths) -> tuple[list[Path], list[Path]]:
         paths = [paths]
     out: list[Path] = []
     for p in paths:
+        if isinstance(p, str) and not p.strip():  # Path("") is the current folder
+            raise DataFormatError("expected a file or folder path", parameter="paths", found=repr(p))
         p = Path(p)
         if p.is_dir():
             out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")))
@@ -147,6 +150,8 @@ def detect(path: Path | str) -> tuple[registry.Format, Source]:
                                   "folder (each file in it is recognised on its own)", file=path,
                                   found=f"{len(members)} files in the archive: {', '.join(members[:8])}"
                                         + (", ..." if len(members) > 8 else ""))
+        if kind_of(path) is not None:  # a workbook by its bytes that did not open: say why
+            read_workbook(path)
         closest = f"closest format: {fmt.name} ({fmt.description}), missing columns {missing}" \
             if fmt is not None else "no format shares any column"
         header = sniffed.lines[0][:200] if sniffed and sniffed.lines else "(no text header)"
@@ -175,6 +180,11 @@ def _source_for(path: Path, name: str) -> Source:
     fmt = registry.get(name)
     if fmt.detect is not None:
         return Source(path=path, format=fmt)
+    kind = kind_of(path)
+    if kind is not None:  # its bytes would be split as if they were lines of text
+        what = "mapping= (the generic format)" if name == "generic" else f"format {name!r}"
+        raise DataFormatError(f"is a workbook ({kind}), but {what} reads delimited text: save the "
+                              "sheet as CSV and load that file", file=path)
     sniffed = sniff(path)
     lines = sniffed.header_candidates(fmt.header_search)
     line_no = next((i for i, h in lines if all(s in h for s in fmt.signature)), 0)
@@ -433,6 +443,12 @@ def load(
     """
     from toolkit.loading import cache as file_cache
 
+    if account is not None and not (isinstance(account, str) and account.strip()):
+        raise DataFormatError("expected an account name (text) or None", parameter="account",
+                              found=repr(account))
+    if mapping is not None and format not in ("auto", "generic"):  # it would go unread
+        raise DataFormatError(f"mapping= is for the generic format; format {format!r} maps its own "
+                              "columns: pass one of them", parameter="mapping", found=mapping)
     files, repeated = _as_paths(paths)
     keys: list[str | None] = [None] * len(files)
     whole = None

@@ -39,7 +39,7 @@ class Sniff:
     bom: bool
     lines: list[str]
     sep: str
-    #: physical line breaks inside the sniffed head ("\r\n" or "\n")
+    #: physical line breaks inside the sniffed head ("\r\n", "\n", or "\r" alone as in a classic Mac file)
     newline: str
 
     def header_candidates(self, max_line: int) -> list[tuple[int, list[str]]]:
@@ -129,7 +129,9 @@ def sniff(path: Path, *, sep: str | None = None, lines: int = 12) -> Sniff:
     if not data.strip():
         raise DataFormatError("expected a header row", file=path, found="an empty file")
     text, encoding, bom = _decode_head(data)
-    newline = "\r\n" if "\r\n" in text[:10000] else "\n"
+    sample = text[:10000]
+    # a classic Mac file ends records with "\r" alone (its cells may still break lines with "\n")
+    newline = "\r\n" if "\r\n" in sample else "\r" if sample.count("\r") > sample.count("\n") else "\n"
     head = text.splitlines()[:lines]
     if sep is None:
         first = head[0] if head else ""
@@ -161,7 +163,8 @@ def _file_bytes(path: Path, encoding: str) -> bytes:
         return data[3:]
     if encoding in {"utf-16-le", "utf-16-be"}:
         start = 2 if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0
-        return data[start:].decode(encoding).encode("utf-8")
+        end = len(data) - (len(data) - start) % 2  # a file cut mid-character: half a character is none
+        return data[start:end].decode(encoding).encode("utf-8")
     if encoding == "cp1252":
         return data.decode("cp1252", errors="replace").encode("utf-8")
     return data
@@ -221,7 +224,7 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     """
     path = Path(path)
     sep = sniffed.sep
-    direct = sniffed.encoding in ("utf-8", "utf-8-sig")
+    direct = sniffed.encoding in ("utf-8", "utf-8-sig") and sniffed.newline != "\r"
     data: bytes | None = None
     if direct:
         head = _head_bytes(path)
@@ -233,6 +236,8 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
         start = bom + offset
     if not direct:
         data = _file_bytes(path, sniffed.encoding)
+        if sniffed.newline == "\r":  # the readers below end lines at "\n" (Arrow also at "\r")
+            data = data.replace(b"\r", b"\n")
         header, offset, preamble = _header_and_offset(data, header_line, sep)
         start, size = offset, len(data)
     names = unique_names(header)
@@ -269,12 +274,19 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     else:
         frame = pd.DataFrame({i: pd.Series(dtype="string") for i in keep})
         frame["source_row"] = pd.Series(dtype="Int64")
+    cut = len(frame) > 0 and _cut_inside_quotes(path, data, start)  # the readers keep what is left
     del data
 
     if "source_row" not in frame.columns:
         rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
         frame["source_row"] = pd.arrays.IntegerArray(rows, np.zeros(len(rows), dtype=bool))
     frame.columns = [names[i] for i in keep] + ["source_row"]
+    last = frame.index[-1] if len(frame) else None
+    if cut and not any(r is not None and r > frame.at[last, "source_row"] for r, _, _ in invalid):
+        cells = frame.loc[last, [names[i] for i in keep]].fillna("").astype(str)
+        invalid.append((int(frame.at[last, "source_row"]), "the file ends inside a quoted cell: the record "
+                        "was cut off (an interrupted download or copy?)", sep.join(cells)))
+        frame = frame.drop(index=last)
     if skip_after_header:
         frame = frame.iloc[skip_after_header:]
     partial = len(keep) < len(names)
@@ -295,6 +307,19 @@ def _has_text(path: Path, data: bytes | None, start: int) -> bool:
             handle.seek(start)
             return bool(handle.read().strip())
     return bool(data[start:].strip())
+
+
+def _cut_inside_quotes(path: Path, data: bytes | None, start: int) -> bool:
+    """Whether the records after ``start`` end inside a quoted cell (an odd number of quotes), as a
+    file cut off mid-record does. Only a file that does not end in a line break is checked."""
+    if data is not None:
+        return data[-1:] not in (b"\n", b"\r") and data.count(b'"', start) % 2 == 1
+    with open(path, "rb") as handle:
+        handle.seek(-1, io.SEEK_END)
+        if handle.read(1) in (b"\n", b"\r"):
+            return False
+        handle.seek(start)
+        return handle.read().count(b'"') % 2 == 1
 
 
 class _Broken(Exception):

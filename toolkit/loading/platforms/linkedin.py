@@ -225,6 +225,9 @@ def _merge_top_posts(path, sheet) -> tuple[RawTable, int]:
         index = header_row(sheet, ("post url",), search=8)
     header = [normalise_header(c) for c in sheet.rows[index][1]]
     starts = [i for i, h in enumerate(header) if h == "post url"]
+    if not starts:
+        raise DataFormatError(f"sheet {sheet.name!r}: expected a header row with 'Post URL' in its "
+                              "first 8 rows", file=path, found=[cells[:3] for _, cells in sheet.rows[:3]])
     blocks = []
     for j, start in enumerate(starts):
         end = starts[j + 1] if j + 1 < len(starts) else len(header)
@@ -289,18 +292,27 @@ def parse_creator(source: Source) -> Parsed:
                            required=("date",))
         followers = part.followers.sort_values("date", kind="stable")
         first = " ".join(sheet.rows[0][1]) if sheet.rows else ""
-        found = re.search(r"total followers on (\d{1,2}/\d{1,2}/\d{4})\D*?([\d,]+)", first, re.I)
-        if found:
+        # the count ends the line: "12.861" or "12 861" must not be read as 12
+        found = re.search(r"total followers on (\d{1,2}/\d{1,2}/\d{4})\D*?(\d[\d,]*)\s*$", first, re.I)
+        day = pd.to_datetime(found.group(1), format="%m/%d/%Y", errors="coerce") if found else pd.NaT
+        if not pd.isna(day):
             total = int(found.group(2).replace(",", ""))
-            day = pd.Timestamp(pd.to_datetime(found.group(1), format="%m/%d/%Y"), tz="UTC")
-            followers["followers"] = rebuild_followers(followers["new_follows"], followers["date"], total, day)
+            day = pd.Timestamp(day, tz="UTC")
+            rebuilt = rebuild_followers(followers["new_follows"], followers["date"], total, day)
+            below = (rebuilt < 0).fillna(False)
+            followers["followers"] = rebuilt.mask(below)  # a bound below zero says nothing
             part.notes.append(f"followers rebuilt backwards from {total} on {day.date()} minus daily new "
                               "followers; LinkedIn exports no unfollows, so earlier totals are lower bounds")
-            if followers["followers"].isna().any():
-                part.notes.append(f"{int(followers['followers'].isna().sum())} follower totals unknown "
+            if below.any():
+                part.notes.append(f"{int(below.sum())} rebuilt follower totals went below zero (more new "
+                                  "followers than the total: the others unfollowed): left unknown")
+            unknown = int((followers["followers"].isna() & ~below).sum())
+            if unknown:
+                part.notes.append(f"{unknown} follower totals unknown "
                                   "(a gap in the days or before/after the total's date)")
         else:
-            part.notes.append("no 'Total followers on <date>' line: only daily new followers loaded")
+            part.notes.append(f"no 'Total followers on M/D/YYYY:' line with a count (found: '{first}'): "
+                              "only daily new followers loaded")
         part.followers = followers
         parts.append(part)
 
