@@ -161,6 +161,23 @@ def test_a_file_named_twice_is_loaded_once(tmp_path):
     assert any("loaded once" in n for n in ds.notes)
 
 
+@pytest.mark.parametrize("cache", [False, True])
+def test_folders_inside_a_folder_are_named_as_not_read(tmp_path, monkeypatch, cache):
+    # a folder per platform inside the folder given: not read (a label file may live there), but
+    # said, so that no export goes missing without a word, from the cache too
+    monkeypatch.setenv("ENGAGEMENT_LAB_CACHE", str(tmp_path / "cache"))
+    source = fixture("instagram/instagram_post_insights.csv")
+    (tmp_path / "exports" / "youtube").mkdir(parents=True)
+    (tmp_path / "exports" / source.name).write_bytes(source.read_bytes())
+    for _ in range(2):  # the second load of the cached dataset says it too
+        ds = toolkit.load(tmp_path / "exports", account="nw", cache=cache)
+        assert len(ds.report) == 1
+        assert [n for n in ds.notes if "not read" in n] == [
+            f"folders inside a folder are not read (pass them to load them): {tmp_path / 'exports' / 'youtube'}"]
+    assert not any("not read" in n for n in toolkit.load(tmp_path / "exports" / source.name, account="nw",
+                                                          cache=False).notes)
+
+
 def test_uci_rows_sorted_oldest_first_load_without_dates(tmp_path):
     source = fixture("uci/facebook_metrics_sample.csv")
     header, *body = [line for line in source.read_text(encoding="utf-8").split("\n") if line]

@@ -87,17 +87,21 @@ class Dataset:
         return f"<p>{self!r}</p>" + self.report.to_html(index=False, border=0)
 
 
-def _as_paths(paths) -> tuple[list[Path], list[Path]]:
-    """The files to load (folders expanded), each once, and the ones named more than once."""
+def _as_paths(paths) -> tuple[list[Path], list[Path], list[Path]]:
+    """The files to load (folders expanded), each once; the ones named more than once; and the
+    folders inside a folder given, which are not read (a label file there is no export)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out: list[Path] = []
+    inner: list[Path] = []
     for p in paths:
         if isinstance(p, str) and not p.strip():  # Path("") is the current folder
             raise DataFormatError("expected a file or folder path", parameter="paths", found=repr(p))
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")))
+            inside = sorted(q for q in p.iterdir() if not q.name.startswith("."))
+            out.extend(q for q in inside if q.is_file())
+            inner.extend(q for q in inside if q.is_dir())
         elif p.exists():
             out.append(p)
         else:
@@ -109,7 +113,7 @@ def _as_paths(paths) -> tuple[list[Path], list[Path]]:
     for p in out:  # a folder and a file in it, or a file listed twice: one file, read once
         (again if p.resolve() in seen else once).append(p)
         seen.add(p.resolve())
-    return once, again
+    return once, again, inner
 
 
 def detect(path: Path | str) -> tuple[registry.Format, Source]:
@@ -412,7 +416,8 @@ def load(
     Parameters
     ----------
     paths
-        A file, a folder (every file in it) or a list of them. Files are never modified.
+        A file, a folder (every file in it; the folders inside it are not read, and the
+        dataset's ``notes`` name them) or a list of them. Files are never modified.
     format
         ``"auto"`` recognises each file from its header; or a name from :func:`toolkit.formats`.
     account
@@ -449,7 +454,7 @@ def load(
     if mapping is not None and format not in ("auto", "generic"):  # it would go unread
         raise DataFormatError(f"mapping= is for the generic format; format {format!r} maps its own "
                               "columns: pass one of them", parameter="mapping", found=mapping)
-    files, repeated = _as_paths(paths)
+    files, repeated, inner = _as_paths(paths)
     keys: list[str | None] = [None] * len(files)
     whole = None
     if cache and file_cache.cache_dir() is not None:
@@ -457,7 +462,7 @@ def load(
         whole = file_cache.dataset_key(keys, format=format, account=account, mapping=mapping)
         hit = file_cache.get_dataset(whole)
         if hit is not None:
-            return _say_repeated(hit, repeated)
+            return _say_unread(hit, repeated, inner)
     per_file = len(files) > 1  # one file: the whole-load entry is the file's entry
     show = len(files) > 3 if progress is None else progress
     iterator = zip(files, keys)
@@ -478,12 +483,18 @@ def load(
     dataset = assemble(results, account=account)
     if whole is not None:
         file_cache.put_dataset(whole, dataset)
-    return _say_repeated(dataset, repeated)
+    return _say_unread(dataset, repeated, inner)
 
 
-def _say_repeated(dataset: Dataset, repeated: list[Path]) -> Dataset:
+def _say_unread(dataset: Dataset, repeated: list[Path], inner: list[Path]) -> Dataset:
+    """The dataset with notes on the files named twice and the folders that were not read."""
+    notes = list(dataset.notes)
     if repeated:
-        dataset.notes = [*dataset.notes, f"named more than once, loaded once: {', '.join(map(str, repeated))}"]
+        notes.append(f"named more than once, loaded once: {', '.join(map(str, repeated))}")
+    if inner:
+        notes.append("folders inside a folder are not read (pass them to load them): "
+                     + ", ".join(map(str, inner)))
+    dataset.notes = notes
     return dataset
 
 
