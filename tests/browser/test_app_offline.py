@@ -40,7 +40,9 @@ def app():
     # and waits with the kernel idle (jupyter/nbclient#312): with no cell timeout, for ever. With
     # one, the wait ends at the timeout and the reply is read then (pyzmq polls once more when a
     # poll times out), so a stall costs at most this long; every cell of notebook 01 takes seconds.
-    args = [*args, "--VoilaExecutor.timeout=60"]
+    # `make app` sets one too (a user's own data may take minutes): here it is shorter.
+    assert any(a.startswith("--VoilaExecutor.timeout=") for a in args), "make app sets no cell timeout"
+    args = [a for a in args if not a.startswith("--VoilaExecutor.timeout=")] + ["--VoilaExecutor.timeout=60"]
     port = _free_port()
 
     def listening():  # enough: a GET of the page would run the notebook
