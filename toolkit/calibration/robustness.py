@@ -112,32 +112,48 @@ def simulate(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, float]:
     return posts, float(kwargs.get("change_lift", 0.0))
 
 
+def _answers(run, methods: tuple[str, ...], analysis: str) -> list[dict]:
+    """``run(methods)`` -> result table; rows of every method's answer. When the call fails, each
+    method is run alone, and one that still fails gives a row with no answer and its ``error``."""
+    def rows(table: pd.DataFrame) -> list[dict]:
+        return [{"analysis": analysis, "method": r["method"], "lift": r["lift"], "ci_low": r["ci_low"],
+                 "ci_high": r["ci_high"], "p_value": r["p_value"], "error": None}
+                for _, r in table.iterrows()]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return rows(run(list(methods)))
+        except Exception:  # noqa: BLE001 - a failure is a finding, counted per method
+            out = []
+            for m in methods:
+                try:
+                    out += rows(run([m]))
+                except Exception as e:  # noqa: BLE001
+                    out.append({"analysis": analysis, "method": m, "lift": np.nan, "ci_low": np.nan,
+                                "ci_high": np.nan, "p_value": np.nan,
+                                "error": f"{type(e).__name__}: {e}"})
+            return out
+
+
 def analyse(posts: pd.DataFrame, *, before_after_methods: tuple[str, ...] = (),
             content_lift_methods: tuple[str, ...] = (), n_resamples: int = 999, seed: int = 0,
             level: float = LEVEL) -> list[dict]:
     """Every requested method's answer on one profile: rows with ``analysis``, ``method``, ``lift``,
-    ``ci_low``, ``ci_high``, ``p_value`` (and, for content_lift, the scored ``reject``/``covered``
-    only once the true lift is known: see :func:`study`)."""
+    ``ci_low``, ``ci_high``, ``p_value`` and ``error`` (a method that raised: its message, and no
+    answer, so the summary counts it out of ``runs``)."""
     from toolkit.before_after import before_after  # noqa: PLC0415
     from toolkit.content_lift import content_lift  # noqa: PLC0415
 
     out = []
     if before_after_methods:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = before_after(posts, change=CHANGE, method=list(before_after_methods), level=level,
-                             warn=False)
-        for _, row in r.table.iterrows():
-            out.append({"analysis": "before_after", "method": row["method"], "lift": row["lift"],
-                        "ci_low": row["ci_low"], "ci_high": row["ci_high"], "p_value": row["p_value"]})
+        out += _answers(lambda m: before_after(posts, change=CHANGE, method=m, level=level,
+                                               warn=False).table,
+                        before_after_methods, "before_after")
     if content_lift_methods:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            t = content_lift(posts, label=LABEL, metric="likes", method=list(content_lift_methods),
-                             n_resamples=n_resamples, seed=seed, level=level).table
-        for _, row in t.iterrows():
-            out.append({"analysis": "content_lift", "method": row["method"], "lift": row["lift"],
-                        "ci_low": row["ci_low"], "ci_high": row["ci_high"], "p_value": row["p_value"]})
+        out += _answers(lambda m: content_lift(posts, label=LABEL, metric="likes", method=m,
+                                               n_resamples=n_resamples, seed=seed, level=level).table,
+                        content_lift_methods, "content_lift")
     return out
 
 
@@ -190,7 +206,8 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
         Interval level; ``rejection_rate`` is the share of runs with p < 1 - level (bayes: interval
         excluding 0).
     return_runs
-        Also return the per-profile results (a second DataFrame).
+        Also return the per-profile results (a second DataFrame; ``error`` holds the message of a
+        method that raised, a run that ``runs`` does not count).
 
     Returns
     -------
@@ -220,7 +237,7 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
                     runs.append(row)
                 bar.update(1)
     runs_df = pd.DataFrame(runs, columns=["analysis", "method", "scenario", "true_lift", "profile",
-                                          "lift", "ci_low", "ci_high", "p_value"])
+                                          "lift", "ci_low", "ci_high", "p_value", "error"])
     parts = []
     ba_runs = runs_df[runs_df["analysis"] == "before_after"]
     if len(ba_runs):
@@ -239,24 +256,36 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m toolkit.calibration.robustness [--profiles 500] [--cf-profiles 200] [--seed 20261122]
-    [--out reports/robustness.md]``: run the study and write its table as Markdown."""
+    [--out reports/robustness.md] [--runs FILE.csv]``: run the study and write its table as Markdown
+    (and the per-profile runs as CSV)."""
     parser = argparse.ArgumentParser(prog="python -m toolkit.calibration.robustness")
     parser.add_argument("--out", type=Path, default=Path("reports/robustness.md"))
     parser.add_argument("--profiles", type=int, default=500)
     parser.add_argument("--cf-profiles", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--runs", type=Path, default=None, help="also write the per-profile runs (CSV)")
     args = parser.parse_args(argv)
     wall, cpu = time.perf_counter(), time.process_time()
-    table = study(args.profiles, seed=args.seed, cf_profiles=args.cf_profiles, progress=True)
+    table, runs = study(args.profiles, seed=args.seed, cf_profiles=args.cf_profiles, progress=True,
+                        return_runs=True)
+    failed = runs[runs["error"].notna()]
+    failures = "".join(f"\n* {a} {m}, {sc}: {len(g)} runs raised {g['error'].iloc[0]!r}"
+                       + (" (first shown)" if g["error"].nunique() > 1 else "")
+                       for (a, m, sc), g in failed.groupby(["analysis", "method", "scenario"], sort=False))
     text = (f"## {TITLE}\n\nGenerated by `python -m toolkit.calibration.robustness --out "
             f"{args.out.as_posix()} --profiles {args.profiles} --cf-profiles {args.cf_profiles} "
             f"--seed {args.seed}`, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}.\n\n"
             f"{DESCRIPTION}\n\n" + table.to_markdown(index=False, floatfmt=".3f")
+            + (f"\n\nRuns without an answer (a method raised):{failures}" if failures else "")
             + f"\n\nTime: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU "
             f"on {platform.machine()}.\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
+    if args.runs is not None:
+        args.runs.parent.mkdir(parents=True, exist_ok=True)
+        runs.to_csv(args.runs, index=False)
+        print(f"wrote {args.runs}")
     return 0
 
 
