@@ -54,6 +54,25 @@ def _seed(*keys: int) -> int:
     return int(np.random.SeedSequence(list(keys)).generate_state(1)[0])
 
 
+def score(row: pd.Series, lift: float) -> tuple[bool, bool, float] | None:
+    """One method's answer on one profile (a row of ``content_lift(...).table``): whether it rejects
+    no lift at alpha 0.05 (bayes: its interval excludes 0), whether its interval contains the true
+    ``lift``, and its estimate; ``None`` when it gave no interval (or, bayes apart, no p-value).
+
+    >>> score(pd.Series({"method": "bayes", "ci_low": 0.01, "ci_high": 0.3, "p_value": np.nan,
+    ...                  "lift": 0.15}), 0.2)
+    (True, True, 0.15)
+    """
+    interval = pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
+    if not interval or row["method"] != "bayes" and pd.isna(row["p_value"]):
+        return None
+    if row["method"] == "bayes":
+        reject = row["ci_low"] > 0 or row["ci_high"] < 0
+    else:
+        reject = row["p_value"] < 0.05
+    return bool(reject), bool(row["ci_low"] <= lift <= row["ci_high"]), float(row["lift"])
+
+
 def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *,
           n_resamples: int = 999, days: int = 365, methods: tuple[str, ...] = METHODS,
           family_runs: int | None = None,
@@ -78,14 +97,9 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
             t = content_lift(posts, label=LABEL, metric="likes", method=list(methods),
                              n_resamples=n_resamples, seed=_seed(seed, s, i, 1)).table
             for _, r in t.iterrows():
-                interval = pd.notna(r["ci_low"]) and pd.notna(r["ci_high"])
-                if r["method"] == "bayes":
-                    reject = r["ci_low"] > 0 or r["ci_high"] < 0
-                else:
-                    reject = r["p_value"] < 0.05
-                if not interval or r["method"] != "bayes" and pd.isna(r["p_value"]):
-                    continue  # no answer: counted out of ``runs``, not as "did not reject"
-                out[r["method"]].append((reject, r["ci_low"] <= lift <= r["ci_high"], r["lift"]))
+                answer = score(r, lift)
+                if answer is not None:  # no answer: counted out of ``runs``, not as "did not reject"
+                    out[r["method"]].append(answer)
         for m in methods:
             a = np.array(out[m], dtype=float).reshape(-1, 3)
             rows.append({"analysis": "content_lift", "method": m, "scenario": scenario, "true_lift": lift,
