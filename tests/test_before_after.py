@@ -451,10 +451,11 @@ def test_assumptions_name_the_controls_actually_fitted():
     assert "the controls (weekday, hour band, media type) capture" in with_types.assumptions
 
 
-def test_undefined_cr3_variance_is_an_error_and_placebo_leaves_that_date_out():
-    # The UCI page (real data): at some fake dates a week alone carries a control level, so
-    # I - H_gg is singular and the CR3 variance is numerically meaningless (negative). It was a
-    # bare "math domain error" that stopped the whole placebo run.
+def test_undefined_cr3_variance_is_an_error_and_placebo_names_it_for_each_date():
+    # The UCI page (real data): before 2014-07-01 a week alone carries a control level, so
+    # I - H_gg is singular (1 - leverage = 1e-16, every other week's is above 0.5) and the CR3
+    # variance is numerically meaningless. It was a bare "math domain error" that stopped the
+    # whole placebo run, and then, where rounding made it positive, a number used as a lift.
     import toolkit
 
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -465,7 +466,9 @@ def test_undefined_cr3_variance_is_an_error_and_placebo_leaves_that_date_out():
     assert err.value.found == "week"
     hac = before_after(pre, change="2014-03-03", method="glm", robust="hac", warn=False)
     assert np.isfinite(hac.table.loc[0, "ci_low"])
-    placebo = before_after(posts, change="2014-07-01", method="glm", warn=False).placebo(n=40, method="glm")
-    failed = placebo.details["failed"]
-    assert len(failed) >= 1 and failed["reason"].str.contains("undefined").all()
-    assert len(placebo.details["placebo"]) + len(failed) == 40
+    # every placebo date falls in that pre-period: each is left out with the reason, and with
+    # none left the placebo check says so
+    with pytest.raises(AnalysisError, match="no placebo date could be analysed") as err:
+        before_after(posts, change="2014-07-01", method="glm", warn=False).placebo(n=40, method="glm")
+    assert "40 requested, 0 used; left out: " in err.value.found
+    assert "a week carries a control on its own" in err.value.found and "(40 dates)" in err.value.found

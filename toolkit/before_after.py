@@ -549,6 +549,15 @@ def _row(method: str, metric: str, logratio: float, se: float, df: float | None,
     }
 
 
+def _expm1(x: float) -> float:
+    """``exp(x) - 1``, infinite past the largest float instead of raising (a very wide interval).
+
+    >>> _expm1(0.0), _expm1(1000.0)
+    (0.0, inf)
+    """
+    return math.expm1(x) if x < 709 else math.inf
+
+
 def _at_level(method: str, fit: dict[str, Any], level: float) -> dict[str, Any]:
     """``fit`` (what a method's fit returns) with its intervals at ``level``.
 
@@ -565,14 +574,14 @@ def _at_level(method: str, fit: dict[str, Any], level: float) -> dict[str, Any]:
     c = _crit(level, fit["df"])
     row = dict(fit["row"])
     b, se, y_after = row["log_ratio"], row["se"], fit["y_after"]
-    row["ci_low"] = math.expm1(b - c * se)
-    row["ci_high"] = math.expm1(b + c * se)
-    row["cumulative_low"] = y_after * (1 - math.exp(-(b - c * se)))
-    row["cumulative_high"] = y_after * (1 - math.exp(-(b + c * se)))
+    row["ci_low"] = _expm1(b - c * se)
+    row["ci_high"] = _expm1(b + c * se)
+    row["cumulative_low"] = y_after * -_expm1(-(b - c * se))
+    row["cumulative_high"] = y_after * -_expm1(-(b + c * se))
     if method == "its":
         b1, se1 = float(fit["beta"][1]), math.sqrt(fit["cov"][1, 1])
-        row["level_change_low"] = math.expm1(b1 - c * se1)
-        row["level_change_high"] = math.expm1(b1 + c * se1)
+        row["level_change_low"] = _expm1(b1 - c * se1)
+        row["level_change_high"] = _expm1(b1 + c * se1)
     out = {**fit, "row": row}
     if "path" not in fit:  # placebo runs keep the row only
         return out

@@ -84,10 +84,16 @@ class NBFit:
         for idx in np.split(order, bounds):
             xg = xw[idx]
             m = np.eye(len(idx)) - xg @ inv @ xg.T
+            vals, vecs = np.linalg.eigh(m)
             if cr == "CR3":
-                u = np.linalg.solve(m, v[idx])
+                # 1 - leverage: a cluster that alone decides a coefficient (a control level seen
+                # in one cluster only) has leverage 1, and (I - H_gg)^-1 does not exist; near 1 it
+                # multiplies the residuals without bound. Its correction is then undefined (NaN).
+                if vals.min() <= _LEVERAGE_ONE:
+                    out[codes[idx[0]]] = np.nan
+                    continue
+                u = vecs @ ((vecs.T @ v[idx]) / vals)
             else:
-                vals, vecs = np.linalg.eigh(m)
                 u = vecs @ ((vecs.T @ v[idx]) / np.sqrt(np.clip(vals, 1e-12, None)))
             out[codes[idx[0]]] = self.X[idx].T @ (u / sw[idx])
         return out
@@ -177,6 +183,9 @@ def _joint(X: np.ndarray, y: np.ndarray, eta: np.ndarray, theta: float, need_hes
 
 #: largest theta: beyond it the counts show no overdispersion (the Poisson limit)
 THETA_MAX = 1e8
+#: ``1 - leverage`` at or below which a cluster counts as deciding a coefficient on its own (CR3
+#: then has no correction for it: ``(I - H_gg)^-1`` would scale its residuals by 1e8 or more)
+_LEVERAGE_ONE = 1e-8
 
 
 def _coefficients_at(y, X, offset, theta, beta, tol, maxit) -> tuple[np.ndarray, bool]:
