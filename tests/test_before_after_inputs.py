@@ -324,21 +324,28 @@ def test_an_empty_posts_table_says_there_are_no_posts(posts):
     assert err.parameter == "posts" and "no posts" in str(err) and "exposure" not in str(err)
 
 
-def test_a_control_level_seen_in_one_week_only_names_the_undefined_cr3_error():
+def test_a_control_level_seen_in_one_week_only_is_counted_with_the_most_common_one():
     # two night posts, both in one week: that week alone decides the night band (leverage 1), so
-    # CR3's correction (I - H_gg)^-1 does not exist. It used to overflow (OverflowError) or hit a
-    # singular matrix (LinAlgError) on sparse profiles (robustness study, 0.4 posts a day)
+    # CR3's correction (I - H_gg)^-1 does not exist. It used to overflow (OverflowError), hit a
+    # singular matrix (LinAlgError) or give intervals past +1,000% on sparse profiles (robustness
+    # study, 0.4 posts a day). The night band is now counted with the most common band.
     from toolkit.simulate import simulate_profile
 
     posts = simulate_profile(days=140, posts_per_day=2, seed=3, change="2024-03-15", text=False).posts
     day = posts["published_at"].dt.floor("D")
     posts["published_at"] = day + pd.to_timedelta(10 + posts.index.to_numpy() % 7, unit="h")
     night = posts.index[(day >= pd.Timestamp("2024-02-05", tz="UTC")) & (day < pd.Timestamp("2024-02-08", tz="UTC"))][:2]
-    posts.loc[night, "published_at"] = day[night] + pd.Timedelta(hours=3)
-    posts = posts.sort_values("published_at", kind="stable").reset_index(drop=True)
-    with pytest.raises(AnalysisError, match="a week carries a control on its own") as err:
-        before_after(posts, change="2024-03-15", method="glm", warn=False)
-    assert err.value.parameter == "robust"
-    # the other errors are defined here
-    r = before_after(posts, change="2024-03-15", method="glm", robust="hac", warn=False)
-    assert np.isfinite(r.table.loc[0, ["ci_low", "ci_high"]].astype(float)).all()
+    at_night = posts.copy()
+    at_night.loc[night, "published_at"] = day[night] + pd.Timedelta(hours=3)
+    r = before_after(at_night, change="2024-03-15", method="glm", warn=False)
+    assert "counted with their control's most common value" in r.assumptions and "hour band 'night'" in r.assumptions
+    # by construction: the same as the two posts published in the most common band (12-18 h)
+    in_band = posts.copy()
+    in_band.loc[night, "published_at"] = day[night] + pd.Timedelta(hours=13)
+    same = before_after(in_band, change="2024-03-15", method="glm", warn=False)
+    assert "most common value" not in same.assumptions
+    cols = ["lift", "ci_low", "ci_high", "p_value"]
+    np.testing.assert_allclose(r.table.loc[0, cols].astype(float), same.table.loc[0, cols].astype(float), rtol=1e-8)
+    # other errors need no pooling: the night band keeps its own term
+    hac = before_after(at_night, change="2024-03-15", method="glm", robust="hac", warn=False)
+    assert "most common value" not in hac.assumptions

@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,20 @@ def _fitted_controls(controls: Sequence[str], names: Sequence[str]) -> list[str]
             if any(n == term.get(c, c) or n.startswith(f"{c}[") for n in names)]
 
 
+def _pooled_text(pooled: Mapping[str, Sequence[str]] | None) -> str:
+    """What the assumptions say of control values counted with their control's most common value.
+
+    >>> _pooled_text({"hour_band": ["night"], "media_type": ["video", "link"]})
+    "; control values with posts in one week only are counted with their control's most common value (with week-clustered errors that week alone would decide them): hour band 'night'; media type 'video', 'link'"
+    """
+    if not pooled:
+        return ""
+    values = "; ".join(f"{c.replace('_', ' ')} {', '.join(repr(v) for v in levels)}"
+                       for c, levels in pooled.items())
+    return ("; control values with posts in one week only are counted with their control's most "
+            f"common value (with week-clustered errors that week alone would decide them): {values}")
+
+
 def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict[str, Any],
                  control_account: str | None = None) -> str:
     """What ``method`` assumes, in words, for the settings it was run with."""
@@ -122,6 +136,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
         if absent:
             ctrl += (f"; {', '.join(c.replace('_', ' ') for c in absent)} could not be controlled for "
                      f"(one value only in these posts, e.g. an export without media types)")
+        ctrl += _pooled_text(fit.get("pooled"))
         trend = ("any underlying trend in the rate is the straight line of the trend control"
                  if "trend" in controls else
                  "there is no underlying trend in the rate apart from the change")
@@ -170,7 +185,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "autocorrelation 0.85: 12.5% false positives at alpha 0.05, in 200 runs).")
     did_fitted = _fitted_controls(controls, fit.get("names", ()))
     did_ctrl = (f"controls ({', '.join(c.replace('_', ' ') for c in did_fitted)}) shared by both "
-                "accounts" if did_fitted else "no controls")
+                "accounts" if did_fitted else "no controls") + _pooled_text(fit.get("pooled"))
     se_did = {"week": "standard errors clustered by calendar week across both accounts (bias-reduced "
                       "CR3, t on weeks-1 degrees of freedom)",
               "hac": f"Newey-West HAC standard errors over both accounts' posts in time order "
@@ -455,19 +470,38 @@ def _check_sizes(d: _Data, method: str) -> None:
                                 found=f"{days} days {side} {d.change.date()}")
 
 
-def _dummies(values: np.ndarray, name: str) -> tuple[np.ndarray, list[str]]:
+def _dummies(values: np.ndarray, name: str, pooled: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+    """Indicator columns of every level but the most common one (the reference) and ``pooled``."""
     levels, counts = np.unique(values.astype(str), return_counts=True)
     if len(levels) < 2:
         return np.empty((len(values), 0)), []
     ref = levels[np.argmax(counts)]
-    keep = [lv for lv in levels if lv != ref]
+    keep = [lv for lv in levels if lv != ref and lv not in pooled]
+    if not keep:
+        return np.empty((len(values), 0)), []
     cols = np.column_stack([(values.astype(str) == lv).astype(float) for lv in keep])
     return cols, [f"{name}[{lv}]" for lv in keep]
 
 
+def _one_week_levels(f: pd.DataFrame, column: str) -> list[str]:
+    """The values of a control ``column`` whose posts all fall in one week.
+
+    With week-clustered CR3 errors such a level is decided by that week alone (leverage 1), and
+    the errors are undefined; its posts are counted with the reference level instead.
+
+    >>> f = pd.DataFrame({"hour_band": ["morning", "night", "night", "morning"], "week": [0, 0, 0, 1]})
+    >>> _one_week_levels(f, "hour_band")
+    ['night']
+    """
+    weeks = f.groupby(f[column].astype(str), observed=True)["week"].nunique()
+    return sorted(weeks.index[weeks < 2])
+
+
 def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
-            extra: Sequence[tuple[str, np.ndarray]] = ()) -> tuple[np.ndarray, list[str], pd.Series]:
-    """Intercept, extra columns (e.g. after), then controls; drops rows with missing controls."""
+            extra: Sequence[tuple[str, np.ndarray]] = (),
+            pooled: Mapping[str, Sequence[str]] | None = None) -> tuple[np.ndarray, list[str], pd.Series]:
+    """Intercept, extra columns (e.g. after), then controls; drops rows with missing controls.
+    ``pooled``: per control, levels given no column of their own (counted with the reference)."""
     keep = pd.Series(True, index=f.index)
     if "followers" in controls:
         keep &= f["followers"].notna() & (f["followers"].fillna(0) > 0)
@@ -491,7 +525,7 @@ def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
             blocks.append((lf - lf[keep.to_numpy()].mean())[:, None])
             bnames.append("log_followers")
         else:
-            m, nm = _dummies(f[c].to_numpy(), c)
+            m, nm = _dummies(f[c].to_numpy(), c, (pooled or {}).get(c, ()))
             blocks.append(m)
             bnames += nm
     X = np.column_stack(blocks)
@@ -645,7 +679,10 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     extra: list[tuple[str, np.ndarray]] = [("after", after)]
     if treated is not None:  # did: after x treated, after, treated
         extra = [("after:treated", after * treated), ("after", after), ("treated", treated)]
-    X, names, keep = _design(f, controls, d.change, extra)
+    # week-clustered CR3 errors need every control level in two weeks or more (see _one_week_levels)
+    pooled = ({c: lv for c in controls if c not in ("trend", "followers")
+               if (lv := _one_week_levels(f, c))} if robust == "week" else {})
+    X, names, keep = _design(f, controls, d.change, extra, pooled)
     control_missing = 0  # did: control-account posts left out for want of followers
     if not keep.all():
         missing = ~keep.to_numpy()
@@ -701,7 +738,7 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
                dispersion=fit.theta, se_type=robust_label, model_se=float(math.sqrt(fit.cov[1, 1])))
     if light:  # placebo runs need the row only
         return {"row": row, "fit": fit, "df": df, "y_after": y_after,
-                "control_missing": control_missing}
+                "control_missing": control_missing, "pooled": pooled}
     # the path: daily observed rate, fitted, and without the change (its band, from the lift's
     # interval, is set by _at_level)
     mu = fit.mu
@@ -721,7 +758,7 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
             "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy(),
-            "control_missing": control_missing}
+            "control_missing": control_missing, "pooled": pooled}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
