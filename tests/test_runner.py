@@ -184,14 +184,20 @@ def test_cli_names_an_unknown_command_on_stderr(capsys):
     assert err.startswith("unknown command 'sample_data'") and "sample-data" in err  # with usage
 
 
+def _one_cell_spec(folder: Path, name: str, analysis: str) -> Path:
+    """A spec whose notebook runs ``analysis`` after its parameters cell, on a one-line CSV."""
+    _notebook(folder / f"{name}.ipynb", analysis=analysis)
+    (folder / "data.csv").write_text("a\n1\n")
+    dump_spec({"name": name, "hypothesis": "h", "analysis": "before_after",
+               "notebook": f"{name}.ipynb", "data": ["data.csv"], "min_lift": 0.1,
+               "change": "2024-01-01"}, folder / f"{name}.toml")
+    return folder / f"{name}.toml"
+
+
 def test_a_notebook_that_hands_back_nothing_fails_clearly(project, tmp_path):
-    _notebook(tmp_path / "silent.ipynb", analysis="x = 1\n")
-    (tmp_path / "data.csv").write_text("a\n1\n")
-    dump_spec({"name": "silent", "hypothesis": "h", "analysis": "before_after",
-               "notebook": "silent.ipynb", "data": ["data.csv"], "min_lift": 0.1,
-               "change": "2024-01-01"}, tmp_path / "silent.toml")
+    spec = _one_cell_spec(tmp_path, "silent", "x = 1\n")
     with pytest.raises(runner.RunError, match="save_result"):
-        runner.run(tmp_path / "silent.toml", reports=tmp_path / "r", html=False, echo=False)
+        runner.run(spec, reports=tmp_path / "r", html=False, echo=False)
     assert not (tmp_path / "r" / "silent" / "registry.jsonl").exists()
 
 
@@ -632,14 +638,10 @@ def test_a_redacted_run_shares_a_page_without_handles_or_post_texts(tmp_path):
 @pytest.mark.parametrize("html", [False, True])
 def test_a_cell_that_runs_past_the_timeout_fails_the_run(tmp_path, html):
     # a stalled or endless cell must not hold a run (or its report build) for ever
-    _notebook(tmp_path / "slow.ipynb", analysis="import time\ntime.sleep(60)\n")
-    (tmp_path / "data.csv").write_text("a\n1\n")
-    dump_spec({"name": "slow", "hypothesis": "h", "analysis": "before_after",
-               "notebook": "slow.ipynb", "data": ["data.csv"], "min_lift": 0.1,
-               "change": "2024-01-01"}, tmp_path / "slow.toml")
+    spec = _one_cell_spec(tmp_path, "slow", "import time\ntime.sleep(60)\n")
     started = time.monotonic()
     with pytest.raises(runner.RunError, match="the notebook failed") as err:
-        runner.run(tmp_path / "slow.toml", reports=tmp_path / "r", html=html, echo=False, timeout=3)
+        runner.run(spec, reports=tmp_path / "r", html=html, echo=False, timeout=3)
     assert time.monotonic() - started < 45
     assert "a cell ran longer than 3 s; rerun with a larger --timeout" in str(err.value)
     assert "CellTimeoutError" in str(err.value)
