@@ -349,3 +349,9 @@ def test_a_control_level_seen_in_one_week_only_is_counted_with_the_most_common_o
     # other errors need no pooling: the night band keeps its own term
     hac = before_after(at_night, change="2024-03-15", method="glm", robust="hac", warn=False)
     assert "most common value" not in hac.assumptions
+    # every other post in one band: the night band was the control's only term, and the text
+    # says it was pooled, not that the hour band has one value only
+    one_band = posts.assign(published_at=day + pd.Timedelta(hours=13))
+    one_band.loc[night, "published_at"] = day[night] + pd.Timedelta(hours=3)
+    text = before_after(one_band, change="2024-03-15", method="glm", warn=False).assumptions
+    assert "hour band 'night'" in text and "hour band could not be controlled" not in text

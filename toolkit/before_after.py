@@ -127,7 +127,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
         }[robust]
     if method == "glm":
         fitted = _fitted_controls(controls, fit.get("names", ()))
-        absent = [c for c in controls if c not in fitted]
+        absent = [c for c in controls if c not in fitted and c not in (fit.get("pooled") or {})]
         if fitted:
             ctrl = (f"the controls ({', '.join(c.replace('_', ' ') for c in fitted)}) capture "
                     f"the other systematic differences between the periods")
