@@ -43,7 +43,7 @@ import pandas as pd
 
 from toolkit.calibration import STUDY_COLUMNS
 from toolkit.calibration.before_after import summarise
-from toolkit.calibration.content_lift import score
+from toolkit.calibration.content_lift import _seed, score
 
 TITLE = "When the assumptions bend (robustness)"
 
@@ -92,10 +92,6 @@ DESCRIPTION = (
     "change in the mix-shift scenario (a before_after coverage check); every other row is a false "
     "positive rate at alpha 0.05. The gap scenario drops the posts of the 28 days before 1 July."
 )
-
-
-def _seed(*keys: int) -> int:
-    return int(np.random.SeedSequence(list(keys)).generate_state(1)[0])
 
 
 def simulate(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, float]:
