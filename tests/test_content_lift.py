@@ -6,8 +6,8 @@ import pytest
 from scipy import stats
 
 import toolkit
-from toolkit.content_lift import (METHODS, _power, adjust_pvalues, content_lift, hour_band,
-                                  rate_ratio_permutation)
+from toolkit.content_lift import (METHODS, _power, adjust_pvalues, content_lift, expanded_p,
+                                  expanded_tail, hour_band, rate_ratio_permutation)
 from toolkit.errors import AnalysisError
 from toolkit.schema import RESULT_COLUMNS
 from toolkit.simulate import simulate_profile
@@ -48,7 +48,8 @@ def test_result_has_standard_columns_text_assumptions_and_chart(all_methods):
     lines = {line.split(":")[0]: line for line in r.text.splitlines()}
     for m in ("glm", "welch"):
         assert "Smallest lift this test detects with 80% power" in lines[m]
-    for m, spread in [("permutation", "permutation distribution"), ("bootstrap", "bootstrap draws"),
+    assert "(t approximation from the spread of its bootstrap draws)" in lines["bootstrap"]
+    for m, spread in [("permutation", "permutation distribution"),
                       ("mannwhitney", "resampled median ratios"), ("bayes", "posterior draws")]:
         assert f"normal approximation from the spread of its {spread}" in lines[m], m
     assert "credible interval would leave out zero in 80% of repeats" in lines["bayes"]
@@ -184,7 +185,45 @@ def test_permutation_keeps_labels_within_weeks():
 def test_few_weeks_are_flagged_in_the_text(lifted):
     r = content_lift(lifted.head(100), label=LABEL, metric="likes", method=["glm", "bootstrap"], n_resamples=200,
                      controls=[])
-    assert "weeks of posts" in r.text and (r.table["weeks"] < 20).all()
+    assert "weeks of posts: glm learns" in r.text and (r.table["weeks"] < 20).all()
+    assert "weeks hold both labelled and other posts: bootstrap learns" in r.text
+
+
+def test_weeks_with_both_count_the_weeks_where_both_kinds_of_post_meet():
+    # a year of posts with few labelled ones: weeks are many, weeks with both kinds far fewer
+    posts = simulate_profile(days=364, personal_share=0.05, seed=7).posts
+    r = content_lift(posts, label=LABEL, metric="likes", method=["glm", "bootstrap", "bayes"],
+                     n_resamples=199)
+    # counted independently: weeks (Monday to Sunday, UTC) with at least one post of each kind
+    week = posts["published_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN")
+    kinds = posts.assign(week=week, personal=posts["content_label"] == "personal").groupby("week")["personal"]
+    both = int((kinds.any() & ~kinds.all()).sum())
+    assert (r.table["weeks"] == week.nunique()).all() and week.nunique() >= 52
+    assert (r.table["weeks_with_both"] == both).all() and both < 40
+    # glm has its 52 week clusters; bayes (and bootstrap below 20) warn about the weeks with both
+    assert "weeks of posts" not in r.text
+    assert f"Only {both} weeks hold both labelled and other posts: " in r.text and "bayes" in r.text
+
+
+def test_bootstrap_interval_and_p_value_agree_at_every_level(lifted):
+    # the expanded percentile interval leaves out 0 exactly when p < 1 - level (one calculation)
+    for level in (0.5, 0.8, 0.9, 0.95):
+        row = content_lift(lifted.head(300), label=LABEL, metric="likes", method="bootstrap",
+                           n_resamples=999, level=level).table.iloc[0]
+        excludes = row["ci_low"] > 0 or row["ci_high"] < 0
+        assert excludes == (row["p_value"] < 1 - level), (level, row["p_value"], row["ci_low"])
+
+
+def test_expanded_percentiles_match_their_closed_form():
+    # Hesterberg (2015): z at the new tail times sqrt((G - 1) / G) equals t_{G-1} at the old one
+    for level, g in [(0.95, 5), (0.95, 26), (0.9, 52), (0.99, 17)]:
+        tail = expanded_tail(level, g)
+        assert -stats.norm.ppf(tail) * np.sqrt((g - 1) / g) == pytest.approx(stats.t.ppf(0.5 + level / 2, g - 1))
+        # and its p-value is 1 - level exactly at that tail, falling as the share beyond 0 falls
+        assert expanded_p(tail, g) == pytest.approx(1 - level)
+        assert expanded_p(tail / 2, g) < 1 - level < expanded_p(tail * 2, g)
+    assert expanded_tail(0.95, 10**7) == pytest.approx(0.025, abs=1e-6)  # many weeks: plain percentiles
+    assert expanded_p(0.5, 26) == pytest.approx(1.0) and expanded_p(0.0, 26) == 0.0
 
 
 def test_hour_bands():

@@ -17,7 +17,8 @@ Methods
     conditional test under "labels are exchangeable within a week", robust to trends, seasonality
     and day-to-day shocks. Vectorised numpy.
 ``bootstrap``
-    A block bootstrap over weeks of the same rate ratio (weeks resampled with replacement).
+    A block bootstrap over weeks of the same rate ratio (weeks resampled with replacement), with
+    Hesterberg's expanded percentile interval for its few weeks.
 ``mannwhitney``, ``welch``
     The per-post rate (count / exposure) compared by a Mann-Whitney U test (effect size: rank-biserial
     correlation) and by Welch's t test (effect size: Cohen's d). They treat posts as independent.
@@ -90,13 +91,14 @@ ASSUMPTIONS = {
     "permutation": ("permutation: under no lift, labels are exchangeable among the posts of the same "
                     "week (and account); the statistic is the week-stratified Mantel-Haenszel rate "
                     "ratio; the interval inverts the test assuming a constant shift of the log ratio"),
-    "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and there are "
-                  "enough of them (20+) for the percentile interval of the week-stratified rate ratio "
-                  "(its spread around the estimate widened by sqrt(weeks / (weeks - 1)) for the "
-                  "few-clusters bias); p is twice the smaller share of resampled log ratios on either "
-                  "side of 0, plus 1 / (resamples + 1); what counts is the weeks holding both labelled "
-                  "and other posts: with about 26 of them (simulated: 0.4 posts a day) it rejected "
-                  "7.8% of true nulls at alpha 0.05"),
+    "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and enough of "
+                  "them (20+) hold both labelled and other posts, the only weeks that inform the "
+                  "week-stratified rate ratio; the interval is Hesterberg's expanded percentile "
+                  "interval (percentiles at Phi(-sqrt(G / (G - 1)) t(G - 1)) instead of at alpha / 2, G "
+                  "those weeks) against the few-weeks narrowness of the plain one; p is the smallest "
+                  "alpha whose interval excludes 0, plus 1 / (resamples + 1); sparse counts skew the "
+                  "ratio: with about 26 such weeks at 0.4 posts a day it rejected 6.3% of true nulls "
+                  "at alpha 0.05 (simulated)"),
     "mannwhitney": ("mannwhitney: posts are independent (ignores day-to-day shocks and trends); compares "
                     "the distributions of per-post rates; lift is the ratio of median rates with a "
                     "week-block bootstrap percentile interval (at most 2,000 resamples)"),
@@ -110,9 +112,9 @@ ASSUMPTIONS = {
               "Dirichlet-process model of weeks (Bayesian bootstrap: flat Dirichlet(1, ..., 1) "
               "weights on the observed weeks); weeks independent; lift is the posterior median "
               "(observed_lift the data's own ratio), the interval the equal-tailed credible interval; "
-              "it has no few-weeks correction, so with about 26 weeks holding both labelled and other "
-              "posts (simulated: 0.4 posts a day, or 5% labelled posts) its interval excluded 0 in "
-              "8-10% of true nulls: prefer permutation then"),
+              "it has no few-weeks correction: it needs about 40 or more weeks holding both labelled "
+              "and other posts; with about 26 (simulated: 0.4 posts a day, or 5% labelled posts) its "
+              "interval excluded 0 in 8-10% of true nulls: prefer permutation then"),
 }
 
 
@@ -552,8 +554,9 @@ def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
     return out
 
 
-#: methods whose interval and test use a t distribution with the row's ``df``
-_T_METHODS = ("glm", "welch")
+#: methods whose interval and test use a t distribution with the row's ``df`` (bootstrap's
+#: through its expanded percentiles)
+_T_METHODS = ("glm", "welch", "bootstrap")
 
 
 def _power(lift: float, se: float, alpha: float, power: float = 0.8,
@@ -602,12 +605,31 @@ def _term_posts(d: _Data, term: str) -> np.ndarray:
     return np.ones(len(d.treat), dtype=bool)
 
 
+def _weeks_with_both(d: _Data, posts: np.ndarray) -> int:
+    """Weeks in which some account (and side of the change) has both labelled and other posts
+    among ``posts``: the only weeks that inform the week-stratified rate ratio.
+
+    >>> d = _Data(y=np.zeros(5), exposure=np.ones(5), treat=np.array([1, 0, 1, 1, 0], bool),
+    ...           week=np.array([0, 0, 1, 2, 2]), stratum=np.array([0, 0, 1, 2, 2]),
+    ...           account=np.zeros(5), frame=pd.DataFrame(index=range(5)))
+    >>> _weeks_with_both(d, np.ones(5, bool))
+    2
+    """
+    n_s = d.stratum.max() + 1 if len(d.stratum) else 0
+    labelled = np.bincount(d.stratum[posts & d.treat], minlength=n_s) > 0
+    other = np.bincount(d.stratum[posts & ~d.treat], minlength=n_s) > 0
+    both = np.zeros(n_s, dtype=bool)
+    both[: len(labelled)] = labelled & other
+    return len(np.unique(d.week[both[d.stratum] & posts]))
+
+
 def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
     posts = _term_posts(d, term)
     return {"method": method, "metric": metric, "lift": lift, "ci_low": lo, "ci_high": hi,
             "p_value": p, "n_baseline": int((~d.treat & posts).sum()),
             "n_treatment": int((d.treat & posts).sum()),
-            "term": term, "se_log": se, "weeks": int(d.week.max()) + 1, **extra}
+            "term": term, "se_log": se, "weeks": int(d.week.max()) + 1,
+            "weeks_with_both": _weeks_with_both(d, posts), **extra}
 
 
 def _check_weeks(d: _Data, method: str) -> None:
@@ -743,6 +765,36 @@ def _usable(values: np.ndarray, observed: float, metric: str, term: str) -> tupl
                "resamples_infinite": int(np.isinf(v).sum())}
 
 
+def expanded_tail(level: float, weeks: int) -> float:
+    """The lower percentile of Hesterberg's expanded percentile interval at ``level`` from
+    ``weeks`` independent blocks: ``Phi(-sqrt(G / (G - 1)) * t_{G-1}(1/2 + level/2))`` instead of
+    ``(1 - level) / 2``. The plain percentile interval is too narrow with few blocks (for a mean, by
+    the factors ``sqrt((G - 1) / G)`` and ``z / t``); this widens it by both, so that for a
+    symmetric statistic it matches the t interval (Hesterberg 2015, "What teachers should know about
+    the bootstrap", The American Statistician 69(4), arXiv:1411.5279; R: ``resample::ExpandProbs``).
+
+    >>> round(expanded_tail(0.95, 26), 4), round(expanded_tail(0.95, 10**6), 4)
+    (0.0179, 0.025)
+    """
+    g = max(int(weeks), 2)
+    return float(stats.norm.cdf(-math.sqrt(g / (g - 1)) * stats.t.ppf(0.5 + level / 2, g - 1)))
+
+
+def expanded_p(share: float, weeks: int) -> float:
+    """The two-sided p-value that goes with :func:`expanded_tail`: the smallest ``1 - level``
+    whose expanded interval leaves out 0, when a fraction ``share`` of the resampled statistics
+    lies beyond 0 (on the side away from the estimate).
+
+    >>> expanded_p(expanded_tail(0.95, 26), 26)  # on the edge of the 95% interval
+    0.05
+    """
+    g = max(int(weeks), 2)
+    if share <= 0:
+        return 0.0
+    return float(round(2 * stats.t.cdf(stats.norm.ppf(min(share, 0.5)) / math.sqrt(g / (g - 1)), g - 1),
+                       12))
+
+
 def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
     _check_weeks(d, "bootstrap")
     parts, n_w = _mh_week_parts(d)
@@ -750,16 +802,18 @@ def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
     boot = _resampled_terms(parts, counts, change)
     rows = []
-    inflate = math.sqrt(n_w / (n_w - 1)) if n_w > 1 else 1.0
     for term, values in boot.items():
         o = float(obs[term][0])
         v, counts = _usable(values, o, metric, term)
-        # percentile interval of the deviations, inflated by sqrt(G/(G-1)) for the few-clusters bias
-        dev = (v - o) * inflate
-        lo_q, hi_q = _quantile(dev, [0.5 - level / 2, 0.5 + level / 2])
-        p = float(min(1.0, 2 * min(np.mean(o + dev <= 0), np.mean(o + dev >= 0)) + 1 / (len(v) + 1)))
-        rows.append(_row("bootstrap", metric, math.expm1(o), math.expm1(o + lo_q), math.expm1(o + hi_q),
-                         p, d, float(np.std(dev[np.isfinite(dev)], ddof=1)), term=term, **counts))
+        g = _weeks_with_both(d, _term_posts(d, term))
+        # expanded percentile interval: its percentiles stand for G weeks, not for infinitely many
+        tail = expanded_tail(level, g)
+        lo, hi = _quantile(v, [tail, 1 - tail])
+        share = min(np.mean(v <= 0), np.mean(v >= 0))
+        p = min(1.0, expanded_p(share, g) + 1 / (len(v) + 1))
+        se = float(np.std(v[np.isfinite(v)], ddof=1)) * math.sqrt(max(g, 2) / (max(g, 2) - 1))
+        rows.append(_row("bootstrap", metric, math.expm1(o), math.expm1(lo), math.expm1(hi),
+                         p, d, se, term=term, df=float(max(g - 1, 1)), **counts))
     return rows
 
 
@@ -936,9 +990,11 @@ def content_lift(
     Result
         ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
         the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``: from the t test of glm
-        and welch; for the others a normal approximation from ``se_log``, the spread of their
-        resamples or posterior draws, since bayes runs no test and mannwhitney's rank test has no
-        lift scale), ``se_log`` and
+        and welch; for bootstrap a t approximation with ``weeks_with_both - 1`` df from ``se_log``,
+        the spread of its resamples; for the others a normal approximation from ``se_log``, since
+        bayes runs no test and mannwhitney's rank test has no lift scale), ``se_log``,
+        ``weeks_with_both`` (weeks in which labelled and other posts of one account, and side of a
+        change, meet: the only weeks that inform permutation, bootstrap and bayes) and
         method-specific columns (``effect_size``, ``prob_positive``, ...; glm's ``dispersion`` is
         the NB2 size ``theta`` of the variance ``mu + mu^2 / theta``, as in
         :func:`toolkit.before_after` and :class:`toolkit.design.History`: smaller is more
@@ -1085,6 +1141,9 @@ def _detectable_text(method: str, alpha: float) -> str:
     >>> _detectable_text("bayes", 0.05)
     'Smallest lift whose 95% credible interval would leave out zero in 80% of repeats (normal approximation from the spread of its posterior draws)'
     """
+    if method in _T_METHODS and method in _SPREAD:  # bootstrap: t with its weeks' df
+        return (f"Smallest lift detectable with 80% power at alpha {alpha} (t approximation from the "
+                f"spread of {_SPREAD[method]})")
     if method in _T_METHODS:
         return f"Smallest lift this test detects with 80% power at alpha {alpha}"
     spread = f"normal approximation from the spread of {_SPREAD[method]}"
@@ -1092,6 +1151,43 @@ def _detectable_text(method: str, alpha: float) -> str:
         return (f"Smallest lift whose {1 - alpha:.0%} credible interval would leave out zero in 80% of "
                 f"repeats ({spread})")
     return f"Smallest lift detectable with 80% power at alpha {alpha} ({spread})"
+
+
+#: method -> (the table's week count it depends on, the fewest such weeks it is calibrated for):
+#: the glm's clusters are all weeks with posts; bootstrap and bayes learn only from weeks holding
+#: both labelled and other posts (docs/validation.md, "When the assumptions bend": with about 26 of
+#: them bayes rejected 10% of true nulls at alpha 0.05)
+_FEWEST_WEEKS = {"glm": ("weeks", 20), "bootstrap": ("weeks_with_both", 20),
+                 "bayes": ("weeks_with_both", 40)}
+_WEEKS_SAY = {"weeks": "weeks of posts", "weeks_with_both": "weeks hold both labelled and other posts"}
+
+
+def _few_weeks_text(table: pd.DataFrame) -> list[str]:
+    """Warnings for the methods that measure uncertainty from week-to-week variation and have
+    fewer weeks to learn it from than they are calibrated for (:data:`_FEWEST_WEEKS`).
+
+    >>> t = pd.DataFrame({"method": ["glm", "bootstrap", "bayes"], "weeks": 52, "weeks_with_both": 30})
+    >>> print(*_few_weeks_text(t))
+    Only 30 weeks hold both labelled and other posts: bayes learns its uncertainty from their \
+variation, and its interval runs too narrow with fewer than about 40 of them; prefer permutation, or \
+collect more weeks.
+    """
+    out = []
+    for column, say in _WEEKS_SAY.items():
+        few = {}  # method -> (its fewest weeks, the weeks it needs)
+        for method, (col, need) in _FEWEST_WEEKS.items():
+            weeks = table.loc[table["method"] == method, col] if col == column else pd.Series(dtype=float)
+            if len(weeks) and weeks.min() < need:
+                few[method] = (int(weeks.min()), need)
+        if few:
+            fewest = min(n for n, _ in few.values())
+            needs = " or ".join(dict.fromkeys(str(need) for _, need in few.values()))
+            learn, runs = (("learns its", "its interval runs") if len(few) == 1
+                           else ("learn their", "their intervals run"))
+            out.append(f"Only {fewest} {say}: {' and '.join(few)} {learn} uncertainty from their "
+                       f"variation, and {runs} too narrow with fewer than about {needs} of them; "
+                       "prefer permutation, or collect more weeks.")
+    return out
 
 
 def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, threshold, alpha) -> str:
@@ -1114,11 +1210,7 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
             line += (f" {_detectable_text(r['method'], alpha)}: {format_pct(mdl)}; "
                      f"achieved power at the observed lift: {r['power']:.2f}.")
         lines.append(line)
-    few = table[table["method"].isin(["glm", "bootstrap", "bayes"]) & (table["weeks"] < 20)]
-    if len(few):
-        lines.append(f"Only {int(few['weeks'].min())} weeks of posts: {', '.join(dict.fromkeys(few['method']))} "
-                     "rely on week-to-week variation and their intervals run too narrow with fewer than "
-                     "about 20 weeks; prefer permutation, or collect more weeks.")
+    lines += _few_weeks_text(table)
     one_week = table[(table["method"] == "mannwhitney") & (table["weeks"] < 2)]
     if len(one_week):
         lines.append("mannwhitney gives no interval: it resamples weeks, and the posts fall in one week.")
