@@ -204,6 +204,34 @@ def test_bad_lag_names_lag(posts, method, lag):
     assert _error(posts, method=method, robust="hac", lag=lag).parameter == "lag"
 
 
+# --- 10: robust -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("robust", ["weeks", "1 weeks", "four weeks", "4 week", "4.5 weeks", 4, None])
+def test_bad_robust_names_robust(posts, robust):
+    err = _error(posts, method="glm", robust=robust)
+    assert err.parameter == "robust" and "'N weeks'" in str(err)
+
+
+def test_blocks_too_long_for_the_data_are_refused_with_the_count(posts):
+    # 34 weeks of posts: 12-week blocks leave 4 clusters, too few for t on clusters - 1
+    err = _error(posts, method="glm", robust="12 weeks")
+    assert err.parameter == "robust" and "12 weeks: posts in 4 blocks" in str(err)
+
+
+def test_four_week_blocks_widen_the_glm_and_did_intervals(posts, two_accounts):
+    week = before_after(posts, change=CHANGE, method="glm", warn=False).table.iloc[0]
+    block = before_after(posts, change=CHANGE, method="glm", robust="4 weeks", warn=False)
+    row = block.table.iloc[0]
+    assert row["log_ratio"] == week["log_ratio"]  # the same fit, other errors
+    assert row["se_type"].startswith("clustered by 4-week block")
+    assert row["ci_high"] - row["ci_low"] > week["ci_high"] - week["ci_low"]  # fewer clusters: wider here
+    assert "robust='4 weeks' allows" not in block.assumptions  # that advice is for robust="week"
+    did = before_after(two_accounts, change=CHANGE, method="did", account="demo",
+                       control_account="ctrl", robust="4 weeks", warn=False)
+    assert did.table.iloc[0]["se_type"].startswith("clustered by 4-week block")
+    assert "blocks of 4 calendar weeks across both accounts" in did.assumptions
+
+
 # --- 11: assumptions follow the settings ---------------------------------------------------------
 
 def test_assumptions_follow_robust_and_lag(posts):
@@ -355,3 +383,18 @@ def test_a_control_level_seen_in_one_week_only_is_counted_with_the_most_common_o
     one_band.loc[night, "published_at"] = day[night] + pd.Timedelta(hours=3)
     text = before_after(one_band, change="2024-03-15", method="glm", warn=False).assumptions
     assert "hour band 'night'" in text and "hour band could not be controlled" not in text
+
+
+def test_spells_lasting_weeks_are_flagged_and_point_to_week_blocks():
+    # seeded truth: day shocks with autocorrelation 0.95 (spells of good and bad weeks), no change
+    from toolkit.simulate import simulate_profile  # noqa: PLC0415
+
+    posts = simulate_profile(days=364, start="2024-01-01", ar1=0.95, shock_sd=0.3, seed=0).posts
+    r = before_after(posts, change=CHANGE, method="glm", warn=False)
+    weekly = r.diagnostics.set_index("check").loc["residual autocorrelation between weeks (lag 1)"]
+    assert weekly["statistic"] > 0.3 and weekly["p_value"] < 0.01
+    assert "neighbouring weeks' residuals are correlated" in r.text and "robust='4 weeks'" in r.text
+    blocks = before_after(posts, change=CHANGE, method="glm", robust="4 weeks", warn=False)
+    assert "neighbouring weeks" not in blocks.text  # the errors allow for it now
+    # independent weeks (the demo's day shocks): no caution
+    assert "neighbouring weeks" not in before_after(_demo_posts(), change=CHANGE, warn=False).text

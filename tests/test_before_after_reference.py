@@ -105,6 +105,23 @@ def test_public_glm_uses_the_same_estimator(posts, design):
     np.testing.assert_allclose(hac["p_value"], R_HAC_P, rtol=1e-3)
 
 
+# R: block <- floor((as.Date(week) - as.Date("2024-05-27")) / 7 / 4) (4-week blocks from the change's
+# week); sqrt(diag(vcovCL(m, cluster = block, type = "HC3")))[2], the "after" coefficient
+R_BLOCKS_4WEEKS = 12
+R_SE_4WEEKS_CR3_AFTER = 0.0534953542682931
+
+
+def test_errors_clustered_by_four_week_blocks_match_vcovcl(posts, design):
+    r = before_after(posts, change=CHANGE, method="glm", robust="4 weeks", warn=False)
+    row = r.table.iloc[0]
+    np.testing.assert_allclose(row["log_ratio"], R_COEF[1], rtol=1e-4)  # the same fit
+    np.testing.assert_allclose(row["se"], R_SE_4WEEKS_CR3_AFTER, rtol=1e-3)
+    p_r = 2 * stats.t.sf(abs(R_COEF[1] / R_SE_4WEEKS_CR3_AFTER), R_BLOCKS_4WEEKS - 1)
+    np.testing.assert_allclose(row["p_value"], p_r, rtol=1e-2)
+    assert row["se_type"] == f"clustered by 4-week block, bias-reduced CR3 ({R_BLOCKS_4WEEKS} blocks), t(11)"
+    assert "blocks of 4 calendar weeks" in r.assumptions
+
+
 def test_bias_reduced_cluster_errors_match_vcovcl(design):
     X = design.iloc[:, 3:].to_numpy(float)
     fit = nb_glm(design["y"], X, np.log(design["impressions"].to_numpy(float)))

@@ -8,7 +8,8 @@ rhythms), states the uncertainty and checks its own answer:
     Post-level negative binomial (NB2) regression of the metric on an after-change indicator with
     ``log(exposure)`` as offset, weekday / hour-band / media-type controls, the dispersion
     estimated by maximum likelihood (as R's ``MASS::glm.nb``) and standard errors clustered by
-    calendar week (or Newey-West HAC in time order, ``robust="hac"``).
+    calendar week (by blocks of weeks, e.g. ``robust="4 weeks"``, when good and bad spells last
+    weeks; or Newey-West HAC in time order, ``robust="hac"``).
 ``its``
     Interrupted time series: least squares on the weekly log rate (whole weeks aligned to the
     change date) with a level and a slope change at the change date and Newey-West standard errors.
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +80,31 @@ MIN_DAYS = {"glm": 7, "did": 7, "its": 28, "counterfactual": 28}
 #: Hour bands (UTC hours) used as a control.
 HOUR_BANDS = ((0, 6, "night"), (6, 12, "morning"), (12, 18, "afternoon"), (18, 24, "evening"))
 
-_ROBUST = ("week", "hac", "model")
+_ROBUST = ("week", "hac", "model")  # and "N weeks" (N whole, 2 or more): see _block_weeks
+#: fewest clusters the "N weeks" errors accept (t with clusters - 1 degrees of freedom)
+MIN_BLOCKS = 6
+#: glm with robust="4 weeks" under day-to-day autocorrelation 0.85, as measured in
+#: docs/validation.md ("When the assumptions bend"; weekly clusters: 15.2%)
+_BLOCKS_AR85 = "6.2% false positives"
+
+
+def _block_weeks(robust: Any) -> int | None:
+    """Weeks per cluster of the clustered errors ``robust`` names: 1 for ``"week"``, ``N`` for
+    ``"N weeks"`` (N a whole number of 2 or more); None for other errors.
+
+    >>> _block_weeks("week"), _block_weeks("4 weeks"), _block_weeks("hac"), _block_weeks("1 weeks")
+    (1, 4, None, None)
+    """
+    if robust == "week":
+        return 1
+    match = re.fullmatch(r"([0-9]+) weeks", robust) if isinstance(robust, str) else None
+    return int(match.group(1)) if match and int(match.group(1)) >= 2 else None
+
+
+def _cluster_unit(robust: str) -> str:
+    """The clusters of ``robust`` in words: ``"week"`` or ``"4-week block"``."""
+    k = _block_weeks(robust)
+    return "week" if k == 1 else f"{k}-week block"
 
 #: ``counterfactual`` keeps a random-walk level only when a likelihood-ratio test against a fixed
 #: level rejects at this level (boundary-aware: the null distribution is 0.5 chi2(0) + 0.5 chi2(1)).
@@ -96,8 +122,9 @@ def _fitted_controls(controls: Sequence[str], names: Sequence[str]) -> list[str]
             if any(n == term.get(c, c) or n.startswith(f"{c}[") for n in names)]
 
 
-def _pooled_text(pooled: Mapping[str, Sequence[str]] | None) -> str:
-    """What the assumptions say of control values counted with their control's most common value.
+def _pooled_text(pooled: Mapping[str, Sequence[str]] | None, unit: str = "week") -> str:
+    """What the assumptions say of control values counted with their control's most common value
+    (``unit``: the clusters of the errors, see :func:`_cluster_unit`).
 
     >>> _pooled_text({"hour_band": ["night"], "media_type": ["video", "link"]})
     "; control values with posts in one week only are counted with their control's most common value (with week-clustered errors that week alone would decide them): hour band 'night'; media type 'video', 'link'"
@@ -106,8 +133,8 @@ def _pooled_text(pooled: Mapping[str, Sequence[str]] | None) -> str:
         return ""
     values = "; ".join(f"{c.replace('_', ' ')} {', '.join(repr(v) for v in levels)}"
                        for c, levels in pooled.items())
-    return ("; control values with posts in one week only are counted with their control's most "
-            f"common value (with week-clustered errors that week alone would decide them): {values}")
+    return (f"; control values with posts in one {unit} only are counted with their control's most "
+            f"common value (with {unit}-clustered errors that {unit} alone would decide them): {values}")
 
 
 def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict[str, Any],
@@ -115,16 +142,23 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
     """What ``method`` assumes, in words, for the settings it was run with."""
     if method in ("glm", "did"):
         lag = fit.get("se_lag")
+        k = _block_weeks(robust)
         se = {
             "week": ("posts in different calendar weeks are independent given the model, while "
                      "posts within a week may be correlated in any way (week-clustered, "
                      "bias-reduced CR3 standard errors with t on weeks-1 degrees of freedom)"),
+            "blocks": (f"posts in different blocks of {k} calendar weeks (counted from the week of "
+                       "the change, so no block straddles it other than that week) are independent "
+                       "given the model, while posts within a block may be correlated in any way "
+                       f"(clustered by {k}-week block, bias-reduced CR3 standard errors with t on "
+                       "blocks-1 degrees of freedom); spells of good and bad days shorter than a block "
+                       "are allowed for, at the cost of fewer clusters (wider intervals)"),
             "hac": (f"posts may be correlated with the posts near them in time order, fading "
                     f"linearly to none beyond {lag} posts apart (Newey-West HAC standard errors, "
                     f"Bartlett kernel, lag {lag} posts, normal reference distribution)"),
             "model": ("posts are independent given the model (model-based standard errors, normal "
                       "reference distribution)"),
-        }[robust]
+        }["blocks" if k is not None and k > 1 else robust]
     if method == "glm":
         fitted = _fitted_controls(controls, fit.get("names", ()))
         absent = [c for c in controls if c not in fitted and c not in (fit.get("pooled") or {})]
@@ -136,7 +170,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
         if absent:
             ctrl += (f"; {', '.join(c.replace('_', ' ') for c in absent)} could not be controlled for "
                      f"(one value only in these posts, e.g. an export without media types)")
-        ctrl += _pooled_text(fit.get("pooled"))
+        ctrl += _pooled_text(fit.get("pooled"), _cluster_unit(robust))
         trend = ("any underlying trend in the rate is the straight line of the trend control"
                  if "trend" in controls else
                  "there is no underlying trend in the rate apart from the change")
@@ -146,7 +180,8 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 f"rate, the same for every post; {ctrl}; {trend}; {se}."
                 + (" Do not trust its p-value when the rate runs in good and bad spells lasting "
                    "weeks: weeks are then not independent (simulated day-to-day autocorrelation "
-                   "0.85: 15% false positives at alpha 0.05)." if robust == "week" else ""))
+                   "0.85: 15% false positives at alpha 0.05); robust='4 weeks' allows for spells "
+                   f"of up to about a month ({_BLOCKS_AR85} there)." if robust == "week" else ""))
     if method == "its":
         lag = fit["se_lag"]
         moves = ("autocorrelated over about a week" if lag == 1 else
@@ -185,12 +220,16 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "autocorrelation 0.85: 12.5% false positives at alpha 0.05, in 200 runs).")
     did_fitted = _fitted_controls(controls, fit.get("names", ()))
     did_ctrl = (f"controls ({', '.join(c.replace('_', ' ') for c in did_fitted)}) shared by both "
-                "accounts" if did_fitted else "no controls") + _pooled_text(fit.get("pooled"))
+                "accounts" if did_fitted else "no controls") + _pooled_text(fit.get("pooled"),
+                                                                             _cluster_unit(robust))
+    k = _block_weeks(robust)
     se_did = {"week": "standard errors clustered by calendar week across both accounts (bias-reduced "
                       "CR3, t on weeks-1 degrees of freedom)",
+              "blocks": f"standard errors clustered by blocks of {k} calendar weeks across both "
+                        "accounts (bias-reduced CR3, t on blocks-1 degrees of freedom)",
               "hac": f"Newey-West HAC standard errors over both accounts' posts in time order "
                      f"(lag {fit.get('se_lag')} posts)",
-              "model": "model-based standard errors"}[robust]
+              "model": "model-based standard errors"}["blocks" if k is not None and k > 1 else robust]
     return (f"did: the account analysed and the control account {control_account!r} would have "
             "moved in parallel (same relative change of the rate) without the change, and the "
             "change did not affect the control account; counts are negative binomial with a "
@@ -483,8 +522,9 @@ def _dummies(values: np.ndarray, name: str, pooled: Sequence[str] = ()) -> tuple
     return cols, [f"{name}[{lv}]" for lv in keep]
 
 
-def _one_week_levels(f: pd.DataFrame, column: str) -> list[str]:
-    """The values of a control ``column`` whose posts all fall in one week.
+def _one_week_levels(f: pd.DataFrame, column: str, by: str = "week") -> list[str]:
+    """The values of a control ``column`` whose posts all fall in one week (or one cluster of
+    the column ``by``).
 
     With week-clustered CR3 errors such a level is decided by that week alone (leverage 1), and
     the errors are undefined; its posts are counted with the reference level instead.
@@ -493,8 +533,24 @@ def _one_week_levels(f: pd.DataFrame, column: str) -> list[str]:
     >>> _one_week_levels(f, "hour_band")
     ['night']
     """
-    weeks = f.groupby(f[column].astype(str), observed=True)["week"].nunique()
+    weeks = f.groupby(f[column].astype(str), observed=True)[by].nunique()
     return sorted(weeks.index[weeks < 2])
+
+
+def _clusters(f: pd.DataFrame, change: pd.Timestamp, weeks: int) -> np.ndarray:
+    """Cluster of each post for errors clustered by blocks of ``weeks`` calendar weeks: blocks
+    counted from the week of ``change`` (its Monday), so that only that week's block holds posts
+    from both sides. With ``weeks=1`` these are the calendar weeks.
+
+    >>> days = pd.Series(pd.to_datetime(["2024-06-03", "2024-06-24", "2024-07-01", "2024-07-28"]))
+    >>> f = pd.DataFrame({"week": days - pd.to_timedelta(days.dt.day_of_week, unit="D")})
+    >>> _clusters(f, pd.Timestamp("2024-07-03"), 4).tolist()
+    [-1, -1, 0, 0]
+    """
+    monday = change.normalize() - pd.Timedelta(days=change.day_of_week)
+    since = (pd.to_datetime(f["week"]) - monday.tz_localize(None)).dt.days.to_numpy() // 7
+    return since // weeks
+
 
 
 def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
@@ -679,9 +735,12 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     extra: list[tuple[str, np.ndarray]] = [("after", after)]
     if treated is not None:  # did: after x treated, after, treated
         extra = [("after:treated", after * treated), ("after", after), ("treated", treated)]
-    # week-clustered CR3 errors need every control level in two weeks or more (see _one_week_levels)
+    k = _block_weeks(robust)
+    if k is not None:  # clustered errors: weeks, or blocks of k weeks
+        f = f.assign(cluster=_clusters(f, d.change, k))
+    # clustered CR3 errors need every control level in two clusters or more (see _one_week_levels)
     pooled = ({c: lv for c in controls if c not in ("trend", "followers")
-               if (lv := _one_week_levels(f, c))} if robust == "week" else {})
+               if (lv := _one_week_levels(f, c, "cluster"))} if k is not None else {})
     X, names, keep = _design(f, controls, d.change, extra, pooled)
     control_missing = 0  # did: control-account posts left out for want of followers
     if not keep.all():
@@ -709,12 +768,17 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
         cov = fit.robust_cov("hac", lag=L)
         df = None
         robust_label = f"Newey-West HAC (lag {L} posts)"
-    elif robust == "week":
-        weeks = f["week"].to_numpy()
-        cov = fit.robust_cov("week", groups=weeks, cr="CR3")
-        n_weeks = len(np.unique(weeks))
-        df = n_weeks - 1
-        robust_label = f"clustered by week, bias-reduced CR3 ({n_weeks} weeks), t({df})"
+    elif k is not None:
+        clusters = f["cluster"].to_numpy()
+        n_clusters = len(np.unique(clusters))
+        if k > 1 and n_clusters < MIN_BLOCKS:
+            raise AnalysisError(f"errors clustered by {k}-week blocks need posts in {MIN_BLOCKS} "
+                                "blocks or more; use shorter blocks or robust='week'",
+                                parameter="robust", found=f"{robust}: posts in {n_clusters} blocks")
+        cov = fit.robust_cov("week", groups=clusters, cr="CR3")
+        df = n_clusters - 1
+        robust_label = (f"clustered by week, bias-reduced CR3 ({n_clusters} weeks), t({df})" if k == 1
+                        else f"clustered by {k}-week block, bias-reduced CR3 ({n_clusters} blocks), t({df})")
     else:
         cov = fit.cov
         df = None
@@ -722,9 +786,9 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     if not (np.isfinite(cov[1, 1]) and cov[1, 1] > 0):
         # CR3 inverts I - H_g per week: a week that alone decides a control (every post of some
         # media type or hour band in that week) has leverage near 1 and no usable variance
-        why = ("a week carries a control on its own (leverage 1, so its residuals cannot be "
-               "corrected); choose other errors (robust='hac') or fewer controls" if robust == "week"
-               else "the model is too close to singular; use fewer controls")
+        why = (f"a {_cluster_unit(robust)} carries a control on its own (leverage 1, so its residuals "
+               "cannot be corrected); choose other errors (robust='hac') or fewer controls"
+               if k is not None else "the model is too close to singular; use fewer controls")
         raise AnalysisError(f"the {robust_label} standard error of the change is undefined here: {why}",
                             parameter="robust", found=robust)
     b, se = float(fit.params[0 + 1]), float(math.sqrt(cov[1, 1]))
@@ -990,6 +1054,48 @@ def _ljung_box(x: np.ndarray, lags: int = 7) -> tuple[float, float, float]:
     r = np.array([float(x[k:] @ x[:-k]) / denom for k in range(1, lags + 1)])
     q = n * (n + 2) * float(np.sum(r ** 2 / (n - np.arange(1, lags + 1))))
     return float(r[0]), q, float(stats.chi2.sf(q, lags))
+
+
+def _lag1_note(method: str, robust: str) -> str:
+    """What the lag-1 residual autocorrelation of ``method`` is, and whether its errors allow for it.
+
+    >>> _lag1_note("glm", "week")
+    'daily residuals; errors clustered by week allow for it within a week'
+    """
+    if method == "counterfactual":
+        return "one-step-ahead errors of the pre-period fit; near 0 if the model fits"
+    if method == "its":
+        return "weekly residuals; Newey-West errors allow for it"
+    if _block_weeks(robust):
+        unit = _cluster_unit(robust)
+        return f"daily residuals; errors clustered by {unit} allow for it within a {unit}"
+    return ("daily residuals; Newey-West errors allow for it" if robust == "hac"
+            else "daily residuals; model-based errors do not allow for it")
+
+
+def _weekly_autocorrelation(resid: pd.Series) -> tuple[float, float]:
+    """Lag-1 autocorrelation of the weekly sums of the daily residuals ``resid`` (indexed by day;
+    calendar weeks, pairs of consecutive weeks only) and the one-sided p-value of "no positive
+    autocorrelation between weeks", from ``r ~ N(-1/n, 1/n)`` for ``n`` independent weeks;
+    NaN with fewer than 10 weeks.
+
+    >>> days = pd.date_range("2024-01-01", periods=168, freq="D")
+    >>> spells = pd.Series(np.repeat(np.tile([1.0] * 4 + [-1.0] * 4, 3), 7), index=days)
+    >>> r, p = _weekly_autocorrelation(spells)  # four good weeks, four bad ones, three times
+    >>> round(r, 2), round(p, 4)
+    (0.54, 0.0021)
+    """
+    days = pd.to_datetime(pd.Series(resid.index))
+    weeks = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
+    weekly = pd.Series(np.asarray(resid, float)).groupby(weeks.to_numpy()).sum()
+    if len(weekly) < 10:
+        return float("nan"), float("nan")
+    x = weekly - weekly.mean()
+    nxt = x.reindex(x.index + pd.Timedelta(days=7)).to_numpy()
+    pairs = np.isfinite(nxt)
+    r = float(x.to_numpy()[pairs] @ nxt[pairs] / (x.to_numpy() @ x.to_numpy()))
+    n = len(x)
+    return r, float(stats.norm.sf((r + 1 / n) * math.sqrt(n)))
 
 
 def _pretrend(d: _Data, controls: Sequence[str]) -> tuple[float, float]:
@@ -1345,7 +1451,10 @@ def before_after(
     robust
         Standard errors of the count models: ``"week"`` (clustered by calendar week, Monday to
         Sunday in UTC, bias-reduced CR3, t with weeks-1 df; the default, calibrated in
-        ``toolkit.calibration.before_after``), ``"hac"`` (Newey-West in time order, normal
+        ``toolkit.calibration.before_after``), ``"4 weeks"`` (any ``"N weeks"``, N of 2 or more:
+        clustered by blocks of N calendar weeks counted from the week of the change, t with
+        blocks-1 df; for rates that run in good and bad spells lasting weeks, which make weekly
+        clusters too narrow; at least :data:`MIN_BLOCKS` blocks), ``"hac"`` (Newey-West in time order, normal
         reference; unless ``lag`` is given, the lag in posts spans ``round(2 n_days^(1/3))``
         days (``n_days``: days with posts), at least 7 and otherwise at most ``n_days / 4``, times
         the posts per such day) or
@@ -1364,8 +1473,8 @@ def before_after(
         of the rate per 30 days, ``its``), ``cumulative_effect`` (extra metric counts over the after
         window: observed total minus total expected without the change, with
         ``cumulative_low``/``cumulative_high``), ``dispersion`` (NB2 theta, ``glm``/``did``),
-        ``se_type``; ``.text``; ``.chart()``; ``.diagnostics`` (residual autocorrelation,
-        pre-trend check, confound checks); ``.assumptions``; ``.placebo(n)``; ``.at_level(level)``
+        ``se_type``; ``.text``; ``.chart()``; ``.diagnostics`` (residual autocorrelation
+        within and, for ``glm``/``did``, between weeks; pre-trend check, confound checks); ``.assumptions``; ``.placebo(n)``; ``.at_level(level)``
         (the same result at another level, without refitting).
 
     Notes
@@ -1412,8 +1521,9 @@ def before_after(
     if lag is not None and not is_whole(lag, 0):
         raise AnalysisError("lag must be a whole number, 0 or more (posts for glm/did, weeks for "
                             "its), or None for the default", parameter="lag", found=repr(lag))
-    if robust not in _ROBUST:
-        raise AnalysisError(f"robust must be one of {list(_ROBUST)}", parameter="robust", found=robust)
+    if robust not in _ROBUST and _block_weeks(robust) is None:
+        raise AnalysisError(f"robust must be one of {list(_ROBUST)} or 'N weeks' (N a whole number, 2 "
+                            "or more)", parameter="robust", found=robust)
     change_ts = _parse_date(change, "change")
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("expected a posts DataFrame", parameter="posts", found=type(posts).__name__)
@@ -1449,10 +1559,16 @@ def before_after(
         r1, q, pq = _ljung_box(out["resid"].to_numpy(float))
         diags.append({"method": m, "check": "residual autocorrelation (lag 1)", "statistic": r1,
                       "p_value": float("nan"),
-                      "note": ("weekly residuals" if m == "its" else "daily residuals") + "; standard errors allow for it" if m != "counterfactual"
-                      else "one-step-ahead errors of the pre-period fit; near 0 if the model fits"})
+                      "note": _lag1_note(m, robust)})
         diags.append({"method": m, "check": "Ljung-Box, lags 1-7", "statistic": q, "p_value": pq,
                       "note": "small p: residual day-to-day structure left"})
+        if m in ("glm", "did"):
+            rw, pw = _weekly_autocorrelation(out["resid"])
+            diags.append({"method": m, "check": "residual autocorrelation between weeks (lag 1)",
+                          "statistic": rw, "p_value": pw,
+                          "note": "small p: neighbouring weeks move together (spells lasting weeks), "
+                                  "which errors clustered by week do not allow for: robust='4 weeks'; "
+                                  "a weak check (a year of weeks shows spells only now and then)"})
     slope, p_trend = _pretrend(d, ctrl)
     diags.append({"method": "all", "check": "pre-trend (rate change per 30 days before the change)",
                   "statistic": slope, "p_value": p_trend,
@@ -1506,6 +1622,15 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
                      f"({format_pct(slope, 1)} per 30 days, p = {p_trend:.3g}).")
     for msg in confounds:
         texts.append(f"Caution: {msg}.")
+    if call["robust"] == "week":
+        weekly = diagnostics[diagnostics["check"] == "residual autocorrelation between weeks (lag 1)"]
+        spells = weekly[weekly["p_value"] < 0.05]
+        if len(spells):
+            r = spells.iloc[0]
+            texts.append(f"Caution: neighbouring weeks' residuals are correlated (lag-1 r = "
+                         f"{r['statistic']:.2f}, p = {r['p_value']:.2g}): {r['method']}'s errors, "
+                         "clustered by week, treat weeks as independent and run too narrow when "
+                         "good and bad spells last weeks; robust='4 weeks' clusters by 4-week blocks.")
     assumptions = " ".join(_assumptions(m, controls=call["controls"], robust=call["robust"], fit=fits[m],
                                         control_account=control_account) for m in methods)
     details = {"data": d, "fits": fits, "confounds": confounds, "pretrend": pretrend,

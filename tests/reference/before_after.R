@@ -53,3 +53,10 @@ V_cl3 <- vcovCL(m, cluster = d$week, type = "HC3", cadjust = TRUE)
 cat("se_week_hc3", sqrt(diag(V_cl3)), "\n")
 V_cl2 <- vcovCL(m, cluster = d$week, type = "HC2", cadjust = TRUE)
 cat("se_week_hc2", sqrt(diag(V_cl2)), "\n")
+
+# ---- glm: CR3 clustered by blocks of 4 calendar weeks counted from the change's week ----
+# (before_after(robust = "4 weeks"); the change, 2024-06-01, is a Saturday: its week starts 2024-05-27)
+block <- floor(as.numeric(as.Date(d$week) - as.Date("2024-05-27")) / 7 / 4)
+V_b4 <- vcovCL(m, cluster = block, type = "HC3", cadjust = TRUE)
+cat("blocks_4weeks", length(unique(block)), "\n")
+cat("se_4weeks_hc3", sqrt(diag(V_b4)), "\n")

@@ -134,7 +134,7 @@ def _answers(run, methods: tuple[str, ...], analysis: str) -> list[dict]:
 
 def analyse(posts: pd.DataFrame, *, before_after_methods: tuple[str, ...] = (),
             content_lift_methods: tuple[str, ...] = (), n_resamples: int = 999, seed: int = 0,
-            level: float = LEVEL) -> list[dict]:
+            level: float = LEVEL, robust: str = "week") -> list[dict]:
     """Every requested method's answer on one profile: rows with ``analysis``, ``method``, ``lift``,
     ``ci_low``, ``ci_high``, ``p_value`` and ``error`` (a method that raised: its message, and no
     answer, so the summary counts it out of ``runs``)."""
@@ -144,7 +144,7 @@ def analyse(posts: pd.DataFrame, *, before_after_methods: tuple[str, ...] = (),
     out = []
     if before_after_methods:
         out += _answers(lambda m: before_after(posts, change=CHANGE, method=m, level=level,
-                                               warn=False).table,
+                                               robust=robust, warn=False).table,
                         before_after_methods, "before_after")
     if content_lift_methods:
         out += _answers(lambda m: content_lift(posts, label=LABEL, metric="likes", method=m,
@@ -174,7 +174,7 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
           scenarios: tuple[str, ...] | None = None,
           before_after_methods: tuple[str, ...] = BEFORE_AFTER_METHODS,
           content_lift_methods: tuple[str, ...] = CONTENT_LIFT_METHODS,
-          level: float = LEVEL, return_runs: bool = False) -> pd.DataFrame:
+          level: float = LEVEL, robust: str = "week", return_runs: bool = False) -> pd.DataFrame:
     """Run ``n_profiles`` profiles of each scenario; one row per analysis, method and scenario.
 
     Parameters
@@ -202,6 +202,9 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
     level
         Interval level; ``rejection_rate`` is the share of runs with p < 1 - level (bayes: interval
         excluding 0).
+    robust
+        ``before_after``'s standard errors (the default ``"week"``; ``"4 weeks"`` for the block
+        clusters meant for spells lasting weeks).
     return_runs
         Also return the per-profile results (a second DataFrame; ``error`` holds the message of a
         method that raised, a run that ``runs`` does not count).
@@ -228,7 +231,8 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
                 posts, ba_lift = simulate(scenario, _seed(seed, s, i))
                 ba_i = tuple(m for m in ba if m != "counterfactual" or i < cf_profiles)
                 for row in analyse(posts, before_after_methods=ba_i, content_lift_methods=cl,
-                                   n_resamples=n_resamples, seed=_seed(seed, s, i, 1), level=level):
+                                   n_resamples=n_resamples, seed=_seed(seed, s, i, 1), level=level,
+                                   robust=robust):
                     true = ba_lift if row["analysis"] == "before_after" else 0.0
                     row.update(scenario=name, true_lift=true, profile=i)
                     runs.append(row)
