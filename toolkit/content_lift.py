@@ -87,7 +87,9 @@ ASSUMPTIONS = {
             "accounts when several are pooled), inference from t with weeks - 1 df; the trend control "
             "is a straight line, so a jump in the account's level at the date the share of labelled "
             "posts changes leaks into the lift (simulated: +30% jump as the share went from 0.2 to "
-            "0.6, 9% false positives at alpha 0.05): then prefer permutation or bootstrap"),
+            "0.6, 9% false positives at alpha 0.05): then pass change= with that date, which gives "
+            "the jump its own term and the label an effect on each side (4-6% simulated), or prefer "
+            "permutation or bootstrap"),
     "permutation": ("permutation: under no lift, labels are exchangeable among the posts of the same "
                     "week (and account); the statistic is the week-stratified Mantel-Haenszel rate "
                     "ratio; the interval inverts the test assuming a constant shift of the log ratio"),
