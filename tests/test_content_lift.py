@@ -206,12 +206,79 @@ def test_weeks_with_both_count_the_weeks_where_both_kinds_of_post_meet():
 
 
 def test_bootstrap_interval_and_p_value_agree_at_every_level(lifted):
-    # the expanded percentile interval leaves out 0 exactly when p < 1 - level (one calculation)
-    for level in (0.5, 0.8, 0.9, 0.95):
+    # the expanded percentile interval leaves out 0 when p < 1 - level: the p-value inverts the
+    # interval, plus 1 / (B + 1), so the two may disagree only within that margin (and a quantile
+    # step, 1 / B)
+    b = 999
+    for level in (0.5, 0.8, 0.85, 0.9, 0.95):
         row = content_lift(lifted.head(300), label=LABEL, metric="likes", method="bootstrap",
-                           n_resamples=999, level=level).table.iloc[0]
+                           n_resamples=b, level=level).table.iloc[0]
+        if abs(row["p_value"] - (1 - level)) <= 2 / (b + 1) + 1 / b:
+            continue
         excludes = row["ci_low"] > 0 or row["ci_high"] < 0
         assert excludes == (row["p_value"] < 1 - level), (level, row["p_value"], row["ci_low"])
+
+
+@pytest.mark.parametrize("change", [None, "2024-03-01"])
+def test_bootstrap_rows_are_read_from_its_draws_at_the_expanded_percentiles(lifted, change):
+    # closed form given the resampled log ratios the result keeps: interval at the expanded
+    # percentiles for the term's weeks with both kinds of post (G), p the inversion plus 1/(B + 1),
+    # se the draws' SD widened by sqrt(G / (G - 1)), df G - 1
+    level, b = 0.9, 999
+    r = content_lift(lifted, label=LABEL, metric="likes", method="bootstrap", n_resamples=b,
+                     level=level, change=change)
+    for _, row in r.table.iterrows():
+        v = r.details["bootstrap"]["likes"][row["term"]]
+        g = row["weeks_with_both"]
+        tail = expanded_tail(level, g)
+        assert np.expm1(np.quantile(v, [tail, 1 - tail])) == pytest.approx([row["ci_low"], row["ci_high"]])
+        share = min(np.mean(v <= 0), np.mean(v >= 0))
+        assert row["p_value"] == pytest.approx(min(1.0, expanded_p(share, g) + 1 / (len(v) + 1)))
+        assert row["se_log"] == pytest.approx(np.std(v, ddof=1) * np.sqrt(g / (g - 1)))
+        assert row["df"] == g - 1
+    if change is not None:  # the gain after the change is limited by the side with fewer weeks
+        g = r.table.set_index("term")["weeks_with_both"]
+        assert g["gain after change"] == min(g["label, before change"], g["label, after change"])
+        assert g["label, before change"] + g["label, after change"] >= r.table["weeks"].iloc[0] - 1
+
+
+def _two_accounts_meeting_in_five_weeks():
+    # account a: personal posts in weeks 0-9, other posts in weeks 0-4 only; account b: other posts
+    # in weeks 5-9 only. Pooled by week, both kinds appear in all 10 weeks; within one account, in 5.
+    base = simulate_profile(days=70, posts_per_day=2, seed=3, text=False).posts
+    week = ((base["published_at"] - base["published_at"].min()).dt.days // 7).to_numpy()
+    a = base.assign(account="a", content_label=np.where(np.arange(len(base)) % 2 == 0, "personal", "other"))
+    a = a[(a["content_label"] == "personal") | (week < 5)]
+    b = base.assign(account="b", content_label="other", post_id=base["post_id"] + "b")[week >= 5]
+    return pd.concat([a, b], ignore_index=True)
+
+
+def test_weeks_with_both_are_counted_within_accounts():
+    posts = _two_accounts_meeting_in_five_weeks()
+    r = content_lift(posts, label=LABEL, metric="likes", method=["permutation", "bootstrap", "bayes"],
+                     n_resamples=199)
+    # counted independently: (account, calendar week) cells holding both kinds, then their weeks
+    week = posts["published_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("W-SUN")
+    cells = posts.assign(week=week, personal=posts["content_label"] == "personal").groupby(
+        ["account", "week"])["personal"]
+    both = (cells.any() & ~cells.all())
+    expected = both[both].index.get_level_values("week").nunique()
+    assert expected in (5, 6)  # 5 whole weeks (a sixth when the 70 days cut a calendar week)
+    assert (r.table["weeks_with_both"] == expected).all()
+
+
+def test_bootstrap_and_bayes_refuse_one_week_with_both_kinds_of_post(lifted):
+    # personal posts only in the first week: every week resample reproduces the one ratio, so the
+    # interval would have no width; permutation still answers
+    posts = lifted.head(200).copy()
+    first = posts["published_at"] < posts["published_at"].min() + pd.Timedelta(days=5)
+    posts.loc[~first & (posts["content_label"] == "personal"), "content_label"] = "other"
+    for m in ("bootstrap", "bayes"):
+        with pytest.raises(AnalysisError) as err:
+            content_lift(posts, label=LABEL, metric="likes", method=m, n_resamples=199)
+        assert err.value.parameter == "method" and "1 such week" in str(err.value)
+    assert content_lift(posts, label=LABEL, metric="likes", method="permutation",
+                        n_resamples=199).table["p_value"].notna().all()
 
 
 def test_expanded_percentiles_match_their_closed_form():

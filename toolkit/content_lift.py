@@ -29,7 +29,8 @@ Methods
 
 Every row also carries the minimum lift the test could detect with 80 % power at ``alpha`` and the
 achieved power at the observed lift, computed from that method's standard error of ``log(1 + lift)``
-(with the t distribution the glm and welch test with, a normal one for the other methods).
+(with the t distribution the glm and welch test with and the one bootstrap's expanded percentiles
+stand for, a normal one for the other methods).
 
 >>> from toolkit.simulate import simulate_profile
 >>> posts = simulate_profile(days=120, personal_lift=0.3, seed=4).posts
@@ -565,7 +566,8 @@ def _power(lift: float, se: float, alpha: float, power: float = 0.8,
            df: float | None = None) -> tuple[float, float]:
     """(achieved power at the observed lift, minimum detectable lift at ``power``) for a two-sided
     test of ``log(1 + lift)`` with standard error ``se``: a z-test, or a t-test with ``df`` degrees
-    of freedom (the glm's weeks - 1, or Welch's) whose power comes from the noncentral t."""
+    of freedom (the glm's weeks - 1, Welch's, or bootstrap's weeks with both kinds of post - 1)
+    whose power comes from the noncentral t."""
     if not np.isfinite(se) or se <= 0:
         return float("nan"), float("nan")
     if df is None or not np.isfinite(df):
@@ -625,13 +627,23 @@ def _weeks_with_both(d: _Data, posts: np.ndarray) -> int:
     return len(np.unique(d.week[both[d.stratum] & posts]))
 
 
+def _term_weeks_with_both(d: _Data, term: str) -> int:
+    """The weeks that inform a term's week-stratified ratio (:func:`_weeks_with_both`); for
+    ``"gain after change"`` the fewer of the two sides', as the side with fewer such weeks limits
+    the difference (as the conservative degrees of freedom of Welch's test, min(n1, n2) - 1)."""
+    if term == "gain after change":
+        return min(_term_weeks_with_both(d, "label, before change"),
+                   _term_weeks_with_both(d, "label, after change"))
+    return _weeks_with_both(d, _term_posts(d, term))
+
+
 def _row(method, metric, lift, lo, hi, p, d: _Data, se, term="label", **extra):
     posts = _term_posts(d, term)
     return {"method": method, "metric": metric, "lift": lift, "ci_low": lo, "ci_high": hi,
             "p_value": p, "n_baseline": int((~d.treat & posts).sum()),
             "n_treatment": int((d.treat & posts).sum()),
             "term": term, "se_log": se, "weeks": int(d.week.max()) + 1,
-            "weeks_with_both": _weeks_with_both(d, posts), **extra}
+            "weeks_with_both": _term_weeks_with_both(d, term), **extra}
 
 
 def _check_weeks(d: _Data, method: str) -> None:
@@ -797,26 +809,45 @@ def expanded_p(share: float, weeks: int) -> float:
                        12))
 
 
-def _bootstrap(d, metric, level, change, n_resamples, rng) -> list[dict]:
+def _informative_weeks(d: _Data, method: str, terms: Sequence[str]) -> dict[str, int]:
+    """Per term, the weeks that inform the week-stratified ratio (:func:`_term_weeks_with_both`).
+    With fewer than 2, resampling weeks cannot show any uncertainty: bootstrap and bayes refuse."""
+    sides = {t: _term_weeks_with_both(d, t) for t in terms}
+    for term, g in sides.items():
+        if g < 2:
+            where = "" if term == "label" else f" ({term})"
+            raise AnalysisError(f"method {method!r} learns its uncertainty from the weeks in which "
+                                "labelled and other posts meet (in one account and, with a change date, "
+                                "on one side of it) and needs 2 or more; use method='permutation', or "
+                                "collect more weeks", parameter="method",
+                                found=f"{method}: {g} such week{'' if g == 1 else 's'}{where}")
+    return sides
+
+
+def _bootstrap(d, metric, level, change, n_resamples, rng) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Rows of the week-block bootstrap, and its resampled log rate ratios per term."""
     _check_weeks(d, "bootstrap")
     parts, n_w = _mh_week_parts(d)
     counts = rng.multinomial(n_w, np.full(n_w, 1.0 / n_w), size=n_resamples).astype(float)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
     boot = _resampled_terms(parts, counts, change)
-    rows = []
+    weeks = _informative_weeks(d, "bootstrap", list(boot))
+    rows, draws = [], {}
     for term, values in boot.items():
         o = float(obs[term][0])
         v, counts = _usable(values, o, metric, term)
-        g = _weeks_with_both(d, _term_posts(d, term))
-        # expanded percentile interval: its percentiles stand for G weeks, not for infinitely many
+        g = weeks[term]
+        # expanded percentile interval: its percentiles stand for G weeks, not for infinitely many;
+        # the p-value inverts it, plus 1 / (B + 1), so the two agree but within that margin
         tail = expanded_tail(level, g)
         lo, hi = _quantile(v, [tail, 1 - tail])
         share = min(np.mean(v <= 0), np.mean(v >= 0))
         p = min(1.0, expanded_p(share, g) + 1 / (len(v) + 1))
-        se = float(np.std(v[np.isfinite(v)], ddof=1)) * math.sqrt(max(g, 2) / (max(g, 2) - 1))
+        se = float(np.std(v[np.isfinite(v)], ddof=1)) * math.sqrt(g / (g - 1))
         rows.append(_row("bootstrap", metric, math.expm1(o), math.expm1(lo), math.expm1(hi),
-                         p, d, se, term=term, df=float(max(g - 1, 1)), **counts))
-    return rows
+                         p, d, se, term=term, df=float(g - 1), **counts))
+        draws[term] = v
+    return rows, draws
 
 
 def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> list[dict]:
@@ -825,6 +856,7 @@ def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> list[dict]:
     weights = rng.dirichlet(np.ones(n_w), size=n_resamples)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
     draws = _resampled_terms(parts, weights, change)
+    _informative_weeks(d, "bayes", list(draws))
     rows = []
     for term, values in draws.items():
         v, counts = _usable(values, float(obs[term][0]), metric, term)
@@ -996,11 +1028,14 @@ def content_lift(
         the spread of its resamples; for the others a normal approximation from ``se_log``, since
         bayes runs no test and mannwhitney's rank test has no lift scale), ``se_log``,
         ``weeks_with_both`` (weeks in which labelled and other posts of one account, and side of a
-        change, meet: the only weeks that inform permutation, bootstrap and bayes) and
+        change, meet: the only weeks that inform permutation, bootstrap and bayes; for the gain
+        after a change, the fewer of the two sides') and
         method-specific columns (``effect_size``, ``prob_positive``, ...; glm's ``dispersion`` is
         the NB2 size ``theta`` of the variance ``mu + mu^2 / theta``, as in
         :func:`toolkit.before_after` and :class:`toolkit.design.History`: smaller is more
         overdispersed; counts with no overdispersion reach the cap :data:`toolkit.nbreg.THETA_MAX`).
+        ``details["bootstrap"][metric][term]`` holds bootstrap's resampled log rate ratios (those
+        with a defined ratio), from which its interval and p-value are read.
 
     Examples
     --------
@@ -1069,7 +1104,8 @@ def content_lift(
             elif m == "permutation":
                 r = _permutation(d, met, level, int(n_resamples), int(rng.integers(2**62)))
             elif m == "bootstrap":
-                r = _bootstrap(d, met, level, change, int(n_resamples), rng)
+                r, draws = _bootstrap(d, met, level, change, int(n_resamples), rng)
+                details.setdefault("bootstrap", {})[met] = draws
             elif m == "bayes":
                 r = _bayes(d, met, level, change, int(n_resamples), rng, threshold)
             elif m == "welch":
@@ -1087,8 +1123,8 @@ def content_lift(
     for _, idx in table.groupby(["method", "term"], sort=False).groups.items():
         table.loc[idx, "p_adjusted"] = adjust_pvalues(table.loc[idx, "p_value"].to_numpy(float),
                                                       adjust if len(metrics_) > 1 else "none")
-    # the glm tests with t(weeks - 1) and welch with Welch's df: their power and detectable lift
-    # use the same t; the others use z
+    # the glm tests with t(weeks - 1), welch with Welch's df and bootstrap's expanded percentiles
+    # stand for t(weeks with both - 1): their power and detectable lift use the same t; the others z
     dfs = table["df"] if "df" in table.columns else pd.Series(np.nan, index=table.index)
     pw = [_power(l, s, alpha, df=df if m in _T_METHODS else None)
           for l, s, df, m in zip(table["lift"], table["se_log"], dfs, table["method"])]
