@@ -11,6 +11,7 @@ import datetime
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from toolkit.before_after import _demo_posts, before_after
 from toolkit.errors import AnalysisError
@@ -222,7 +223,8 @@ def test_four_week_blocks_widen_the_glm_and_did_intervals(posts, two_accounts):
     week = before_after(posts, change=CHANGE, method="glm", warn=False).table.iloc[0]
     block = before_after(posts, change=CHANGE, method="glm", robust="4 weeks", warn=False)
     row = block.table.iloc[0]
-    assert row["log_ratio"] == week["log_ratio"]  # the same fit, other errors
+    # the same fit here (no control value has its posts in one block only), other errors
+    assert row["log_ratio"] == week["log_ratio"]
     assert row["se_type"].startswith("clustered by 4-week block")
     assert row["ci_high"] - row["ci_low"] > week["ci_high"] - week["ci_low"]  # fewer clusters: wider here
     assert "robust='4 weeks' allows" not in block.assumptions  # that advice is for robust="week"
@@ -398,3 +400,20 @@ def test_spells_lasting_weeks_are_flagged_and_point_to_week_blocks():
     assert "neighbouring weeks" not in blocks.text  # the errors allow for it now
     # independent weeks (the demo's day shocks): no caution
     assert "neighbouring weeks" not in before_after(_demo_posts(), change=CHANGE, warn=False).text
+
+
+def test_weekly_autocorrelation_pairs_consecutive_weeks_only():
+    from toolkit.before_after import _weekly_autocorrelation  # noqa: PLC0415
+
+    # 12 weeks of daily residuals, week 6 missing: weekly sums x, pairs (w, w + 1) with both present
+    sums = np.array([3.0, -1.0, 2.0, 0.5, -2.0, 1.0, np.nan, 4.0, -3.0, 1.5, 0.0, -1.0])
+    days = pd.date_range("2024-01-01", periods=84, freq="D")
+    daily = pd.Series(np.repeat(sums / 7, 7), index=days).dropna()
+    r, p = _weekly_autocorrelation(daily)
+    x = sums[~np.isnan(sums)] - np.nanmean(sums)
+    pairs = [(i, i + 1) for i in range(11) if not np.isnan(sums[i]) and not np.isnan(sums[i + 1])]
+    centred = np.full(12, np.nan)
+    centred[~np.isnan(sums)] = x
+    expected = sum(centred[i] * centred[j] for i, j in pairs) / (x @ x)
+    assert len(pairs) == 9 and r == pytest.approx(expected)
+    assert p == pytest.approx(stats.norm.sf((expected + 1 / 11) * np.sqrt(11)))

@@ -1073,6 +1073,27 @@ def _lag1_note(method: str, robust: str) -> str:
             else "daily residuals; model-based errors do not allow for it")
 
 
+def _spells_note(method: str, robust: str) -> str:
+    """What a small p of the between-weeks autocorrelation check means under ``robust``.
+
+    >>> print(_spells_note("did", "4 weeks"))  # doctest: +NORMALIZE_WHITESPACE
+    small p: neighbouring weeks move together (spells lasting weeks); errors clustered by 4-week
+    block allow for spells shorter than a block; the analysed account's residuals; a weak check
+    (a year of weeks shows spells only now and then)
+    """
+    k = _block_weeks(robust)
+    if k == 1:
+        advice = "errors clustered by week do not allow for them: robust='4 weeks'"
+    elif k:
+        advice = f"errors clustered by {k}-week block allow for spells shorter than a block"
+    else:
+        advice = ("Newey-West errors allow for them up to their lag" if robust == "hac"
+                  else "model-based errors do not allow for them: robust='4 weeks'")
+    whose = "; the analysed account's residuals" if method == "did" else ""
+    return (f"small p: neighbouring weeks move together (spells lasting weeks); {advice}{whose}; "
+            "a weak check (a year of weeks shows spells only now and then)")
+
+
 def _weekly_autocorrelation(resid: pd.Series) -> tuple[float, float]:
     """Lag-1 autocorrelation of the weekly sums of the daily residuals ``resid`` (indexed by day;
     calendar weeks, pairs of consecutive weeks only) and the one-sided p-value of "no positive
@@ -1454,7 +1475,9 @@ def before_after(
         ``toolkit.calibration.before_after``), ``"4 weeks"`` (any ``"N weeks"``, N of 2 or more:
         clustered by blocks of N calendar weeks counted from the week of the change, t with
         blocks-1 df; for rates that run in good and bad spells lasting weeks, which make weekly
-        clusters too narrow; at least :data:`MIN_BLOCKS` blocks), ``"hac"`` (Newey-West in time order, normal
+        clusters too narrow; at least :data:`MIN_BLOCKS` blocks; a control value whose posts all
+        fall in one cluster is counted with its control's most common value, so the estimate can
+        move a little with the clusters), ``"hac"`` (Newey-West in time order, normal
         reference; unless ``lag`` is given, the lag in posts spans ``round(2 n_days^(1/3))``
         days (``n_days``: days with posts), at least 7 and otherwise at most ``n_days / 4``, times
         the posts per such day) or
@@ -1565,10 +1588,7 @@ def before_after(
         if m in ("glm", "did"):
             rw, pw = _weekly_autocorrelation(out["resid"])
             diags.append({"method": m, "check": "residual autocorrelation between weeks (lag 1)",
-                          "statistic": rw, "p_value": pw,
-                          "note": "small p: neighbouring weeks move together (spells lasting weeks), "
-                                  "which errors clustered by week do not allow for: robust='4 weeks'; "
-                                  "a weak check (a year of weeks shows spells only now and then)"})
+                          "statistic": rw, "p_value": pw, "note": _spells_note(m, robust)})
     slope, p_trend = _pretrend(d, ctrl)
     diags.append({"method": "all", "check": "pre-trend (rate change per 30 days before the change)",
                   "statistic": slope, "p_value": p_trend,
@@ -1622,15 +1642,16 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
                      f"({format_pct(slope, 1)} per 30 days, p = {p_trend:.3g}).")
     for msg in confounds:
         texts.append(f"Caution: {msg}.")
-    if call["robust"] == "week":
+    if call["robust"] in ("week", "model"):
         weekly = diagnostics[diagnostics["check"] == "residual autocorrelation between weeks (lag 1)"]
         spells = weekly[weekly["p_value"] < 0.05]
         if len(spells):
-            r = spells.iloc[0]
-            texts.append(f"Caution: neighbouring weeks' residuals are correlated (lag-1 r = "
-                         f"{r['statistic']:.2f}, p = {r['p_value']:.2g}): {r['method']}'s errors, "
-                         "clustered by week, treat weeks as independent and run too narrow when "
-                         "good and bad spells last weeks; robust='4 weeks' clusters by 4-week blocks.")
+            found = ", ".join(f"{r['method']} r = {r['statistic']:.2f}, p = {r['p_value']:.2g}"
+                              for _, r in spells.iterrows())
+            errors = "clustered by week" if call["robust"] == "week" else "model-based"
+            texts.append(f"Caution: neighbouring weeks' residuals are correlated (lag 1: {found}): "
+                         f"errors {errors} treat weeks as independent and run too narrow when good "
+                         "and bad spells last weeks; robust='4 weeks' clusters by 4-week blocks.")
     assumptions = " ".join(_assumptions(m, controls=call["controls"], robust=call["robust"], fit=fits[m],
                                         control_account=control_account) for m in methods)
     details = {"data": d, "fits": fits, "confounds": confounds, "pretrend": pretrend,
