@@ -102,9 +102,10 @@ def _block_weeks(robust: Any) -> int | None:
 
 
 def _cluster_unit(robust: str) -> str:
-    """The clusters of ``robust`` in words: ``"week"`` or ``"4-week block"``."""
+    """The clusters of ``robust`` in words: ``"week"`` or ``"4-week block"`` (``"week"`` for
+    errors that are not clustered, where no text uses it)."""
     k = _block_weeks(robust)
-    return "week" if k == 1 else f"{k}-week block"
+    return f"{k}-week block" if k and k > 1 else "week"
 
 #: ``counterfactual`` keeps a random-walk level only when a likelihood-ratio test against a fixed
 #: level rejects at this level (boundary-aware: the null distribution is 0.5 chi2(0) + 0.5 chi2(1)).
@@ -148,7 +149,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                      "posts within a week may be correlated in any way (week-clustered, "
                      "bias-reduced CR3 standard errors with t on weeks-1 degrees of freedom)"),
             "blocks": (f"posts in different blocks of {k} calendar weeks (counted from the week of "
-                       "the change, so no block straddles it other than that week) are independent "
+                       "the change, so only the block holding that week spans both sides) are independent "
                        "given the model, while posts within a block may be correlated in any way "
                        f"(clustered by {k}-week block, bias-reduced CR3 standard errors with t on "
                        "blocks-1 degrees of freedom); spells of good and bad days shorter than a block "
@@ -552,7 +553,6 @@ def _clusters(f: pd.DataFrame, change: pd.Timestamp, weeks: int) -> np.ndarray:
     return since // weeks
 
 
-
 def _design(f: pd.DataFrame, controls: Sequence[str], change: pd.Timestamp,
             extra: Sequence[tuple[str, np.ndarray]] = (),
             pooled: Mapping[str, Sequence[str]] | None = None) -> tuple[np.ndarray, list[str], pd.Series]:
@@ -778,7 +778,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
         cov = fit.robust_cov("week", groups=clusters, cr="CR3")
         df = n_clusters - 1
         robust_label = (f"clustered by week, bias-reduced CR3 ({n_clusters} weeks), t({df})" if k == 1
-                        else f"clustered by {k}-week block, bias-reduced CR3 ({n_clusters} blocks), t({df})")
+                        else f"clustered by {k}-week block, bias-reduced CR3 ({n_clusters} blocks), "
+                             f"t({df})")
     else:
         cov = fit.cov
         df = None
@@ -1497,8 +1498,9 @@ def before_after(
         window: observed total minus total expected without the change, with
         ``cumulative_low``/``cumulative_high``), ``dispersion`` (NB2 theta, ``glm``/``did``),
         ``se_type``; ``.text``; ``.chart()``; ``.diagnostics`` (residual autocorrelation
-        within and, for ``glm``/``did``, between weeks; pre-trend check, confound checks); ``.assumptions``; ``.placebo(n)``; ``.at_level(level)``
-        (the same result at another level, without refitting).
+        within and, for ``glm``/``did``, between weeks; pre-trend check, confound checks);
+        ``.assumptions``; ``.placebo(n)``; ``.at_level(level)`` (the same result at another level,
+        without refitting).
 
     Notes
     -----
@@ -1648,10 +1650,11 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
         if len(spells):
             found = ", ".join(f"{r['method']} r = {r['statistic']:.2f}, p = {r['p_value']:.2g}"
                               for _, r in spells.iterrows())
-            errors = "clustered by week" if call["robust"] == "week" else "model-based"
+            errors = ("errors clustered by week treat weeks" if call["robust"] == "week"
+                      else "model-based errors treat posts")
             texts.append(f"Caution: neighbouring weeks' residuals are correlated (lag 1: {found}): "
-                         f"errors {errors} treat weeks as independent and run too narrow when good "
-                         "and bad spells last weeks; robust='4 weeks' clusters by 4-week blocks.")
+                         f"{errors} as independent and run too narrow when good and bad spells last "
+                         "weeks; robust='4 weeks' clusters by 4-week blocks.")
     assumptions = " ".join(_assumptions(m, controls=call["controls"], robust=call["robust"], fit=fits[m],
                                         control_account=control_account) for m in methods)
     details = {"data": d, "fits": fits, "confounds": confounds, "pretrend": pretrend,

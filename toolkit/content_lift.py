@@ -838,7 +838,7 @@ def _bootstrap(d, metric, level, change, n_resamples, rng) -> tuple[list[dict], 
         v, counts = _usable(values, o, metric, term)
         g = weeks[term]
         # expanded percentile interval: its percentiles stand for G weeks, not for infinitely many;
-        # the p-value inverts it, plus 1 / (B + 1), so the two agree but within that margin
+        # the p-value inverts it, plus 1 / (B + 1), so the two agree except within that margin
         tail = expanded_tail(level, g)
         lo, hi = _quantile(v, [tail, 1 - tail])
         share = min(np.mean(v <= 0), np.mean(v >= 0))
@@ -1214,7 +1214,9 @@ collect more weeks.
     for column, say in _WEEKS_SAY.items():
         few = {}  # method -> (its fewest weeks, the weeks it needs)
         for method, (col, need) in _FEWEST_WEEKS.items():
-            weeks = table.loc[table["method"] == method, col] if col == column else pd.Series(dtype=float)
+            if col != column:
+                continue
+            weeks = table.loc[table["method"] == method, col]
             if len(weeks) and weeks.min() < need:
                 few[method] = (int(weeks.min()), need)
         if few:
