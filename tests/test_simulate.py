@@ -258,3 +258,20 @@ def test_sample_accounts_show_their_planted_effects():
     # and the replicates themselves centre on the truth (mean within 4 standard errors)
     assert abs(replicates[:, 0].mean() - np.log(1.25)) < 4 * sd[0] / np.sqrt(60)
     assert abs(replicates[:, 1].mean() - np.log(1.30)) < 4 * sd[1] / np.sqrt(60)
+
+
+def test_media_effects_move_engagement_per_impression_by_the_planted_ratio():
+    # 3 years, no other planted effect on the label: per impression, links earn 0.7x and videos 1.3x
+    # what text posts earn (expected ratios of the rates, over thousands of posts each)
+    sim = simulate_profile(days=1095, posts_per_day=4, seed=11, text=False,
+                           media_effects={"video": 0.3, "link": -0.3})
+    p = sim.posts
+    rate = p.groupby("media_type", observed=True).apply(lambda g: g["likes"].sum() / g["impressions"].sum())
+    assert rate["link"] / rate["text"] == pytest.approx(0.7, abs=0.05)
+    assert rate["video"] / rate["text"] == pytest.approx(1.3, abs=0.08)
+    assert sim.truth["media_effects"]["link"] == pytest.approx(-0.3)
+    # an empty mapping plants nothing, as the default does
+    assert simulate_profile(days=60, seed=3).posts.equals(simulate_profile(days=60, seed=3, media_effects={}).posts)
+    with pytest.raises(SpecError) as err:
+        simulate_profile(days=10, media_effects={"gif": 0.2})
+    assert err.value.parameter == "media_effects"

@@ -80,7 +80,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.arrays import ArrowStringArray, BooleanArray, IntegerArray
 
-from toolkit.errors import SpecError
+from toolkit.errors import SpecError, is_number
 from toolkit.schema import FOLLOWERS, MEDIA_TYPES, PLATFORMS, POSTS
 
 __all__ = ["Simulation", "simulate_profile", "BASE_RATES", "EXTRA_RATES", "ENGAGEMENT_METRICS", "main"]
@@ -406,6 +406,7 @@ def simulate_profile(
     base_rates: dict[str, float] | None = None,
     personal_share_after: float | None = None,
     posts_per_day_after: float | None = None,
+    media_effects: Mapping[str, float] | None = None,
 ) -> Simulation:
     """Simulate one account's posts and daily followers with known planted effects.
 
@@ -455,6 +456,11 @@ def simulate_profile(
     posts_per_day_after
         Mean posts per day from the ``change`` date on (default: unchanged), e.g. to check that an
         analysis warns when posting frequency moves with the change.
+    media_effects
+        Relative effects of media types on engagement per impression, e.g. ``{"video": 0.3,
+        "link": -0.3}`` (+30 %, -30 %; types not named: 0). By default media types move impressions
+        only. As the media mix depends on the label (brand posts carry links, personal ones do
+        not), such effects make the label and the media type confounded.
 
     Returns
     -------
@@ -480,6 +486,10 @@ def simulate_profile(
         raise SpecError("personal_share must be between 0 and 1", parameter="personal_share", found=personal_share)
     if dispersion <= 0:
         raise SpecError("dispersion must be positive", parameter="dispersion", found=dispersion)
+    for media, effect in (media_effects or {}).items():
+        if media not in MEDIA_TYPES or not (is_number(effect) and effect > -1):
+            raise SpecError(f"media_effects maps media types ({', '.join(MEDIA_TYPES)}) to effects "
+                            "above -1", parameter="media_effects", found={media: effect})
     if not -1 < ar1 < 1:
         raise SpecError("ar1 must be strictly between -1 and 1", parameter="ar1", found=ar1)
     for name, lift in (("change_lift", change_lift), ("personal_lift", personal_lift)):
@@ -566,11 +576,13 @@ def simulate_profile(
     reach = rng.binomial(impressions, REACH_SHARE)
 
     # ---- engagement ----------------------------------------------------------------------
+    m_rate = np.log1p(np.array([float((media_effects or {}).get(m, 0.0)) for m in MEDIA_TYPES]))
     shock = _ar1(rng, days, ar1, shock_sd)
     log_mult = (
         w_rate[weekday]
         + h_rate[hour]
         + personal * np.log1p(personal_lift)
+        + m_rate[media_code]
         + after * np.log1p(change_lift)
         + shock[post_day]
         - shock_sd**2 / 2
@@ -636,6 +648,7 @@ def simulate_profile(
         "personal_share_after": personal_share_after,
         "posts_per_day_after": posts_per_day_after,
         "personal_lift": float(personal_lift),
+        "media_effects": dict(zip(MEDIA_TYPES, np.expm1(m_rate).round(6))),
         "dispersion": float(dispersion),
         "ar1": float(ar1),
         "shock_sd": float(shock_sd),
