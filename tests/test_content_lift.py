@@ -638,3 +638,50 @@ def test_mannwhitney_says_why_its_lift_is_missing_when_a_median_rate_is_zero(lif
     assert ("mannwhitney (likes): no lift: the median likes per impression is 0 among the posts "
             "with content_label = personal") in r.text
     assert "among the other posts" not in r.text
+
+
+# --- strata: comparing within week x media type (or hour band, weekday) ---------------------------
+
+@pytest.fixture(scope="module")
+def media_driven():
+    # seeded truth: personal posts earn nothing extra, but videos earn +30% and links -30% per
+    # impression, and brand posts carry links (toolkit.simulate's media mix by label)
+    return simulate_profile(days=365, seed=3, media_effects={"video": 0.3, "link": -0.3}, text=False).posts
+
+
+def test_strata_keep_a_media_type_difference_out_of_the_lift(media_driven):
+    methods = ["permutation", "bootstrap", "bayes"]
+    plain = content_lift(media_driven, label=LABEL, metric="likes", method=methods, n_resamples=999)
+    assert (plain.table["ci_low"] > 0).all()  # the media mix read as a lift of about +20%
+    assert "differ from the others in media type" in plain.text and "strata=['media_type']" in plain.text
+    within = content_lift(media_driven, label=LABEL, metric="likes", method=methods, n_resamples=999,
+                          strata="media_type")
+    assert ((within.table["ci_low"] < 0) & (within.table["ci_high"] > 0)).all()  # the truth, 0
+    assert "differ from the others in media type" not in within.text
+    assert "compare within week x media type cells" in within.assumptions
+    assert within.details["strata"] == ["media_type"]
+
+
+def test_strata_count_the_weeks_whose_cells_hold_both_kinds(media_driven):
+    r = content_lift(media_driven, label=LABEL, metric="likes", method="permutation", n_resamples=199,
+                     strata=["media_type", "hour"])
+    # counted independently: (week, media type, hour band) cells with both kinds, then their weeks
+    ts = media_driven["published_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+    band = hour_band(media_driven["published_at"]).to_numpy()
+    cells = media_driven.assign(week=ts.dt.to_period("W-SUN"), band=band,
+                                personal=media_driven["content_label"] == "personal").groupby(
+        ["week", "media_type", "band"], observed=True)["personal"]
+    both = cells.any() & ~cells.all()
+    assert r.table["weeks_with_both"].iloc[0] == both[both].index.get_level_values("week").nunique()
+
+
+@pytest.mark.parametrize("kwargs, found", [
+    (dict(strata="format"), "format"),
+    (dict(strata=["media_type", "media_type"]), "media_type"),
+    (dict(strata="media_type", method="glm"), "glm"),
+])
+def test_bad_strata_name_strata(lifted, kwargs, found):
+    kwargs = {"method": "permutation", **kwargs}
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted, label=LABEL, metric="likes", n_resamples=199, **kwargs)
+    assert err.value.parameter == "strata" and found in str(err.value)

@@ -62,6 +62,7 @@ __all__ = [
     "METHODS",
     "CONTROLS",
     "DEFAULT_CONTROLS",
+    "STRATA",
     "ASSUMPTIONS",
     "adjust_pvalues",
     "rate_ratio_permutation",
@@ -78,6 +79,14 @@ CONTROLS = {
     "media_type": "media-type effects",
 }
 DEFAULT_CONTROLS = ("trend", "weekday", "hour", "media_type")
+#: what permutation, bootstrap and bayes can compare within besides the week (``strata=``): the
+#: glm's control names for the same columns
+STRATA = ("media_type", "hour", "weekday")
+#: stratified methods: labelled and other posts compared within weeks (and ``strata``)
+_STRATIFIED = ("permutation", "bootstrap", "bayes")
+#: their false positive rates when media types drive engagement and the label's media mix differs
+#: (docs/validation.md, "When the assumptions bend")
+_MEDIA_CONFOUNDED = "72-76%"
 ADJUST = ("holm", "bh", "none")
 HOUR_BANDS = ("night", "morning", "afternoon", "evening")
 
@@ -182,7 +191,7 @@ def _label_values(posts: pd.DataFrame, label: Any, shown: int = 8) -> str:
 
 
 def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
-             change: Any = None) -> tuple[_Data, str]:
+             change: Any = None, strata: Sequence[str] = ()) -> tuple[_Data, str]:
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("posts must be a pandas DataFrame", parameter="posts",
                             found=type(posts).__name__)
@@ -263,6 +272,9 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         if after.all() or not after.any():
             raise AnalysisError("the change date leaves no posts on one side", parameter="change",
                                 found=str(ch.date()))
+    for name in strata:  # cells within account x week (x side): one per value of each stratum
+        codes, values = pd.factorize(frame[name])
+        strat_keys = strat_keys * max(len(values), 1) + codes
     data = _Data(
         y=np.asarray(y[keep], dtype=float),
         exposure=np.asarray(e[keep], dtype=float),
@@ -942,6 +954,43 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
                  effect_size_name="rank_biserial")]
 
 
+def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], label_text: str) -> list[str]:
+    """Warnings that labelled and other posts differ in media type or hour band (chi-square test of
+    the label x category table, p < 0.01) where those are not ``strata``: the week-stratified
+    methods would then read a difference between media types or hours as a lift.
+
+    >>> frame = pd.DataFrame({"media_type": ["photo"] * 40 + ["link"] * 40, "hour": "morning"})
+    >>> d = _Data(y=np.zeros(80), exposure=np.ones(80), treat=np.arange(80) < 30, week=np.zeros(80, int),
+    ...           stratum=np.zeros(80, int), account=np.zeros(80), frame=frame)
+    >>> print(*_mix_notes(d, ["permutation"], [], "content_label = personal"))  # doctest: +NORMALIZE_WHITESPACE
+    Posts with content_label = personal differ from the others in media type (link 0% vs 80%, photo
+    100% vs 20%; chi-square p < 0.001): permutation compares them within weeks only, so a difference
+    in engagement between media types is part of its lift; the glm controls for it, or pass
+    strata=['media_type'].
+    """
+    out = []
+    for name, say in (("media_type", "media type"), ("hour", "hour band")):
+        if name in strata:
+            continue
+        values = d.frame[name].astype(str).to_numpy()
+        table = pd.crosstab(values, d.treat)
+        if table.shape[0] < 2 or table.shape[1] < 2:  # one value, or one kind of post
+            continue
+        p = float(stats.chi2_contingency(table.to_numpy())[1])
+        if p >= 0.01:
+            continue
+        share = table / table.sum(axis=0)
+        gaps = (share[True] - share[False]).abs().sort_values(ascending=False).index[:2]
+        shown = ", ".join(f"{v} {share.loc[v, True]:.0%} vs {share.loc[v, False]:.0%}" for v in sorted(gaps))
+        names = ", ".join(methods[:-1]) + " and " + methods[-1] if len(methods) > 1 else methods[0]
+        who = f"{names} compare{'s' if len(methods) == 1 else ''}"
+        out.append(f"Posts with {label_text} differ from the others in {say} ({shown}; chi-square "
+                   f"{_fmt_p(p)}): {who} them within weeks only, so a difference in engagement between "
+                   f"{say}s is part of {'its' if len(methods) == 1 else 'their'} lift; the glm controls "
+                   f"for it, or pass strata=[{name!r}].")
+    return out
+
+
 def _zero_median_note(d: _Data, metric: str, label_text: str, exposure: str | None) -> list[str]:
     """Why mannwhitney's lift (a ratio of median rates) is missing: a group's median rate is 0.
 
@@ -979,6 +1028,7 @@ def content_lift(
     threshold: float = 0.1,
     change: Any = None,
     alpha: float = 0.05,
+    strata: str | Sequence[str] | None = None,
 ) -> Result:
     """Do the labelled posts earn more engagement per unit of exposure than the other posts?
 
@@ -1018,6 +1068,13 @@ def content_lift(
         row counts every post.
     alpha
         Significance level for the power / minimum detectable lift columns.
+    strata
+        Names among :data:`STRATA` (``"media_type"``, ``"hour"``, ``"weekday"``): permutation,
+        bootstrap and bayes then compare labelled and other posts within week x these cells, not
+        within weeks only, so that a difference in media type (or hour band, or weekday) between
+        the two kinds of post is not read as a lift. Each cell must hold both kinds to count, so
+        fewer weeks inform the comparison. The text says when the two kinds differ in media type
+        or hour band and those are not strata.
 
     Returns
     -------
@@ -1073,6 +1130,16 @@ def content_lift(
         raise AnalysisError("level must be between 0 and 1", parameter="level", found=level)
     if not is_fraction(alpha):
         raise AnalysisError("alpha must be between 0 and 1", parameter="alpha", found=alpha)
+    strata = [] if strata is None else name_list(strata, "strata", STRATA)
+    for name in strata:
+        if name not in STRATA:
+            raise AnalysisError(f"unknown stratum; expected some of {list(STRATA)}", parameter="strata",
+                                found=name)
+    if strata and not set(methods) & set(_STRATIFIED):
+        raise AnalysisError("strata apply to permutation, bootstrap and bayes (the glm takes controls=)",
+                            parameter="strata", found=f"strata {strata} with methods {methods}")
+    if len(set(strata)) < len(strata):
+        raise AnalysisError("each stratum may be given once", parameter="strata", found=strata)
     if change is not None:
         bad = [m for m in methods if m not in ("glm", "bootstrap", "bayes")]
         if bad:
@@ -1094,8 +1161,10 @@ def content_lift(
     dropped_all: dict[str, dict[str, int]] = {}
     notes: list[str] = []  # why a number is missing, for the text
     for j, met in enumerate(metrics_):
-        d, _ = _prepare(posts, label, met, exposure, change)
+        d, _ = _prepare(posts, label, met, exposure, change, strata)
         dropped_all[met] = d.n_dropped
+        if j == 0 and set(methods) & set(_STRATIFIED):
+            notes += _mix_notes(d, [m for m in methods if m in _STRATIFIED], strata, label_text)
         for m in methods:
             rng = np.random.default_rng([seed, j, METHODS.index(m)])
             if m == "glm":
@@ -1134,6 +1203,7 @@ def content_lift(
              "p_adjusted", "term", "power", "min_detectable_lift", "se_log"]
     table = table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
     details.update({"label": label_text, "exposure": exposure, "controls": list(controls),
+                    "strata": list(strata),
                     "dropped": dropped_all, "adjust": adjust, "threshold": threshold, "alpha": alpha,
                     "change": change})
     text = _text(table, label_text, exposure, level, adjust, len(metrics_), dropped_all, threshold, alpha)
@@ -1149,6 +1219,15 @@ def content_lift(
     if left:
         text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."
     assumptions = "; ".join(ASSUMPTIONS[m] for m in methods)
+    stratified = [m for m in methods if m in _STRATIFIED]
+    if stratified and strata:
+        assumptions += (f". {', '.join(stratified)} compare within week x "
+                        f"{' x '.join(n.replace('_', ' ') for n in strata)} cells")
+    elif stratified:
+        assumptions += (f". {', '.join(stratified)} compare within weeks only: a difference in media "
+                        "type or hour band between labelled and other posts is part of their lift unless "
+                        f"given as strata= (simulated, videos +30% and links -30% per impression: "
+                        f"{_MEDIA_CONFOUNDED} false positives at alpha 0.05)")
     if "glm" in methods:
         # the controls the glm actually fitted (for any metric), and the requested ones it could not
         fits = details["glm"].values()
