@@ -80,6 +80,8 @@ SCENARIOS: dict[str, Scenario] = {
     "mix shifts at the change (personal 0.2 -> 0.6), level +30%": Scenario(
         {"personal_share": 0.2, "personal_share_after": 0.6, "change_lift": 0.3}),
     "few labelled posts (5%)": Scenario({"personal_share": 0.05}, analyses=("content_lift",)),
+    "media types drive engagement (video +30%, link -30%)": Scenario(
+        {"media_effects": {"video": 0.3, "link": -0.3}}, analyses=("content_lift",)),
 }
 
 DESCRIPTION = (
@@ -90,7 +92,8 @@ DESCRIPTION = (
     "weekday, hour, media type), `permutation`, `bootstrap`, `bayes` (999 resamples) and the naive "
     "`welch`, metric likes per impression, label personal. Nothing is planted except a +30% level "
     "change in the mix-shift scenario (a before_after coverage check); every other row is a false "
-    "positive rate at alpha 0.05. The gap scenario drops the posts of the 28 days before 1 July."
+    "positive rate at alpha 0.05. The gap scenario drops the posts of the 28 days before 1 July; the "
+    "media scenario plants effects of media types (not of the label) on engagement per impression."
 )
 
 
@@ -134,7 +137,7 @@ def _answers(run, methods: tuple[str, ...], analysis: str) -> list[dict]:
 
 def analyse(posts: pd.DataFrame, *, before_after_methods: tuple[str, ...] = (),
             content_lift_methods: tuple[str, ...] = (), n_resamples: int = 999, seed: int = 0,
-            level: float = LEVEL, robust: str = "week") -> list[dict]:
+            level: float = LEVEL, robust: str = "week", strata: tuple[str, ...] = ()) -> list[dict]:
     """Every requested method's answer on one profile: rows with ``analysis``, ``method``, ``lift``,
     ``ci_low``, ``ci_high``, ``p_value`` and ``error`` (a method that raised: its message, and no
     answer, so the summary counts it out of ``runs``)."""
@@ -148,7 +151,8 @@ def analyse(posts: pd.DataFrame, *, before_after_methods: tuple[str, ...] = (),
                         before_after_methods, "before_after")
     if content_lift_methods:
         out += _answers(lambda m: content_lift(posts, label=LABEL, metric="likes", method=m,
-                                               n_resamples=n_resamples, seed=seed, level=level).table,
+                                               n_resamples=n_resamples, seed=seed, level=level,
+                                               strata=list(strata)).table,
                         content_lift_methods, "content_lift")
     return out
 
@@ -174,7 +178,8 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
           scenarios: tuple[str, ...] | None = None,
           before_after_methods: tuple[str, ...] = BEFORE_AFTER_METHODS,
           content_lift_methods: tuple[str, ...] = CONTENT_LIFT_METHODS,
-          level: float = LEVEL, robust: str = "week", return_runs: bool = False) -> pd.DataFrame:
+          level: float = LEVEL, robust: str = "week", strata: tuple[str, ...] = (),
+          return_runs: bool = False) -> pd.DataFrame:
     """Run ``n_profiles`` profiles of each scenario; one row per analysis, method and scenario.
 
     Parameters
@@ -205,6 +210,9 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
     robust
         ``before_after``'s standard errors (the default ``"week"``; ``"4 weeks"`` for the block
         clusters meant for spells lasting weeks).
+    strata
+        ``content_lift``'s strata for permutation, bootstrap and bayes (default: weeks only), e.g.
+        ``("media_type",)``; give only those methods with it.
     return_runs
         Also return the per-profile results (a second DataFrame; ``error`` holds the message of a
         method that raised, a run that ``runs`` does not count).
@@ -232,7 +240,7 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
                 ba_i = tuple(m for m in ba if m != "counterfactual" or i < cf_profiles)
                 for row in analyse(posts, before_after_methods=ba_i, content_lift_methods=cl,
                                    n_resamples=n_resamples, seed=_seed(seed, s, i, 1), level=level,
-                                   robust=robust):
+                                   robust=robust, strata=strata):
                     true = ba_lift if row["analysis"] == "before_after" else 0.0
                     row.update(scenario=name, true_lift=true, profile=i)
                     runs.append(row)
