@@ -9,6 +9,7 @@ import toolkit
 from toolkit.content_lift import (METHODS, _power, adjust_pvalues, content_lift, expanded_p,
                                   expanded_tail, hour_band, rate_ratio_permutation)
 from toolkit.errors import AnalysisError
+from toolkit.result import format_pct
 from toolkit.schema import RESULT_COLUMNS
 from toolkit.simulate import simulate_profile
 
@@ -658,8 +659,27 @@ def test_strata_keep_a_media_type_difference_out_of_the_lift(media_driven):
                           strata="media_type")
     assert ((within.table["ci_low"] < 0) & (within.table["ci_high"] > 0)).all()  # the truth, 0
     assert "differ from the others in media type" not in within.text
-    assert "compare within week x media type cells" in within.assumptions
+    assert "compare labelled and other posts within week x media type cells" in within.assumptions
     assert within.details["strata"] == ["media_type"]
+    # the note showed what comparing within media types gives: the stratified estimate itself
+    shown = format_pct(within.table.set_index("method").loc["permutation", "lift"])
+    assert f"{shown} within week x media type cells (strata=['media_type'])" in plain.text
+
+
+def test_the_format_note_follows_the_strata_and_methods_given(media_driven):
+    r = content_lift(media_driven, label=LABEL, metric="likes", method="bootstrap", n_resamples=199,
+                     strata="hour")
+    assert "bootstrap compares them within week x hour cells" in r.text
+    assert "(strata=['hour', 'media_type'])" in r.text and "glm controls" not in r.text
+    with_glm = content_lift(media_driven, label=LABEL, metric="likes", method=["glm", "permutation"],
+                            n_resamples=199)
+    assert "; the glm controls for media type." in with_glm.text
+    # a stratum with one value divides nothing, and the text says so
+    no_media = media_driven.assign(media_type=pd.Categorical([None] * len(media_driven),
+                                                             dtype=media_driven["media_type"].dtype))
+    r = content_lift(no_media, label=LABEL, metric="likes", method="permutation", n_resamples=199,
+                     strata="media_type")
+    assert "strata: media type has one value in these posts ('unknown'), so it divides no week." in r.text
 
 
 def test_strata_count_the_weeks_whose_cells_hold_both_kinds(media_driven):

@@ -261,17 +261,17 @@ def test_sample_accounts_show_their_planted_effects():
 
 
 def test_media_effects_move_engagement_per_impression_by_the_planted_ratio():
-    # 3 years, no other planted effect on the label: per impression, links earn 0.7x and videos 1.3x
-    # what text posts earn (expected ratios of the rates, over thousands of posts each)
+    # 3 years, no other planted effect on the label: per impression, links earn 0.4x and videos 2x
+    # what text posts earn (expected ratios of the rates, over thousands of posts each; a log-scale
+    # effect of -0.6 or +1.0 would give 0.55x and 2.7x)
     sim = simulate_profile(days=1095, posts_per_day=4, seed=11, text=False,
-                           media_effects={"video": 0.3, "link": -0.3})
+                           media_effects={"video": 1.0, "link": -0.6})
     p = sim.posts
     rate = p.groupby("media_type", observed=True).apply(lambda g: g["likes"].sum() / g["impressions"].sum())
-    assert rate["link"] / rate["text"] == pytest.approx(0.7, abs=0.05)
-    assert rate["video"] / rate["text"] == pytest.approx(1.3, abs=0.08)
-    assert sim.truth["media_effects"]["link"] == pytest.approx(-0.3)
-    # an empty mapping plants nothing, as the default does
-    assert simulate_profile(days=60, seed=3).posts.equals(simulate_profile(days=60, seed=3, media_effects={}).posts)
-    with pytest.raises(SpecError) as err:
-        simulate_profile(days=10, media_effects={"gif": 0.2})
-    assert err.value.parameter == "media_effects"
+    assert rate["link"] / rate["text"] == pytest.approx(0.4, abs=0.05)
+    assert rate["video"] / rate["text"] == pytest.approx(2.0, abs=0.2)
+    assert sim.truth["media_effects"] == {"photo": 0.0, "video": 1.0, "link": -0.6, "text": 0.0, "other": 0.0}
+    for bad in ({"gif": 0.2}, {"video": float("nan")}, {"link": -1}, [("video", 0.3)]):
+        with pytest.raises(SpecError) as err:
+            simulate_profile(days=10, media_effects=bad)
+        assert err.value.parameter == "media_effects"

@@ -15,7 +15,8 @@ Methods
 ``permutation``
     The week-stratified (Mantel-Haenszel) rate ratio, with labels permuted within weeks: an exact
     conditional test under "labels are exchangeable within a week", robust to trends, seasonality
-    and day-to-day shocks. Vectorised numpy.
+    and day-to-day shocks, not to a difference in media type or hour between the two kinds of post
+    unless those are given as ``strata=`` (cells within weeks). Vectorised numpy.
 ``bootstrap``
     A block bootstrap over weeks of the same rate ratio (weeks resampled with replacement), with
     Hesterberg's expanded percentile interval for its few weeks.
@@ -45,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -101,7 +102,7 @@ ASSUMPTIONS = {
             "the jump its own term and the label an effect on each side (4-6% simulated), or prefer "
             "permutation or bootstrap"),
     "permutation": ("permutation: under no lift, labels are exchangeable among the posts of the same "
-                    "week (and account); the statistic is the week-stratified Mantel-Haenszel rate "
+                    "week (and account, and strata= cell); the statistic is the week-stratified Mantel-Haenszel rate "
                     "ratio; the interval inverts the test assuming a constant shift of the log ratio"),
     "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and enough of "
                   "them (20+) hold both labelled and other posts, the only weeks that inform the "
@@ -139,7 +140,7 @@ class _Data:
     exposure: np.ndarray
     treat: np.ndarray
     week: np.ndarray  # codes of the cluster "week"
-    stratum: np.ndarray  # codes of account x week (x after change)
+    stratum: np.ndarray  # codes of account x week (x after change) (x strata=)
     account: np.ndarray
     frame: pd.DataFrame  # aligned covariates
     n_dropped: dict[str, int] = field(default_factory=dict)
@@ -622,8 +623,9 @@ def _term_posts(d: _Data, term: str) -> np.ndarray:
 
 
 def _weeks_with_both(d: _Data, posts: np.ndarray) -> int:
-    """Weeks in which some account (and side of the change) has both labelled and other posts
-    among ``posts``: the only weeks that inform the week-stratified rate ratio.
+    """Weeks in which some stratum (account x week, and side of the change and ``strata=`` cells)
+    has both labelled and other posts among ``posts``: the only weeks that inform the
+    week-stratified rate ratio.
 
     >>> d = _Data(y=np.zeros(5), exposure=np.ones(5), treat=np.array([1, 0, 1, 1, 0], bool),
     ...           week=np.array([0, 0, 1, 2, 2]), stratum=np.array([0, 0, 1, 2, 2]),
@@ -830,8 +832,9 @@ def _informative_weeks(d: _Data, method: str, terms: Sequence[str]) -> dict[str,
             where = "" if term == "label" else f" ({term})"
             raise AnalysisError(f"method {method!r} learns its uncertainty from the weeks in which "
                                 "labelled and other posts meet (in one account and, with a change date, "
-                                "on one side of it) and needs 2 or more; use method='permutation', or "
-                                "collect more weeks", parameter="method",
+                                "on one side of it, and in one strata= cell) and needs 2 or more; use "
+                                "method='permutation', fewer strata, or collect more weeks",
+                                parameter="method",
                                 found=f"{method}: {g} such week{'' if g == 1 else 's'}{where}")
     return sides
 
@@ -954,40 +957,67 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
                  effect_size_name="rank_biserial")]
 
 
-def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], label_text: str) -> list[str]:
-    """Warnings that labelled and other posts differ in media type or hour band (chi-square test of
-    the label x category table, p < 0.01) where those are not ``strata``: the week-stratified
-    methods would then read a difference between media types or hours as a lift.
+def _and(names: Sequence[str]) -> str:
+    """``"a, b and c"``."""
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+#: total variation distance between the labelled and the other posts' mix of media types (or hour
+#: bands) from which the text shows what comparing within that mix would change
+_MIX_GAP = 0.10
+
+
+def _mh_lift(d: _Data, stratum: np.ndarray) -> float:
+    """The Mantel-Haenszel rate ratio - 1 of labelled vs other posts within the cells ``stratum``."""
+    codes = pd.factorize(stratum)[0]
+    num, den = _mh_parts(*_stratum_sums(replace(d, stratum=codes)))
+    return float(np.expm1(_log_ratio(num.sum(), den.sum())))
+
+
+def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], glm_controls: Sequence[str],
+               label_text: str) -> list[str]:
+    """Notes for when labelled and other posts differ in media type or hour band (posts whose value
+    is known; total variation distance of the two mixes at least :data:`_MIX_GAP`) and that is not
+    one of the ``strata``: the week-stratified methods (``methods``) would read a difference in
+    engagement between media types or hours as a lift. The note gives their ratio as it is and
+    within the finer cells, so the reader sees whether it matters. ``glm_controls``: the glm's
+    controls when it runs too (empty otherwise).
 
     >>> frame = pd.DataFrame({"media_type": ["photo"] * 40 + ["link"] * 40, "hour": "morning"})
-    >>> d = _Data(y=np.zeros(80), exposure=np.ones(80), treat=np.arange(80) < 30, week=np.zeros(80, int),
+    >>> y = np.r_[np.full(40, 2.0), np.full(40, 1.0)]  # photos earn twice what links earn
+    >>> d = _Data(y=y, exposure=np.ones(80), treat=np.arange(80) < 30, week=np.zeros(80, int),
     ...           stratum=np.zeros(80, int), account=np.zeros(80), frame=frame)
-    >>> print(*_mix_notes(d, ["permutation"], [], "content_label = personal"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(*_mix_notes(d, ["permutation"], [], [], "content_label = personal"))  # doctest: +NORMALIZE_WHITESPACE
     Posts with content_label = personal differ from the others in media type (link 0% vs 80%, photo
-    100% vs 20%; chi-square p < 0.001): permutation compares them within weeks only, so a difference
-    in engagement between media types is part of its lift; the glm controls for it, or pass
-    strata=['media_type'].
+    100% vs 20%): permutation compares them within weeks, so a difference in engagement between media
+    types is part of its lift: +67% as it compares them, +0% within week x media type cells
+    (strata=['media_type']).
     """
     out = []
-    for name, say in (("media_type", "media type"), ("hour", "hour band")):
+    cells = "weeks" if not strata else f"week x {' x '.join(n.replace('_', ' ') for n in strata)} cells"
+    for name, say, control in (("media_type", "media type", "media_type"), ("hour", "hour band", "hour")):
         if name in strata:
             continue
         values = d.frame[name].astype(str).to_numpy()
-        table = pd.crosstab(values, d.treat)
+        known = values != "unknown"
+        table = pd.crosstab(values[known], d.treat[known])
         if table.shape[0] < 2 or table.shape[1] < 2:  # one value, or one kind of post
             continue
-        p = float(stats.chi2_contingency(table.to_numpy())[1])
-        if p >= 0.01:
-            continue
         share = table / table.sum(axis=0)
+        if 0.5 * float((share[True] - share[False]).abs().sum()) < _MIX_GAP:
+            continue
         gaps = (share[True] - share[False]).abs().sort_values(ascending=False).index[:2]
         shown = ", ".join(f"{v} {share.loc[v, True]:.0%} vs {share.loc[v, False]:.0%}" for v in sorted(gaps))
-        names = ", ".join(methods[:-1]) + " and " + methods[-1] if len(methods) > 1 else methods[0]
-        who = f"{names} compare{'s' if len(methods) == 1 else ''}"
-        out.append(f"Posts with {label_text} differ from the others in {say} ({shown}; chi-square "
-                   f"{_fmt_p(p)}): {who} them within weeks only, so a difference in engagement between "
-                   f"{say}s is part of {'its' if len(methods) == 1 else 'their'} lift; the glm controls "
-                   f"for it, or pass strata=[{name!r}].")
+        finer = [*strata, name]
+        within = _mh_lift(d, d.stratum.astype(np.int64) * (len(table) + 1) + pd.factorize(values)[0])
+        names, one = _and(methods), len(methods) == 1
+        glm = f"; the glm controls for {say}" if control in glm_controls else ""
+        out.append(f"Posts with {label_text} differ from the others in {say} ({shown}): {names} "
+                   f"compare{'s' if one else ''} them within {cells}, so a difference in engagement "
+                   f"between {say}s is part of {'its' if one else 'their'} lift: "
+                   f"{format_pct(_mh_lift(d, d.stratum))} as {'it compares' if one else 'they compare'} "
+                   f"them, {format_pct(within)} within week x "
+                   f"{' x '.join(n.replace('_', ' ') for n in finer)} cells (strata={finer!r}){glm}.")
     return out
 
 
@@ -1163,8 +1193,13 @@ def content_lift(
     for j, met in enumerate(metrics_):
         d, _ = _prepare(posts, label, met, exposure, change, strata)
         dropped_all[met] = d.n_dropped
+        if j == 0:
+            one_value = [f"{n.replace('_', ' ')} has one value in these posts ({d.frame[n].iloc[0]!r}), "
+                         "so it divides no week" for n in strata if d.frame[n].nunique() == 1]
+            notes += [f"strata: {'; '.join(one_value)}."] if one_value else []
         if j == 0 and set(methods) & set(_STRATIFIED):
-            notes += _mix_notes(d, [m for m in methods if m in _STRATIFIED], strata, label_text)
+            notes += _mix_notes(d, [m for m in methods if m in _STRATIFIED], strata,
+                                controls if "glm" in methods else (), label_text)
         for m in methods:
             rng = np.random.default_rng([seed, j, METHODS.index(m)])
             if m == "glm":
@@ -1220,12 +1255,13 @@ def content_lift(
         text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."
     assumptions = "; ".join(ASSUMPTIONS[m] for m in methods)
     stratified = [m for m in methods if m in _STRATIFIED]
+    verb = "compares" if len(stratified) == 1 else "compare"
     if stratified and strata:
-        assumptions += (f". {', '.join(stratified)} compare within week x "
+        assumptions += (f"; {_and(stratified)} {verb} labelled and other posts within week x "
                         f"{' x '.join(n.replace('_', ' ') for n in strata)} cells")
     elif stratified:
-        assumptions += (f". {', '.join(stratified)} compare within weeks only: a difference in media "
-                        "type or hour band between labelled and other posts is part of their lift unless "
+        assumptions += (f"; {_and(stratified)} {verb} labelled and other posts within weeks only: a "
+                        "difference in media type or hour band between them is part of the lift unless "
                         f"given as strata= (simulated, videos +30% and links -30% per impression: "
                         f"{_MEDIA_CONFOUNDED} false positives at alpha 0.05)")
     if "glm" in methods:

@@ -34,6 +34,7 @@ Engagement
 
         mu = impressions * base_rate[y] * exp(w[weekday] + h[hour]
                                              + personal * log(1 + personal_lift)
+                                             + log(1 + media_effects[media])
                                              + after_change * log(1 + change_lift)
                                              + s[d] - shock_sd**2 / 2)
 
@@ -41,8 +42,10 @@ Engagement
     the same size. The ``- shock_sd**2 / 2`` term makes ``E[exp(s)] = 1``, so without weekday/hour
     effects the expected engagement per impression is exactly ``base_rate``. Weekday and hour
     effects are centred (mean zero on the log scale over weekdays and over the posting-hour rhythm).
-    Media type affects impressions only, never the engagement rate, so the planted lifts are the
-    true rate ratios whatever an analysis controls for.
+    By default media type affects impressions only, never the engagement rate, so the planted
+    lifts are the true rate ratios whatever an analysis controls for. ``media_effects`` plants
+    media-type effects on the rate too; since the media mix depends on the label, the personal
+    posts' rate ratio is then ``personal_lift`` only within media types.
 Text
     Personal posts are first person, use personal-life vocabulary, often ask the audience a
     question and never carry links; brand posts speak about products and offers and usually end
@@ -486,6 +489,9 @@ def simulate_profile(
         raise SpecError("personal_share must be between 0 and 1", parameter="personal_share", found=personal_share)
     if dispersion <= 0:
         raise SpecError("dispersion must be positive", parameter="dispersion", found=dispersion)
+    if media_effects is not None and not isinstance(media_effects, Mapping):
+        raise SpecError("media_effects maps media types to effects, e.g. {'video': 0.3}",
+                        parameter="media_effects", found=type(media_effects).__name__)
     for media, effect in (media_effects or {}).items():
         if media not in MEDIA_TYPES or not (is_number(effect) and effect > -1):
             raise SpecError(f"media_effects maps media types ({', '.join(MEDIA_TYPES)}) to effects "
@@ -648,7 +654,7 @@ def simulate_profile(
         "personal_share_after": personal_share_after,
         "posts_per_day_after": posts_per_day_after,
         "personal_lift": float(personal_lift),
-        "media_effects": dict(zip(MEDIA_TYPES, np.expm1(m_rate).round(6))),
+        "media_effects": {m: float((media_effects or {}).get(m, 0.0)) for m in MEDIA_TYPES},
         "dispersion": float(dispersion),
         "ar1": float(ar1),
         "shock_sd": float(shock_sd),

@@ -223,6 +223,9 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
     """
     from tqdm.auto import tqdm  # noqa: PLC0415
 
+    if strata and set(content_lift_methods) - {"permutation", "bootstrap", "bayes"}:
+        raise ValueError("strata apply to permutation, bootstrap and bayes only; give only those in "
+                         f"content_lift_methods, not {list(content_lift_methods)}")
     names = list(SCENARIOS) if scenarios is None else list(scenarios)
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
