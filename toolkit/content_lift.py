@@ -102,8 +102,9 @@ ASSUMPTIONS = {
             "the jump its own term and the label an effect on each side (4-6% simulated), or prefer "
             "permutation or bootstrap"),
     "permutation": ("permutation: under no lift, labels are exchangeable among the posts of the same "
-                    "week (and account, and strata= cell); the statistic is the week-stratified Mantel-Haenszel rate "
-                    "ratio; the interval inverts the test assuming a constant shift of the log ratio"),
+                    "week (and account, and strata= cell); the statistic is the week-stratified "
+                    "Mantel-Haenszel rate ratio; the interval inverts the test assuming a constant shift "
+                    "of the log ratio"),
     "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and enough of "
                   "them (20+) hold both labelled and other posts, the only weeks that inform the "
                   "week-stratified rate ratio; the interval is Hesterberg's expanded percentile "
