@@ -71,3 +71,12 @@ def test_make_validate_writes_its_tables_and_leaves_the_written_reading_alone(tm
         assert section in text
     assert text.count("| content_lift |") >= 5 and text.count("| before_after |") >= 4
     assert docs.read_bytes() == before
+
+
+def test_strata_reach_the_methods():
+    # the same profiles and resamples within week x media type cells give other estimates
+    kwargs = dict(seed=20261122, progress=False, days=182, methods=("permutation",), n_resamples=99,
+                  scenarios=("planted lift",))
+    weeks = study(3, **kwargs).iloc[0]
+    cells = study(3, strata=("media_type",), **kwargs).iloc[0]
+    assert weeks["runs"] == cells["runs"] == 3 and weeks["mean_lift"] != cells["mean_lift"]

@@ -76,12 +76,15 @@ def score(row: pd.Series, lift: float) -> tuple[bool, bool, float] | None:
 def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *,
           n_resamples: int = 999, days: int = 365, methods: tuple[str, ...] = METHODS,
           family_runs: int | None = None,
-          scenarios: tuple[str, ...] = ("no lift", "planted lift", "family of 5")) -> pd.DataFrame:
+          scenarios: tuple[str, ...] = ("no lift", "planted lift", "family of 5"),
+          strata: tuple[str, ...] = ()) -> pd.DataFrame:
     """Run the calibration study; one row per method and scenario (columns ``STUDY_COLUMNS``).
 
     ``days``, ``methods``, ``n_resamples`` and ``family_runs`` (default ``n_profiles``) make the
     smaller versions the tests run; the published study uses the defaults. ``scenarios`` picks a
     subset (each scenario draws its own seeds, so a split run gives the same numbers as a whole one).
+    ``strata`` is passed to :func:`toolkit.content_lift` (permutation, bootstrap and bayes only), e.g.
+    to measure what comparing within week x media type cells costs in power.
     """
     from tqdm.auto import tqdm
 
@@ -95,7 +98,8 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
         for i in tqdm(range(n_profiles), desc=f"content_lift: {scenario}", disable=not progress):
             posts = _profile(_seed(seed, s, i), lift, days)
             t = content_lift(posts, label=LABEL, metric="likes", method=list(methods),
-                             n_resamples=n_resamples, seed=_seed(seed, s, i, 1)).table
+                             n_resamples=n_resamples, seed=_seed(seed, s, i, 1),
+                             strata=list(strata) or None).table
             for _, r in t.iterrows():
                 answer = score(r, lift)
                 if answer is not None:  # no answer: counted out of ``runs``, not as "did not reject"
