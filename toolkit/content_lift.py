@@ -958,6 +958,15 @@ def _mannwhitney(d, metric, level, n_resamples, rng) -> list[dict]:
                  effect_size_name="rank_biserial")]
 
 
+def _cells(strata: Sequence[str]) -> str:
+    """What the week-stratified methods compare within, in words.
+
+    >>> _cells([]), _cells(["media_type", "hour"])
+    ('weeks', 'week x media type x hour cells')
+    """
+    return f"week x {' x '.join(n.replace('_', ' ') for n in strata)} cells" if strata else "weeks"
+
+
 def _and(names: Sequence[str]) -> str:
     """``"a, b and c"``."""
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
@@ -995,7 +1004,7 @@ def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], glm_cont
     (strata=['media_type']).
     """
     out = []
-    cells = "weeks" if not strata else f"week x {' x '.join(n.replace('_', ' ') for n in strata)} cells"
+    cells = _cells(strata)
     for name, say, control in (("media_type", "media type", "media_type"), ("hour", "hour band", "hour")):
         if name in strata:
             continue
@@ -1017,8 +1026,7 @@ def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], glm_cont
                    f"compare{'s' if one else ''} them within {cells}, so a difference in engagement "
                    f"between {say}s is part of {'its' if one else 'their'} lift: "
                    f"{format_pct(_mh_lift(d, d.stratum))} as {'it compares' if one else 'they compare'} "
-                   f"them, {format_pct(within)} within week x "
-                   f"{' x '.join(n.replace('_', ' ') for n in finer)} cells (strata={finer!r}){glm}.")
+                   f"them, {format_pct(within)} within {_cells(finer)} (strata={finer!r}){glm}.")
     return out
 
 
@@ -1258,8 +1266,7 @@ def content_lift(
     stratified = [m for m in methods if m in _STRATIFIED]
     verb = "compares" if len(stratified) == 1 else "compare"
     if stratified and strata:
-        assumptions += (f"; {_and(stratified)} {verb} labelled and other posts within week x "
-                        f"{' x '.join(n.replace('_', ' ') for n in strata)} cells")
+        assumptions += f"; {_and(stratified)} {verb} labelled and other posts within {_cells(strata)}"
     elif stratified:
         assumptions += (f"; {_and(stratified)} {verb} labelled and other posts within weeks only: a "
                         "difference in media type or hour band between them is part of the lift unless "
