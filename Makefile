@@ -26,9 +26,10 @@ $(STAMP): requirements.lock pyproject.toml
 lab: $(STAMP)
 	cd notebooks && ../$(VENV)/bin/jupyter lab 01_load_and_explore.ipynb $(ROOT_FLAG)
 
-## unit, doctest, notebook (nbval) and browser tests
+## unit, doctest, notebook (nbval) and browser tests, one worker per core; a file's tests stay on
+## one worker, so each notebook's cells run in order in one kernel (nbval needs that)
 test: $(STAMP) browser-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 ## execute the notebooks on the sample data and write self-contained HTML to reports/
 report: $(STAMP)
