@@ -666,6 +666,18 @@ def test_strata_keep_a_media_type_difference_out_of_the_lift(media_driven):
     assert f"{shown} within week x media type cells (strata=['media_type'])" in plain.text
 
 
+def test_the_format_note_gives_each_metric_its_own_figures(media_driven):
+    metrics = ["likes", "comments"]
+    plain = content_lift(media_driven, label=LABEL, metric=metrics, method="permutation", n_resamples=199)
+    within = content_lift(media_driven, label=LABEL, metric=metrics, method="permutation", n_resamples=199,
+                          strata="media_type")
+    lift = plain.table.set_index("metric")["lift"].map(format_pct)
+    strat = within.table.set_index("metric")["lift"].map(format_pct)
+    # each figure is that metric's own ratio, as compared and within the finer cells
+    assert (f"likes {lift['likes']} as it compares them, {strat['likes']} within week x media type cells; "
+            f"comments {lift['comments']} and {strat['comments']} (strata=['media_type'])") in plain.text
+
+
 def test_the_format_note_follows_the_strata_and_methods_given(media_driven):
     r = content_lift(media_driven, label=LABEL, metric="likes", method="bootstrap", n_resamples=199,
                      strata="hour")

@@ -45,7 +45,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -984,27 +984,35 @@ def _mh_lift(d: _Data, stratum: np.ndarray) -> float:
     return float(np.expm1(_log_ratio(num.sum(), den.sum())))
 
 
-def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], glm_controls: Sequence[str],
-               label_text: str) -> list[str]:
+def _mix_notes(by_metric: Mapping[str, _Data], methods: Sequence[str], strata: Sequence[str],
+               glm_controls: Sequence[str], label_text: str) -> list[str]:
     """Notes for when labelled and other posts differ in media type or hour band (posts whose value
     is known; total variation distance of the two mixes at least :data:`_MIX_GAP`) and that is not
     one of the ``strata``: the week-stratified methods (``methods``) would read a difference in
     engagement between media types or hours as a lift. The note gives their ratio as it is and
-    within the finer cells, so the reader sees whether it matters. ``glm_controls``: the glm's
+    within the finer cells, for each metric (``by_metric``: each metric's prepared posts; the mix is
+    the first metric's posts'), so the reader sees whether it matters. ``glm_controls``: the glm's
     controls when it runs too (empty otherwise).
 
     >>> frame = pd.DataFrame({"media_type": ["photo"] * 40 + ["link"] * 40, "hour": "morning"})
     >>> y = np.r_[np.full(40, 2.0), np.full(40, 1.0)]  # photos earn twice what links earn
     >>> d = _Data(y=y, exposure=np.ones(80), treat=np.arange(80) < 30, week=np.zeros(80, int),
     ...           stratum=np.zeros(80, int), account=np.zeros(80), frame=frame)
-    >>> print(*_mix_notes(d, ["permutation"], [], [], "content_label = personal"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(*_mix_notes({"likes": d}, ["permutation"], [], [], "content_label = personal"))  # doctest: +NORMALIZE_WHITESPACE
     Posts with content_label = personal differ from the others in media type (link 0% vs 80%, photo
     100% vs 20%): permutation compares them within weeks, so a difference in engagement between media
     types is part of its lift: +67% as it compares them, +0% within week x media type cells
     (strata=['media_type']).
+    >>> print(*_mix_notes({"likes": d, "shares": d}, ["permutation"], [], [], "content_label = personal"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Posts with content_label = personal differ from the others in media type (link 0% vs 80%, photo
+    100% vs 20%): permutation compares them within weeks, so a difference in engagement between media
+    types is part of its lift: likes +67% as it compares them, +0% within week x media type cells;
+    shares +67% and +0% (strata=['media_type']).
     """
     out = []
     cells = _cells(strata)
+    d = next(iter(by_metric.values()))
     for name, say, control in (("media_type", "media type", "media_type"), ("hour", "hour band", "hour")):
         if name in strata:
             continue
@@ -1019,14 +1027,20 @@ def _mix_notes(d: _Data, methods: Sequence[str], strata: Sequence[str], glm_cont
         gaps = (share[True] - share[False]).abs().sort_values(ascending=False).index[:2]
         shown = ", ".join(f"{v} {share.loc[v, True]:.0%} vs {share.loc[v, False]:.0%}" for v in sorted(gaps))
         finer = [*strata, name]
-        within = _mh_lift(d, d.stratum.astype(np.int64) * (len(table) + 1) + pd.factorize(values)[0])
         names, one = _and(methods), len(methods) == 1
+        figures = []
+        for metric, dm in by_metric.items():
+            codes = pd.factorize(dm.frame[name].astype(str).to_numpy())
+            as_is = format_pct(_mh_lift(dm, dm.stratum))
+            within = format_pct(_mh_lift(dm, dm.stratum.astype(np.int64) * (len(codes[1]) + 1) + codes[0]))
+            named = f"{metric} " if len(by_metric) > 1 else ""
+            figures.append(f"{named}{as_is} as {'it compares' if one else 'they compare'} them, {within} "
+                           f"within {_cells(finer)}" if not figures else f"{named}{as_is} and {within}")
         glm = f"; the glm controls for {say}" if control in glm_controls else ""
         out.append(f"Posts with {label_text} differ from the others in {say} ({shown}): {names} "
                    f"compare{'s' if one else ''} them within {cells}, so a difference in engagement "
                    f"between {say}s is part of {'its' if one else 'their'} lift: "
-                   f"{format_pct(_mh_lift(d, d.stratum))} as {'it compares' if one else 'they compare'} "
-                   f"them, {format_pct(within)} within {_cells(finer)} (strata={finer!r}){glm}.")
+                   f"{'; '.join(figures)} (strata={finer!r}){glm}.")
     return out
 
 
@@ -1199,6 +1213,7 @@ def content_lift(
     details: dict[str, Any] = {}
     dropped_all: dict[str, dict[str, int]] = {}
     notes: list[str] = []  # why a number is missing, for the text
+    prepared: dict[str, _Data] = {}  # each metric's posts, for the note on media type and hour mixes
     for j, met in enumerate(metrics_):
         d, _ = _prepare(posts, label, met, exposure, change, strata)
         dropped_all[met] = d.n_dropped
@@ -1206,9 +1221,8 @@ def content_lift(
             one_value = [f"{n.replace('_', ' ')} has one value in these posts ({d.frame[n].iloc[0]!r}), "
                          "so it divides no week" for n in strata if d.frame[n].nunique() == 1]
             notes += [f"strata: {'; '.join(one_value)}."] if one_value else []
-        if j == 0 and set(methods) & set(_STRATIFIED):
-            notes += _mix_notes(d, [m for m in methods if m in _STRATIFIED], strata,
-                                controls if "glm" in methods else (), label_text)
+            first = len(notes)  # the note on media type and hour mixes goes here
+        prepared[met] = d
         for m in methods:
             rng = np.random.default_rng([seed, j, METHODS.index(m)])
             if m == "glm":
@@ -1227,6 +1241,9 @@ def content_lift(
                 r = _mannwhitney(d, met, level, int(n_resamples), rng)
                 notes += _zero_median_note(d, met, label_text, exposure)
             rows += r
+    if set(methods) & set(_STRATIFIED):
+        notes[first:first] = _mix_notes(prepared, [m for m in methods if m in _STRATIFIED], strata,
+                               controls if "glm" in methods else (), label_text)
     table = pd.DataFrame(rows)
     table["method"] = pd.Categorical(table["method"], categories=methods)
     table["_m"] = table["metric"].map({m: i for i, m in enumerate(metrics_)})
