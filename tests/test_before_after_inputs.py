@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from toolkit.before_after import _demo_posts, before_after
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, SpecError
 
 CHANGE = "2024-07-01"
 
@@ -417,3 +417,46 @@ def test_weekly_autocorrelation_pairs_consecutive_weeks_only():
     expected = sum(centred[i] * centred[j] for i, j in pairs) / (x @ x)
     assert len(pairs) == 9 and r == pytest.approx(expected)
     assert p == pytest.approx(stats.norm.sf((expected + 1 / 11) * np.sqrt(11)))
+
+
+# --- dates as text: day and month in an order the text does not state ------------------------------
+
+def _calls(posts):
+    from toolkit.content_lift import content_lift
+    from toolkit.design import schedule
+    from toolkit.exports import legacy_file_name
+    from toolkit.simulate import simulate_profile
+
+    label = ("content_label", "personal")
+    labelled = posts.assign(content_label=np.where(np.arange(len(posts)) % 2, "personal", "brand"))
+    return {
+        "before_after change": (lambda v: before_after(posts, change=v, warn=False), "change", AnalysisError),
+        "before_after exclude": (lambda v: before_after(posts, change=CHANGE, exclude=[v], warn=False),
+                                 "exclude", AnalysisError),
+        "content_lift change": (lambda v: content_lift(labelled, label=label, change=v), "change", AnalysisError),
+        "schedule start": (lambda v: schedule(v, weeks=2, slots_per_week=3), "start", AnalysisError),
+        "simulate start": (lambda v: simulate_profile(days=10, start=v), "start", SpecError),
+        "simulate purge": (lambda v: simulate_profile(days=10, purge=(v, 0.1)), "purge", SpecError),
+        "export window": (lambda v: legacy_file_name("someone", v, "2024-12-31"), "start", SpecError),
+    }
+
+
+@pytest.mark.parametrize("call", ["before_after change", "before_after exclude", "content_lift change",
+                                  "schedule start", "simulate start", "simulate purge", "export window"])
+def test_a_date_whose_day_and_month_could_swap_is_refused_not_read_month_first(posts, call):
+    # pandas reads '01/08/2024' as 8 January; most of the world means 1 August
+    run, parameter, error = _calls(posts)[call]
+    with pytest.raises(error) as err:
+        run("01/08/2024")
+    assert err.value.parameter == parameter
+    assert "could be 1 August 2024 (day first) or 8 January 2024 (month first)" in str(err.value)
+    assert "2024-08-01 or 2024-01-08" in str(err.value)
+    with pytest.raises(error, match="which comes first: write it year first, as 2024-07-13"):
+        run("13/07/2024")  # only one reading is a date, but the same layout is read the other way round
+
+
+def test_year_first_text_and_date_objects_are_read_as_before(posts):
+    iso = before_after(posts, change="2024-07-01", method="glm", warn=False)
+    for same in (datetime.date(2024, 7, 1), pd.Timestamp("2024-07-01"), "1 July 2024", "2024/07/01"):
+        other = before_after(posts, change=same, method="glm", warn=False)
+        assert other.table["lift"].tolist() == iso.table["lift"].tolist()

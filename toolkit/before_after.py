@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction, is_whole, name_list
+from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction, is_whole, name_list, unordered_date
 from toolkit.nbreg import NBFit, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
@@ -271,6 +271,8 @@ def _parse_date(value: Any, parameter: str) -> pd.Timestamp:
     """A calendar date as written: a time zone only says where the date is written (the date is
     kept, not converted to UTC); a time of day other than midnight is an error."""
     ok = isinstance(value, (str, _dt.date, np.datetime64))
+    if (why := unordered_date(value)) is not None:
+        raise AnalysisError(why, parameter=parameter, found=repr(value))
     try:
         ts = pd.Timestamp(value) if ok else pd.NaT
     except (TypeError, ValueError):

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from toolkit.errors import AnalysisError, is_fraction, is_seed, name_list
+from toolkit.errors import AnalysisError, is_fraction, is_seed, name_list, unordered_date
 from toolkit.labels import label_mask
 from toolkit.nbreg import NBFit, nb_glm
 from toolkit.result import Result, format_pct
@@ -260,6 +260,8 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         frame["media_type"] = "unknown"
     strat_keys = acc_codes.astype(np.int64) * 1_000_000 + week_codes
     if change is not None:
+        if (why := unordered_date(change)) is not None:
+            raise AnalysisError(why, parameter="change", found=repr(change))
         try:
             ch = pd.Timestamp(change)
         except (TypeError, ValueError):

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-from toolkit.errors import AnalysisError, is_fraction, is_seed, is_whole
+from toolkit.errors import AnalysisError, is_fraction, is_seed, is_whole, unordered_date
 
 def _quiet(progress: bool) -> bool:
     """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
@@ -1106,6 +1106,8 @@ def schedule(
         raise AnalysisError("must be a whole number of weeks, 1 or more", parameter="weeks",
                             found=repr(weeks))
     weeks = int(weeks)
+    if (why := unordered_date(start)) is not None:
+        raise AnalysisError(why, parameter="start", found=repr(start))
     try:
         day0 = pd.Timestamp(start)
     except (TypeError, ValueError):

@@ -10,8 +10,10 @@ a.csv, row 1: expected a header row (found: empty file)
 
 from __future__ import annotations
 
+import calendar
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "is_whole",
     "is_number",
     "name_list",
+    "unordered_date",
 ]
 
 
@@ -129,6 +132,42 @@ def is_whole(value: object, minimum: int = 0) -> bool:
     (True, True, False, False, False, False)
     """
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+
+
+def unordered_date(value: object) -> str | None:
+    """Why a date given as text cannot be read safely, or None when it can.
+
+    Text such as ``"01/10/2024"`` does not say whether the day or the month comes first, and pandas
+    reads it month first (10 January), where most of the world means 1 October; a date given by the
+    user is refused in that layout rather than guessed. Year-first text (``"2024-10-01"``), a month
+    written as a word, and date objects say their order.
+
+    >>> print(unordered_date("01/10/2024"))
+    '01/10/2024' could be 1 October 2024 (day first) or 10 January 2024 (month first): write it year first, as 2024-10-01 or 2024-01-10
+    >>> print(unordered_date("13/10/2024"))
+    '13/10/2024' writes the day and the month as numbers without saying which comes first: write it year first, as 2024-10-13
+    >>> [unordered_date(v) for v in ("2024-10-01", "1 October 2024", "05/05/2024")]
+    [None, None, None]
+    """
+    match = _NUMERIC_DATE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    a, b, year = int(match[1]), int(match[2]), int(match[3])
+    if a == b:  # 05/05/2024 reads the same either way
+        return None
+    year += 2000 if year < 100 else 0
+    readings = [(day, month) for day, month in ((a, b), (b, a))
+                if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]]
+    iso = [f"{year}-{month:02d}-{day:02d}" for day, month in dict.fromkeys(readings)]
+    if len(iso) == 2:
+        (d1, m1), (d2, m2) = readings
+        return (f"{value!r} could be {d1} {calendar.month_name[m1]} {year} (day first) or {d2} "
+                f"{calendar.month_name[m2]} {year} (month first): write it year first, as {iso[0]} or {iso[1]}")
+    return (f"{value!r} writes the day and the month as numbers without saying which comes first: "
+            f"write it year first{', as ' + iso[0] if iso else ''}")
 
 
 def is_number(value: object) -> bool:

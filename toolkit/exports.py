@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, SpecError
+from toolkit.errors import AnalysisError, SpecError, unordered_date
 from toolkit.metrics import _reported_sum
 
 __all__ = [
@@ -123,6 +123,8 @@ _EXTRA = ("detail_expands", "permalink_clicks", "hashtag_clicks", "media_views",
 # ------------------------------------------------------------------------------------------
 # helpers
 def _day(value: Any, parameter: str) -> pd.Timestamp:
+    if (why := unordered_date(value)) is not None:
+        raise SpecError(why, parameter=parameter, found=value)
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):

@@ -83,7 +83,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.arrays import ArrowStringArray, BooleanArray, IntegerArray
 
-from toolkit.errors import SpecError, is_number
+from toolkit.errors import SpecError, is_number, unordered_date
 from toolkit.schema import FOLLOWERS, MEDIA_TYPES, PLATFORMS, POSTS
 
 __all__ = ["Simulation", "simulate_profile", "BASE_RATES", "EXTRA_RATES", "ENGAGEMENT_METRICS", "main"]
@@ -339,7 +339,9 @@ def _event(value: Any, default_size: float, name: str) -> tuple[pd.Timestamp, fl
     else:
         date, size = value, default_size
     try:
-        ts = _utc_day(date)
+        ts = _utc_day(date, name)
+    except SpecError:
+        raise
     except (TypeError, ValueError):
         raise SpecError(f"{name} date must be a date like '2024-06-15'", parameter=name, found=date) from None
     if not 0 < float(size) < (1 if name == "purge" else 100):
@@ -347,7 +349,9 @@ def _event(value: Any, default_size: float, name: str) -> tuple[pd.Timestamp, fl
     return ts, float(size)
 
 
-def _utc_day(value: Any) -> pd.Timestamp:
+def _utc_day(value: Any, parameter: str = "start") -> pd.Timestamp:
+    if (why := unordered_date(value)) is not None:
+        raise SpecError(why, parameter=parameter, found=value)
     ts = pd.Timestamp(value)
     if ts is pd.NaT:
         raise ValueError(value)
@@ -517,7 +521,7 @@ def simulate_profile(
     day_index = pd.date_range(start_ts, periods=days, freq="D")
     day_index = day_index.as_unit("ns")
     day_ns = day_index.asi8  # ns since epoch, UTC midnight
-    change_ts = None if change is None else _utc_day(change)
+    change_ts = None if change is None else _utc_day(change, "change")
     purge_ev = _event(purge, 0.12, "purge")
     spike_ev = _event(spike, 0.30, "spike")
 
