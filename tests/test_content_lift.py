@@ -69,6 +69,7 @@ def test_boolean_column_and_pair_give_the_same_answer(lifted):
     b = content_lift(posts, label=LABEL, metric="likes", method=["glm", "permutation"], n_resamples=500)
     pd.testing.assert_series_equal(a.table["lift"], b.table["lift"])
     assert a.table["p_value"].tolist() == b.table["p_value"].tolist()
+    assert "glm: posts with personal = True had " in a.text
 
 
 def test_missing_values_are_left_out_and_counted(lifted):
@@ -133,6 +134,25 @@ def test_change_interaction_finds_a_gain_planted_after_the_change():
         assert gain.loc[m, "ci_low"] > 0, m
     with pytest.raises(AnalysisError, match="change"):
         content_lift(posts, label=LABEL, metric="likes", method="welch", change="2024-07-01")
+
+
+def test_the_text_says_what_each_row_compares(all_methods):
+    # a gain is a ratio of two lifts and mannwhitney's lift a ratio of median posts' rates: neither
+    # may read as "posts with the label had X% more"
+    posts = simulate_profile(days=180, start="2024-01-01", posts_per_day=3, personal_lift=0.2, seed=9,
+                             text=False).posts
+    r = content_lift(posts, label=LABEL, metric="likes", method="glm", change="2024-04-01")
+    gain = format_pct(r.table.set_index("term").loc["gain after change", "lift"])
+    line = next(x for x in r.text.splitlines() if "gain" in x or "changed by" in x)
+    assert line.startswith("glm: the lift of posts with content_label = personal over the other posts "
+                           f"(likes per impression) changed by {gain} from before the change to after it")
+    assert "had" not in line
+    mw = format_pct(all_methods.table.set_index("method").loc["mannwhitney", "lift"])
+    assert (f"mannwhitney: the median post with content_label = personal had {mw} likes per impression "
+            "vs. the median other post (") in all_methods.text
+    glm = format_pct(all_methods.table.set_index("method").loc["glm", "lift"])
+    assert f"glm: posts with content_label = personal had {glm} likes per impression vs. the other posts (" \
+        in all_methods.text
 
 
 def test_change_terms_count_the_posts_each_term_compares():
@@ -717,3 +737,10 @@ def test_bad_strata_name_strata(lifted, kwargs, found):
     with pytest.raises(AnalysisError) as err:
         content_lift(lifted, label=LABEL, metric="likes", n_resamples=199, **kwargs)
     assert err.value.parameter == "strata" and found in str(err.value)
+
+
+def test_an_unknown_method_is_named_with_the_methods_there_are(lifted):
+    with pytest.raises(AnalysisError) as err:
+        content_lift(lifted, label=LABEL, metric="likes", method="GLM")
+    assert err.value.parameter == "method" and err.value.found == "GLM"
+    assert str(list(METHODS)) in str(err.value)

@@ -92,7 +92,7 @@ ADJUST = ("holm", "bh", "none")
 HOUR_BANDS = ("night", "morning", "afternoon", "evening")
 
 ASSUMPTIONS = {
-    "glm": ("glm: counts are negative binomial (NB2, variance mu + alpha mu^2, alpha estimated by ML) "
+    "glm": ("glm: counts are negative binomial (NB2, variance mu + mu^2/theta, theta estimated by ML and reported as dispersion) "
             "with mean proportional to exposure; the label effect is multiplicative and the same across "
             "controls; errors are independent between weeks (clustered within weeks, and within "
             "accounts when several are pooled), inference from t with weeks - 1 df; the trend control "
@@ -173,7 +173,7 @@ def _label_text(label: Any) -> str:
         column, value = label
         values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
         return f"{column} = {'/'.join(map(str, values))}"
-    return str(label)
+    return f"{label} = True"  # a True/False column
 
 
 def _label_values(posts: pd.DataFrame, label: Any, shown: int = 8) -> str:
@@ -202,7 +202,9 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
                             column="published_at", found=sorted(map(str, posts.columns)))
     treat = label_mask(posts, label)
     if len(posts) and not treat.fillna(False).any():
-        raise AnalysisError("the label marks no post as under test; check its column and value",
+        raise AnalysisError("the label marks no post as under test; check its column and value, or "
+                            "label the posts first: toolkit.label_personal (a heuristic) or hand labels "
+                            "joined by toolkit.labels.combine_labels (notebook 03 shows both)",
                             parameter="label", found=_label_values(posts, label))
     from toolkit import metrics  # noqa: PLC0415
 
@@ -1166,7 +1168,8 @@ def content_lift(
     metrics_ = name_list(metric, "metric")  # column names
     for m in methods:
         if m not in METHODS:
-            raise AnalysisError("unknown method", parameter="method", found=m)
+            raise AnalysisError(f"unknown method: expected one of {list(METHODS)} (lower case)",
+                                parameter="method", found=m)
     if len(set(methods)) < len(methods):
         raise AnalysisError("each method may be given once", parameter="method", found=methods)
     if not metrics_:
@@ -1386,8 +1389,16 @@ def _text(table, label_text, exposure, level, adjust, n_metrics, dropped, thresh
             if n_metrics > 1 and adjust != "none":
                 stat += f", {adjust.upper() if adjust == 'bh' else 'Holm'}-adjusted {_fmt_p(r['p_adjusted'])}"
         mdl = r["min_detectable_lift"]
-        line = (f"{r['method']}: posts with {label_text} had {format_pct(r['lift'])} {r['metric']} {per} "
-                f"vs. the other posts{term} ({ci}; {stat}; n = {r['n_treatment']} vs {r['n_baseline']}).")
+        lift, n = format_pct(r["lift"]), f"n = {r['n_treatment']} vs {r['n_baseline']}"
+        if r["term"] == "gain after change":  # a ratio of two lifts, not a lift of posts
+            what = (f"the lift of posts with {label_text} over the other posts ({r['metric']} {per}) "
+                    f"changed by {lift} from before the change to after it (ratio of the two lifts)")
+        elif r["method"] == "mannwhitney":  # a ratio of medians, not of mean rates
+            what = (f"the median post with {label_text} had {lift} {r['metric']} {per} vs. the median "
+                    f"other post{term}")
+        else:
+            what = f"posts with {label_text} had {lift} {r['metric']} {per} vs. the other posts{term}"
+        line = f"{r['method']}: {what} ({ci}; {stat}; {n})."
         if np.isfinite(mdl) and np.isfinite(r["power"]):
             line += (f" {_detectable_text(r['method'], alpha)}: {format_pct(mdl)}; "
                      f"achieved power at the observed lift: {r['power']:.2f}.")
