@@ -460,3 +460,11 @@ def test_year_first_text_and_date_objects_are_read_as_before(posts):
     for same in (datetime.date(2024, 7, 1), pd.Timestamp("2024-07-01"), "1 July 2024", "2024/07/01"):
         other = before_after(posts, change=same, method="glm", warn=False)
         assert other.table["lift"].tolist() == iso.table["lift"].tolist()
+
+
+def test_a_change_noise_could_produce_is_not_called_no_change():
+    null = before_after(_demo_posts(seed=2, lift=0.0), change=CHANGE, method="glm", warn=False)
+    assert null.table.loc[0, "p_value"] > 0.05  # seeded, no lift planted
+    assert ("noise alone could produce a change this large, so these data cannot tell it from no "
+            "change (which is not evidence of no change: see the interval)") in null.text
+    assert "Do not trust the glm's p-value when the rate runs in good and bad spells" in null.assumptions

@@ -179,7 +179,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "(log link, log-exposure offset; NB2 variance mu + mu^2/theta with theta estimated "
                 "by maximum likelihood); the after-change effect is one multiplicative shift of the "
                 f"rate, the same for every post; {ctrl}; {trend}; {se}."
-                + (" Do not trust its p-value when the rate runs in good and bad spells lasting "
+                + (" Do not trust the glm's p-value when the rate runs in good and bad spells lasting "
                    "weeks: weeks are then not independent (simulated day-to-day autocorrelation "
                    "0.85: 15% false positives at alpha 0.05); robust='4 weeks' allows for spells "
                    f"of up to about a month ({_BLOCKS_AR85} there)." if robust == "week" else ""))
@@ -1400,7 +1400,8 @@ def _describe(row: dict[str, Any], d: _Data, level: float,
             "did": f"relative to the control account {control_account!r} (difference in "
                    "differences)"}[row["method"]]
     sig = ("a change this large is unlikely to be noise" if row["p_value"] < 1 - level
-           else "this is within what noise alone produces")
+           else "noise alone could produce a change this large, so these data cannot tell it from no "
+                "change (which is not evidence of no change: see the interval)")
     return (f"After {_date_text(d.change)}, {d.metric} {per} {rising} "
             f"{abs(row['lift']) * 100:.0f}% {what} ({level:.0%} CI {format_pct(row['ci_low'])} to "
             f"{format_pct(row['ci_high'])}; p = {row['p_value']:.3g}): {sig}. That is about "
