@@ -490,3 +490,35 @@ def test_a_window_of_weeks_that_leaves_too_few_posts_is_named_with_the_range():
         fit_history(posts, last_weeks=2)
     with pytest.raises(AnalysisError, match="parameter 'since'"):
         fit_history(posts, since="2030-01-01", last_weeks=2)
+
+
+# --- noise_sensitivity: the plan under milder day swings -------------------------------------------
+
+def test_noise_sensitivity_reruns_power_with_only_the_day_swings_changed():
+    import dataclasses
+
+    from toolkit.design import History, noise_sensitivity, power
+
+    h = History(posts_per_day=2, rate=0.03, dispersion=4.0, ar1=0.8, shock_sd=0.25, weekday=(1.0,) * 7,
+                exposures=np.full(200, 1000.0))
+    kw = dict(weeks=(4, 12), n_sims=200, seed=3, progress=False)
+    t = noise_sensitivity(h, **kw)
+    # each column is power()'s own minimum detectable lift for that noise model, same seed
+    for column, (ar1, sd) in {"as_fitted": (0.8, 0.25), "milder": (0.4, 0.125), "no_day_swings": (0, 0)}.items():
+        alone = power(history=dataclasses.replace(h, ar1=ar1, shock_sd=sd), analysis="before_after",
+                      lifts=(0.2,), **kw).mdl
+        assert t[column].tolist() == alone["min_detectable_lift"].tolist(), column
+    assert t.attrs["noise"]["milder"] == (0.4, 0.125)
+    # persistent day swings are what makes a before/after comparison need a larger lift
+    assert (t["as_fitted"] > t["no_day_swings"]).all()
+
+
+@pytest.mark.parametrize("kwargs, parameter", [(dict(milder=1.5), "milder"), (dict(milder=0), "milder"),
+                                              (dict(lifts=(0.1,)), "power_kwargs")])
+def test_noise_sensitivity_names_a_bad_argument(kwargs, parameter):
+    from toolkit.design import History, noise_sensitivity
+
+    h = History(posts_per_day=2, rate=0.03, dispersion=4.0, ar1=0.5, shock_sd=0.1)
+    with pytest.raises(AnalysisError) as err:
+        noise_sensitivity(h, **kwargs)
+    assert err.value.parameter == parameter
