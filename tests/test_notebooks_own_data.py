@@ -63,6 +63,28 @@ def test_notebook_03_compares_the_label_value_it_is_given(tmp_path):
 
 
 @pytest.mark.slow
+def test_notebook_03_runs_without_tags_on_the_combined_labels(tmp_path):
+    # the sample without its tag file has no labels at all: LABEL_SOURCE="combined" compares by the
+    # heuristic's labels (no hand labels yet)
+    result = tmp_path / "result.json"
+    sample = ROOT / "data" / "sample"
+    import toolkit
+    from toolkit.labels import label_personal
+    from toolkit.metrics import of_account
+
+    posts = of_account(toolkit.load(sample).posts, "harborbakes")
+    _run("03_personal_content_lift.ipynb", tmp_path, DATA=str(sample), ACCOUNT="harborbakes", TAGS=None,
+         LABEL_SOURCE="combined", HAND_LABELS=str(tmp_path / "hand.csv"), PLANTED_LIFT=None,
+         METRICS=["likes"], METHODS=["glm"], N_RESAMPLES=99, result_path=str(result))
+    table = pd.DataFrame(json.loads(result.read_text(encoding="utf-8"))["table"])
+    # the posts compared are the heuristic's, counted here by calling it on the same posts
+    personal = label_personal(posts)["personal"].astype("boolean")
+    known = posts["likes"].notna().to_numpy() & posts["impressions"].gt(0).to_numpy()
+    assert table.loc[0, "n_treatment"] == int((personal.fillna(False).to_numpy() & known).sum())
+    assert table.loc[0, "n_baseline"] == int(((~personal).fillna(False).to_numpy() & known).sum())
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("data, account, skipped", [
     # Hootsuite: no follower numbers at all (and no impressions): both follower sections skip
     (HOOTSUITE, "Northwind Bakery", ["purges and spikes", "the elasticity"]),

@@ -63,6 +63,7 @@ __all__ = [
     "load_hand_labels",
     "hand_label_column",
     "combine_labels",
+    "compared_by",
     "agreement",
     "Agreement",
 ]
@@ -471,6 +472,39 @@ def combine_labels(posts: pd.DataFrame, *, label: str | tuple[str, Any] | None =
     out[name] = label
     out[f"{name}_source"] = source
     return out
+
+
+LABEL_SOURCES = ("tags", "combined")
+
+
+def compared_by(posts: pd.DataFrame, source: str, *, label: str | tuple[str, Any],
+                heuristic: bool | pd.DataFrame = True, hand: str | Path | pd.DataFrame | None = None,
+                name: str = "personal") -> tuple[pd.DataFrame, str | tuple[str, Any]]:
+    """The posts and the ``label=`` an analysis compares them by, for a label source given by name
+    (notebook 03's ``LABEL_SOURCE``).
+
+    ``"tags"``: ``posts`` as they are, compared by ``label``. ``"combined"``: for data without
+    tags, or only some: :func:`combine_labels` gives each post its hand label, else its tag
+    (``label``, when its column holds any value), else the heuristic's, and the posts are compared
+    by ``name``; ``<name>_source`` says where each label came from. Posts no source labels stay NA
+    and the analyses leave them out.
+
+    >>> posts = pd.DataFrame({"post_id": ["1", "2"], "text": ["My dog and I, at home with the kids!", "Shop now"],
+    ...                       "content_label": [None, "brand"]})
+    >>> compared, by = compared_by(posts, "combined", label=("content_label", "personal"))
+    >>> by, compared["personal"].tolist(), compared["personal_source"].tolist()
+    ('personal', [True, False], ['heuristic', 'column'])
+    >>> compared_by(posts, "tags", label=("content_label", "personal"))[1]
+    ('content_label', 'personal')
+    """
+    if source not in LABEL_SOURCES:
+        raise AnalysisError(f"expected one of {list(LABEL_SOURCES)}", parameter="source", found=repr(source))
+    if source == "tags":
+        return posts, label
+    column = label[0] if isinstance(label, tuple) else label
+    tagged = column in posts.columns and bool(posts[column].notna().any())
+    return combine_labels(posts, label=label if tagged else None, heuristic=heuristic, hand=hand,
+                          name=name), name
 
 
 # ---------------------------------------------------------------------------------------------
