@@ -202,7 +202,10 @@ def test_placebo(result):
     plc = result.placebo(n=8, progress=False)
     t = plc.table
     assert list(t.columns[: len(RESULT_COLUMNS)]) == list(RESULT_COLUMNS)
-    assert len(plc.details["placebo"]) == 8
+    assert len(plc.details["placebo"]) == 8 and t.loc[0, "n_placebo"] == 8
+    # the row's lift is the real one, so are the posts behind it
+    real = result.table.set_index("method").loc[t.loc[0, "method"].removesuffix(" placebo")]
+    assert t.loc[0, ["n_baseline", "n_treatment"]].tolist() == [real["n_baseline"], real["n_treatment"]]
     # a planted +25% is larger than every placebo lift in the pre-period: p = 1/(8+1)
     assert t.loc[0, "p_value"] == pytest.approx(1 / 9)
     assert "placebo" in plc.text and plc.chart().to_dict()["layer"][1]["mark"]["type"] == "rule"

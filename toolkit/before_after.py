@@ -1224,9 +1224,10 @@ class BeforeAfterResult(Result):
         significant is not a false positive rate (``toolkit.calibration`` measures that across
         simulated accounts).
 
-        Returns a :class:`Result` whose table row has the real lift, the empirical ``p_value`` and
-        the placebo distribution's spread (``placebo_low``/``placebo_high``: the middle ``level``
-        of the placebo lifts); ``details["placebo"]`` lists every fake date's lift and
+        Returns a :class:`Result` whose table row has the real lift (with the real analysis's
+        ``n_baseline``/``n_treatment`` posts), the empirical ``p_value``, the number of placebo
+        dates used (``n_placebo``) and the placebo distribution's spread (``placebo_low``/
+        ``placebo_high``: the middle ``level`` of the placebo lifts); ``details["placebo"]`` lists every fake date's lift and
         ``details["failed"]`` the fake dates that could not be analysed, with the reason. The text
         says how many dates were requested and used; no usable date is an error.
         """
@@ -1285,7 +1286,8 @@ class BeforeAfterResult(Result):
         table = pd.DataFrame([{
             "method": f"{method} placebo", "metric": d.metric, "lift": real_lift,
             "ci_low": float("nan"), "ci_high": float("nan"), "p_value": p_emp,
-            "n_baseline": len(plc), "n_treatment": 1, "placebo_rank": len(plc) - k,
+            "n_baseline": int(real["n_baseline"].iloc[0]), "n_treatment": int(real["n_treatment"].iloc[0]),
+            "n_placebo": len(plc), "placebo_rank": len(plc) - k,
             "placebo_low": q[0], "placebo_high": q[1],
             "placebo_rejection_rate": float((plc["p_value"] < 1 - args["level"]).mean())}])
         text = (f"The real {method} lift ({format_pct(real_lift)}) is larger in size than "
