@@ -423,7 +423,7 @@ def test_weekly_autocorrelation_pairs_consecutive_weeks_only():
 
 def _calls(posts):
     from toolkit.content_lift import content_lift
-    from toolkit.design import schedule
+    from toolkit.design import fit_history, schedule
     from toolkit.exports import legacy_file_name
     from toolkit.simulate import simulate_profile
 
@@ -435,6 +435,7 @@ def _calls(posts):
                                  "exclude", AnalysisError),
         "content_lift change": (lambda v: content_lift(labelled, label=label, change=v), "change", AnalysisError),
         "schedule start": (lambda v: schedule(v, weeks=2, slots_per_week=3), "start", AnalysisError),
+        "fit_history since": (lambda v: fit_history(posts, metric="likes", since=v), "since", AnalysisError),
         "simulate start": (lambda v: simulate_profile(days=10, start=v), "start", SpecError),
         "simulate purge": (lambda v: simulate_profile(days=10, purge=(v, 0.1)), "purge", SpecError),
         "export window": (lambda v: legacy_file_name("someone", v, "2024-12-31"), "start", SpecError),
@@ -442,7 +443,8 @@ def _calls(posts):
 
 
 @pytest.mark.parametrize("call", ["before_after change", "before_after exclude", "content_lift change",
-                                  "schedule start", "simulate start", "simulate purge", "export window"])
+                                  "schedule start", "fit_history since", "simulate start", "simulate purge",
+                                  "export window"])
 def test_a_date_whose_day_and_month_could_swap_is_refused_not_read_month_first(posts, call):
     # pandas reads '01/08/2024' as 8 January; most of the world means 1 August
     run, parameter, error = _calls(posts)[call]

@@ -1227,9 +1227,10 @@ class BeforeAfterResult(Result):
         Returns a :class:`Result` whose table row has the real lift (with the real analysis's
         ``n_baseline``/``n_treatment`` posts), the empirical ``p_value``, the number of placebo
         dates used (``n_placebo``) and the placebo distribution's spread (``placebo_low``/
-        ``placebo_high``: the middle ``level`` of the placebo lifts); ``details["placebo"]`` lists every fake date's lift and
-        ``details["failed"]`` the fake dates that could not be analysed, with the reason. The text
-        says how many dates were requested and used; no usable date is an error.
+        ``placebo_high``: the middle ``level`` of the placebo lifts); ``details["placebo"]``
+        lists every fake date's lift and ``details["failed"]`` the fake dates that could not be
+        analysed, with the reason. The text says how many dates were requested and used; no
+        usable date is an error.
         """
         from tqdm.auto import tqdm  # noqa: PLC0415
 

@@ -92,8 +92,8 @@ ADJUST = ("holm", "bh", "none")
 HOUR_BANDS = ("night", "morning", "afternoon", "evening")
 
 ASSUMPTIONS = {
-    "glm": ("glm: counts are negative binomial (NB2, variance mu + mu^2/theta, theta estimated by ML and reported as dispersion) "
-            "with mean proportional to exposure; the label effect is multiplicative and the same across "
+    "glm": ("glm: counts are negative binomial (NB2, variance mu + mu^2/theta, theta estimated by ML "
+            "and reported as dispersion) with mean proportional to exposure; the label effect is multiplicative and the same across "
             "controls; errors are independent between weeks (clustered within weeks, and within "
             "accounts when several are pooled), inference from t with weeks - 1 df; the trend control "
             "is a straight line, so a jump in the account's level at the date the share of labelled "

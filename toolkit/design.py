@@ -45,11 +45,11 @@ np.True_
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import warnings
 from collections.abc import Callable, Sequence
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,6 +302,8 @@ def fit_history(
     for name, bound in (("since", since), ("until", until)):
         if bound is None:
             continue
+        if (why := unordered_date(bound)) is not None:
+            raise AnalysisError(why, parameter=name, found=repr(bound))
         try:
             stamp = pd.Timestamp(bound)
         except (TypeError, ValueError):

@@ -161,7 +161,7 @@ def unordered_date(value: object) -> str | None:
     year += 2000 if year < 100 else 0
     readings = [(day, month) for day, month in ((a, b), (b, a))
                 if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]]
-    iso = [f"{year}-{month:02d}-{day:02d}" for day, month in dict.fromkeys(readings)]
+    iso = [f"{year}-{month:02d}-{day:02d}" for day, month in readings]
     if len(iso) == 2:
         (d1, m1), (d2, m2) = readings
         return (f"{value!r} could be {d1} {calendar.month_name[m1]} {year} (day first) or {d2} "
