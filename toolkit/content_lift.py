@@ -188,7 +188,7 @@ def _label_values(posts: pd.DataFrame, label: Any, shown: int = 8) -> str:
              + (f" ({n} posts)" if i == 0 else f" ({n})")
              for i, (value, n) in enumerate(counts.head(shown).items())]
     more = f", and {len(counts) - shown} more" if len(counts) > shown else ""
-    what = _label_text(label) if isinstance(label, tuple) else f"{column} is True"
+    what = _label_text(label)
     return f"{what} on no post; its values: {', '.join(parts)}{more}"
 
 
