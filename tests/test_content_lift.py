@@ -7,7 +7,7 @@ from scipy import stats
 
 import toolkit
 from toolkit.content_lift import (METHODS, _power, adjust_pvalues, content_lift, expanded_p,
-                                  expanded_tail, hour_band, rate_ratio_permutation)
+                                  expanded_prob, expanded_tail, hour_band, rate_ratio_permutation)
 from toolkit.errors import AnalysisError
 from toolkit.result import format_pct
 from toolkit.schema import RESULT_COLUMNS
@@ -51,8 +51,9 @@ def test_result_has_standard_columns_text_assumptions_and_chart(all_methods):
         assert "Smallest lift this test detects with 80% power" in lines[m]
     assert "(t approximation from the spread of its bootstrap draws)" in lines["bootstrap"]
     for m, spread in [("permutation", "permutation distribution"),
-                      ("mannwhitney", "resampled median ratios"), ("bayes", "posterior draws")]:
+                      ("mannwhitney", "resampled median ratios")]:
         assert f"normal approximation from the spread of its {spread}" in lines[m], m
+    assert "(t approximation from the spread of its posterior draws)" in lines["bayes"]
     assert "credible interval would leave out zero in 80% of repeats" in lines["bayes"]
     spec = r.chart().to_dict()
     assert sum(len(v) for v in spec["datasets"].values()) == len(METHODS) + 1  # rows + zero line
@@ -261,6 +262,62 @@ def test_bootstrap_rows_are_read_from_its_draws_at_the_expanded_percentiles(lift
         g = r.table.set_index("term")["weeks_with_both"]
         assert g["gain after change"] == min(g["label, before change"], g["label, after change"])
         assert g["label, before change"] + g["label, after change"] >= r.table["weeks"].iloc[0] - 1
+
+
+@pytest.mark.parametrize("change", [None, "2024-03-01"])
+def test_bayes_rows_are_read_from_its_draws_at_the_expanded_tails(lifted, change):
+    # closed form given the posterior draws the result keeps: interval at the expanded tails for
+    # the term's weeks with both kinds of post (G), probabilities mapped by the same expansion (so 0
+    # lies outside the interval exactly when P(lift > 0) is beyond its level), se the draws' SD
+    # widened by sqrt((G + 1) / (G - 1)) (the Bayesian bootstrap's variance of a mean is S / (G + 1),
+    # the t posterior's scale S / (G - 1)), df G - 1, lift the posterior median
+    level, threshold = 0.9, 0.1
+    r = content_lift(lifted, label=LABEL, metric="likes", method="bayes", n_resamples=999,
+                     level=level, change=change, threshold=threshold)
+    for _, row in r.table.iterrows():
+        v = r.details["bayes"]["likes"][row["term"]]
+        g = row["weeks_with_both"]
+        widen = np.sqrt((g + 1) / (g - 1))
+        tail = stats.norm.cdf(-widen * stats.t.ppf(0.5 + level / 2, g - 1))
+        assert np.expm1(np.quantile(v, [tail, 1 - tail])) == pytest.approx([row["ci_low"], row["ci_high"]])
+        assert row["lift"] == pytest.approx(np.expm1(np.median(v)))
+        # P(theta > x) = 1 - T_{G-1}(Phi^-1(share at or below x) / widen), written out with scipy
+        for col, x in [("prob_positive", 0.0), ("prob_above_threshold", np.log1p(threshold))]:
+            share = np.mean(v <= x)
+            assert row[col] == pytest.approx(stats.t.sf(stats.norm.ppf(share) / widen, g - 1))
+        assert row["se_log"] == pytest.approx(np.std(v, ddof=1) * widen)
+        assert row["df"] == g - 1
+        excludes = row["ci_low"] > 0 or row["ci_high"] < 0
+        beyond = min(row["prob_positive"], 1 - row["prob_positive"]) < (1 - level) / 2
+        assert excludes == beyond or abs(min(row["prob_positive"], 1 - row["prob_positive"])
+                                         - (1 - level) / 2) < 2 / len(v)
+
+
+def test_bayesian_bootstrap_spread_of_a_mean_is_rubins():
+    # the widening for bayes rests on this (Rubin 1981): with flat Dirichlet weights on G values,
+    # the weighted mean has variance sum((x - mean)^2) / (G (G + 1)); seeded draws, 4 SE band
+    rng = np.random.default_rng(5)
+    g, n = 26, 200_000
+    x = rng.gamma(2.0, size=g)
+    means = rng.dirichlet(np.ones(g), size=n) @ x
+    closed = np.sum((x - x.mean()) ** 2) / (g * (g + 1))
+    assert means.var() == pytest.approx(closed, rel=4 * np.sqrt(2 / n) * 1.5)
+
+
+def test_expanded_prob_inverts_the_expanded_tail():
+    # the posterior probability of the interval's end is the interval's tail; many weeks: unchanged
+    for level, g in [(0.95, 5), (0.95, 26), (0.9, 52)]:
+        tail = expanded_tail(level, g, bayesian=True)
+        # for a mean: z at the new tail times the Bayesian bootstrap's scale sqrt(S / (G + 1)) is
+        # t_{G-1} at the old one times the t posterior's sqrt(S / (G - 1))
+        assert -stats.norm.ppf(tail) * np.sqrt(1 / (g + 1)) == pytest.approx(
+            stats.t.ppf(0.5 + level / 2, g - 1) * np.sqrt(1 / (g - 1)))
+        assert expanded_prob(tail, g) == pytest.approx((1 - level) / 2)
+        assert expanded_prob(1 - tail, g) == pytest.approx(1 - (1 - level) / 2)
+    assert expanded_prob(0.3, 10**7) == pytest.approx(0.3, abs=1e-6)
+    assert expanded_prob(0.0, 26) == 0.0 and expanded_prob(1.0, 26) == 1.0
+    # widening moves every probability towards 1/2
+    assert 0.025 < expanded_prob(0.025, 26) < 0.5 < expanded_prob(0.975, 26) < 0.975
 
 
 def _two_accounts_meeting_in_five_weeks():

@@ -26,12 +26,14 @@ Methods
 ``bayes``
     A posterior for the week-stratified rate ratio from the Bayesian bootstrap over weeks (Dirichlet
     weights on weeks, i.e. a non-informative Dirichlet-process model of weeks), giving P(lift > 0)
-    and P(lift > ``threshold``); deterministic given ``seed``.
+    and P(lift > ``threshold``); deterministic given ``seed``. Its tails are widened for the weeks
+    it learns from, as the posterior of a mean with unknown variance is (Student t rather than
+    normal; :func:`expanded_prob`).
 
 Every row also carries the minimum lift the test could detect with 80 % power at ``alpha`` and the
 achieved power at the observed lift, computed from that method's standard error of ``log(1 + lift)``
-(with the t distribution the glm and welch test with and the one bootstrap's expanded percentiles
-stand for, a normal one for the other methods).
+(with the t distribution the glm and welch test with and the one bootstrap's and bayes's expanded
+tails stand for, a normal one for the other methods).
 
 >>> from toolkit.simulate import simulate_profile
 >>> posts = simulate_profile(days=120, personal_lift=0.3, seed=4).posts
@@ -126,9 +128,11 @@ ASSUMPTIONS = {
               "Dirichlet-process model of weeks (Bayesian bootstrap: flat Dirichlet(1, ..., 1) "
               "weights on the observed weeks); weeks independent; lift is the posterior median "
               "(observed_lift the data's own ratio), the interval the equal-tailed credible interval; "
-              "it has no few-weeks correction: it needs about 40 or more weeks holding both labelled "
-              "and other posts; with about 26 (simulated: 0.4 posts a day, or 5% labelled posts) its "
-              "interval excluded 0 in 8-10% of true nulls: prefer permutation then"),
+              "its tails are widened for the G weeks holding both labelled and other posts (the only "
+              "ones that inform it), as a normal posterior becomes Student t on G - 1 df when the "
+              "variance is unknown, and P(lift > x) is read from the widened posterior; sparse counts "
+              "skew the ratio: with about 26 such weeks at 0.4 posts a day its interval excluded 0 in "
+              "7.8% of true nulls (simulated), so it wants about 40 or more: prefer permutation then"),
 }
 
 
@@ -575,9 +579,9 @@ def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
     return out
 
 
-#: methods whose interval and test use a t distribution with the row's ``df`` (bootstrap's
-#: through its expanded percentiles)
-_T_METHODS = ("glm", "welch", "bootstrap")
+#: methods whose interval and test use a t distribution with the row's ``df`` (bootstrap's and
+#: bayes's through their expanded tails)
+_T_METHODS = ("glm", "welch", "bootstrap", "bayes")
 
 
 def _power(lift: float, se: float, alpha: float, power: float = 0.8,
@@ -798,19 +802,32 @@ def _usable(values: np.ndarray, observed: float, metric: str, term: str) -> tupl
                "resamples_infinite": int(np.isinf(v).sum())}
 
 
-def expanded_tail(level: float, weeks: int) -> float:
+def _widening(weeks: int, bayesian: bool) -> float:
+    """How much wider than their spread the t posterior of a mean over ``weeks`` blocks is, as a
+    standard deviation: the plain bootstrap's variance of a mean is ``S / G`` and the Bayesian
+    bootstrap's ``S / (G + 1)`` (Rubin 1981), with ``S`` the blocks' variance about their mean; the
+    t interval's scale is ``S / (G - 1)``."""
+    g = max(int(weeks), 2)
+    return math.sqrt((g + 1 if bayesian else g) / (g - 1))
+
+
+def expanded_tail(level: float, weeks: int, bayesian: bool = False) -> float:
     """The lower percentile of Hesterberg's expanded percentile interval at ``level`` from
     ``weeks`` independent blocks: ``Phi(-sqrt(G / (G - 1)) * t_{G-1}(1/2 + level/2))`` instead of
     ``(1 - level) / 2``. The plain percentile interval is too narrow with few blocks (for a mean, by
     the factors ``sqrt((G - 1) / G)`` and ``z / t``); this widens it by both, so that for a
     symmetric statistic it matches the t interval (Hesterberg 2015, "What teachers should know about
     the bootstrap", The American Statistician 69(4), arXiv:1411.5279; R: ``resample::ExpandProbs``).
+    ``bayesian=True`` does the same for draws of the Bayesian bootstrap, whose spread is narrower
+    still, by ``sqrt(G / (G + 1))``: the factor is ``sqrt((G + 1) / (G - 1))``.
 
     >>> round(expanded_tail(0.95, 26), 4), round(expanded_tail(0.95, 10**6), 4)
     (0.0179, 0.025)
+    >>> round(expanded_tail(0.95, 26, bayesian=True), 4)
+    0.0162
     """
     g = max(int(weeks), 2)
-    return float(stats.norm.cdf(-math.sqrt(g / (g - 1)) * stats.t.ppf(0.5 + level / 2, g - 1)))
+    return float(stats.norm.cdf(-_widening(g, bayesian) * stats.t.ppf(0.5 + level / 2, g - 1)))
 
 
 def expanded_p(share: float, weeks: int) -> float:
@@ -824,8 +841,7 @@ def expanded_p(share: float, weeks: int) -> float:
     g = max(int(weeks), 2)
     if share <= 0:
         return 0.0
-    return float(round(2 * stats.t.cdf(stats.norm.ppf(min(share, 0.5)) / math.sqrt(g / (g - 1)), g - 1),
-                       12))
+    return float(round(2 * stats.t.cdf(stats.norm.ppf(min(share, 0.5)) / _widening(g, False), g - 1), 12))
 
 
 def _informative_weeks(d: _Data, method: str, terms: Sequence[str]) -> dict[str, int]:
@@ -863,30 +879,64 @@ def _bootstrap(d, metric, level, change, n_resamples, rng) -> tuple[list[dict], 
         lo, hi = _quantile(v, [tail, 1 - tail])
         share = min(np.mean(v <= 0), np.mean(v >= 0))
         p = min(1.0, expanded_p(share, g) + 1 / (len(v) + 1))
-        se = float(np.std(v[np.isfinite(v)], ddof=1)) * math.sqrt(g / (g - 1))
+        se = float(np.std(v[np.isfinite(v)], ddof=1)) * _widening(g, False)
         rows.append(_row("bootstrap", metric, math.expm1(o), math.expm1(lo), math.expm1(hi),
                          p, d, se, term=term, df=float(g - 1), **counts))
         draws[term] = v
     return rows, draws
 
 
-def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> list[dict]:
+def expanded_prob(share: float, weeks: int) -> float:
+    """A posterior probability ``P(theta <= x)`` of the Bayesian bootstrap over ``weeks`` blocks,
+    mapped to the same probability of the few-weeks posterior whose interval is
+    ``expanded_tail(level, weeks, bayesian=True)``: ``T_{G-1}(Phi^-1(share) / sqrt((G + 1) / (G -
+    1)))``. It inverts the expansion, so ``x`` lies outside that interval exactly when this
+    probability does.
+
+    For a normal mean, the Bayesian bootstrap's posterior is about normal with variance
+    ``S / (G + 1)`` (``S`` the blocks' variance about their mean; Rubin 1981, "The Bayesian
+    bootstrap", Annals of Statistics 9(1)); the posterior under the usual non-informative prior of
+    normal theory (``p(mu, sigma^2) ~ 1 / sigma^2``) is Student t on G - 1 degrees of freedom with
+    scale ``sqrt(S / (G - 1))`` (Gelman et al., "Bayesian Data Analysis", 3rd ed., section 3.2).
+    This maps the first onto the second, keeping the draws' own skew.
+
+    >>> round(expanded_prob(0.025, 26), 4), expanded_prob(0.5, 26)
+    (0.0355, 0.5)
+    >>> round(expanded_prob(expanded_tail(0.95, 26, bayesian=True), 26), 12)
+    0.025
+    """
+    g = max(int(weeks), 2)
+    if share <= 0 or share >= 1:
+        return float(share)
+    return float(stats.t.cdf(stats.norm.ppf(share) / _widening(g, True), g - 1))
+
+
+def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Rows of the Bayesian bootstrap over weeks, its tails widened for the weeks it has, and its
+    posterior draws of the log rate ratio per term."""
     _check_weeks(d, "bayes")
     parts, n_w = _mh_week_parts(d)
     weights = rng.dirichlet(np.ones(n_w), size=n_resamples)
     obs = _resampled_terms(parts, np.ones((1, n_w)), change)
     draws = _resampled_terms(parts, weights, change)
-    _informative_weeks(d, "bayes", list(draws))
-    rows = []
+    weeks = _informative_weeks(d, "bayes", list(draws))
+    rows, kept = [], {}
     for term, values in draws.items():
         v, counts = _usable(values, float(obs[term][0]), metric, term)
-        lo_q, hi_q = _quantile(v, [0.5 - level / 2, 0.5 + level / 2])
+        kept[term] = v
+        g = weeks[term]
+        # the few-weeks posterior (see expanded_prob): its quantiles are the draws' quantiles at the
+        # expanded tails, and its probabilities the draws' shares mapped the same way
+        tail = expanded_tail(level, g, bayesian=True)
+        lo_q, hi_q = _quantile(v, [tail, 1 - tail])
+        finite = v[np.isfinite(v)]
+        se = float(np.std(finite, ddof=1)) * _widening(g, True) if len(finite) > 1 else float("nan")
         rows.append(_row("bayes", metric, math.expm1(float(_quantile(v, 0.5))), math.expm1(lo_q),
-                         math.expm1(hi_q), float("nan"), d, float(np.std(v[np.isfinite(v)], ddof=1)),
-                         term=term, prob_positive=float(np.mean(v > 0)),
-                         prob_above_threshold=float(np.mean(v > math.log1p(threshold))),
+                         math.expm1(hi_q), float("nan"), d, se, term=term, df=float(g - 1),
+                         prob_positive=1 - expanded_prob(float(np.mean(v <= 0)), g),
+                         prob_above_threshold=1 - expanded_prob(float(np.mean(v <= math.log1p(threshold))), g),
                          threshold=threshold, observed_lift=math.expm1(float(obs[term][0])), **counts))
-    return rows
+    return rows, kept
 
 
 def _permutation(d, metric, level, n_resamples, seed) -> list[dict]:
@@ -1138,9 +1188,9 @@ def content_lift(
     Result
         ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
         the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``: from the t test of glm
-        and welch; for bootstrap a t approximation with ``weeks_with_both - 1`` df from ``se_log``,
-        the spread of its resamples; for the others a normal approximation from ``se_log``, since
-        bayes runs no test and mannwhitney's rank test has no lift scale), ``se_log``,
+        and welch; for bootstrap and bayes a t approximation with ``weeks_with_both - 1`` df from
+        ``se_log``, the spread of their draws; for the others a normal approximation from
+        ``se_log``, since mannwhitney's rank test has no lift scale), ``se_log``,
         ``weeks_with_both`` (weeks in which labelled and other posts of one account, and side of a
         change, meet: the only weeks that inform permutation, bootstrap and bayes; for the gain
         after a change, the fewer of the two sides') and
@@ -1149,7 +1199,9 @@ def content_lift(
         :func:`toolkit.before_after` and :class:`toolkit.design.History`: smaller is more
         overdispersed; counts with no overdispersion reach the cap :data:`toolkit.nbreg.THETA_MAX`).
         ``details["bootstrap"][metric][term]`` holds bootstrap's resampled log rate ratios (those
-        with a defined ratio), from which its interval and p-value are read.
+        with a defined ratio), from which its interval and p-value are read;
+        ``details["bayes"][metric][term]`` bayes's posterior draws of the log rate ratio, from
+        which its interval and probabilities are read (see :func:`expanded_prob`).
 
     Examples
     --------
@@ -1239,7 +1291,8 @@ def content_lift(
                 r, draws = _bootstrap(d, met, level, change, int(n_resamples), rng)
                 details.setdefault("bootstrap", {})[met] = draws
             elif m == "bayes":
-                r = _bayes(d, met, level, change, int(n_resamples), rng, threshold)
+                r, draws = _bayes(d, met, level, change, int(n_resamples), rng, threshold)
+                details.setdefault("bayes", {})[met] = draws
             elif m == "welch":
                 r = _welch(d, met, level)
             else:
@@ -1258,8 +1311,9 @@ def content_lift(
     for _, idx in table.groupby(["method", "term"], sort=False).groups.items():
         table.loc[idx, "p_adjusted"] = adjust_pvalues(table.loc[idx, "p_value"].to_numpy(float),
                                                       adjust if len(metrics_) > 1 else "none")
-    # the glm tests with t(weeks - 1), welch with Welch's df and bootstrap's expanded percentiles
-    # stand for t(weeks with both - 1): their power and detectable lift use the same t; the others z
+    # the glm tests with t(weeks - 1), welch with Welch's df, and bootstrap's and bayes's expanded
+    # tails stand for t(weeks with both - 1): their power and detectable lift use the same t; the
+    # others z
     dfs = table["df"] if "df" in table.columns else pd.Series(np.nan, index=table.index)
     pw = [_power(l, s, alpha, df=df if m in _T_METHODS else None)
           for l, s, df, m in zip(table["lift"], table["se_log"], dfs, table["method"])]
@@ -1322,24 +1376,24 @@ def _detectable_text(method: str, alpha: float) -> str:
     """What the row's ``min_detectable_lift`` is, in the method's own terms (see :func:`_power`).
 
     >>> _detectable_text("bayes", 0.05)
-    'Smallest lift whose 95% credible interval would leave out zero in 80% of repeats (normal approximation from the spread of its posterior draws)'
+    'Smallest lift whose 95% credible interval would leave out zero in 80% of repeats (t approximation from the spread of its posterior draws)'
     """
-    if method in _T_METHODS and method in _SPREAD:  # bootstrap: t with its weeks' df
-        return (f"Smallest lift detectable with 80% power at alpha {alpha} (t approximation from the "
-                f"spread of {_SPREAD[method]})")
-    if method in _T_METHODS:
-        return f"Smallest lift this test detects with 80% power at alpha {alpha}"
-    spread = f"normal approximation from the spread of {_SPREAD[method]}"
+    approx = "t approximation" if method in _T_METHODS else "normal approximation"
+    spread = f"{approx} from the spread of {_SPREAD.get(method, '')}"
     if method == "bayes":  # it runs no test
         return (f"Smallest lift whose {1 - alpha:.0%} credible interval would leave out zero in 80% of "
                 f"repeats ({spread})")
+    if method in _T_METHODS and method in _SPREAD:  # bootstrap: t with its weeks' df
+        return f"Smallest lift detectable with 80% power at alpha {alpha} ({spread})"
+    if method in _T_METHODS:
+        return f"Smallest lift this test detects with 80% power at alpha {alpha}"
     return f"Smallest lift detectable with 80% power at alpha {alpha} ({spread})"
 
 
 #: method -> (the table's week count it depends on, the fewest such weeks it is calibrated for):
 #: the glm's clusters are all weeks with posts; bootstrap and bayes learn only from weeks holding
 #: both labelled and other posts (docs/validation.md, "When the assumptions bend": with about 26 of
-#: them bayes rejected 10% of true nulls at alpha 0.05)
+#: them bayes rejected 7.8% of true nulls at alpha 0.05, its posterior widened for them)
 _FEWEST_WEEKS = {"glm": ("weeks", 20), "bootstrap": ("weeks_with_both", 20),
                  "bayes": ("weeks_with_both", 40)}
 _WEEKS_SAY = {"weeks": "weeks of posts", "weeks_with_both": "weeks hold both labelled and other posts"}
