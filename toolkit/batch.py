@@ -272,7 +272,7 @@ def run_batch(
         ``.texts``, ``.warnings``. The numbers do not depend on ``n_jobs`` or the cluster: each
         account is analysed alone, with the same arguments.
     """
-    from tqdm.auto import tqdm
+    from toolkit.progress import progress_bar
 
     if not isinstance(posts, pd.DataFrame):
         raise AnalysisError("posts must be a DataFrame", parameter="posts", found=type(posts).__name__)
@@ -301,7 +301,8 @@ def run_batch(
     sizes = [len(frame) for _, frame in groups]
 
     results: list[tuple[Hashable, Any, Any, Any, Any]] = []
-    bar = tqdm(total=len(groups), disable=_quiet(progress), desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
+    bar = progress_bar(total=len(groups), disable=_quiet(progress),
+                       desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
     try:
         if client is not None:
             from distributed import as_completed as dask_completed

@@ -1232,7 +1232,7 @@ class BeforeAfterResult(Result):
         analysed, with the reason. The text says how many dates were requested and used; no
         usable date is an error.
         """
-        from tqdm.auto import tqdm  # noqa: PLC0415
+        from toolkit.progress import progress_bar  # noqa: PLC0415
 
         if not is_whole(n, 1):
             raise AnalysisError("n must be a whole number of placebo dates, 1 or more",
@@ -1259,7 +1259,7 @@ class BeforeAfterResult(Result):
         fakes = pd.to_datetime(candidates[pick])
         rows, failed = [], []
         control = args.get("control_data")
-        for fake in tqdm(fakes, desc=f"placebo dates ({method})", disable=not progress):
+        for fake in progress_bar(fakes, desc=f"placebo dates ({method})", disable=not progress):
             span = None if d.span is None else (d.span[0], d.change - pd.Timedelta(days=1))
             dd = _Data(frame=_refit_frame(pre, pd.Timestamp(fake)), change=pd.Timestamp(fake),
                        metric=d.metric, exposure=d.exposure, left_out={}, account=d.account,

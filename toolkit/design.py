@@ -788,7 +788,7 @@ def power(
     >>> bool(res.table.query("lift == 0.3")["power"].is_monotonic_increasing)
     True
     """
-    from tqdm.auto import tqdm
+    from toolkit.progress import progress_bar
 
     if analysis not in ANALYSES:
         raise AnalysisError(f"must be one of {ANALYSES}", parameter="analysis", found=analysis)
@@ -852,8 +852,8 @@ def power(
     call = None if fast else _analysis_call(analysis, method, analysis_kwargs, history, pre, alpha)
     run_lifts = all_lifts if fast and min_detectable else sorted(set([0.0] + lifts))
     seeds = dict(zip(all_lifts, lift_seeds))  # each lift keeps its own stream, whatever runs
-    bar = tqdm(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)), disable=_quiet(progress),
-               desc=f"power ({analysis}, {method})", leave=False)
+    bar = progress_bar(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)),
+                       disable=_quiet(progress), desc=f"power ({analysis}, {method})", leave=False)
     z_nominal = stats.norm.ppf(1 - alpha / 2)
     crit = np.full(len(weeks), z_nominal)
     false_positive = np.full(len(weeks), np.nan)

@@ -611,7 +611,7 @@ def _undeclared(notebook: Path, parameters: Mapping[str, Any]) -> ReportError | 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m toolkit report``: build one page per notebook; print the paths; 1 if any failed."""
-    from tqdm.auto import tqdm
+    from toolkit.progress import progress_bar
 
     args = _parse(list(sys.argv[1:] if argv is None else argv))
     notebooks = [Path(p) for p in args.notebooks] or sorted(Path("notebooks").glob("*.ipynb"))
@@ -622,21 +622,22 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     aliases: dict[str, str] = {}  # one pseudonym per account across the pages
     failed = 0
-    for notebook in tqdm(notebooks, desc="reports", unit="notebook"):
+    bar = progress_bar(notebooks, desc="reports", unit="notebook")
+    for notebook in bar:
         executed = out / f"{notebook.stem}.ipynb" if args.keep_executed else None
         refused = _undeclared(notebook, parameters) if notebook.is_file() else None
         if refused is not None:
             failed += 1
-            tqdm.write(f"FAILED {notebook}: {refused}", file=sys.stderr)
+            bar.write(f"FAILED {notebook}: {refused}", file=sys.stderr)
             continue
         try:
             page = build_report(notebook, out, parameters, redact=args.redact, executed_path=executed,
                                 hide_code=args.hide_code, aliases=aliases)
         except EngagementLabError as err:
             failed += 1
-            tqdm.write(f"FAILED {notebook}: {err}", file=sys.stderr)
+            bar.write(f"FAILED {notebook}: {err}", file=sys.stderr)
         else:
-            tqdm.write(str(page))
+            bar.write(str(page))
     return 1 if failed else 0
 
 

@@ -10,7 +10,9 @@ kernel is idle (``GET /api/sessions``), then check that
 * changing the first dropdown/select/slider changes a displayed chart or table;
 * no request left 127.0.0.1.
 
-A screenshot of each notebook goes to ``test-output/browser/<name>.png``.
+A screenshot of each notebook goes to ``test-output/browser/<name>.png``. A last test runs a
+progress bar of :mod:`toolkit.progress` and checks that, once done, its cell holds the bar's final
+line of text (model and screen), not a widget.
 
 Waits use ``page.wait_for_timeout``, never ``time.sleep``: the guard routes every request
 through a Python handler, which Playwright's sync API only runs while Python is inside a
@@ -277,5 +279,44 @@ def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel)
         errors = [f"cell {c['index']}: {e}" for c in cells if c["type"] == "code" for e in c["errors"]]
         assert not errors, f"{rel}: errors after {action}: {errors}"
         assert not guard.blocked, f"{rel}: requests to other hosts were attempted: {guard.blocked[:5]}"
+    finally:
+        lab.shutdown_kernel(rel)
+
+
+_OUTPUTS = """(index) => {
+  const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+  return cell.model.outputs.toJSON();
+}"""
+
+
+def test_a_finished_progress_bar_leaves_its_final_line_in_jupyterlab(lab, guarded_page):
+    # toolkit.progress: once the bar closes, the widget in the cell's output is replaced by the bar's
+    # last line of text, in the notebook model (what is saved) and on screen. The lab's kernels run
+    # with TQDM_DISABLE set; the first cell lifts it before tqdm is first imported.
+    import nbformat
+
+    rel = "fixture/progress_fixture.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('import os\nimport time\n\nos.environ.pop("TQDM_DISABLE", None)\n'
+                                  "from toolkit.progress import progress_bar"),
+        nbformat.v4.new_code_cell("for _ in progress_bar(range(20), desc='counting'):\n    time.sleep(0.1)"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab.root / rel)
+    page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
+    page.set_default_timeout(60_000)
+    try:
+        _open_with_kernel(lab, page, rel)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_timeout(1000)
+        _wait_kernel_idle(lab, rel, page, 120)
+        outputs = page.evaluate(_OUTPUTS, 1)
+        assert [o["output_type"] for o in outputs] == ["display_data"], outputs
+        assert list(outputs[0]["data"]) == ["text/plain"], outputs
+        assert outputs[0]["data"]["text/plain"].startswith("counting: 100%"), outputs
+        cell = page.locator(f"{PANEL} .jp-Cell").nth(1)
+        assert "counting: 100%" in cell.locator(".jp-OutputArea").inner_text()
+        assert cell.locator(".widget-progress, .jupyter-widgets").count() == 0
+        assert not guard.blocked
     finally:
         lab.shutdown_kernel(rel)

@@ -134,13 +134,13 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
     DataFrame with :data:`toolkit.calibration.STUDY_COLUMNS`: ``rejection_rate`` (share with
     p < 1 - level), ``coverage`` (share of intervals containing the planted lift), ``mean_lift``.
     """
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from toolkit.progress import progress_bar  # noqa: PLC0415
 
     runs = []
     chosen = [(s, name, true) for s, (name, true) in enumerate((("no change", 0.0), ("planted lift", lift)))
               if name in scenarios]
     total = n_profiles * len(chosen)
-    with tqdm(total=total, desc="before/after calibration", disable=not progress) as bar:
+    with progress_bar(total=total, desc="before/after calibration", disable=not progress) as bar:
         for s, name, true in chosen:
             for i in range(n_profiles):
                 for row in simulate_and_analyse(_profile_seed(seed, i, s), true, days=days,

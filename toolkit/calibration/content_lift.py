@@ -86,7 +86,7 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
     ``strata`` is passed to :func:`toolkit.content_lift` (permutation, bootstrap and bayes only), e.g.
     to measure what comparing within week x media type cells costs in power.
     """
-    from tqdm.auto import tqdm
+    from toolkit.progress import progress_bar
 
     family_runs = n_profiles if family_runs is None else family_runs
 
@@ -95,7 +95,7 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
         if scenario not in scenarios:
             continue
         out = {m: [] for m in methods}
-        for i in tqdm(range(n_profiles), desc=f"content_lift: {scenario}", disable=not progress):
+        for i in progress_bar(range(n_profiles), desc=f"content_lift: {scenario}", disable=not progress):
             posts = _profile(_seed(seed, s, i), lift, days)
             t = content_lift(posts, label=LABEL, metric="likes", method=list(methods),
                              n_resamples=n_resamples, seed=_seed(seed, s, i, 1),
@@ -116,7 +116,7 @@ def study(n_profiles: int = 1000, seed: int = 20261122, progress: bool = True, *
     fam = {"holm": [], "bh": [], "none": []}
     if "family of 5" not in scenarios:
         family_runs = 0
-    for i in tqdm(range(family_runs), desc="content_lift: family", disable=not progress):
+    for i in progress_bar(range(family_runs), desc="content_lift: family", disable=not progress):
         p = []
         for j, lift in enumerate(FAMILY_LIFTS):
             posts = _profile(_seed(seed, 2, i, j), lift, days)

@@ -221,7 +221,7 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
     -------
     DataFrame with :data:`toolkit.calibration.STUDY_COLUMNS`.
     """
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from toolkit.progress import progress_bar  # noqa: PLC0415
 
     if strata and set(content_lift_methods) - {"permutation", "bootstrap", "bayes"}:
         raise ValueError("strata apply to permutation, bootstrap and bayes only; give only those in "
@@ -232,7 +232,7 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
         raise ValueError(f"unknown scenarios {unknown}; expected some of {list(SCENARIOS)}")
     cf_profiles = n_profiles if cf_profiles is None else cf_profiles
     runs = []
-    with tqdm(total=n_profiles * len(names), desc="robustness", disable=not progress) as bar:
+    with progress_bar(total=n_profiles * len(names), desc="robustness", disable=not progress) as bar:
         for name in names:
             s = list(SCENARIOS).index(name)
             scenario = SCENARIOS[name]

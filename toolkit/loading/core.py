@@ -467,9 +467,9 @@ def load(
     show = len(files) > 3 if progress is None else progress
     iterator = zip(files, keys)
     if show:
-        from tqdm.auto import tqdm
+        from toolkit.progress import progress_bar
 
-        iterator = tqdm(iterator, total=len(files), desc="loading", unit="file")
+        iterator = progress_bar(iterator, total=len(files), desc="loading", unit="file")
     results: list[tuple[Path, str, Parsed]] = []
     for path, key in iterator:
         hit = file_cache.get(key) if key and per_file else None
