@@ -431,7 +431,10 @@ def spec_of_04(tmp_path_factory) -> Path:
     out = tmp / "design"
     pm.execute_notebook(str(ROOT / "notebooks" / "04_design_an_experiment.ipynb"), str(tmp / "04.ipynb"),
                         parameters={"out_dir": str(out), "n_sims": 10, "weeks": [2, 4], "lifts": [0.3]},
-                        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
+                        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
+                        # nbclient sometimes reads a widget cell's reply only at the timeout, and
+                        # without one never (jupyter/nbclient#312; seen here: the DesignPanel cell)
+                        execution_timeout=120)
     return out / "personal_schedule.toml"
 
 

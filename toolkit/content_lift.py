@@ -934,7 +934,8 @@ def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> tuple[list[
         rows.append(_row("bayes", metric, math.expm1(float(_quantile(v, 0.5))), math.expm1(lo_q),
                          math.expm1(hi_q), float("nan"), d, se, term=term, df=float(g - 1),
                          prob_positive=1 - expanded_prob(float(np.mean(v <= 0)), g),
-                         prob_above_threshold=1 - expanded_prob(float(np.mean(v <= math.log1p(threshold))), g),
+                         prob_above_threshold=1 - expanded_prob(
+                             float(np.mean(v <= math.log1p(threshold))), g),
                          threshold=threshold, observed_lift=math.expm1(float(obs[term][0])), **counts))
     return rows, kept
 
