@@ -234,9 +234,8 @@ def build_report(
         nbformat.write(kept, str(executed_path))
     if failure is not None:
         raise ReportError(
-            f"notebook failed in cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
-            f" (the page {page} shows the error)",
-            file=notebook, found=failure.ename,
+            f"the notebook failed in cell {failure.exec_count}; the page {page} shows the error",
+            file=notebook, found=f"{failure.ename}: {failure.evalue}",
         )
     return page
 

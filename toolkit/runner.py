@@ -521,8 +521,12 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     except EngagementLabError as exc:
         record.update(status="failed", error=str(exc), finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-        raise RunError(f"the notebook failed{_timeout_hint(str(exc), timeout)}; see {run_dir}",
-                       file=spec.notebook, found=str(exc)) from None
+        # the error names the notebook, the cell and what it raised: keep them (one "found", not
+        # one nested in another), and add where the run's files are
+        failed = "" if exc.message.startswith("the notebook failed") else "the notebook failed: "
+        raise RunError(f"{failed}{exc.message}{_timeout_hint(str(exc), timeout)}; the run's files "
+                       f"are in {run_dir}", file=exc.file or spec.notebook, row=exc.row,
+                       column=exc.column, parameter=exc.parameter, found=exc.found) from None
     except Exception as exc:  # papermill's PapermillExecutionError and kernel failures
         what = (f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename")
                 else f"{type(exc).__name__}: {exc}")
