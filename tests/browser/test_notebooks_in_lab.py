@@ -213,15 +213,20 @@ def _open_with_kernel(lab, page, rel: str) -> None:
                 f"server session: {session}; server log (end):\n{log}", pytrace=False)
 
 
+def _run_all(lab, page, rel: str, timeout: float) -> None:
+    """Open ``rel`` with its kernel, run all cells and wait until every one has run."""
+    _open_with_kernel(lab, page, rel)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(1000)
+    _wait_kernel_idle(lab, rel, page, timeout)
+
+
 @pytest.mark.parametrize("rel", NOTEBOOKS, ids=[Path(n).stem for n in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab_offline(lab, guarded_page, output_dir, rel):
     page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
     page.set_default_timeout(60_000)
     try:
-        _open_with_kernel(lab, page, rel)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_timeout(1000)
-        _wait_kernel_idle(lab, rel, page, RUN_TIMEOUT)
+        _run_all(lab, page, rel, RUN_TIMEOUT)
 
         cells = page.evaluate(_MODEL_STATE)
         errors = [f"cell {c['index']} ({c['source']!r}): {e}" for c in cells if c["type"] == "code"
@@ -306,10 +311,7 @@ def test_a_finished_progress_bar_leaves_its_final_line_in_jupyterlab(lab, guarde
     page, guard = guarded_page(("http://127.0.0.1", "ws://127.0.0.1"))
     page.set_default_timeout(60_000)
     try:
-        _open_with_kernel(lab, page, rel)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_timeout(1000)
-        _wait_kernel_idle(lab, rel, page, 120)
+        _run_all(lab, page, rel, 120)
         outputs = page.evaluate(_OUTPUTS, 1)
         assert [o["output_type"] for o in outputs] == ["display_data"], outputs
         assert list(outputs[0]["data"]) == ["text/plain"], outputs
