@@ -264,16 +264,22 @@ def test_bootstrap_rows_are_read_from_its_draws_at_the_expanded_percentiles(lift
         assert g["label, before change"] + g["label, after change"] >= r.table["weeks"].iloc[0] - 1
 
 
-@pytest.mark.parametrize("change", [None, "2024-03-01"])
-def test_bayes_rows_are_read_from_its_draws_at_the_expanded_tails(lifted, change):
+@pytest.mark.parametrize("data, change", [("lifted", None), ("lifted", "2024-03-01"), ("null", None)])
+def test_bayes_rows_are_read_from_its_draws_at_the_expanded_tails(lifted, data, change):
     # closed form given the posterior draws the result keeps: interval at the expanded tails for
     # the term's weeks with both kinds of post (G), probabilities mapped by the same expansion (so 0
     # lies outside the interval exactly when P(lift > 0) is beyond its level), se the draws' SD
     # widened by sqrt((G + 1) / (G - 1)) (the Bayesian bootstrap's variance of a mean is S / (G + 1),
-    # the t posterior's scale S / (G - 1)), df G - 1, lift the posterior median
+    # the t posterior's squared scale S / (G - 1)), df G - 1, lift the posterior median. The null
+    # profile (half a year, no lift) puts draws on both sides of 0 and of the threshold, so the
+    # probabilities are mapped shares strictly between 0 and 1 (the lifted ones are mostly 1)
     level, threshold = 0.9, 0.1
-    r = content_lift(lifted, label=LABEL, metric="likes", method="bayes", n_resamples=999,
+    posts = lifted if data == "lifted" else simulate_profile(days=182, seed=12, text=False).posts
+    r = content_lift(posts, label=LABEL, metric="likes", method="bayes", n_resamples=999,
                      level=level, change=change, threshold=threshold)
+    if data == "null":
+        v = r.details["bayes"]["likes"]["label"]
+        assert 0.05 < np.mean(v <= 0) < 0.95 and 0 < np.mean(v <= np.log1p(threshold)) < 1
     for _, row in r.table.iterrows():
         v = r.details["bayes"]["likes"][row["term"]]
         g = row["weeks_with_both"]
@@ -293,9 +299,29 @@ def test_bayes_rows_are_read_from_its_draws_at_the_expanded_tails(lifted, change
                                          - (1 - level) / 2) < 2 / len(v)
 
 
+def test_bayes_with_too_few_weeks_for_its_draws_takes_the_t_posterior():
+    # three weeks: the widened 95% tails (about 6e-10) lie far beyond any of the draws, which never
+    # leave the range of the weeks' own ratios; the interval and the probabilities are then the
+    # t posterior on G - 1 df about the median with the widened spread (closed form below)
+    posts = simulate_profile(days=21, posts_per_day=3, seed=1, text=False).posts
+    r = content_lift(posts, label=LABEL, metric="likes", method="bayes", n_resamples=999)
+    row = r.table.iloc[0]
+    v = r.details["bayes"]["likes"]["label"]
+    g = row["weeks_with_both"]
+    assert g == 3 and expanded_tail(0.95, g, bayesian=True) * len(v) < 5
+    median, se = np.median(v), np.std(v, ddof=1) * np.sqrt((g + 1) / (g - 1))
+    half = stats.t.ppf(0.975, g - 1) * se
+    assert [row["ci_low"], row["ci_high"]] == pytest.approx(np.expm1([median - half, median + half]))
+    assert row["prob_positive"] == pytest.approx(stats.t.sf(-median / se, g - 1))
+    assert 0 < row["prob_positive"] < 1  # never the certainty a share of 0 draws would claim
+    # the draws path would have given the draws' range: narrower
+    assert row["ci_high"] - row["ci_low"] > np.expm1(v.max()) - np.expm1(v.min())
+
+
 def test_bayesian_bootstrap_spread_of_a_mean_is_rubins():
-    # the widening for bayes rests on this (Rubin 1981): with flat Dirichlet weights on G values,
-    # the weighted mean has variance sum((x - mean)^2) / (G (G + 1)); seeded draws, 4 SE band
+    # the premise of bayes's widening (Rubin 1981), checked as it is used: with flat Dirichlet
+    # weights on G values, the weighted mean has variance sum((x - mean)^2) / (G (G + 1)), not
+    # S / G (3.8% more at G = 26); seeded draws, a band of 6 SE of a sample variance
     rng = np.random.default_rng(5)
     g, n = 26, 200_000
     x = rng.gamma(2.0, size=g)

@@ -28,7 +28,8 @@ Methods
     weights on weeks, i.e. a non-informative Dirichlet-process model of weeks), giving P(lift > 0)
     and P(lift > ``threshold``); deterministic given ``seed``. Its tails are widened for the weeks
     it learns from, as the posterior of a mean with unknown variance is (Student t rather than
-    normal; :func:`expanded_prob`).
+    normal; :func:`expanded_prob`); with a handful of weeks, whose draws cannot reach those tails,
+    it takes that t posterior itself.
 
 Every row also carries the minimum lift the test could detect with 80 % power at ``alpha`` and the
 achieved power at the observed lift, computed from that method's standard error of ``log(1 + lift)``
@@ -130,7 +131,9 @@ ASSUMPTIONS = {
               "(observed_lift the data's own ratio), the interval the equal-tailed credible interval; "
               "its tails are widened for the G weeks holding both labelled and other posts (the only "
               "ones that inform it), as a normal posterior becomes Student t on G - 1 df when the "
-              "variance is unknown, and P(lift > x) is read from the widened posterior; sparse counts "
+              "variance is unknown, and P(lift > x) is read from the widened posterior (with so few "
+              "weeks that fewer than 5 draws lie beyond a widened tail, from the t posterior about "
+              "the median with the draws' widened spread); sparse counts "
               "skew the ratio: with about 26 such weeks at 0.4 posts a day its interval excluded 0 in "
               "7.8% of true nulls (simulated), so it wants about 40 or more: prefer permutation then"),
 }
@@ -806,7 +809,7 @@ def _widening(weeks: int, bayesian: bool) -> float:
     """How much wider than their spread the t posterior of a mean over ``weeks`` blocks is, as a
     standard deviation: the plain bootstrap's variance of a mean is ``S / G`` and the Bayesian
     bootstrap's ``S / (G + 1)`` (Rubin 1981), with ``S`` the blocks' variance about their mean; the
-    t interval's scale is ``S / (G - 1)``."""
+    t interval's squared scale is ``S / (G - 1)``."""
     g = max(int(weeks), 2)
     return math.sqrt((g + 1 if bayesian else g) / (g - 1))
 
@@ -911,6 +914,11 @@ def expanded_prob(share: float, weeks: int) -> float:
     return float(stats.t.cdf(stats.norm.ppf(share) / _widening(g, True), g - 1))
 
 
+#: the fewest posterior draws beyond each widened tail for bayes to read its interval from the
+#: draws; with fewer (a handful of weeks, or few resamples) it takes the t posterior (see _bayes)
+_FEWEST_TAIL_DRAWS = 5
+
+
 def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> tuple[list[dict], dict[str, np.ndarray]]:
     """Rows of the Bayesian bootstrap over weeks, its tails widened for the weeks it has, and its
     posterior draws of the log rate ratio per term."""
@@ -925,17 +933,25 @@ def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> tuple[list[
         v, counts = _usable(values, float(obs[term][0]), metric, term)
         kept[term] = v
         g = weeks[term]
-        # the few-weeks posterior (see expanded_prob): its quantiles are the draws' quantiles at the
-        # expanded tails, and its probabilities the draws' shares mapped the same way
-        tail = expanded_tail(level, g, bayesian=True)
-        lo_q, hi_q = _quantile(v, [tail, 1 - tail])
+        median = float(_quantile(v, 0.5))
         finite = v[np.isfinite(v)]
         se = float(np.std(finite, ddof=1)) * _widening(g, True) if len(finite) > 1 else float("nan")
-        rows.append(_row("bayes", metric, math.expm1(float(_quantile(v, 0.5))), math.expm1(lo_q),
-                         math.expm1(hi_q), float("nan"), d, se, term=term, df=float(g - 1),
-                         prob_positive=1 - expanded_prob(float(np.mean(v <= 0)), g),
-                         prob_above_threshold=1 - expanded_prob(
-                             float(np.mean(v <= math.log1p(threshold))), g),
+        tail = expanded_tail(level, g, bayesian=True)
+        if tail * len(v) >= _FEWEST_TAIL_DRAWS or not np.isfinite(se):
+            # the few-weeks posterior (see expanded_prob): its quantiles are the draws' quantiles at
+            # the expanded tails, and its probabilities the draws' shares mapped the same way
+            lo_q, hi_q = _quantile(v, [tail, 1 - tail])
+            below = lambda x: expanded_prob(float(np.mean(v <= x)), g)  # noqa: E731
+        else:
+            # so few weeks that the draws cannot reach those tails (a ratio of weighted sums never
+            # leaves the range of the weeks' own ratios): the t posterior itself, about the median
+            # with the widened spread
+            half = float(stats.t.ppf(0.5 + level / 2, g - 1)) * se
+            lo_q, hi_q = median - half, median + half
+            below = lambda x: float(stats.t.cdf((x - median) / se, g - 1))  # noqa: E731
+        rows.append(_row("bayes", metric, math.expm1(median), math.expm1(lo_q), math.expm1(hi_q),
+                         float("nan"), d, se, term=term, df=float(g - 1),
+                         prob_positive=1 - below(0.0), prob_above_threshold=1 - below(math.log1p(threshold)),
                          threshold=threshold, observed_lift=math.expm1(float(obs[term][0])), **counts))
     return rows, kept
 
