@@ -66,8 +66,20 @@ def test_a_bar_made_not_to_stay_leaves_nothing_and_the_toolkit_uses_these_bars()
         "              weekday=(1.0,) * 7, exposures=np.full(50, 1000.0))",
         "r = d.power(history=h, lifts=[0.3], weeks=[4], n_sims=50, seed=1, method='wald')")
     shown = _displays(outputs)
-    assert all(WIDGET not in data for data in shown)
-    assert all(data["text/plain"] == "" for data in shown)
+    assert len(shown) == 1 and WIDGET not in shown[0] and shown[0]["text/plain"] == ""
+
+
+@pytest.mark.slow
+def test_tqdm_disable_turns_every_bar_off_and_delay_gets_tqdms_own_bar():
+    # the runner and the report builder set TQDM_DISABLE for their kernels: no bar at all, even one
+    # asked for (tqdm's notebook bar ignores the variable when disable= is passed)
+    outputs = _run("import os\nos.environ['TQDM_DISABLE'] = '1'\nfrom toolkit.progress import progress_bar",
+                   "for _ in progress_bar(range(5), desc='counting', disable=False):\n    pass")
+    assert _displays(outputs) == []
+    # with delay= the bar is tqdm's own (it displays itself once the delay has passed)
+    outputs = _run("from toolkit.progress import progress_bar",
+                   "for _ in progress_bar(range(5), desc='counting', delay=30):\n    pass")
+    assert _displays(outputs) == []
 
 
 def test_every_bar_of_the_toolkit_goes_through_progress_bar():

@@ -8,7 +8,9 @@ as if the run had stalled. So in Jupyter, once a bar closes, :func:`progress_bar
 in the output with the bar's final line of text (``power: 100%|...| 500/500 [00:03<00:00]``), or
 with nothing when the bar was made with ``leave=False``. A bar that stopped early (an error
 mid-loop) keeps the count it reached, so the saved notebook says where it stopped. Outside
-Jupyter, or with ``disable=True`` or ``TQDM_DISABLE`` set, it is tqdm's own bar.
+Jupyter, and for a bar given tqdm's ``delay=``, it is tqdm's own bar. ``TQDM_DISABLE`` (set by the
+runner and the report builder for their kernels) turns every bar off, even one asked for with
+``disable=False``, which tqdm's notebook bar would show regardless.
 
 >>> [x * 2 for x in progress_bar(range(3), desc="doubling", disable=True)]
 [0, 2, 4]
@@ -56,11 +58,15 @@ def progress_bar(iterable: Any = None, **kwargs: Any) -> Any:
     of text in the output once closed (see the module docstring). Arguments are tqdm's. Close the
     bar (iterate to the end, use ``with`` or call ``close()``) for the text to replace the widget.
     """
+    import os
     import sys
 
     from tqdm.auto import tqdm as auto_tqdm
 
+    if os.environ.get("TQDM_DISABLE", "").strip().lower() in {"1", "true", "yes"}:
+        kwargs["disable"] = True
     notebook = sys.modules.get("tqdm.notebook")  # imported by tqdm.auto in Jupyter only
-    if kwargs.get("disable") or notebook is None or not issubclass(auto_tqdm, notebook.tqdm):
+    if (kwargs.get("disable") or kwargs.get("delay") or notebook is None
+            or not issubclass(auto_tqdm, notebook.tqdm)):
         return auto_tqdm(iterable, **kwargs)
     return _notebook_bar(auto_tqdm)(iterable, **kwargs)
