@@ -30,6 +30,7 @@ __all__ = [
     "is_number",
     "name_list",
     "unordered_date",
+    "first_line",
 ]
 
 
@@ -202,3 +203,14 @@ def name_list(value: object, parameter: str, choices: Iterable[str] | None = Non
     what = "a name or a list of names" if choices is None else f"one of {list(choices)} or a list of them"
     raise AnalysisError(f"expected {what}", parameter=parameter,
                         found=f"{value!r} ({type(value).__name__})")
+
+
+def first_line(error: str, limit: int = 800) -> str:
+    r"""An error's first line, at most ``limit`` characters: what the ``found`` of a one-line
+    message can carry (a notebook's exception can span many lines).
+
+    >>> first_line("ValueError: one\ntwo")
+    'ValueError: one'
+    """
+    stripped = error.strip()
+    return stripped.splitlines()[0][:limit] if stripped else error

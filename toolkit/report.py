@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import display
-from toolkit.errors import EngagementLabError
+from toolkit.errors import EngagementLabError, first_line
 from toolkit.runner import CELL_TIMEOUT
 
 __all__ = ["build_report", "to_html", "check_offline", "declared_parameters", "main", "ReportError"]
@@ -202,8 +202,8 @@ def build_report(
                 failure = err
             except Exception as err:  # kernel died, missing kernel, unreadable notebook...
                 raise ReportError(
-                    f"notebook could not be executed: {type(err).__name__}: {err}",
-                    file=notebook, found=type(err).__name__,
+                    "the notebook failed before its end",  # found: the timeout, the kernel's death ...
+                    file=notebook, found=first_line(f"{type(err).__name__}: {err}"),
                 ) from err
         import nbformat
 
@@ -235,7 +235,7 @@ def build_report(
     if failure is not None:
         raise ReportError(
             f"the notebook failed in cell {failure.exec_count}; the page {page} shows the error",
-            file=notebook, found=f"{failure.ename}: {failure.evalue}",
+            file=notebook, found=first_line(f"{failure.ename}: {failure.evalue}"),
         )
     return page
 

@@ -52,7 +52,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.errors import EngagementLabError, SpecError
+from toolkit.errors import EngagementLabError, SpecError, first_line
 
 __all__ = ["save_result", "read_result", "run", "main", "registry", "RunError"]
 
@@ -521,19 +521,20 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     except EngagementLabError as exc:
         record.update(status="failed", error=str(exc), finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-        # the error names the notebook, the cell and what it raised: keep them (one "found", not
-        # one nested in another), and add where the run's files are
-        failed = "" if exc.message.startswith("the notebook failed") else "the notebook failed: "
-        raise RunError(f"{failed}{exc.message}{_timeout_hint(str(exc), timeout)}; the run's files "
-                       f"are in {run_dir}", file=exc.file or spec.notebook, row=exc.row,
+        # the error names the notebook, what went wrong (the cell that failed, or the redaction
+        # check that refused the page) and what was found: keep them (one "found", not one nested
+        # in another), and add where the run's files are
+        raise RunError(f"{exc.message}{_timeout_hint(str(exc), timeout)}; the run's files are in "
+                       f"{run_dir}", file=exc.file or spec.notebook, row=exc.row,
                        column=exc.column, parameter=exc.parameter, found=exc.found) from None
     except Exception as exc:  # papermill's PapermillExecutionError and kernel failures
         what = (f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename")
                 else f"{type(exc).__name__}: {exc}")
         record.update(status="failed", error=what, finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-        raise RunError(f"the notebook failed{_timeout_hint(what, timeout)}; see {run_dir}",
-                       file=spec.notebook, found=what.splitlines()[0][:800]) from None
+        cell = f" in cell {exc.exec_count}" if getattr(exc, "exec_count", None) else ""
+        raise RunError(f"the notebook failed{cell}{_timeout_hint(what, timeout)}; the run's files "
+                       f"are in {run_dir}", file=spec.notebook, found=first_line(what)) from None
     if not result_path.is_file():
         record.update(status="failed", error="no result handed back", finished_at=_now())
         (run_dir / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
