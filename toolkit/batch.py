@@ -60,11 +60,6 @@ import pandas as pd
 from toolkit.errors import AnalysisError, EngagementLabError
 
 
-def _quiet(progress: bool) -> bool:
-    """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
-    return (not progress) or os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true", "yes"}
-
-
 __all__ = ["BatchResult", "run_batch", "ANALYSES"]
 
 #: Analyses that can be named by a string (resolved to ``toolkit.<name>.<name>`` in the worker).
@@ -301,7 +296,7 @@ def run_batch(
     sizes = [len(frame) for _, frame in groups]
 
     results: list[tuple[Hashable, Any, Any, Any, Any]] = []
-    bar = progress_bar(total=len(groups), disable=_quiet(progress),
+    bar = progress_bar(total=len(groups), disable=not progress,
                        desc=f"{getattr(analysis, '__name__', analysis)} by {by}")
     try:
         if client is not None:

@@ -59,12 +59,6 @@ from scipy import signal, stats
 
 from toolkit.errors import AnalysisError, is_fraction, is_seed, is_whole, unordered_date
 
-def _quiet(progress: bool) -> bool:
-    """True when no progress bar should show (``progress=False`` or ``TQDM_DISABLE`` set)."""
-    import os as _os
-
-    return (not progress) or _os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true", "yes"}
-
 
 __all__ = [
     "History",
@@ -853,7 +847,7 @@ def power(
     run_lifts = all_lifts if fast and min_detectable else sorted(set([0.0] + lifts))
     seeds = dict(zip(all_lifts, lift_seeds))  # each lift keeps its own stream, whatever runs
     bar = progress_bar(total=len(run_lifts) * (1 if fast else n_sims * len(weeks)),
-                       disable=_quiet(progress), desc=f"power ({analysis}, {method})", leave=False)
+                       disable=not progress, desc=f"power ({analysis}, {method})", leave=False)
     z_nominal = stats.norm.ppf(1 - alpha / 2)
     crit = np.full(len(weeks), z_nominal)
     false_positive = np.full(len(weeks), np.nan)
