@@ -937,7 +937,7 @@ def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> tuple[list[
         finite = v[np.isfinite(v)]
         se = float(np.std(finite, ddof=1)) * _widening(g, True) if len(finite) > 1 else float("nan")
         tail = expanded_tail(level, g, bayesian=True)
-        if tail * len(v) >= _FEWEST_TAIL_DRAWS or not np.isfinite(se):
+        if tail * len(v) >= _FEWEST_TAIL_DRAWS or not (np.isfinite(se) and se > 0):
             # the few-weeks posterior (see expanded_prob): its quantiles are the draws' quantiles at
             # the expanded tails, and its probabilities the draws' shares mapped the same way
             lo_q, hi_q = _quantile(v, [tail, 1 - tail])
