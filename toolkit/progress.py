@@ -18,39 +18,36 @@ runner and the report builder for their kernels) turns every bar off, even one a
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 __all__ = ["progress_bar"]
 
-_NOTEBOOK_BAR: type | None = None
 
-
+@functools.cache
 def _notebook_bar(base: type) -> type:
     """``base`` (tqdm.auto's notebook bar) made to replace its widget with text once closed."""
-    global _NOTEBOOK_BAR
-    if _NOTEBOOK_BAR is None or not issubclass(_NOTEBOOK_BAR, base):
-        from IPython.display import display
+    from IPython.display import display
 
-        class SavedBar(base):
-            """A tqdm notebook bar displayed under a display id, so that closing it can rewrite
-            the output it lives in."""
+    class SavedBar(base):
+        """A tqdm notebook bar displayed under a display id, so that closing it can rewrite the
+        output it lives in."""
 
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                self._handle = None
-                super().__init__(*args, display=False, **kwargs)
-                if not self.disable:
-                    self._handle = display(self.container, display_id=True)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._handle = None
+            super().__init__(*args, display=False, **kwargs)
+            if not self.disable:
+                self._handle = display(self.container, display_id=True)
 
-            def close(self) -> None:
-                handle, self._handle = self._handle, None
-                finished = not self.total or self.n >= self.total  # as tqdm judges it
-                super().close()
-                if handle is not None:
-                    text = "" if (finished and not self.leave) else str(self)
-                    handle.update({"text/plain": text}, raw=True)
+        def close(self) -> None:
+            handle, self._handle = self._handle, None
+            finished = not self.total or self.n >= self.total  # as tqdm judges it
+            super().close()
+            if handle is not None:
+                text = "" if (finished and not self.leave) else str(self)
+                handle.update({"text/plain": text}, raw=True)
 
-        _NOTEBOOK_BAR = SavedBar
-    return _NOTEBOOK_BAR
+    return SavedBar
 
 
 def progress_bar(iterable: Any = None, **kwargs: Any) -> Any:
