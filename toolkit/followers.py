@@ -495,9 +495,11 @@ def elasticity(
     -------
     Result
         ``table``: the standard columns, with ``lift`` = ``2**b - 1``, the implied change in
-        engagement when the audience doubles, and its CI; ``p_value`` tests ``b = 1`` (proportional
-        growth); plus ``elasticity``, ``elasticity_ci_low``, ``elasticity_ci_high``, ``se``,
-        ``p_value_zero`` (test of ``b = 0``), ``n_dropped`` (observations with a metric of 0 that
+        engagement when the audience doubles, and its CI; ``p_value`` tests ``b = 0`` (no relation,
+        ``lift`` = 0), as in every other table, so it is below ``1 - level_ci`` exactly when the
+        interval leaves out 0; plus ``elasticity``, ``elasticity_ci_low``, ``elasticity_ci_high``,
+        ``se``, ``p_value_proportional`` (test of ``b = 1``, proportional growth, the one the text
+        reports), ``n_dropped`` (observations with a metric of 0 that
         ``"ols"`` cannot log), ``n_posts_left_out`` (posts missing the metric or the audience, or
         with an audience of 0 or below; the text says how many of each). ``n_baseline`` is the number of
         observations used; ``n_treatment`` is NA (there is no treatment group).
@@ -586,9 +588,9 @@ def elasticity(
     name = f"elasticity_{method}"
     table = pd.DataFrame([{
         "method": name, "metric": metric, "lift": 2**b - 1, "ci_low": 2**lo - 1, "ci_high": 2**hi - 1,
-        "p_value": p_one, "n_baseline": len(frame), "n_treatment": pd.NA,
+        "p_value": p_zero, "n_baseline": len(frame), "n_treatment": pd.NA,
         "elasticity": b, "elasticity_ci_low": lo, "elasticity_ci_high": hi, "se": se,
-        "p_value_zero": p_zero, "n_dropped": n_dropped, "n_posts_left_out": n_missing + n_no_audience,
+        "p_value_proportional": p_one, "n_dropped": n_dropped, "n_posts_left_out": n_missing + n_no_audience,
         "level": level,
     }])
     if lo <= 0 <= hi and lo <= 1 <= hi:
@@ -603,7 +605,7 @@ def elasticity(
         f"Across {len(frame)} {level}s, {metric} change by about {b:.2f}% for each 1% more {audience} "
         f"(elasticity {b:.2f}, {level_ci:.0%} CI {lo:.2f} to {hi:.2f}): doubling {audience} goes with "
         f"{format_pct(2**b - 1)} {metric} ({format_pct(2**lo - 1)} to {format_pct(2**hi - 1)}), so engagement "
-        f"{verdict} the audience (p = {p_one:.3g} against proportional growth)."
+        f"{verdict} the audience (p = {p_one:.3g} against proportional growth, {p_zero:.3g} against no relation)."
     )
     if n_missing or n_no_audience:
         text += (f" Left out before fitting: {_n(n_missing, 'post')} missing {metric} or {audience}, "
