@@ -127,6 +127,24 @@ def test_no_exposure_and_other_metric(posts):
     assert "likes per post" in r.text
 
 
+def test_assumptions_name_the_exposure_or_say_there_is_none(posts):
+    # with exposure=None every post is one unit of exposure: no method may claim an exposure offset
+    control = _demo_posts(lift=0.0, seed=7).assign(account="control")
+    both = pd.concat([posts, control.astype({"account": "string"})], ignore_index=True)
+    methods = ["glm", "its", "counterfactual", "did"]
+    none = before_after(both, change=CHANGE, metric="likes", exposure=None, method=methods, account="demo",
+                        control_account="control", warn=False).assumptions
+    assert "exposure)" not in none and "log-exposure" not in none and "log-impressions" not in none
+    for said in ("mean is the rate per post", "(metric/posts summed over weeks", "log((metric + 0.5) / posts)",
+                 "negative binomial per post, with no exposure offset"):
+        assert said in none
+    given = before_after(both, change=CHANGE, metric="likes", method=methods, account="demo",
+                         control_account="control", warn=False).assumptions
+    for said in ("mean is impressions x rate (log link, log-impressions offset", "(metric/impressions summed",
+                 "log((metric + 0.5) / impressions)", "negative binomial with a log-impressions offset"):
+        assert said in given
+
+
 def test_window_and_exclude(posts):
     full = before_after(posts, change=CHANGE, warn=False).table.iloc[0]
     narrow = before_after(posts, change=CHANGE, window=(28, 28), exclude=7, warn=False)

@@ -309,6 +309,18 @@ def test_did_counts_posts_without_followers_on_the_account_they_belong_to(posts)
                 "(missing followers).") in r.text, methods
 
 
+def test_posts_without_followers_are_left_out_by_the_count_models_only(posts):
+    # its and counterfactual have no followers control: they use the posts glm leaves out, and
+    # the text says whose sentence "left out" is
+    mine = posts.copy()
+    mine.loc[mine.index[:200], "followers"] = pd.NA
+    r = before_after(mine, change=CHANGE, method=["glm", "its", "counterfactual"],
+                     controls=["weekday", "followers"], warn=False)
+    n = r.table.set_index("method")[["n_baseline", "n_treatment"]].sum(axis=1)
+    assert n["glm"] == len(mine) - 200 and n["counterfactual"] == len(mine)
+    assert "Left out: 200 posts (missing followers; glm only, for the followers control)." in r.text
+
+
 @pytest.mark.parametrize("level", ["0.95", None, 95, float("nan"), True])
 def test_a_level_that_is_not_a_fraction_is_named(posts, level):
     # a level typed as text or as a percentage is an error naming it, not a TypeError from a comparison

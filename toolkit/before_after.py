@@ -139,8 +139,16 @@ def _pooled_text(pooled: Mapping[str, Sequence[str]] | None, unit: str = "week")
 
 
 def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict[str, Any],
-                 control_account: str | None = None) -> str:
-    """What ``method`` assumes, in words, for the settings it was run with."""
+                 control_account: str | None = None, exposure: str | None = "impressions") -> str:
+    """What ``method`` assumes, in words, for the settings it was run with (``exposure=None``: each
+    post is one unit of exposure, so rates are counts per post)."""
+    if exposure is None:
+        mean = "the rate per post (log link, no exposure offset: counts per post"
+        rate, offset = "metric/posts", "per post, with no exposure offset"
+    else:
+        mean = f"{exposure} x rate (log link, log-{exposure} offset"
+        rate, offset = f"metric/{exposure}", f"with a log-{exposure} offset"
+    daily = f"log((metric + 0.5) / {'posts' if exposure is None else exposure})"
     if method in ("glm", "did"):
         lag = fit.get("se_lag")
         k = _block_weeks(robust)
@@ -175,8 +183,8 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
         trend = ("any underlying trend in the rate is the straight line of the trend control"
                  if "trend" in controls else
                  "there is no underlying trend in the rate apart from the change")
-        return ("glm: each post's metric is a negative binomial count whose mean is exposure x rate "
-                "(log link, log-exposure offset; NB2 variance mu + mu^2/theta with theta estimated "
+        return (f"glm: each post's metric is a negative binomial count whose mean is {mean}; "
+                "NB2 variance mu + mu^2/theta with theta estimated "
                 "by maximum likelihood); the after-change effect is one multiplicative shift of the "
                 f"rate, the same for every post; {ctrl}; {trend}; {se}."
                 + (" Do not trust the glm's p-value when the rate runs in good and bad spells lasting "
@@ -187,7 +195,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
         lag = fit["se_lag"]
         moves = ("autocorrelated over about a week" if lag == 1 else
                  f"autocorrelated over about {lag} weeks" if lag > 1 else "not autocorrelated")
-        return ("its: the weekly log rate (metric/exposure summed over weeks aligned to the change "
+        return (f"its: the weekly log rate ({rate} summed over weeks aligned to the change "
                 "date, so weekday rhythms cancel; only whole weeks, as a week cut by the ends of the "
                 "data or by excluded days would hold some weekdays and not others) follows a "
                 "straight line in time before the change, and the change shifts its level and "
@@ -215,7 +223,7 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "horizons (including the uncertainty of the estimated level and weekly pattern) but "
                 "treat the estimated variances and AR coefficient as known; the lift is exp of the "
                 "average, over the after days with posts, of the observed minus the forecast daily "
-                "log rate (log((metric + 0.5) / exposure)), minus 1: a geometric mean of daily "
+                f"log rate ({daily}), minus 1: a geometric mean of daily "
                 "ratios in which every day weighs the same, whatever its exposure. It too "
                 "over-rejects when spells of good and bad days last weeks (simulated day-to-day "
                 "autocorrelation 0.85: 12.5% false positives at alpha 0.05, in 200 runs).")
@@ -233,8 +241,8 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
               "model": "model-based standard errors"}["blocks" if k is not None and k > 1 else robust]
     return (f"did: the account analysed and the control account {control_account!r} would have "
             "moved in parallel (same relative change of the rate) without the change, and the "
-            "change did not affect the control account; counts are negative binomial with a "
-            f"log-exposure offset (as glm), {did_ctrl}, with {se_did}.")
+            f"change did not affect the control account; counts are negative binomial {offset} "
+            f"(as glm), {did_ctrl}, with {se_did}.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1632,7 +1640,12 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
         texts.append(f"its uses whole weeks only: {weeks} partial week{'s' if weeks != 1 else ''} "
                      f"(cut by the ends of the data or by excluded days; {posts_cut:,} posts) left out.")
     if d.left_out:
-        texts.append("Left out: " + ", ".join(f"{v:,} posts ({k})" for k, v in d.left_out.items()) + ".")
+        # the followers control is the count models' own: the other methods used those posts
+        by_model = [m for m in methods if m in ("glm", "did")]
+        whose = {"missing followers": f"missing followers; {' and '.join(by_model)} only, for the "
+                                      "followers control"} if len(by_model) < len(methods) else {}
+        texts.append("Left out: " + ", ".join(f"{v:,} posts ({whose.get(k, k)})"
+                                              for k, v in d.left_out.items()) + ".")
     if control is not None and {"did", "counterfactual"} & set(methods):
         used, gone = len(control.frame), dict(control.left_out)
         if "did" in fits:
@@ -1662,7 +1675,8 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
                          f"{errors} as independent and run too narrow when good and bad spells last "
                          "weeks; robust='4 weeks' clusters by 4-week blocks.")
     assumptions = " ".join(_assumptions(m, controls=call["controls"], robust=call["robust"], fit=fits[m],
-                                        control_account=control_account) for m in methods)
+                                        control_account=control_account, exposure=d.exposure)
+                           for m in methods)
     details = {"data": d, "fits": fits, "confounds": confounds, "pretrend": pretrend,
                "paths": {m: fits[m]["path"] for m in methods},
                "call": {**call, "level": level}}

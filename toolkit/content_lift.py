@@ -96,18 +96,21 @@ HOUR_BANDS = ("night", "morning", "afternoon", "evening")
 
 ASSUMPTIONS = {
     "glm": ("glm: counts are negative binomial (NB2, variance mu + mu^2/theta, theta estimated by ML "
-            "and reported as dispersion) with mean proportional to exposure; the label effect is multiplicative and the same across "
-            "controls; errors are independent between weeks (clustered within weeks, and within "
-            "accounts when several are pooled), inference from t with weeks - 1 df; the trend control "
-            "is a straight line, so a jump in the account's level at the date the share of labelled "
-            "posts changes leaks into the lift (simulated: +30% jump as the share went from 0.2 to "
-            "0.6, 9% false positives at alpha 0.05): then pass change= with that date, which gives "
-            "the jump its own term and the label an effect on each side (4-6% simulated), or prefer "
-            "permutation or bootstrap"),
+            "and reported as dispersion) with mean proportional to exposure (a log-exposure offset; "
+            "with exposure=None none, and the rate is per post); the label effect is multiplicative "
+            "and the same across controls; errors are independent between weeks (clustered within "
+            "weeks, and within accounts when several are pooled), inference from t with weeks - 1 "
+            "df; the trend control is a straight line, so a jump in the account's level at the date "
+            "the share of labelled posts changes leaks into the lift (simulated: +30% jump as the "
+            "share went from 0.2 to 0.6, 9% false positives at alpha 0.05): then pass change= with "
+            "that date, which gives the jump its own term and the label an effect on each side (4-6% "
+            "simulated), or prefer permutation or bootstrap"),
     "permutation": ("permutation: under no lift, labels are exchangeable among the posts of the same "
                     "week (and account, and strata= cell); the statistic is the week-stratified "
-                    "Mantel-Haenszel rate ratio; the interval inverts the test assuming a constant shift "
-                    "of the log ratio"),
+                    "Mantel-Haenszel rate ratio; p is twice the smaller one-sided p (the null's two "
+                    "tails counted apart, as scipy.stats.permutation_test), and the interval inverts "
+                    "that test assuming a constant shift of the log ratio, so the two agree up to one "
+                    "resample"),
     "bootstrap": ("bootstrap: weeks are independent draws (block bootstrap over weeks) and enough of "
                   "them (20+) hold both labelled and other posts, the only weeks that inform the "
                   "week-stratified rate ratio; the interval is Hesterberg's expanded percentile "
@@ -118,7 +121,10 @@ ASSUMPTIONS = {
                   "at alpha 0.05 (simulated)"),
     "mannwhitney": ("mannwhitney: posts are independent (ignores day-to-day shocks and trends); compares "
                     "the distributions of per-post rates; lift is the ratio of median rates with a "
-                    "week-block bootstrap percentile interval (at most 2,000 resamples)"),
+                    "week-block bootstrap percentile interval (at most 2,000 resamples); p is the U "
+                    "test's, which treats posts as independent and asks whether one kind's rates tend "
+                    "to be higher, not whether the medians differ, so p and the interval can disagree on "
+                    "whether there is a lift, in either direction"),
     "welch": ("welch: posts are independent (ignores day-to-day shocks and trends); per-post rates have "
               "finite variance and their means are near normal; lift is the ratio of mean rates "
               "(delta-method interval on its log); p is Welch's t-test of equal means, a different "
@@ -232,6 +238,10 @@ def _prepare(posts: pd.DataFrame, label: Any, metric: str, exposure: str | None,
         if negative.any():
             raise AnalysisError("exposures must be zero or more", parameter="exposure", column=exposure,
                                 found=metrics._first_bad(posts[exposure], negative, posts, "negative"))
+        if len(posts) and not np.asarray((e > 0).fillna(False)).any():
+            raise AnalysisError("exposure is zero or missing on every post; pass exposure=None to "
+                                "compare counts per post", parameter="exposure", column=exposure,
+                                found=f"{int(e.isna().sum())} missing, {int((e == 0).sum())} zero")
     try:
         t = pd.Series(pd.to_datetime(posts["published_at"], utc=True), index=posts.index)
     except (TypeError, ValueError) as exc:
@@ -957,10 +967,19 @@ def _bayes(d, metric, level, change, n_resamples, rng, threshold) -> tuple[list[
 
 
 def _permutation(d, metric, level, n_resamples, seed) -> list[dict]:
+    if _weeks_with_both(d, _term_posts(d, "label")) == 0:
+        raise AnalysisError("method 'permutation' compares labelled and other posts within weeks (in one "
+                            "account and one strata= cell) and no week holds both; use method='glm', "
+                            "fewer strata, or collect more weeks", parameter="method",
+                            found="permutation: 0 such weeks")
     obs, null = rate_ratio_permutation(d.y, d.exposure, d.treat, d.stratum, n_resamples, seed)
     null, counts = _usable(null, obs, metric, "label")
-    # an infinite resample (no labelled event) is more extreme than any finite observed ratio
-    p = float((1 + np.sum(np.abs(null) >= abs(obs) - 1e-12)) / (len(null) + 1))
+    # two-sided p: twice the smaller one-sided p, as scipy.stats.permutation_test, so that it falls
+    # below 1 - level exactly when the equal-tailed interval below leaves out 0 (up to one resample);
+    # an infinite resample (no labelled event) lies beyond every finite observed ratio
+    above = (1 + np.sum(null >= obs - 1e-12)) / (len(null) + 1)
+    below = (1 + np.sum(null <= obs + 1e-12)) / (len(null) + 1)
+    p = float(min(1.0, 2 * min(above, below)))
     lo_q, hi_q = _quantile(null, [0.5 - level / 2, 0.5 + level / 2])
     return [_row("permutation", metric, math.expm1(obs), math.expm1(obs - hi_q), math.expm1(obs - lo_q), p,
                  d, float(np.std(null[np.isfinite(null)], ddof=1)), **counts)]
@@ -1115,24 +1134,35 @@ def _mix_notes(by_metric: Mapping[str, _Data], methods: Sequence[str], strata: S
     return out
 
 
-def _zero_median_note(d: _Data, metric: str, label_text: str, exposure: str | None) -> list[str]:
-    """Why mannwhitney's lift (a ratio of median rates) is missing: a group's median rate is 0.
+def _zero_rate_note(d: _Data, metric: str, label_text: str, exposure: str | None, method: str) -> list[str]:
+    """Why a per-post method's lift or interval is missing: a group's typical rate is 0.
+
+    mannwhitney's lift is a ratio of median rates, welch's interval is on the log of a ratio of mean
+    rates; either is undefined when that group's median (or mean) rate is 0.
 
     >>> d = _Data(y=np.array([0.0, 0, 1, 2, 3]), exposure=np.ones(5),
     ...           treat=np.array([True, True, False, False, False]), week=np.zeros(5, int),
     ...           stratum=np.zeros(5, int), account=np.zeros(5, int), frame=pd.DataFrame())
-    >>> print(_zero_median_note(d, "likes", "content_label = personal", "impressions")[0])
+    >>> print(_zero_rate_note(d, "likes", "content_label = personal", "impressions", "mannwhitney")[0])
     mannwhitney (likes): no lift: the median likes per impression is 0 among the posts with content_label = personal (at least half of them have none), so the ratio of medians is undefined; the p-value still compares the two groups' rates.
+    >>> print(_zero_rate_note(d, "likes", "content_label = personal", None, "welch")[0])
+    welch (likes): no interval: the mean likes per post is 0 among the posts with content_label = personal (none of them has any), so the log of the ratio of means is undefined; the p-value still compares the two groups' means.
     """
+    typical, word, why, lost, undefined, compared = {
+        "mannwhitney": (np.median, "median", "at least half of them have none", "lift",
+                        "the ratio of medians", "rates"),
+        "welch": (np.mean, "mean", "none of them has any", "interval", "the log of the ratio of means",
+                  "means"),
+    }[method]
     a, b = _rates(d)
     zero = [name for name, rates in ((f"the posts with {label_text}", a), ("the other posts", b))
-            if len(rates) and np.median(rates) <= 0]
+            if len(rates) and typical(rates) <= 0]
     if not zero:
         return []
     per = f"per {exposure.rstrip('s')}" if exposure else "per post"
-    return [f"mannwhitney ({metric}): no lift: the median {metric} {per} is 0 among "
-            f"{' and among '.join(zero)} (at least half of them have none), so the ratio of medians is "
-            "undefined; the p-value still compares the two groups' rates."]
+    return [f"{method} ({metric}): no {lost}: the {word} {metric} {per} is 0 among "
+            f"{' and among '.join(zero)} ({why}), so {undefined} is undefined; the p-value still "
+            f"compares the two groups' {compared}."]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1312,9 +1342,10 @@ def content_lift(
                 details.setdefault("bayes", {})[met] = draws
             elif m == "welch":
                 r = _welch(d, met, level)
+                notes += _zero_rate_note(d, met, label_text, exposure, "welch")
             else:
                 r = _mannwhitney(d, met, level, int(n_resamples), rng)
-                notes += _zero_median_note(d, met, label_text, exposure)
+                notes += _zero_rate_note(d, met, label_text, exposure, "mannwhitney")
             rows += r
     if set(methods) & set(_STRATIFIED):
         notes[first:first] = _mix_notes(prepared, [m for m in methods if m in _STRATIFIED], strata,
