@@ -227,6 +227,7 @@ def test_placebo(result):
     # a planted +25% is larger than every placebo lift in the pre-period: p = 1/(8+1)
     assert t.loc[0, "p_value"] == pytest.approx(1 / 9)
     assert "placebo" in plc.text and plc.chart().to_dict()["layer"][1]["mark"]["type"] == "rule"
+    assert plc.text.startswith(f"The real glm lift in {result.table.loc[0, 'metric']} (")
 
 
 def test_chart_spec(result):

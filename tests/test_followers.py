@@ -177,7 +177,7 @@ def test_elasticity_across_accounts_recovers_proportional_truth():
 
 def test_elasticity_p_value_tests_no_relation_like_its_interval():
     # the standard p_value tests lift = 0 (b = 0), so at level_ci = 0.95 it is below 0.05 exactly
-    # when the lift's interval leaves out 0 (closed form: the Wald z of b and of b - 1)
+    # when the lift's interval leaves out 0 (closed form: the Wald t of b and of b - 1, n - 2 df)
     from scipy import stats
 
     rng = np.random.default_rng(7)
@@ -188,8 +188,9 @@ def test_elasticity_p_value_tests_no_relation_like_its_interval():
         posts = pd.DataFrame({"followers": pd.array(x.round(), dtype="Int64"), "likes": pd.array(y, dtype="Int64")})
         row = fl.elasticity(posts, metric="likes", method="ppml").table.iloc[0]
         b, se = row["elasticity"], row["se"]
-        assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(b) / se))
-        assert row["p_value_proportional"] == pytest.approx(2 * stats.norm.sf(abs(b - 1) / se))
+        assert row["df"] == x.size - 2
+        assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(b) / se, x.size - 2))
+        assert row["p_value_proportional"] == pytest.approx(2 * stats.t.sf(abs(b - 1) / se, x.size - 2))
         significant[name] = row["p_value"] < 0.05
         assert significant[name] == (row["ci_low"] > 0 or row["ci_high"] < 0)
     assert significant == {"proportional": True, "unrelated": False}  # both sides of the equivalence ran

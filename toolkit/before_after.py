@@ -1299,7 +1299,7 @@ class BeforeAfterResult(Result):
             "n_placebo": len(plc), "placebo_rank": len(plc) - k,
             "placebo_low": q[0], "placebo_high": q[1],
             "placebo_rejection_rate": float((plc["p_value"] < 1 - args["level"]).mean())}])
-        text = (f"The real {method} lift ({format_pct(real_lift)}) is larger in size than "
+        text = (f"The real {method} lift in {d.metric} ({format_pct(real_lift)}) is larger in size than "
                 f"{len(plc) - k} of {len(plc)} placebo lifts at fake change dates in the pre-period "
                 f"(empirical p = {p_emp:.3f}); the middle {level:.0%} of placebo lifts lie between "
                 f"{format_pct(q[0])} and {format_pct(q[1])}, and "
