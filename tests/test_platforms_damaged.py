@@ -71,3 +71,43 @@ def test_workbook_with_serials_swapped_date_cells_and_text():
                    "4": "2023-10-14 00:00", "5": "2023-10-17 00:00", "6": "2023-10-20 00:00"}
     assert ds.rejected["source_row"].tolist() == [3]
     assert "'2023-02-10T00:00:00' is ambiguous" in ds.rejected["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("name, cell, day_only", [
+    ("hootsuite/hootsuite_facebook_posts_2018-01.csv", "2018-01-01 00:00:33", "2018-01-01"),
+    ("meta/Oct-01-2023_Oct-31-2023_northwind_posts.csv", "10/03/2023 08:00", "10/03/2023"),
+])
+def test_a_day_without_a_time_in_a_column_of_times_is_not_a_known_time(tmp_path, name, cell, day_only):
+    # the day alone is read as midnight, which is not when the post went out: time_known says so
+    source = fixture(name)
+    damaged = tmp_path / source.name
+    damaged.write_bytes(source.read_bytes().replace(cell.encode(), day_only.encode(), 1))
+    ds = toolkit.load(damaged)
+    check_dataset(ds)
+    posts = ds.posts.set_index("source_row")
+    first = 2  # the first record, under the header line
+    assert not posts.loc[first, "time_known"] and posts.drop(index=first)["time_known"].all()
+    assert posts.loc[first, "published_at"] == pd.Timestamp(day_only, tz="UTC")
+    assert "1 posts give a day without a time of day: time_known is False" in ds.report.iloc[0]["notes"]
+
+
+def test_generic_excel_serials_give_a_time_only_with_a_fraction_of_a_day(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("id,when,likes\na,45352.0,3\nb,45352.25,4\nc,2024-03-01 09:30,5\n")
+    posts = toolkit.load(path, format="generic", account="me",
+                         mapping={"post_id": "id", "published_at": "when", "likes": "likes"}).posts
+    assert posts.set_index("post_id")["time_known"].to_dict() == {"a": False, "b": True, "c": True}
+
+
+def test_one_day_first_date_does_not_turn_a_month_first_column_around(tmp_path):
+    # every other date of this October export has a day of 12 or less; one re-saved cell reads
+    # 13/10/2023. Read day first, the others would become March, May, July ... out of file order;
+    # only month first puts the column in date order, so that is how the ambiguous ones are read
+    source = fixture("meta/Oct-01-2023_Oct-31-2023_northwind_posts.csv")
+    damaged = tmp_path / source.name
+    damaged.write_bytes(source.read_bytes().replace(b"10/13/2023 13:55", b"13/10/2023 13:55"))
+    ds = toolkit.load(damaged)
+    check_dataset(ds)
+    days = [str(t.date()) for t in ds.posts.sort_values("source_row")["published_at"]]
+    assert days == ["2023-10-03", "2023-10-05", "2023-10-07", "2023-10-09", "2023-10-11", "2023-10-13"]
+    assert "5 read from the file's date order (0 day-first, 5 month-first), 0 rejected" in ds.report.iloc[0]["notes"]

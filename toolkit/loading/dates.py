@@ -50,7 +50,7 @@ from toolkit.loading.parse import (
     parse_excel_serial,
 )
 
-__all__ = ["DateParse", "parse_dates", "order_of"]
+__all__ = ["DateParse", "parse_dates", "order_of", "time_given"]
 
 #: numeric dates ``a-b-yyyy`` (separator - / or .), optional time; RE2 syntax for Arrow
 _DM = (r"^(?P<a>\d{1,2})(?P<s1>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<y>\d{4})"
@@ -59,6 +59,8 @@ _DM = (r"^(?P<a>\d{1,2})(?P<s1>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<y>\d{4})"
 _ISO = (r"^(?P<y>\d{4})-(?P<a>\d{2})-(?P<b>\d{2})"
         r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\.0+)?)?$")
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
+#: a time of day written out (``13:55``), or an Excel serial with a fraction of a day
+_TIME_OF_DAY = r"\d{1,2}:\d{2}|^\d{5}\.\d*[1-9]"
 
 
 def _arrow(values: pd.Series) -> pa.Array:
@@ -267,6 +269,19 @@ def parse_dates(
     return DateParse(stamps, reasons, notes)
 
 
+def time_given(values: pd.Series) -> pd.Series:
+    """Whether each cell gives a time of day, not only a day: ``time_known`` row by row.
+
+    A column of publish times may hold some days alone (``2018-01-01`` among ``2018-01-01 09:30``
+    cells, or a whole-number Excel serial): those are read as midnight, which is a day, not a
+    time the post went out.
+
+    >>> time_given(pd.Series(["2018-01-01 09:30", "2018-01-01", "45352.0", "45352.25", None])).tolist()
+    [True, False, False, True, False]
+    """
+    return pd.Series(_matches(_arrow(values), _TIME_OF_DAY), index=values.index)
+
+
 def _whole_column(cells: pa.Array, index: pd.Index, column: str, formats, tz: str) -> DateParse | None:
     """The whole column read at once, when it needs none of the checks below; else None.
 
@@ -366,6 +381,28 @@ def _fixed_width_numeric(cells: pa.Array, index: pd.Index, column: str, order: s
     return DateParse(values, _no_reasons(index), notes)
 
 
+def _runs_in_order(known: np.ndarray, where: np.ndarray, ambiguous: np.ndarray,
+                   reading: np.ndarray) -> bool:
+    """Whether the column runs in date order (either way, three distinct dates or more) when its
+    ambiguous dates take ``reading``; ``known`` holds every other date in file order.
+
+    >>> day = lambda s: np.datetime64(s, "ns")
+    >>> known = np.array([day("2023-10-01"), np.datetime64("NaT"), np.datetime64("NaT")])
+    >>> where, ambiguous = np.array([1, 2]), np.array([True, True])
+    >>> _runs_in_order(known, where, ambiguous, np.array([day("2023-10-03"), day("2023-10-05")]))
+    True
+    >>> _runs_in_order(known, where, ambiguous, np.array([day("2023-03-10"), day("2023-05-10")]))
+    False
+    """
+    dates = known.copy()
+    dates[where[ambiguous]] = reading[ambiguous]
+    present = dates[~np.isnat(dates)]
+    if len(np.unique(present)) < 3:
+        return False
+    steps = np.diff(present.astype(np.int64))
+    return bool((steps >= 0).all() or (steps <= 0).all())
+
+
 def _naive(stamps: pd.Series) -> np.ndarray:
     """UTC timestamps as a naive datetime64[ns] array."""
     return stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
@@ -427,6 +464,23 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
         # that part of the column was swapped.
         keep, other = (fit_md, fit_dm) if single == "mdy" else (fit_dm, fit_md)
         mixed = bool((ambiguous & ~keep & other).any())
+    elif not mixed and single and ordered is None and ambiguous.any():
+        # Too few dates with one reading to show the file's order (one swapped cell such as
+        # 13/10/2023 among month-first dates would otherwise decide the whole column): read every
+        # ambiguous date the other way when only that reading puts the column in date order.
+        other_order = "dmy" if single == "mdy" else "mdy"
+        in_order = {o: _runs_in_order(known, where, ambiguous, md if o == "mdy" else dm)
+                    for o in (single, other_order)}
+        if in_order[other_order] and not in_order[single]:
+            pick = md if other_order == "mdy" else dm
+            chosen[ambiguous] = pick[ambiguous]
+            undecided = np.zeros(len(where), dtype=bool)
+            mixed = proven is not None  # the proving dates are then the swapped ones
+            n = int(ambiguous.sum())
+            by_order_md, by_order_dm = (n, 0) if other_order == "mdy" else (0, n)
+            if not mixed:
+                notes.append(f"{column}: dates read {other_order}, not {single} as documented: only "
+                             "that reading runs in date order")
     if not mixed and single:
         pick = md if single == "mdy" else dm
         chosen[ambiguous] = pick[ambiguous]

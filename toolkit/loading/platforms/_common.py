@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.loading.build import build_table, raw_text, resolve
-from toolkit.loading.dates import parse_dates
+from toolkit.loading.dates import parse_dates, time_given
 from toolkit.loading.readers import RawTable
 from toolkit.loading.source import Parsed, Source, rejected_frame
 from toolkit.loading.workbooks import workbook_header
@@ -107,6 +107,12 @@ def build_posts(
                          exported_at=exported_at, required=tuple(r for r in required if r != date_key))
     out = getattr(parsed, table)
     out[date_key] = dates.values if out.index.equals(dates.values.index) else dates.values.loc[out.index]
+    if table == "posts" and not fmt.date_only:  # a day alone in a column of times is no time of day
+        given = time_given(frame[date_col]).loc[out.index]
+        out["time_known"] = given.to_numpy()
+        if not given.all():
+            parsed.notes.append(f"{label}: {int((~given).sum()):,} posts give a day without a time of "
+                                "day: time_known is False for them")
     setattr(parsed, table, out)
     if bad.any():
         rows = dates.reasons[bad].index

@@ -30,6 +30,7 @@ import pandas as pd
 from toolkit.errors import DataFormatError
 from toolkit.loading.build import build_table, reject_rows
 from toolkit.loading.core import exported_at_from
+from toolkit.loading.dates import time_given
 from toolkit.loading.parse import NA_TOKENS, as_bool, normalise_header
 from toolkit.loading.registry import Format, register
 from toolkit.loading.source import Parsed, Source
@@ -132,10 +133,7 @@ def parse_generic(source: Source) -> Parsed:
         unknown = lowered.notna() & ~lowered.isin(NA_TOKENS) & mapped.isna()
         posts["media_type"] = mapped.mask(unknown, "other")
     if "published_at" in found:
-        cells = frame.loc[posts.index, found["published_at"]].astype("string")
-        has_time = cells.str.contains(r"\d{1,2}:\d{2}", regex=True).fillna(False)
-        serial = cells.str.fullmatch(r"\s*\d{5}\.\d+\s*").fillna(False)
-        posts["time_known"] = (has_time | serial).astype(bool)
+        posts["time_known"] = time_given(frame.loc[posts.index, found["published_at"]]).to_numpy()
     else:
         posts["time_known"] = False
         parsed.notes.append("no published_at in the mapping: published_at is NaT")
