@@ -482,3 +482,23 @@ def test_a_change_noise_could_produce_is_not_called_no_change():
     assert ("noise alone could produce a change this large, so these data cannot tell it from no "
             "change (which is not evidence of no change: see the interval)") in null.text
     assert "Do not trust the glm's p-value when the rate runs in good and bad spells" in null.assumptions
+
+
+@pytest.mark.parametrize("method", ["glm", "did"])
+def test_a_control_value_without_engagement_is_left_out_not_a_failed_fit(posts, method):
+    # a 'story' format with no likes on any of its 20 posts: its effect has no finite estimate,
+    # and the fit stopped converging; the posts are left out (the limit of the fit) and named
+    mine = posts.copy()
+    story = np.arange(len(mine)) % 37 == 0
+    mine["media_type"] = np.where(story, "story", mine["media_type"].astype(str))
+    mine.loc[story, "likes"] = 0
+    control = _demo_posts(seed=2, lift=0.0).assign(account="ctrl")
+    control["post_id"] = control["post_id"] + "c"
+    both = pd.concat([mine, control], ignore_index=True)
+    r = before_after(both, change=CHANGE, metric="likes", method=method, account="demo", control_account="ctrl",
+                     controls=["weekday", "media_type"], warn=False)
+    assert f"{method} left out {story.sum()} posts of control values with no likes on any post" in r.text
+    assert "media type 'story'" in r.text
+    row = r.table.iloc[0]
+    if method == "glm":
+        assert row["n_baseline"] + row["n_treatment"] == len(mine) - story.sum()

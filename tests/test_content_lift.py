@@ -870,3 +870,17 @@ def test_welch_says_why_its_interval_is_missing(lifted):
     assert np.isnan(r.table.loc[0, "ci_low"])
     assert ("welch (likes): no interval: the mean likes per impression is 0 among the posts with "
             "content_label = personal") in r.text
+
+
+def test_glm_leaves_out_a_control_value_without_engagement_and_says_so():
+    # half a post a day for four months: the one night post has no comments, and the glm did not
+    # converge ("did not converge, 100 iterations"); without that post it is the limit of the fit
+    posts = simulate_profile(days=120, posts_per_day=0.5, personal_lift=0.15, seed=16, text=False).posts
+    r = content_lift(posts, label=LABEL, metric="comments", method="glm")
+    assert "glm (comments) left out the posts of control values with no comments on any post" in r.text
+    assert "hour 'night'" in r.text
+    assert r.details["glm"]["comments"]["unengaged_values"] == {"hour": ["night"]}
+    night = hour_band(posts["published_at"], posts["time_known"]).to_numpy() == "night"
+    by_hand = content_lift(posts[~night], label=LABEL, metric="comments", method="glm")
+    assert r.table.loc[0, "lift"] == pytest.approx(by_hand.table.loc[0, "lift"], rel=1e-9)
+    assert r.table.loc[0, ["n_baseline", "n_treatment"]].sum() == (~night).sum()

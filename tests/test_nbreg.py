@@ -13,7 +13,7 @@ import pytest
 import statsmodels.api as sm
 
 from toolkit.errors import AnalysisError
-from toolkit.nbreg import THETA_MAX, _joint, nb_glm
+from toolkit.nbreg import THETA_MAX, _joint, eventless_values, nb_glm
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,26 @@ def test_a_singular_design_is_a_project_error(design):
 
 def test_theta_cap_is_the_documented_poisson_limit():
     assert THETA_MAX == 1e8
+
+
+def test_leaving_out_an_eventless_value_is_the_limit_of_fitting_it():
+    # the premise of eventless_values, checked with statsmodels (an independent fitter): with a
+    # dummy for a value whose rows have no event, the NB GLM drives that dummy towards -infinity
+    # and the other coefficients approach the fit without those rows
+    rng = np.random.default_rng(11)
+    n = 600
+    x = rng.normal(size=n)
+    night = np.arange(n) % 15 == 0
+    offset = np.log(rng.uniform(50, 500, size=n))
+    y = rng.negative_binomial(4, 4 / (4 + np.exp(-4 + 0.3 * x + offset))).astype(float)
+    y[night] = 0
+    gone, rows = eventless_values(y, {"hour": np.where(night, "night", "day")})
+    assert gone == {"hour": ["night"]} and (rows == night).all()
+    family = sm.families.NegativeBinomial(alpha=0.25)
+    full = sm.GLM(y, np.column_stack([np.ones(n), x, night]), family=family, offset=offset).fit(maxiter=200)
+    kept = sm.GLM(y[~rows], np.column_stack([np.ones(n), x])[~rows], family=family, offset=offset[~rows]).fit()
+    assert full.params[2] < -15  # on its way to minus infinity
+    np.testing.assert_allclose(full.params[:2], kept.params, atol=1e-6)
+    # a factor with no event anywhere is left to the caller (nothing to compare with)
+    gone, rows = eventless_values(np.zeros(4), {"hour": np.array(["a", "a", "b", "b"])})
+    assert gone == {} and not rows.any()

@@ -50,7 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from toolkit.errors import AnalysisError, ConfoundWarning, is_fraction, is_whole, name_list, unordered_date
-from toolkit.nbreg import NBFit, hac_meat, nb_glm
+from toolkit.nbreg import NBFit, eventless_values, hac_meat, nb_glm
 from toolkit.result import Result, format_pct
 from toolkit.schema import COUNT_COLUMNS, RESULT_COLUMNS
 
@@ -741,6 +741,13 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
              method: str = "glm", treated: np.ndarray | None = None,
              light: bool = False) -> dict[str, Any]:
     f = d.frame
+    # control values with no event on any post have no finite effect: the fit without their posts
+    # is the limit of the fit with them (toolkit.nbreg.eventless_values)
+    eventless, empty = eventless_values(f["y"].to_numpy(float), {
+        c: f[c].to_numpy() for c in controls if c not in ("trend", "followers") and c in f.columns})
+    if empty.any():
+        f = f[~empty]
+        treated = None if treated is None else treated[~empty]
     after = f["after"].to_numpy(float)
     extra: list[tuple[str, np.ndarray]] = [("after", after)]
     if treated is not None:  # did: after x treated, after, treated
@@ -813,7 +820,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
                dispersion=fit.theta, se_type=robust_label, model_se=float(math.sqrt(fit.cov[1, 1])))
     if light:  # placebo runs need the row only
         return {"row": row, "fit": fit, "df": df, "y_after": y_after,
-                "control_missing": control_missing, "pooled": pooled}
+                "control_missing": control_missing, "pooled": pooled,
+                "eventless": eventless, "eventless_posts": int(empty.sum())}
     # the path: daily observed rate, fitted, and without the change (its band, from the lift's
     # interval, is set by _at_level)
     mu = fit.mu
@@ -833,7 +841,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     resid = (g["y"] - g["mu"]) / np.sqrt(g["mu"] + g["mu2"])
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
             "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy(),
-            "control_missing": control_missing, "pooled": pooled}
+            "control_missing": control_missing, "pooled": pooled,
+            "eventless": eventless, "eventless_posts": int(empty.sum())}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
@@ -1639,6 +1648,13 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
         weeks, posts_cut = fits["its"]["weekly"].attrs["partial"]
         texts.append(f"its uses whole weeks only: {weeks} partial week{'s' if weeks != 1 else ''} "
                      f"(cut by the ends of the data or by excluded days; {posts_cut:,} posts) left out.")
+    for m in methods:
+        if fits[m].get("eventless"):
+            values = "; ".join(f"{c.replace('_', ' ')} {', '.join(repr(v) for v in vs)}"
+                               for c, vs in fits[m]["eventless"].items())
+            texts.append(f"{m} left out {fits[m]['eventless_posts']:,} posts of control values with no "
+                         f"{d.metric} on any post, whose effect has no finite estimate (the fit without "
+                         f"them is its limit): {values}.")
     if d.left_out:
         # the followers control is the count models' own: the other methods used those posts
         by_model = [m for m in methods if m in ("glm", "did")]

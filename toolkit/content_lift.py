@@ -58,7 +58,7 @@ from scipy import optimize, stats
 
 from toolkit.errors import AnalysisError, is_fraction, is_seed, name_list, unordered_date
 from toolkit.labels import label_mask
-from toolkit.nbreg import NBFit, nb_glm
+from toolkit.nbreg import NBFit, eventless_values, nb_glm
 from toolkit.result import Result, format_pct
 
 __all__ = [
@@ -720,9 +720,27 @@ def _check_engaged(d: _Data, metric: str, label_text: str) -> None:
                                 found=f"{n} posts, all 0")
 
 
+#: the glm's factor controls and the columns of ``_Data.frame`` that hold them
+_FACTORS = {"period": "month", "weekday": "weekday", "hour": "hour", "media_type": "media_type"}
+
+
+def _without_unengaged_values(d: _Data, controls: Sequence[str]) -> tuple[_Data, dict[str, list[str]]]:
+    """``d`` without the posts of control values on which the metric is 0 on every post, and
+    those values per control (:func:`toolkit.nbreg.eventless_values`: such a value has no finite
+    effect, and the fit without its posts is the limit of the fit with them)."""
+    factors = {c: d.frame[_FACTORS[c]].to_numpy() for c in controls if c in _FACTORS}
+    gone, empty = eventless_values(d.y, factors)
+    if not empty.any():
+        return d, {}
+    keep = ~empty
+    return replace(d, y=d.y[keep], exposure=d.exposure[keep], treat=d.treat[keep], week=d.week[keep],
+                   stratum=d.stratum[keep], account=d.account[keep], frame=d.frame.loc[keep]), gone
+
+
 def _glm(d: _Data, metric, controls, level, change, label_text="the label") -> tuple[list[dict], dict]:
     _check_weeks(d, "glm")
     _check_engaged(d, metric, label_text)
+    d, unengaged = _without_unengaged_values(d, controls)
     X, names, used, dropped_terms, skipped = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
@@ -760,7 +778,7 @@ def _glm(d: _Data, metric, controls, level, change, label_text="the label") -> t
                  est(inter, "gain after change")]
     details = {"coefficients": pd.DataFrame({"term": names, "estimate": fit.params, "se": se}),
                "theta": fit.theta, "controls_used": used, "controls_skipped": skipped, "clusters": g,
-               "dropped_terms": dropped_terms}
+               "dropped_terms": dropped_terms, "unengaged_values": unengaged}
     return rows, details
 
 
@@ -1386,6 +1404,12 @@ def content_lift(
     left = sorted({t for det in details.get("glm", {}).values() for t in det["dropped_terms"]})
     if left:
         text += f"\nglm left out terms the other terms already explain (collinear): {', '.join(left)}."
+    for met, det in details.get("glm", {}).items():
+        if det["unengaged_values"]:
+            values = "; ".join(f"{c.replace('_', ' ')} {', '.join(repr(v) for v in vs)}"
+                               for c, vs in det["unengaged_values"].items())
+            text += (f"\nglm ({met}) left out the posts of control values with no {met} on any post, "
+                     f"whose effect has no finite estimate (the fit without them is its limit): {values}.")
     assumptions = "; ".join(ASSUMPTIONS[m] for m in methods)
     stratified = [m for m in methods if m in _STRATIFIED]
     verb = "compares" if len(stratified) == 1 else "compare"

@@ -23,7 +23,7 @@ from scipy import special
 
 from toolkit.errors import AnalysisError
 
-__all__ = ["NBFit", "nb_glm", "hac_meat"]
+__all__ = ["NBFit", "nb_glm", "hac_meat", "eventless_values"]
 
 
 @dataclass
@@ -137,6 +137,30 @@ class NBFit:
             raise AnalysisError("unknown robust covariance", parameter="robust",
                                 found=kind)
         return bread @ meat @ bread
+
+
+def eventless_values(y: np.ndarray, factors: dict[str, np.ndarray]) -> tuple[dict[str, list[str]], np.ndarray]:
+    """The values of each factor on whose rows ``y`` is 0 throughout, and a mask of those rows.
+
+    A factor value without a single event has no finite maximum-likelihood effect: the fit drives
+    it towards minus infinity and stops converging. Leaving its rows out gives the limit of the
+    full fit, since a row whose expected count goes to 0 adds nothing to the likelihood. A factor
+    whose every value is eventless (y all 0) is left to the caller's own check.
+
+    >>> gone, rows = eventless_values(np.array([0, 0, 3, 1]), {"hour": np.array(["night", "night", "day", "eve"])})
+    >>> gone, rows.tolist()
+    ({'hour': ['night']}, [True, True, False, False])
+    """
+    y = np.asarray(y, dtype=float)
+    rows, gone = np.zeros(len(y), dtype=bool), {}
+    for name, values in factors.items():
+        values = np.asarray(values).astype(str)
+        totals = pd.Series(y).groupby(values).sum()
+        zero = sorted(totals.index[totals <= 0])
+        if zero and len(zero) < len(totals):
+            gone[name] = zero
+            rows |= np.isin(values, zero)
+    return gone, rows
 
 
 def hac_meat(scores: np.ndarray, lag: int, *, adjust: bool = True) -> np.ndarray:
