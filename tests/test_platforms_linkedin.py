@@ -174,3 +174,75 @@ def test_creator_top_posts_side_by_side_tables_merged_by_url():
     assert only_imp["impressions"] == 3100 and pd.isna(only_imp["engagements"])
     assert not posts["time_known"].any()
     assert both["published_at"] == pd.Timestamp("2025-11-09", tz="UTC")
+
+
+# A company-page link with no urn:li:<kind>:<id> in it: the post has no number to cut out, so the
+# whole link is its id (documented in toolkit/loading/platforms/linkedin.py).
+PAGE_LINK = "https://www.linkedin.com/company/northwind-bakery/posts/?update=abc"
+URN_LINK_1 = "https://www.linkedin.com/feed/update/urn:li:activity:7100000000000000001"
+
+
+def test_a_page_csv_link_without_an_urn_is_kept_whole_as_the_id(tmp_path):
+    path = tmp_path / PAGE_CSV.name
+    path.write_text(PAGE_CSV.read_text().replace(URN_LINK_1, PAGE_LINK))
+    ds = toolkit.load(path)
+    check_dataset(ds)
+    assert (ds.report.loc[0, "rows_loaded"], ds.report.loc[0, "rows_rejected"]) == (7, 0)
+    kept = row(ds.posts, PAGE_LINK)
+    assert (kept["impressions"], kept["likes"], kept["source_row"]) == (1031, 13, 4)
+
+
+def test_a_page_csv_row_without_a_link_is_rejected_naming_the_update_link_column(tmp_path):
+    path = tmp_path / PAGE_CSV.name
+    path.write_text(PAGE_CSV.read_text().replace(URN_LINK_1, ""))
+    ds = toolkit.load(path)
+    assert (ds.report.loc[0, "rows_loaded"], ds.report.loc[0, "rows_rejected"]) == (6, 1)
+    rejected = ds.rejected.iloc[0]
+    assert rejected["source_row"] == 4
+    assert rejected["reason"] == "Update link: expected a post id, found an empty cell"
+
+
+def test_a_page_workbook_link_without_an_urn_is_kept_whole_as_the_id(tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(PAGE_XLSX)
+    sheet = book["Update Engagement"]
+    assert sheet["B4"].value == URN_LINK_1  # preamble row 1, header row 2, first post row 3
+    sheet["B4"] = PAGE_LINK
+    path = tmp_path / PAGE_XLSX.name
+    book.save(path)
+    ds = toolkit.load(path)
+    check_dataset(ds)
+    assert (ds.report.loc[0, "rows_loaded"], ds.report.loc[0, "rows_rejected"]) == (5, 0)
+    assert row(ds.posts, PAGE_LINK)["impressions"] == 1031
+
+
+def test_creator_top_posts_without_urns_stay_apart_and_merge_by_their_url(tmp_path):
+    # post 0 is A4 (by engagements) and E5 (by impressions); post 2 is A5 and E4
+    links = {0: "https://www.linkedin.com/posts/janequill_sourdough-basics",
+             2: "https://www.linkedin.com/posts/janequill_rye-starter"}
+
+    def change(book):
+        sheet = book["TOP POSTS"]
+        for k, cells in ((0, ("A4", "E5")), (2, ("A5", "E4"))):
+            for cell in cells:
+                assert sheet[cell].value.endswith(f"73{k:017d}")
+                sheet[cell] = links[k]
+
+    ds = toolkit.load(_creator_copy(tmp_path, change))
+    check_dataset(ds)
+    posts = ds.posts
+    assert len(posts) == 6 and ds.report.loc[0, "rows_rejected"] == 0
+    first, third = row(posts, links[0]), row(posts, links[2])
+    assert (first["engagements"], first["impressions"]) == (90, 4500)
+    assert (third["engagements"], third["impressions"]) == (79, 5200)
+
+
+def test_a_creator_top_post_without_a_url_is_rejected_naming_the_post_url_column(tmp_path):
+    def change(book):
+        book["TOP POSTS"]["A7"] = None  # post 4, listed by engagements only
+
+    ds = toolkit.load(_creator_copy(tmp_path, change))
+    rejected = ds.rejected
+    assert rejected["source_row"].tolist() == [7]
+    assert rejected["reason"].tolist() == ["Post URL: expected a post id, found an empty cell"]

@@ -10,6 +10,7 @@ import pytest
 
 import toolkit
 from platform_checks import check_dataset, fixture, row
+from toolkit.errors import DataFormatError
 from toolkit.loading.platforms.meta import metric_of
 
 OCT = fixture("meta/Oct-01-2023_Oct-31-2023_northwind_posts.csv")
@@ -93,3 +94,13 @@ def test_metric_names():
     assert metric_of("Instagram content interactions") == ("instagram", "engagements")
     assert metric_of("Facebook Page visits") == ("facebook", "profile_visits")
     assert metric_of("Something else") == (None, None)
+
+
+def test_a_daily_file_without_its_metric_line_names_no_row_zero(tmp_path):
+    # rows are numbered from 1: a file whose header is its first line has no line above it to blame
+    path = tmp_path / "Reach.csv"
+    path.write_text('"Date","Primary"\n"2024-01-01T00:00:00","5"\n')
+    with pytest.raises(DataFormatError, match="expected a metric name above the header") as err:
+        toolkit.load(path, format="meta_daily")
+    assert err.value.row is None and "row 0" not in str(err.value)
+    assert "no line above the header" in str(err.value)

@@ -80,3 +80,21 @@ def test_each_format_is_one_declarative_registered_unit():
         assert fmt.__module__ if hasattr(fmt, "__module__") else True
     modules = {f.parse.__module__ for f in mine.values()}
     assert modules <= set(registry.FORMAT_MODULES)
+
+
+def test_days_of_files_that_name_no_account_are_not_merged_across_files(tmp_path):
+    # X's account overview file names no handle: two accounts' files of the same days are two
+    # accounts' days, not duplicates of each other (within one file, repeated days still merge)
+    overview = (FIX / "x" / "account_overview_analytics_2026-04-14_2026-04-23.csv").read_bytes()
+    paths = []
+    for who in ("first", "second"):
+        (tmp_path / who).mkdir()
+        paths.append(tmp_path / who / "account_overview_analytics_2026-04-14_2026-04-23.csv")
+        paths[-1].write_bytes(overview)
+    one = toolkit.load(paths[0])
+    both = toolkit.load(paths)
+    check_dataset(both)
+    assert len(one.daily) > 0 and len(both.daily) == 2 * len(one.daily)
+    assert both.report["duplicates_merged"].tolist() == [0, 0]
+    assert both.daily["account"].isna().all()
+    assert both.daily.groupby("source_file").size().tolist() == [len(one.daily)] * 2

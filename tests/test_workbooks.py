@@ -215,3 +215,35 @@ def test_an_ods_workbook_loads_like_the_xlsx_it_was_saved_from(tmp_path):
     second = ds.posts.set_index("post_id").loc["7100000000000000001"]
     assert second["published_at"] == pd.Timestamp("2023-10-05 09:00", tz="UTC")
     assert (second["impressions"], second["likes"]) == (1031, 13)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HARBOR_XLSX = FIXTURES / "facebook" / "Facebook Insights Data Export (Post) - Harbor Cycles - 2020-07-31.xlsx"
+LAKESIDE_XLS = FIXTURES / "linkedin" / "lakeside-press_updates_1700300000000.xls"
+
+
+@pytest.mark.parametrize("fixture, wrong_name", [
+    (HARBOR_XLSX, "Facebook Insights Data Export (Post) - Harbor Cycles - 2020-07-31.xls"),
+    (HARBOR_XLSX, "Facebook Insights Data Export (Post) - Harbor Cycles - 2020-07-31"),
+    (LAKESIDE_XLS, "lakeside-press_updates_1700300000000.xlsx"),
+], ids=["xlsx-named-xls", "xlsx-no-extension", "xls-named-xlsx"])
+def test_a_workbook_with_the_wrong_name_is_read_by_its_bytes(tmp_path, fixture, wrong_name):
+    # an .xlsx renamed .xls, or an .xls renamed .xlsx, is the same workbook: the module reads the
+    # kind from the bytes, so the readers must not go by the name either
+    copy = tmp_path / wrong_name
+    copy.write_bytes(fixture.read_bytes())
+    assert kind_of(copy) == kind_of(fixture)
+    assert read_workbook(copy) == read_workbook(fixture)
+    renamed, original = toolkit.load(copy, cache=False), toolkit.load(fixture, cache=False)
+    assert renamed.report.loc[0, "format"] == original.report.loc[0, "format"]
+    columns = [c for c in original.posts.columns if c != "source_file"]
+    pd.testing.assert_frame_equal(renamed.posts[columns], original.posts[columns])
+    assert len(renamed.posts) > 0
+
+
+def test_an_ods_named_xlsx_is_read_by_its_bytes(tmp_path):
+    path = tmp_path / "updates.xlsx"
+    _write_ods(path, {"Update Engagement": [["Update title", "Impressions"], ["Fresh rye", 12]]})
+    assert kind_of(path) == "ods"
+    assert read_workbook(path)["Update Engagement"].rows == [
+        (1, ["Update title", "Impressions"]), (2, ["Fresh rye", "12"])]

@@ -181,18 +181,55 @@ def _archive_members(path: Path) -> list[str] | None:
 
 
 def _source_for(path: Path, name: str) -> Source:
+    """The :class:`Source` for ``path`` read as the format called ``name`` (``load(format=name)``).
+
+    A named format skips detection, not its check: the file's header must hold the format's
+    signature columns, as detection asks. Otherwise the parser would run on columns it does not
+    know and fail inside pandas (a ``KeyError``, a "length mismatch") instead of saying which
+    columns are missing.
+    """
     fmt = registry.get(name)
     if fmt.detect is not None:
-        return Source(path=path, format=fmt)
+        header = fmt.detect(path)
+        if header is not None:
+            _signature_line(path, fmt, [(0, header)])
+            return Source(path=path, format=fmt)
+        if kind_of(path) is not None:  # a workbook by its bytes that did not open: say why
+            read_workbook(path)
+        raise _not_this_format(path, fmt, sniff(path).header_candidates(1),
+                               what="workbooks (this file is text)")
     kind = kind_of(path)
     if kind is not None:  # its bytes would be split as if they were lines of text
         what = "mapping= (the generic format)" if name == "generic" else f"format {name!r}"
         raise DataFormatError(f"is a workbook ({kind}), but {what} reads delimited text: save the "
                               "sheet as CSV and load that file", file=path)
     sniffed = sniff(path)
-    lines = sniffed.header_candidates(fmt.header_search)
-    line_no = next((i for i, h in lines if all(s in h for s in fmt.signature)), 0)
+    line_no = _signature_line(path, fmt, sniffed.header_candidates(fmt.header_search))
     return Source(path=path, format=fmt, sniff=sniffed, header_line=line_no)
+
+
+def _signature_line(path: Path, fmt: registry.Format, lines: list[tuple[int, list[str]]]) -> int:
+    """Index of the first of ``lines`` (``(index, normalised header fields)``) holding every
+    signature column of ``fmt``; :class:`DataFormatError` when none does."""
+    for line_no, header in lines:
+        if all(s in header for s in fmt.signature):
+            return line_no
+    raise _not_this_format(path, fmt, lines)
+
+
+def _not_this_format(path: Path, fmt: registry.Format, lines: list[tuple[int, list[str]]],
+                     what: str = "") -> DataFormatError:
+    """The error for a file that is not of the format it was loaded with: it names the format, the
+    columns the format needs, the ones missing and the columns found (on the line closest to the
+    format). ``what`` says what the format reads when the file is of another kind."""
+    closest = max((h for _, h in lines), key=lambda h: sum(s in h for s in fmt.signature), default=[])
+    missing = [s for s in fmt.signature if s not in closest]
+    shown = closest[:40] + (["..."] if len(closest) > 40 else [])
+    reads = f"reads {what} and " if what else ""
+    return DataFormatError(
+        f"was loaded with format={fmt.name!r} ({fmt.description}), which {reads}needs the columns "
+        f"{list(fmt.signature)}; missing: {missing}. Pass the format of this file, or "
+        "format='auto' to recognise it", file=path, found=f"columns {shown}")
 
 
 def exported_at_from(path: Path) -> tuple[pd.Timestamp | None, str]:
@@ -292,18 +329,24 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     same day (Meta's daily files hold one metric each). Each column takes its value from the latest
     export that has one (``exported`` maps a source file to its export time; files without one count
     as oldest, and rows of one file keep their order); ``source_file`` names that latest export.
+    Rows that name no account merge only with rows of their own file: two such files may be two
+    accounts' days (an X account overview's file name names no handle).
     Returns the merged table and the number of rows folded away per source file.
     """
-    key = ["platform", "account", "date"]
+    series = frame["account"].astype("string")
+    if series.isna().any():
+        series = series.fillna("file:" + frame["source_file"].astype("string"))
+    frame = frame.assign(_series=series.to_numpy())
+    key = ["platform", "_series", "date"]
     if frame.empty or (frame["date"].is_unique if _one_series(frame) else not frame.duplicated(key).any()):
-        return frame, pd.Series(dtype="int64")
+        return frame.drop(columns="_series"), pd.Series(dtype="int64")
     stamps = frame["source_file"].map(lambda f: exported.get(f)).astype("datetime64[ns, UTC]")
     order = frame.assign(_exported=stamps, _order=np.arange(len(frame)))
     order = order.sort_values(["_exported", "_order"], na_position="first", kind="stable")
     dropped = order.loc[order.duplicated(key, keep="last"), "source_file"].value_counts()
     # GroupBy.last skips missing values: per column, the latest export that has one
     merged = order.groupby(key, sort=False, dropna=False, observed=True).last().reset_index()
-    return merged[list(frame.columns)], dropped
+    return merged[[c for c in frame.columns if c != "_series"]], dropped
 
 
 def _one_series(frame: pd.DataFrame) -> bool:
@@ -419,7 +462,8 @@ def load(
         A file, a folder (every file in it; the folders inside it are not read, and the
         dataset's ``notes`` name them) or a list of them. Files are never modified.
     format
-        ``"auto"`` recognises each file from its header; or a name from :func:`toolkit.formats`.
+        ``"auto"`` recognises each file from its header; or a name from :func:`toolkit.formats`
+        (each file must then hold that format's signature columns, else :class:`DataFormatError`).
     account
         Account name for every file of this call that does not name its account in its rows: the
         files that state none need it (a generic CSV without an account column, Instagram and

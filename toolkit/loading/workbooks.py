@@ -167,17 +167,22 @@ def _read_xlsx(path: Path) -> OrderedDict[str, Sheet]:
 
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError,
-            openpyxl.utils.exceptions.InvalidFileException) as exc:
-        raise DataFormatError("cannot open the workbook", file=path, found=str(exc)) from None
-    sheets: OrderedDict[str, Sheet] = OrderedDict()
-    try:
-        for ws in book.worksheets:
-            sheets[ws.title] = _sheet(ws.title, ws.iter_rows(values_only=True))
-    finally:
-        book.close()
+    # openpyxl is handed the open file, not its name: given a name, it refuses any that does not
+    # end in .xlsx/.xlsm, and the kind was already read from the bytes (an .xlsx named .xls or
+    # with no extension is still an .xlsx). In read-only mode rows are read lazily, so the file
+    # stays open until every sheet is read.
+    with open(path, "rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError,
+                openpyxl.utils.exceptions.InvalidFileException) as exc:
+            raise DataFormatError("cannot open the workbook", file=path, found=str(exc)) from None
+        sheets: OrderedDict[str, Sheet] = OrderedDict()
+        try:
+            for ws in book.worksheets:
+                sheets[ws.title] = _sheet(ws.title, ws.iter_rows(values_only=True))
+        finally:
+            book.close()
     return sheets
 
 
@@ -191,7 +196,9 @@ def _read_calamine(path: Path, what: str) -> OrderedDict[str, Sheet]:
 
     sheets: OrderedDict[str, Sheet] = OrderedDict()
     try:
-        with CalamineWorkbook.from_path(str(path)) as book:
+        # From the bytes, not the name: ``from_path`` picks its reader by the file's extension (an
+        # .xls named .xlsx would be read as a zip), ``from_filelike`` by the content.
+        with open(path, "rb") as handle, CalamineWorkbook.from_filelike(handle) as book:
             for name in book.sheet_names:
                 values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # from A1
                 sheets[name] = _sheet(name, values)

@@ -76,6 +76,8 @@ def activity_ids(links: pd.Series) -> pd.Series:
     >>> activity_ids(pd.Series(["https://www.linkedin.com/feed/update/urn:li:activity:7123/",
     ...                         "https://www.linkedin.com/feed/update/urn:li:ugcPost:55?utm=x"])).tolist()
     ['7123', '55']
+    >>> activity_ids(pd.Series(["https://www.linkedin.com/company/acme/posts/?update=abc"])).tolist()
+    ['https://www.linkedin.com/company/acme/posts/?update=abc']
     """
     text = _arrow_text(links, trim=True)
     # Most links are the feed URL of an activity: cut the prefix and check that digits remain,
@@ -85,7 +87,10 @@ def activity_ids(links: pd.Series) -> pd.Series:
     if pc.all(plain).as_py():
         ids = rest
     else:
-        found = pc.extract_regex(text, _URN).field("id")
+        # ``struct_field``, not ``.field``: a link the pattern does not match is a null struct, and
+        # only ``struct_field`` carries that null into the field (``.field`` gives ""), so that
+        # ``coalesce`` can fall back to the whole link.
+        found = pc.struct_field(pc.extract_regex(text, _URN), "id")
         ids = pc.if_else(plain, rest, pc.coalesce(found, text))
     return pd.Series(pd.array(ids, dtype="string"), index=links.index)
 
@@ -106,9 +111,24 @@ def page_from_filename(name: str) -> tuple[str | None, pd.Timestamp | None]:
     return match.group("page"), pd.Timestamp(int(match.group("ms")), unit="ms", tz="UTC")
 
 
+def add_post_ids(raw: RawTable, link: str, label: str) -> None:
+    """Add the ``__id`` column: the post id of each link in column ``link`` (see :func:`activity_ids`).
+
+    The new column carries the link column's own header name (``label`` when the file has no such
+    column), so a rejected row names the column a person can find in the file ("Update link:
+    expected a post id, found an empty cell"), not the internal ``__id``.
+    """
+    if link in raw.frame.columns:
+        ids = activity_ids(raw.frame[link])
+        label = raw.header[raw.columns.index(link)]
+    else:
+        ids = pd.Series(pd.NA, index=raw.frame.index, dtype="string")
+    add_column(raw, "__id", ids)
+    raw.header[raw.columns.index("__id")] = label
+
+
 def _page(raw: RawTable, source: Source) -> Parsed:
-    add_column(raw, "__id", activity_ids(raw.frame["update link"]) if "update link" in raw.frame.columns
-               else pd.Series(pd.NA, index=raw.frame.index, dtype="string"))
+    add_post_ids(raw, "update link", "Update link")
     page, stamp = page_from_filename(source.path.name)
     account = source.account or page
     how = "file name"
@@ -229,11 +249,14 @@ def _merge_top_posts(path, sheet) -> tuple[RawTable, int]:
         raise DataFormatError(f"sheet {sheet.name!r}: expected a header row with 'Post URL' in its "
                               "first 8 rows", file=path, found=[cells[:3] for _, cells in sheet.rows[:3]])
     blocks = []
+    labels: dict[str, str] = {}  # normalised column -> its name as written in the sheet
     for j, start in enumerate(starts):
         end = starts[j + 1] if j + 1 < len(starts) else len(header)
         while end > start and header[end - 1] == "":
             end -= 1
-        blocks.append(sheet_table(path, sheet, header_index=index, columns=slice(start, end)).frame)
+        block = sheet_table(path, sheet, header_index=index, columns=slice(start, end))
+        labels.update(zip(block.columns, block.header))
+        blocks.append(block.frame)
     entries = pd.concat(blocks, ignore_index=True)
     n_entries = len(entries)
     url = entries["post url"].astype("string").str.strip()
@@ -247,7 +270,7 @@ def _merge_top_posts(path, sheet) -> tuple[RawTable, int]:
         if col != "source_row":
             merged[col] = merged[col].astype("string")
     merged["source_row"] = merged["source_row"].astype("Int64")
-    names = [c for c in merged.columns if c != "source_row"]
+    names = [labels.get(c, c) for c in merged.columns if c != "source_row"]
     return RawTable(path=path, frame=merged, header=names, encoding="xlsx"), n_entries
 
 
@@ -319,7 +342,7 @@ def parse_creator(source: Source) -> Parsed:
     sheet = find_sheet(book, "TOP POSTS")
     if sheet is not None and sheet.rows:
         raw, n_entries = _merge_top_posts(path, sheet)
-        add_column(raw, "__id", activity_ids(raw.frame["post url"]))
+        add_post_ids(raw, "post url", "Post URL")
         part = build_posts(raw, source, {"post_id": "__id", "published_at": "post publish date",
                                          "engagements": "engagements", "impressions": "impressions"},
                            platform="linkedin", account=account, exported_at=exported_at)

@@ -136,8 +136,8 @@ def parse_daily(source: Source) -> Parsed:
     platform, column = metric_of(lines[-1]) if lines else (None, None)
     if column is None:
         raise DataFormatError("expected a metric name above the header (e.g. 'Facebook reach')",
-                              file=source.path, row=len(raw.preamble),
-                              found=lines[-1] if lines else "no metric line")
+                              file=source.path, row=len(raw.preamble) or None,  # the line above the header
+                              found=lines[-1] if lines else "no line above the header")
     platform = platform or "facebook"
     table = "followers" if column in {"new_follows", "unfollows"} else "daily"
     parsed = build_table(raw, source, {"date": "date", column: "primary"}, table=table,
