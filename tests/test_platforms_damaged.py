@@ -111,3 +111,18 @@ def test_one_day_first_date_does_not_turn_a_month_first_column_around(tmp_path):
     days = [str(t.date()) for t in ds.posts.sort_values("source_row")["published_at"]]
     assert days == ["2023-10-03", "2023-10-05", "2023-10-07", "2023-10-09", "2023-10-11", "2023-10-13"]
     assert "5 read from the file's date order (0 day-first, 5 month-first), 0 rejected" in ds.report.iloc[0]["notes"]
+
+
+def test_a_date_that_reads_the_same_either_way_does_not_cast_doubt_on_iso_dates(tmp_path):
+    # a re-save leaves as text only the dates it could not read its way (a number above 12 where
+    # it expects a month); a lone 1/1/2018 among ISO dates is no sign of it, so the other 11
+    # January dates (all with a day of 12 or less) were rejected as ambiguous for nothing
+    source = fixture("hootsuite/hootsuite_facebook_posts_2018-01.csv")
+    damaged = tmp_path / source.name
+    damaged.write_bytes(source.read_bytes().replace(b"2018-01-01 00:00:33,", b"1/1/2018 0:00,", 1))
+    ds = toolkit.load(damaged)
+    check_dataset(ds)
+    report = ds.report.iloc[0]
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (12, 12, 0)
+    days = [str(t.date()) for t in ds.posts.sort_values("source_row")["published_at"]]
+    assert days == [f"2018-01-{d:02d}" for d in range(1, 13)]

@@ -221,8 +221,12 @@ def parse_dates(
         is_dm[where[~same_sep]] = False
         parts = {k: v[same_sep] for k, v in parts.items()}
         # A spreadsheet that swapped day and month may also have stored the swapped dates as
-        # real date cells (ISO text here): those have two readings too.
-        is_iso = _matches(cells, _ISO) & ~missing & ~is_dm
+        # real date cells (ISO text here): those have two readings too. It leaves as text only
+        # the dates it could not read its way (a number above 12 where it expects a month), so
+        # without such a text date the column shows no sign of that damage (a lone 1/1/2018 among
+        # ISO dates reads the same either way) and its ISO dates keep their one reading.
+        resaved = bool(((parts["a"] > 12) | (parts["b"] > 12)).any())
+        is_iso = _matches(cells, _ISO) & ~missing & ~is_dm & resaved
         if is_iso.any():
             iso = _extract(cells.take(pa.array(np.flatnonzero(is_iso))), _ISO)
             iso["s1"] = np.full(len(iso["a"]), "iso", dtype=object)
