@@ -104,3 +104,11 @@ def test_a_daily_file_without_its_metric_line_names_no_row_zero(tmp_path):
         toolkit.load(path, format="meta_daily")
     assert err.value.row is None and "row 0" not in str(err.value)
     assert "no line above the header" in str(err.value)
+
+
+def test_the_report_names_the_mapped_columns_a_file_lacks():
+    # a Facebook post export has no saves, profile visits or follows (Instagram's): they stay
+    # missing, and the report says so rather than leaving the reader to wonder
+    ds = toolkit.load(fixture("meta/Oct-01-2023_Oct-31-2023_northwind_posts.csv"))
+    assert "no column for saves, profile_visits, follows in this file: left missing" in ds.report.iloc[0]["notes"]
+    assert ds.posts[["saves", "profile_visits", "follows"]].isna().all().all()

@@ -179,6 +179,12 @@ def build_table(
                               raw.records(why[bad].index, raw_sep(source)))
     kept = result.loc[~bad] if bad.any() else result
     parsed = Parsed(rows_read=n, rejected=rejected, encoding=raw.encoding, exported_at=exported_at)
+    # exports drift from month to month: say which columns this one lacks (an account not in the
+    # rows has its own note, from the format)
+    absent = [name for name, col in found.items()
+              if col is None and name in schema and name != "account"]
+    if absent and n:
+        parsed.notes.append(f"no column for {', '.join(absent)} in this file: left missing")
     setattr(parsed, table, kept)
     return parsed
 
