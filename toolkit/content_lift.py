@@ -1251,7 +1251,9 @@ def content_lift(
     Returns
     -------
     Result
-        ``table`` columns: the standard ones, then ``p_adjusted``, ``term``, ``power`` (achieved, at
+        ``table`` columns: the standard ones (bayes, a posterior, leaves ``p_value`` and
+        ``p_adjusted`` empty and gives ``prob_positive`` and ``prob_above_threshold``; its interval
+        is a credible interval), then ``p_adjusted``, ``term``, ``power`` (achieved, at
         the observed lift), ``min_detectable_lift`` (80 % power at ``alpha``: from the t test of glm
         and welch; for bootstrap and bayes a t approximation with ``weeks_with_both - 1`` df from
         ``se_log``, the spread of their draws; for the others a normal approximation from
