@@ -498,3 +498,14 @@ def test_undefined_cr3_variance_is_still_an_error_naming_robust(monkeypatch):
     with pytest.raises(AnalysisError, match="parameter 'robust'.*undefined") as err:
         before_after(_demo_posts(), change="2024-07-01", method="glm", warn=False)
     assert err.value.found == "week"
+
+
+def test_did_assumptions_name_a_control_it_could_not_fit(posts):
+    # one media type in every post: glm said so, did was silent about the control it dropped
+    control = _demo_posts(lift=0.0, seed=7).assign(account="control")
+    both = pd.concat([posts, control.astype({"account": "string"})], ignore_index=True)
+    both["media_type"] = "photo"
+    r = before_after(both, change=CHANGE, method=["glm", "did"], account="demo", control_account="control",
+                     controls=["weekday", "media_type"], warn=False)
+    did = r.assumptions[r.assumptions.index("did:"):]
+    assert "media type could not be controlled for" in did

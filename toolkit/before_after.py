@@ -228,9 +228,13 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
                 "over-rejects when spells of good and bad days last weeks (simulated day-to-day "
                 "autocorrelation 0.85: 12.5% false positives at alpha 0.05, in 200 runs).")
     did_fitted = _fitted_controls(controls, fit.get("names", ()))
+    did_absent = [c for c in controls if c not in did_fitted and c not in (fit.get("pooled") or {})]
     did_ctrl = (f"controls ({', '.join(c.replace('_', ' ') for c in did_fitted)}) shared by both "
-                "accounts" if did_fitted else "no controls") + _pooled_text(fit.get("pooled"),
-                                                                             _cluster_unit(robust))
+                "accounts" if did_fitted else "no controls")
+    if did_absent:
+        did_ctrl += (f" ({', '.join(c.replace('_', ' ') for c in did_absent)} could not be controlled "
+                     "for: one value only in these posts)")
+    did_ctrl += _pooled_text(fit.get("pooled"), _cluster_unit(robust))
     k = _block_weeks(robust)
     se_did = {"week": "standard errors clustered by calendar week across both accounts (bias-reduced "
                       "CR3, t on weeks-1 degrees of freedom)",
