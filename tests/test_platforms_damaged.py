@@ -126,3 +126,16 @@ def test_a_date_that_reads_the_same_either_way_does_not_cast_doubt_on_iso_dates(
     assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (12, 12, 0)
     days = [str(t.date()) for t in ds.posts.sort_values("source_row")["published_at"]]
     assert days == [f"2018-01-{d:02d}" for d in range(1, 13)]
+
+
+def test_a_date_whose_weekday_contradicts_it_is_rejected_not_half_believed(tmp_path):
+    # X writes 'Mon Feb 10 2025'; a cell edited to 'Tue Feb 10 2025' says two different days, and
+    # which part is wrong is unknown (strptime ignores the weekday: it loaded as 10 February)
+    source = fixture("x/account_analytics_content_2025-01-12_2025-02-10.csv")
+    damaged = tmp_path / source.name
+    damaged.write_bytes(source.read_bytes().replace(b"Mon Feb 10 2025", b"Tue Feb 10 2025", 1))
+    ds = toolkit.load(damaged, account="north_wind")
+    check_dataset(ds)
+    before = toolkit.load(source, account="north_wind")  # the fixture rejects 2 rows of its own
+    assert ds.report.iloc[0]["rows_rejected"] == before.report.iloc[0]["rows_rejected"] + 1
+    assert "Date: 'Tue Feb 10 2025' names a Tuesday, but 2025-02-10 is a Monday" in ds.rejected["reason"].tolist()

@@ -15,6 +15,8 @@ whose cells are broken and keep the rest. Missing cells (``""``, ``-``, ``NA`` .
 
 from __future__ import annotations
 
+import calendar
+
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -262,7 +264,10 @@ def parse_datetimes(
     """
     fast = _strptime_whole(values, formats[0] if formats else "ISO8601", tz)
     if fast is not None:  # every cell in the first format (the common case): no per-row work
-        return (fast.dt.normalize() if date_only else fast), _no_reasons(values.index)
+        result, reasons = fast, _no_reasons(values.index)
+        if any("%a" in f or "%A" in f for f in formats):
+            _reject_wrong_weekdays(values, result, reasons, column)
+        return (result.dt.normalize() if date_only else result), reasons
     raw = _strip(values)
     missing = raw.isna() | raw.isin(NA_TOKENS)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
@@ -311,9 +316,39 @@ def parse_datetimes(
         if beyond.any():
             reasons[beyond] = (f"{column}: date '" + raw[beyond] + f"' is outside the range that can be "
                                f"stored ({_NS_RANGE[0].date()} to {_NS_RANGE[1].date()})")
+    if any("%a" in f or "%A" in f for f in formats):
+        _reject_wrong_weekdays(values, result, reasons, column)
     if date_only:
         result = result.dt.normalize()
     return result, reasons
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _reject_wrong_weekdays(values: pd.Series, result: pd.Series, reasons: pd.Series, column: str) -> None:
+    """Set aside the cells whose written weekday is not their date's (``Tue Feb 10 2025``, a
+    Monday): ``strptime`` ignores the weekday, and which part of such a cell is wrong is unknown.
+
+    >>> t, why = parse_datetimes(pd.Series(["Mon Feb 10 2025", "Tue Feb 10 2025"]), "Date", ["%a %b %d %Y"])
+    >>> t.isna().tolist(), why[1]
+    ([False, True], "Date: 'Tue Feb 10 2025' names a Tuesday, but 2025-02-10 is a Monday")
+    """
+    text = _strip(values).astype("string")
+    written = text.str.lower().str.extract(r"^(mon|tue|wed|thu|fri|sat|sun)", expand=False)
+    known = written.notna() & result.notna()
+    if not known.any():
+        return
+    actual = pd.Series(np.array(_WEEKDAYS)[result[known].dt.day_of_week.to_numpy()], index=result[known].index)
+    wrong = known.copy()
+    wrong[known] = written[known].to_numpy() != actual.to_numpy()
+    if not wrong.any():
+        return
+    names = {w: calendar.day_name[i] for i, w in enumerate(_WEEKDAYS)}
+    for i in wrong[wrong].index:
+        reasons[i] = (f"{column}: '{text[i]}' names a {names[written[i]]}, but "
+                      f"{result[i].date()} is a {names[actual[i]]}")
+    result[wrong] = pd.NaT
 
 
 _ISO_OFFSET = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
