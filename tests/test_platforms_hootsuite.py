@@ -57,3 +57,12 @@ def test_export_without_campaign_and_crlf():
     assert ds.report.loc[0, "format"] == "hootsuite_facebook_posts"
     assert len(ds.posts) == 5 and ds.posts["content_label"].isna().all()
     assert set(ds.posts["account"]) == {"Northwind Bakery", "Harbor Cycles"}
+
+
+def test_a_post_without_its_page_keeps_a_missing_account_and_the_report_says_so(tmp_path):
+    source = fixture("hootsuite/hootsuite_facebook_posts_2018-01.csv")
+    damaged = tmp_path / source.name
+    damaged.write_bytes(source.read_bytes().replace(b"2018-01-02 05:07:33,Harbor Cycles,", b"2018-01-02 05:07:33,,", 1))
+    ds = toolkit.load(damaged)
+    assert ds.posts["account"].isna().sum() == 1
+    assert "1 rows name no account (empty 'Facebook Page'): their account is missing" in ds.report.iloc[0]["notes"]

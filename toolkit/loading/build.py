@@ -185,6 +185,10 @@ def build_table(
               if col is None and name in schema and name != "account"]
     if absent and n:
         parsed.notes.append(f"no column for {', '.join(absent)} in this file: left missing")
+    if found.get("account") is not None and len(kept) and kept["account"].isna().any():
+        label = raw.header[raw.columns.index(found["account"])]
+        parsed.notes.append(f"{int(kept['account'].isna().sum()):,} rows name no account (empty "
+                            f"'{label}'): their account is missing")
     setattr(parsed, table, kept)
     return parsed
 
