@@ -88,7 +88,7 @@ def test_a_day_without_a_time_in_a_column_of_times_is_not_a_known_time(tmp_path,
     first = 2  # the first record, under the header line
     assert not posts.loc[first, "time_known"] and posts.drop(index=first)["time_known"].all()
     assert posts.loc[first, "published_at"] == pd.Timestamp(day_only, tz="UTC")
-    assert "1 posts give a day without a time of day: time_known is False" in ds.report.iloc[0]["notes"]
+    assert "1 post gives a day without a time of day: time_known is False for it" in ds.report.iloc[0]["notes"]
 
 
 def test_generic_excel_serials_give_a_time_only_with_a_fraction_of_a_day(tmp_path):

@@ -65,4 +65,4 @@ def test_a_post_without_its_page_keeps_a_missing_account_and_the_report_says_so(
     damaged.write_bytes(source.read_bytes().replace(b"2018-01-02 05:07:33,Harbor Cycles,", b"2018-01-02 05:07:33,,", 1))
     ds = toolkit.load(damaged)
     assert ds.posts["account"].isna().sum() == 1
-    assert "1 rows name no account (empty 'Facebook Page'): their account is missing" in ds.report.iloc[0]["notes"]
+    assert "1 row names no account (empty 'Facebook Page'): its account is missing" in ds.report.iloc[0]["notes"]

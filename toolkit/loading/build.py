@@ -187,8 +187,9 @@ def build_table(
         parsed.notes.append(f"no column for {', '.join(absent)} in this file: left missing")
     if found.get("account") is not None and len(kept) and kept["account"].isna().any():
         label = raw.header[raw.columns.index(found["account"])]
-        parsed.notes.append(f"{int(kept['account'].isna().sum()):,} rows name no account (empty "
-                            f"'{label}'): their account is missing")
+        k = int(kept["account"].isna().sum())
+        parsed.notes.append(f"{k:,} {'row names' if k == 1 else 'rows name'} no account (empty "
+                            f"'{label}'): {'its' if k == 1 else 'their'} account is missing")
     setattr(parsed, table, kept)
     return parsed
 

@@ -111,8 +111,9 @@ def build_posts(
         given = time_given(frame[date_col]).loc[out.index]
         out["time_known"] = given.to_numpy()
         if not given.all():
-            parsed.notes.append(f"{label}: {int((~given).sum()):,} posts give a day without a time of "
-                                "day: time_known is False for them")
+            k = int((~given).sum())
+            parsed.notes.append(f"{label}: {k:,} {'post gives' if k == 1 else 'posts give'} a day "
+                                f"without a time of day: time_known is False for {'it' if k == 1 else 'them'}")
     setattr(parsed, table, out)
     if bad.any():
         rows = dates.reasons[bad].index
