@@ -98,3 +98,17 @@ def test_days_of_files_that_name_no_account_are_not_merged_across_files(tmp_path
     assert both.report["duplicates_merged"].tolist() == [0, 0]
     assert both.daily["account"].isna().all()
     assert both.daily.groupby("source_file").size().tolist() == [len(one.daily)] * 2
+
+
+def test_a_day_given_twice_with_different_values_is_noted_not_silently_resolved(tmp_path):
+    # two follower counts for one day in one file: the last row's is kept, and the dataset says so
+    path = tmp_path / "north_wind_followers.csv"
+    path.write_text("date,followers\n2024-01-01,100\n2024-01-02,101\n2024-01-02,150\n2024-01-03,102\n")
+    ds = toolkit.load(path, account="north_wind")
+    assert ds.followers["followers"].tolist() == [100, 150, 102]
+    assert ("followers: 1 day is given more than once with different values; each value is the latest "
+            "export's (within a file, its last row's)") in ds.notes
+    same = tmp_path / "same" / "north_wind_followers.csv"
+    same.parent.mkdir()
+    same.write_text("date,followers\n2024-01-01,100\n2024-01-02,101\n2024-01-02,101\n")
+    assert not any("given more than once" in n for n in toolkit.load(same, account="north_wind").notes)

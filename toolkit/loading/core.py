@@ -345,8 +345,13 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     order = order.sort_values(["_exported", "_order"], na_position="first", kind="stable")
     dropped = order.loc[order.duplicated(key, keep="last"), "source_file"].value_counts()
     # GroupBy.last skips missing values: per column, the latest export that has one
-    merged = order.groupby(key, sort=False, dropna=False, observed=True).last().reset_index()
-    return merged[[c for c in frame.columns if c != "_series"]], dropped
+    groups = order.groupby(key, sort=False, dropna=False, observed=True)
+    merged = groups.last().reset_index()
+    values = [c for c in frame.columns if c not in key and c not in ("account", "source_file")]
+    differ = (groups[values].nunique() > 1).any(axis=1) if values else pd.Series(dtype=bool)
+    merged = merged[[c for c in frame.columns if c != "_series"]]
+    merged.attrs["conflicting_days"] = int(differ.sum())  # read by load() for its notes
+    return merged, dropped
 
 
 def _one_series(frame: pd.DataFrame) -> bool:
@@ -604,6 +609,11 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
     exported = {str(path): parsed.exported_at for path, _, parsed in results}
     followers, dropped_followers = _merge_days(followers, exported)
     daily, dropped_daily = _merge_days(daily, exported)
+    for name, table in (("followers", followers), ("daily", daily)):
+        if conflicts := table.attrs.pop("conflicting_days", 0):
+            notes.append(f"{name}: {conflicts:,} {'day is' if conflicts == 1 else 'days are'} given "
+                         "more than once with different values; each value is the latest export's "
+                         "(within a file, its last row's)")
     posts, joined = _join_followers(posts, followers)
     if joined:
         notes.append(f"followers at publish time for {joined} posts come from the follower history "
