@@ -473,7 +473,8 @@ def test_file_that_stops_being_utf8_is_read_as_cp1252_and_says_so(tmp_path):
     assert content[: 256 * 1024].decode("utf-8")  # valid UTF-8 for longer than the sniffed head
     path.write_bytes(content)
     ds = toolkit.load(path, mapping={**GENERIC_MAPPING, "platform": "other"})
-    assert ds.report.loc[0, "encoding"] == "cp1252 (not valid UTF-8 after the header)"
+    # the fixture's byte order mark says UTF-8; the 1000 lines that are not were read as cp1252
+    assert ds.report.loc[0, "encoding"] == "utf-8-sig, 1000 lines cp1252"
     assert ds.posts["text"].str.contains("café", regex=False).any()
 
 
@@ -487,7 +488,7 @@ def test_a_broken_record_that_is_not_utf8_is_rejected_without_an_error_report(tm
     lines[8500] = lines[8500].replace('"x"', '"x","caf\xe9"')  # one field too many
     path.write_bytes(text + "".join(lines).encode("cp1252"))
     ds = toolkit.load(path, mapping={**GENERIC_MAPPING, "platform": "other"}, cache=False)
-    assert ds.report.loc[0, "encoding"] == "cp1252 (not valid UTF-8 after the header)"
+    assert ds.report.loc[0, "encoding"] == "utf-8-sig, 1 line cp1252"
     broken = ds.rejected[ds.rejected["reason"] == "expected 9 fields, found 10"]
     assert len(broken) == 1 and broken["raw"].iloc[0].endswith('x,café')
 

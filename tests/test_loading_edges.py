@@ -295,3 +295,91 @@ def test_a_utf16_file_cut_off_mid_character_loads_what_is_whole(tmp_path):
     check_dataset(ds)
     assert ds.report.loc[0, "rows_rejected"] == 1 and "cut off" in ds.rejected.loc[0, "reason"]
     assert ds.report.loc[0, "rows_loaded"] == len(ds.daily) == data.decode("utf-16").count("\n") - 3 - 1
+
+
+# -- the last record of a file without a final line break (a " that is text, or a cut record) ----
+
+INCH_MARK = b'Shaping a 12" boule'  # an unquoted caption holding a " (legal in an unquoted cell)
+
+
+@pytest.mark.parametrize("name, records", [("instagram/instagram_post_insights.csv", 6),
+                                           ("instagram/instagram_post_insights_cp1252.csv", 4)])
+def test_an_inch_mark_in_an_unquoted_cell_does_not_make_the_last_record_look_cut(tmp_path, name, records):
+    # the quotes of the file add up to an odd number, yet every record is whole
+    source = fixture(name)
+    data = source.read_bytes().rstrip(b"\r\n").replace(b"Shaping session", INCH_MARK)
+    assert data.count(b'"') % 2 == 1 and data.count(b"\r\n") == records
+    path = tmp_path / source.name
+    path.write_bytes(data)
+    ds = toolkit.load(path, account="nw", cache=False)
+    check_dataset(ds)
+    report = ds.report.iloc[0]
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (records, records, 0)
+    assert ds.posts["text"].str.startswith('Shaping a 12" boule').sum() == 1
+
+
+def test_a_cut_last_record_is_rejected_even_with_an_inch_mark_elsewhere(tmp_path):
+    # the inch mark and the cut cell's opening quote add up to an even number of quotes
+    path = tmp_path / "posts.csv"
+    path.write_bytes(b'Hearts,Caption\n4,Shaping a 12" boule\n5,"New kitchen, same')  # cut mid-caption
+    assert path.read_bytes().count(b'"') % 2 == 0
+    ds = toolkit.load(path, mapping={"likes": "Hearts", "text": "Caption"}, account="me", cache=False)
+    check_dataset(ds)
+    report = ds.report.iloc[0]
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
+    assert ds.rejected.loc[0, "source_row"] == 3 and "cut off" in ds.rejected.loc[0, "reason"]
+    assert ds.posts["text"].tolist() == ['Shaping a 12" boule']
+
+
+# -- files mixing UTF-8 with a few cp1252 lines -------------------------------------------------
+
+def _not_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def test_one_cp1252_line_does_not_turn_the_utf8_lines_into_mojibake(tmp_path):
+    source = fixture("x/tweet_activity_metrics_north_wind_20240101_20240331_en.csv")
+    data = source.read_bytes().replace(b"Morning run", b"Morning caf\xe9 run")  # \xe9: é in cp1252
+    cp1252_lines = sum(_not_utf8(line) for line in data.splitlines())
+    assert cp1252_lines == data.count(b"caf\xe9") > 0
+    path = tmp_path / source.name
+    path.write_bytes(data)
+    ds = toolkit.load(path, cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "encoding"] == f"utf-8, {cp1252_lines} lines cp1252"
+    assert ds.report.loc[0, "rows_loaded"] == toolkit.load(source, cache=False).report.loc[0, "rows_loaded"]
+    texts = ds.posts["text"]
+    assert (texts == "Launch day! \U0001f680 Our planner app is out").sum() == 1
+    assert (texts == "Morning café run by the harbour, legs still complaining").sum() == cp1252_lines
+    assert not texts.str.contains("ð|Ã", regex=True).any()
+
+
+def test_a_cp1252_line_past_the_sniffed_head_leaves_the_utf8_lines_as_they_are(tmp_path):
+    # the first 256 kB are valid UTF-8; the cp1252 line is only met when the file is read
+    rows = ["ID,Caption,Hearts", "p0,Launch day! \U0001f680,5"]
+    rows += [f"p{i},plain post {i},1" for i in range(1, 20000)]
+    data = "\n".join(rows).encode("utf-8") + "\np20000,café crème,2\n".encode("cp1252")
+    assert data[: 256 * 1024].decode("utf-8") and _not_utf8(data)
+    path = tmp_path / "posts.csv"
+    path.write_bytes(data)
+    ds = toolkit.load(path, mapping={"post_id": "ID", "text": "Caption", "likes": "Hearts"},
+                      account="me", cache=False)
+    assert ds.report.loc[0, "encoding"] == "utf-8, 1 line cp1252"
+    assert ds.report.loc[0, "rows_loaded"] == 20001
+    texts = ds.posts.set_index("post_id")["text"]
+    assert (texts["p0"], texts["p20000"]) == ("Launch day! \U0001f680", "café crème")
+
+
+def test_a_utf8_header_is_read_as_utf8_when_a_line_under_it_is_cp1252(tmp_path):
+    # the sniffed head holds the cp1252 line: the header's own UTF-8 must still name the columns
+    path = tmp_path / "posts.csv"
+    path.write_bytes("Légende,J’aime\nPain de mie,4\n".encode("utf-8") + "Café,3\n".encode("cp1252"))
+    ds = toolkit.load(path, mapping={"text": "Légende", "likes": "J’aime"}, account="me", cache=False)
+    check_dataset(ds)
+    assert ds.report.loc[0, "encoding"] == "utf-8, 1 line cp1252"
+    assert ds.posts["text"].tolist() == ["Pain de mie", "Café"]
+    assert ds.posts["likes"].tolist() == [4, 3]

@@ -1,8 +1,9 @@
 """Reading export files into tables of raw strings, whatever their encoding and damage.
 
-:func:`sniff` decodes the start of a file (BOM, UTF-8, UTF-16, a cp1252 fallback) so a format can be
-recognised from its header; :func:`read_csv_table` then reads every record as text, keeping the
-spreadsheet row number of each record and setting aside records with the wrong number of fields.
+:func:`sniff` decodes the start of a file (BOM, UTF-8, UTF-16, a cp1252 fallback for the lines
+that are not UTF-8) so a format can be recognised from its header; :func:`read_csv_table` then
+reads every record as text, keeping the spreadsheet row number of each record and setting aside
+records with the wrong number of fields.
 Parsing values is left to :mod:`toolkit.loading.parse`.
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +38,8 @@ class Sniff:
     """The first lines of a text file, decoded, and how it was decoded."""
 
     path: Path
+    #: ``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``utf-16-be``, or ``cp1252`` when the head is not
+    #: valid UTF-8 (its lines that are not valid UTF-8 were read as cp1252, the others as UTF-8)
     encoding: str
     bom: bool
     lines: list[str]
@@ -97,9 +102,81 @@ class RawTable:
         return cells.fillna("").agg(sep.join, axis=1).tolist()
 
 
+_LINE_BREAK = re.compile(rb"[\r\n]")
+_BLOCK_BYTES = 1 << 16  #: :func:`_decode_by_line` decodes blocks of whole lines of about this size
+
+
+def _decode_by_line(data: bytes) -> tuple[str, int, bool]:
+    r"""Decode ``data`` as UTF-8, except the lines that are not valid UTF-8: those are read as cp1252.
+
+    A file assembled from several sources (an export with one row pasted from a legacy Windows
+    program) can hold both; reading it whole as cp1252 would turn its UTF-8 text into mojibake
+    (an emoji into ``ðŸš€``). Line breaks are the same bytes in both encodings and never part of a
+    multi-byte UTF-8 character, so the data is decoded in blocks of whole lines: a block that is
+    valid UTF-8 at once, a block without a single UTF-8 character as cp1252 at once (its ASCII
+    lines read the same either way), and any other block line by line.
+
+    Returns the text, how many lines were read as cp1252, and whether a line read as UTF-8 holds
+    anything but ASCII (if none does, the file is plain cp1252).
+
+    >>> _decode_by_line("naïve\n🚀\n".encode("utf-8") + "café\n".encode("cp1252"))
+    ('naïve\n🚀\ncafé\n', 1, True)
+    """
+    parts: list[str] = []
+    fallback_lines = 0
+    utf8_text = False
+    position = 0
+    while position < len(data):
+        line_break = _LINE_BREAK.search(data, position + _BLOCK_BYTES)
+        end = line_break.end() if line_break else len(data)
+        block = data[position:end]
+        position = end
+        try:
+            decoded = [(block.decode("utf-8"), True)]
+        except UnicodeDecodeError:
+            if block.decode("utf-8", errors="ignore").isascii():  # not one UTF-8 character
+                parts.append(block.decode("cp1252", errors="replace"))
+                fallback_lines += sum(not line.isascii() for line in block.splitlines())
+                continue
+            decoded = [_decode_line(line) for line in block.splitlines(keepends=True)]
+        for text, is_utf8 in decoded:
+            parts.append(text)
+            if is_utf8:
+                utf8_text = utf8_text or not text.isascii()
+            else:
+                fallback_lines += 1
+    return "".join(parts), fallback_lines, utf8_text
+
+
+def _decode_line(line: bytes) -> tuple[str, bool]:
+    """One line as UTF-8 if it is valid UTF-8, else as cp1252; and whether it was UTF-8."""
+    try:
+        return line.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace"), False
+
+
+def _encoding_name(base: str, fallback_lines: int, utf8_text: bool) -> str:
+    """The encoding to report for a file read by :func:`_decode_by_line`.
+
+    ``base`` is the encoding the file was taken for; the name says how many lines fell back.
+
+    >>> _encoding_name("utf-8", 0, True), _encoding_name("utf-8", 2, False)
+    ('utf-8', 'cp1252')
+    >>> _encoding_name("utf-8", 1, True), _encoding_name("utf-8-sig", 3, False)
+    ('utf-8, 1 line cp1252', 'utf-8-sig, 3 lines cp1252')
+    """
+    if not fallback_lines:
+        return base
+    lines = f"{fallback_lines} line{'' if fallback_lines == 1 else 's'} cp1252"
+    if base == "utf-8-sig":  # the byte order mark says the file is meant to be UTF-8
+        return f"utf-8-sig, {lines}"
+    return f"utf-8, {lines}" if utf8_text else "cp1252"
+
+
 def _decode_head(data: bytes) -> tuple[str, str, bool]:
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", True
+        return _decode_by_line(data[3:])[0], "utf-8-sig", True
     if data.startswith(codecs.BOM_UTF16_LE):
         return data[2:].decode("utf-16-le", errors="replace"), "utf-16-le", True
     if data.startswith(codecs.BOM_UTF16_BE):
@@ -111,7 +188,7 @@ def _decode_head(data: bytes) -> tuple[str, str, bool]:
     except UnicodeDecodeError as exc:
         if exc.start > len(data) - 4:  # a character cut at the end of the sniffed block
             return data[: exc.start].decode("utf-8"), "utf-8", False
-        return data.decode("cp1252", errors="replace"), "cp1252", False
+        return _decode_by_line(data)[0], "cp1252", False
 
 
 def sniff(path: Path, *, sep: str | None = None, lines: int = 12) -> Sniff:
@@ -157,17 +234,23 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _file_bytes(path: Path, encoding: str) -> bytes:
+def _file_bytes(path: Path, encoding: str) -> tuple[bytes, str]:
+    """The whole file as UTF-8 bytes without a byte order mark, and the encoding to report.
+
+    A UTF-8 file is returned as it is (even if it is not valid UTF-8 past the sniffed head:
+    :func:`read_csv_table` checks that only when the fast reader fails).
+    """
     data = path.read_bytes()
     if encoding == "utf-8-sig":
-        return data[3:]
+        return data[3:], encoding
     if encoding in {"utf-16-le", "utf-16-be"}:
         start = 2 if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0
         end = len(data) - (len(data) - start) % 2  # a file cut mid-character: half a character is none
-        return data[start:end].decode(encoding).encode("utf-8")
+        return data[start:end].decode(encoding).encode("utf-8"), encoding
     if encoding == "cp1252":
-        return data.decode("cp1252", errors="replace").encode("utf-8")
-    return data
+        text, fallback_lines, utf8_text = _decode_by_line(data)
+        return text.encode("utf-8"), _encoding_name("utf-8", fallback_lines, utf8_text)
+    return data, encoding
 
 
 def _header_and_offset(data: bytes, header_line: int, sep: str) -> tuple[list[str], int, list[str]]:
@@ -220,12 +303,15 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
     Records with more or fewer fields than the header go to ``RawTable.invalid`` with the reason.
     A fast multi-threaded reader (pyarrow) streams clean UTF-8 files straight from disk; other
     encodings are transcoded in memory; files with broken records are re-read with Python's csv
-    module so every record keeps its exact row number.
+    module so every record keeps its exact row number. In a file that is not valid UTF-8 as a
+    whole, only the lines that are not are read as cp1252, and ``RawTable.encoding`` says how many
+    (e.g. ``utf-8, 1 line cp1252``; ``cp1252`` when no other line holds UTF-8 beyond ASCII).
     """
     path = Path(path)
     sep = sniffed.sep
     direct = sniffed.encoding in ("utf-8", "utf-8-sig") and sniffed.newline != "\r"
     data: bytes | None = None
+    encoding = sniffed.encoding
     if direct:
         head = _head_bytes(path)
         bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
@@ -235,13 +321,12 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
             direct = False
         start = bom + offset
     if not direct:
-        data = _file_bytes(path, sniffed.encoding)
+        data, encoding = _file_bytes(path, sniffed.encoding)
         if sniffed.newline == "\r":  # the readers below end lines at "\n" (Arrow also at "\r")
             data = data.replace(b"\r", b"\n")
         header, offset, preamble = _header_and_offset(data, header_line, sep)
         start, size = offset, len(data)
     names = unique_names(header)
-    encoding = sniffed.encoding
     keep = list(range(len(names))) if columns is None else \
         [i for i, n in enumerate(names) if n in set(columns)]
     first_row = header_line + 2  # spreadsheet row of the first record under the header
@@ -261,20 +346,21 @@ def read_csv_table(path: Path, sniffed: Sniff, *, header_line: int = 0, skip_aft
             frame = None
         if frame is None:
             if data is None:
-                data = _file_bytes(path, sniffed.encoding)
+                data, encoding = _file_bytes(path, sniffed.encoding)
                 start = len(data) - (size - start)
             body = bytes(memoryview(data)[start:])
             try:
                 body.decode("utf-8")
-            except UnicodeDecodeError:  # valid UTF-8 at the start only: the rest is cp1252
-                body = body.decode("cp1252", errors="replace").encode("utf-8")
-                encoding = "cp1252 (not valid UTF-8 after the header)"
+            except UnicodeDecodeError:  # valid UTF-8 in the sniffed head only: some later lines are not
+                text, fallback_lines, utf8_text = _decode_by_line(body)
+                body = text.encode("utf-8")
+                encoding = _encoding_name(encoding, fallback_lines, utf8_text or not data[:start].isascii())
             frame, invalid = _read_exact(body, len(names), sep, first_row)
             frame = frame[keep + ["source_row"]]
     else:
         frame = pd.DataFrame({i: pd.Series(dtype="string") for i in keep})
         frame["source_row"] = pd.Series(dtype="Int64")
-    cut = len(frame) > 0 and _cut_inside_quotes(path, data, start)  # the readers keep what is left
+    cut = len(frame) > 0 and _ends_inside_quotes(path, data, start, sep)  # the readers keep what is left
     del data
 
     if "source_row" not in frame.columns:
@@ -309,17 +395,43 @@ def _has_text(path: Path, data: bytes | None, start: int) -> bool:
     return bool(data[start:].strip())
 
 
-def _cut_inside_quotes(path: Path, data: bytes | None, start: int) -> bool:
-    """Whether the records after ``start`` end inside a quoted cell (an odd number of quotes), as a
-    file cut off mid-record does. Only a file that does not end in a line break is checked."""
-    if data is not None:
-        return data[-1:] not in (b"\n", b"\r") and data.count(b'"', start) % 2 == 1
-    with open(path, "rb") as handle:
-        handle.seek(-1, io.SEEK_END)
-        if handle.read(1) in (b"\n", b"\r"):
-            return False
-        handle.seek(start)
-        return handle.read().count(b'"') % 2 == 1
+def _ends_inside_quotes(path: Path, data: bytes | None, start: int, sep: str) -> bool:
+    """Whether the records after ``start`` end inside a quoted cell, as a file cut off mid-record does.
+
+    Only a file that does not end in a line break is checked. Counting quotes is not enough: an
+    inch mark in an unquoted cell (``Shaping a 12" boule``) is text to the readers, and would make
+    an intact last record look cut. So the records are scanned as the readers split them (see
+    :func:`_records_pattern`); a file that does not scan to its end stops inside a quoted cell.
+    """
+    if data is None:
+        with open(path, "rb") as handle:
+            handle.seek(-1, io.SEEK_END)
+            if handle.read(1) in (b"\n", b"\r"):
+                return False
+            handle.seek(start)
+            data, start = handle.read(), 0
+    elif data[-1:] in (b"\n", b"\r"):
+        return False
+    return _records_pattern(sep).fullmatch(data, start) is None
+
+
+@functools.lru_cache
+def _records_pattern(sep: str) -> re.Pattern[bytes]:
+    r"""A pattern matching records that end outside a quoted cell, as the readers (Arrow, csv) split them.
+
+    A ``"`` opens a quoted cell only at the start of a field (after the separator, a line break or
+    the start of the records); inside, ``""`` is a quote and the next single ``"`` closes the cell.
+    Any other ``"`` is text. The quantifiers are possessive, so a quoted cell that is never closed
+    is not re-read as text: the match stops there.
+
+    >>> intact = _records_pattern(",").fullmatch
+    >>> bool(intact(b'1,"a, b"\n2,Shaping a 12" boule')), bool(intact(b'1,"a, b"\n2,"Shaping a'))
+    (True, False)
+    """
+    s = re.escape(sep.encode())
+    field_start = rb"(?<![^" + s + rb"\r\n])"  # preceded by a separator, a line break or nothing
+    mid_field = rb"(?<=[^" + s + rb"\r\n])"
+    return re.compile(rb'(?:[^"]++|' + field_start + rb'"(?:[^"]++|"")*+"|' + mid_field + rb'")*+')
 
 
 class _Broken(Exception):
