@@ -56,6 +56,7 @@ def test_no_evidence_no_order_is_rejected_not_guessed():
     out = parse_dates(pd.Series(["03-04-2021", "05-06-2021"]), "Date")
     assert out.values.isna().all()
     assert out.reasons.str.contains("cannot be told apart").all()
+    assert out.reasons.str.contains("write these dates year first (2024-05-08)", regex=False).all()  # a remedy a user has
 
 
 def test_mixed_column_in_descending_order():

@@ -517,7 +517,7 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
         why = ("this column mixes day-first and month-first dates (a spreadsheet re-save) and "
                "nothing proves which this one is" if mixed else
                "no date in this column has a day above 12, so day and month cannot be told apart; "
-               "pass the order in the format")
+               "export the file again from the platform, or write these dates year first (2024-05-08)")
         reasons[index[undecided]] = f"{column}: '" + texts[undecided] + f"' is ambiguous: {why}"
     if mixed:
         repaired = by_order_md + by_order_dm
