@@ -104,6 +104,22 @@ def test_second_load_is_served_from_the_cache_with_identical_tables(tmp_path):
     assert any((tmp_path / "cache" / "datasets").iterdir())
 
 
+def test_a_touched_file_is_not_served_its_old_export_time_from_the_cache(tmp_path):
+    # Hootsuite's file states no export time, so exported_at is the file's modification time
+    # (which decides which copy wins when overlapping exports merge)
+    import os
+
+    path = tmp_path / "hootsuite_facebook_posts_2018-01.csv"
+    path.write_bytes((FIX / "hootsuite" / path.name).read_bytes())
+    os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))  # 2001-09-09
+    first = toolkit.load(path)
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))  # 2023-11-14
+    second = toolkit.load(path)
+    assert "exported_at from the file modification time" in second.report.loc[0, "notes"]
+    assert first.posts["exported_at"].iloc[0].year == 2001
+    assert second.posts["exported_at"].iloc[0].year == 2023
+
+
 def test_folder_loads_cache_each_file_so_a_new_export_parses_only_itself(tmp_path, monkeypatch):
     import toolkit.loading.core as core
 

@@ -97,9 +97,12 @@ def key_for(path: Path, *, format: str, account: str | None, mapping: Mapping | 
         return None
     from toolkit import __version__
 
+    # the modification time too: exports that do not state when they were taken get their
+    # exported_at from it, so a touched file must not be served its old one
     options = json.dumps({"format": format, "account": account, "mapping": dict(mapping or {}),
                           "version": __version__, "schema": _SCHEMA_VERSION, "code": code_fingerprint(),
-                          "name": Path(path).name, "path": str(Path(path))}, sort_keys=True)
+                          "name": Path(path).name, "path": str(Path(path)),
+                          "mtime": Path(path).stat().st_mtime_ns}, sort_keys=True)
     digest = hashlib.blake2b(options.encode(), digest_size=12).hexdigest()
     return f"{file_hash(path)}-{digest}"
 
