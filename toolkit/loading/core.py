@@ -333,13 +333,13 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     accounts' days (an X account overview's file name names no handle).
     Returns the merged table and the number of rows folded away per source file.
     """
-    series = frame["account"].astype("string")
-    if series.isna().any():
-        series = series.fillna("file:" + frame["source_file"].astype("string"))
-    frame = frame.assign(_series=series.to_numpy())
-    key = ["platform", "_series", "date"]
+    key = ["platform", "account", "date"]
+    if frame["account"].isna().any() and frame["source_file"].nunique() > 1:
+        series = frame["account"].astype("string")
+        frame = frame.assign(_series=series.fillna("file:" + frame["source_file"].astype("string")).to_numpy())
+        key = ["platform", "_series", "date"]
     if frame.empty or (frame["date"].is_unique if _one_series(frame) else not frame.duplicated(key).any()):
-        return frame.drop(columns="_series"), pd.Series(dtype="int64")
+        return frame.drop(columns="_series", errors="ignore"), pd.Series(dtype="int64")
     stamps = frame["source_file"].map(lambda f: exported.get(f)).astype("datetime64[ns, UTC]")
     order = frame.assign(_exported=stamps, _order=np.arange(len(frame)))
     order = order.sort_values(["_exported", "_order"], na_position="first", kind="stable")
@@ -347,7 +347,8 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     # GroupBy.last skips missing values: per column, the latest export that has one
     groups = order.groupby(key, sort=False, dropna=False, observed=True)
     merged = groups.last().reset_index()
-    values = [c for c in frame.columns if c not in key and c not in ("account", "source_file")]
+    values = [c for c in frame.columns
+              if c not in key and c not in ("account", "source_file", "_series")]
     differ = (groups[values].nunique() > 1).any(axis=1) if values else pd.Series(dtype=bool)
     merged = merged[[c for c in frame.columns if c != "_series"]]
     merged.attrs["conflicting_days"] = int(differ.sum())  # read by load() for its notes
