@@ -462,6 +462,13 @@ def test_fit_history_takes_the_account_as_every_analysis_does():
         fit_history(posts, metric="likes", account="carol")
     with pytest.raises(AnalysisError, match="parameter 'account': posts have no account column"):
         fit_history(posts.drop(columns="account"), metric="likes", account="bob")
+    # no account named: two accounts' posts pooled would plan for an account that does not exist
+    # (the sample's three accounts made "~41 posts a week")
+    with pytest.raises(AnalysisError, match=re.escape(
+            "parameter 'account': posts hold several accounts: choose one with account= (found: ['alice', 'bob'])")):
+        fit_history(posts, metric="likes")
+    with pytest.raises(AnalysisError, match="posts hold several accounts"):
+        power(posts, metric="likes", n_sims=20, progress=False)
 
 
 def test_fit_history_last_weeks_keeps_the_recent_weeks_only():

@@ -288,3 +288,13 @@ def test_bad_parameters_of_event_functions_are_named(function, kwargs, parameter
     with pytest.raises(AnalysisError) as err:
         getattr(fl, function)(*args, **extra, **kwargs)
     assert err.value.parameter == parameter
+
+
+def test_elasticity_over_posts_refuses_several_accounts_pooled_into_one_series():
+    # two accounts' posts sorted by time are no one account's history; level='account' compares them
+    posts = pd.concat([simulate_profile(days=60, seed=s, followers_start=f, account=a).posts
+                       for s, f, a in ((1, 1000, "small"), (2, 100_000, "large"))])
+    with pytest.raises(AnalysisError, match="posts hold several accounts") as err:
+        fl.elasticity(posts)
+    assert err.value.parameter == "level" and err.value.found == ["large", "small"]
+    assert fl.elasticity(posts[posts["account"] == "small"]).table.loc[0, "n_baseline"] > 0

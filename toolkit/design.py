@@ -233,15 +233,15 @@ def fit_history(
     Parameters
     ----------
     posts
-        A canonical posts table (one or several accounts; see ``account``).
+        A canonical posts table of one account, or of several with ``account`` naming one.
     metric
         Count column to model. ``"engagements"`` and ``"weighted_engagement"`` are computed as
         :func:`toolkit.engagement` defines them (the export's own total where it has one).
     exposure
         Exposure column (``None`` to model counts per post).
     account
-        Keep only this account (:func:`toolkit.metrics.of_account`: an account without posts is an
-        error listing the accounts there are).
+        Keep only this account (:func:`toolkit.metrics.one_account`: an account without posts is
+        an error listing the accounts there are, and so is ``None`` when posts hold several).
     since, until
         Keep only posts published on or after ``since`` / before ``until`` (UTC dates), e.g. the
         weeks since the last strategy change, so that a past change is not mistaken for noise.
@@ -287,7 +287,7 @@ def fit_history(
     from toolkit import metrics  # noqa: PLC0415
 
     notes: list[str] = []
-    posts = metrics.of_account(posts, account)
+    posts = metrics.one_account(posts, account)
     if "published_at" not in posts.columns:
         raise AnalysisError("posts needs a published_at column", column="published_at")
     n_posts = len(posts)

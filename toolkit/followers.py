@@ -538,6 +538,14 @@ def elasticity(
     if maxlags is not None and not is_whole(maxlags, 0):
         raise AnalysisError("maxlags must be a whole number of posts, 0 or more, or None for the "
                             "default", parameter="maxlags", found=repr(maxlags))
+    if level == "post" and "account" in posts.columns:
+        # one account's posts in time order: several accounts' posts are not one series
+        accounts = sorted(map(str, posts["account"].dropna().unique()))
+        if len(accounts) > 1:
+            raise AnalysisError("level='post' follows one account's posts in time order, and posts "
+                                "hold several accounts: pass one account's posts "
+                                "(toolkit.metrics.of_account) or compare accounts with level='account'",
+                                parameter="level", found=accounts)
     posts = _ensure_metrics(posts, [metric])
     for column, parameter in ((metric, "metric"), (audience, "audience")):
         if column not in posts.columns:

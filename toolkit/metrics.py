@@ -89,6 +89,7 @@ __all__ = [
     "ladder",
     "with_labels",
     "of_account",
+    "one_account",
     "LADDER_SIGNALS",
     "LADDER_COLUMNS",
 ]
@@ -1190,6 +1191,30 @@ def of_account(posts: pd.DataFrame, account: str | None, *, parameter: str = "ac
         # a post without an account is no account to choose
         raise AnalysisError(f"no posts of this account (accounts: {sorted(accounts.dropna().unique())})",
                             parameter=parameter, found=account)
+    return chosen
+
+
+def one_account(posts: pd.DataFrame, account: str | None, *, parameter: str = "account") -> pd.DataFrame:
+    """The posts of ``account`` (:func:`of_account`); with ``account=None``, the posts when they
+    hold one account, else an error naming the accounts there are.
+
+    For what describes one account's own history (a noise model to plan from, a trend over its
+    posts): pooling several accounts' posts into one series would describe none of them.
+
+    >>> posts = pd.DataFrame({"account": ["a", "b", "a"], "likes": [1, 2, 3]})
+    >>> one_account(posts, "a")["likes"].tolist()
+    [1, 3]
+    >>> one_account(posts, None)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.AnalysisError: parameter 'account': posts hold several accounts: choose one with account= (found: ['a', 'b'])
+    """
+    chosen = of_account(posts, account, parameter=parameter)
+    if account is None and "account" in chosen.columns:
+        accounts = sorted(map(str, chosen["account"].dropna().unique()))
+        if len(accounts) > 1:
+            raise AnalysisError(f"posts hold several accounts: choose one with {parameter}=",
+                                parameter=parameter, found=accounts)
     return chosen
 
 
