@@ -529,3 +529,28 @@ def test_noise_sensitivity_names_a_bad_argument(kwargs, parameter):
     with pytest.raises(AnalysisError) as err:
         noise_sensitivity(h, **kwargs)
     assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("lifts", [[float("nan")], [float("inf")], [0.2, -1.0]])
+def test_power_names_a_lift_that_is_no_relative_change(lifts):
+    # nan and inf reached numpy's random generator ("lam value too large")
+    with pytest.raises(AnalysisError, match="must be above -1") as err:
+        power(history=CLOSED, lifts=lifts, weeks=[4], n_sims=20, progress=False)
+    assert err.value.parameter == "lifts"
+
+
+def test_power_says_few_simulations_make_rough_figures():
+    few = power(history=CLOSED, lifts=[0.2], weeks=[4], n_sims=50, progress=False)
+    assert "With 50 simulations the size adjustment" in few.text and "rough" in few.text
+    enough = power(history=CLOSED, lifts=[0.2], weeks=[4], n_sims=200, progress=False)
+    assert "rough" not in enough.text
+
+
+def test_noise_sensitivity_refuses_what_it_sets_and_reads_each_horizon_once():
+    from toolkit.design import noise_sensitivity
+
+    with pytest.raises(AnalysisError, match="sets these itself") as err:
+        noise_sensitivity(CLOSED, weeks=(4,), n_sims=20, progress=False, min_detectable=False)
+    assert err.value.found == ["min_detectable"]
+    t = noise_sensitivity(CLOSED, weeks=(8, 4, 8), n_sims=20, progress=False)
+    assert t["weeks"].tolist() == [4, 8]

@@ -619,9 +619,14 @@ def noise_sensitivity(history: History, *, analysis: str = "before_after",
     if not (isinstance(milder, (int, float)) and 0 < milder < 1):
         raise AnalysisError("must be a factor between 0 and 1 (0.5 = half the day swings)",
                             parameter="milder", found=repr(milder))
-    if "lifts" in power_kwargs or "history" in power_kwargs:
+    own = ("lifts", "history", "min_detectable")  # it reads the minimum detectable lift only
+    if any(k in power_kwargs for k in own):
         raise AnalysisError("noise_sensitivity sets these itself", parameter="power_kwargs",
-                            found=sorted(k for k in power_kwargs if k in ("lifts", "history")))
+                            found=sorted(k for k in power_kwargs if k in own))
+    if not all(is_whole(w, 1) for w in weeks):
+        raise AnalysisError("weeks must be whole numbers of weeks, 1 or more", parameter="weeks",
+                            found=list(weeks))
+    weeks = sorted(set(int(w) for w in weeks))
     noise = {"as_fitted": (history.ar1, history.shock_sd),
              "milder": (history.ar1 * milder, history.shock_sd * milder),
              "no_day_swings": (0.0, 0.0)}
@@ -744,7 +749,8 @@ def power(
     share
         Share of treated posts (content lift).
     baseline_weeks
-        Weeks before the change (before/after); default the history's length, at most 26.
+        Weeks before the change (before/after); default the history's length in whole weeks, at
+        least 4 and at most 26 (8 for a hand-set history that states no length).
     n_sims
         Simulated profiles per lift and horizon; the Monte Carlo standard error of a power ``p``
         is ``sqrt(p (1 - p) / n_sims)`` (at most 0.022 for 500).
@@ -795,9 +801,9 @@ def power(
                             found=type(history).__name__)
     lifts = _as_list(lifts, "lifts", float)
     weeks = _as_list(weeks, "weeks", lambda v: v)
-    if any(lift <= -1 for lift in lifts):
-        raise AnalysisError("lifts are relative changes and must be above -1", parameter="lifts",
-                            found=lifts)
+    if not all(math.isfinite(lift) and lift > -1 for lift in lifts):
+        raise AnalysisError("lifts are relative changes and must be above -1 (0.2 = +20%)",
+                            parameter="lifts", found=lifts)
     if not all(is_whole(w, 1) for w in weeks):  # 2.5 would quietly run as 2
         raise AnalysisError("weeks must be whole numbers of weeks, 1 or more", parameter="weeks",
                             found=[w for w in weeks if not is_whole(w, 1)])
@@ -900,7 +906,7 @@ def power(
     requested = set(lifts)
     table = full[full["lift"].isin(requested)].sort_values(["lift", "weeks"]).reset_index(drop=True)
     text = _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast,
-                       max(run_lifts))
+                       max(run_lifts), n_sims)
     failed = pd.DataFrame(failed_rows, columns=["lift", "weeks", "failed", "reason"])
     if failed["failed"].sum() > 0:
         example = failed.loc[failed["failed"] > 0, "reason"].iloc[0]
@@ -1037,7 +1043,7 @@ def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
 
 
 def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast,
-                largest_lift) -> str:
+                largest_lift, n_sims) -> str:
     what = ("treated (e.g. personal) posts vs the rest" if analysis == "content_lift"
             else f"{baseline_weeks} weeks before vs the weeks after a change")
     found = mdl.dropna(subset=["min_detectable_lift"])
@@ -1065,6 +1071,9 @@ def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, f
     elif not fast and len(fpr.dropna()):
         parts.append(f"With no true lift the method flagged {fpr.max():.0%} of profiles at most "
                      f"(nominal {alpha:.0%}).")
+    if fast and n_sims < 200:
+        parts.append(f"With {n_sims} simulations the size adjustment reads the no-lift profiles' "
+                     f"{1 - alpha:.0%} point from few draws, so these figures are rough: use 500.")
     return " ".join(parts)
 
 
