@@ -298,3 +298,22 @@ def test_elasticity_over_posts_refuses_several_accounts_pooled_into_one_series()
         fl.elasticity(posts)
     assert err.value.parameter == "level" and err.value.found == ["large", "small"]
     assert fl.elasticity(posts[posts["account"] == "small"]).table.loc[0, "n_baseline"] > 0
+
+
+def test_events_in_a_history_of_flows_alone_have_no_follower_counts():
+    # seeded: follows ~ Poisson(20), unfollows ~ Poisson(5) a day, and 1,500 unfollows on day 80;
+    # a running sum of net flows starts at 0 and is no follower count (it made followers_after
+    # -311 and a relative size of -128%)
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2024-01-01", periods=120, freq="D", tz="UTC")
+    unfollows = rng.poisson(5, len(days))
+    unfollows[80] += 1500
+    flows = pd.DataFrame({"account": "me", "platform": "x", "date": days,
+                          "followers": pd.array([pd.NA] * len(days), dtype="Int64"),
+                          "new_follows": pd.array(rng.poisson(20, len(days)), dtype="Int64"),
+                          "unfollows": pd.array(unfollows, dtype="Int64")})
+    events = fl.detect_events(flows)
+    purge = events[events["kind"] == "purge"].iloc[0]
+    assert purge["date"] == days[80] and purge["size"] < -1400
+    assert pd.isna(purge["followers_before"]) and pd.isna(purge["followers_after"])
+    assert np.isnan(purge["relative_size"])

@@ -125,12 +125,13 @@ def _series(frame: pd.DataFrame):
     return frame.groupby(SERIES, sort=True, dropna=False, observed=True)
 
 
-def _level(frame: pd.DataFrame) -> pd.Series:
-    """Follower counts, or a running sum of net flows when counts are missing (for changes only)."""
+def _level(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
+    """Follower counts, or a running sum of net flows when counts are missing (for changes only:
+    it starts at 0, so it is no count); and whether they are counts."""
     if "followers" in frame.columns and frame["followers"].notna().any():
-        return pd.array(frame["followers"], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+        return pd.array(frame["followers"], dtype="Float64").to_numpy(dtype=float, na_value=np.nan), True
     net = (pd.array(frame["new_follows"], dtype="Float64") - pd.array(frame["unfollows"], dtype="Float64"))
-    return np.cumsum(net.to_numpy(dtype=float, na_value=0.0))
+    return np.cumsum(net.to_numpy(dtype=float, na_value=0.0)), False
 
 
 def has_counts(table: pd.DataFrame, *, audience: str = "followers") -> bool:
@@ -227,7 +228,7 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
     frame = _check_followers(followers)
     parts = []
     for (account, platform), rows in _series(frame):
-        level = _level(rows)
+        level, counts = _level(rows)
         ok = ~np.isnan(level)
         rows = rows.loc[ok].copy()
         level = level[ok]
@@ -246,8 +247,9 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
             "account": account,
             "platform": platform,
             "date": rows["date"].iloc[1:].to_numpy(),
-            "followers_before": level[:-1],
-            "followers_after": level[1:],
+            # from flows alone the level is a running sum from 0, not a follower count
+            "followers_before": level[:-1] if counts else np.nan,
+            "followers_after": level[1:] if counts else np.nan,
             "gap_days": gap,
             "change": change,
             "baseline": baseline.to_numpy(),
@@ -295,7 +297,9 @@ def detect_events(
     threshold
         Robust z-score a day must exceed.
     min_fraction
-        Smallest event, as a share of the followers before it.
+        Smallest event, as a share of the followers before it. A history of follows and unfollows
+        without follower counts has no such share: its events are held to ``threshold`` only, and
+        their ``followers_before``, ``followers_after`` and ``relative_size`` are missing.
     window
         Observations in the centred rolling window of the baseline.
 
@@ -328,8 +332,11 @@ def detect_events(
     rows = []
     if len(changes):
         before = changes["followers_before"].abs().to_numpy(dtype=float)
-        flag = (np.abs(changes["robust_z"].to_numpy(dtype=float)) > threshold) & (
-            np.abs(changes["excess"].to_numpy(dtype=float)) >= min_fraction * before)
+        # the min_fraction floor needs follower counts: a history of flows alone is held to the
+        # robust z-score only
+        excess = np.abs(changes["excess"].to_numpy(dtype=float))
+        big = np.isnan(before) | (excess >= min_fraction * before)
+        flag = (np.abs(changes["robust_z"].to_numpy(dtype=float)) > threshold) & big
         sign = np.sign(changes["excess"].to_numpy(dtype=float))
         changes = changes.assign(flag=flag, sign=sign)
         for (account, _), part in _series(changes):
@@ -354,7 +361,7 @@ def detect_events(
                     "kind": "purge" if size < 0 else "spike",
                     "size": int(round(size)),
                     "change": int(round(float(block["change"].sum()))),
-                    "relative_size": size / first_before if first_before else np.nan,
+                    "relative_size": size / first_before if first_before else np.nan,  # nan: flows only
                     "followers_before": first_before,
                     "followers_after": float(block["followers_after"].iloc[-1]),
                     "robust_z": float(z[np.argmax(np.abs(z))]),
