@@ -317,3 +317,14 @@ def test_events_in_a_history_of_flows_alone_have_no_follower_counts():
     assert purge["date"] == days[80] and purge["size"] < -1400
     assert pd.isna(purge["followers_before"]) and pd.isna(purge["followers_after"])
     assert np.isnan(purge["relative_size"])
+
+
+def test_a_hand_built_history_with_dates_in_an_unstated_order_is_refused_not_read_month_first():
+    # '01/03/2024' ... '12/03/2024' (March, day first) became twelve months, January to December
+    history = _history([100 + i for i in range(12)])
+    history["date"] = [f"{d:02d}/03/2024" for d in range(1, 13)]
+    with pytest.raises(AnalysisError, match="could be 1 March 2024 \\(day first\\) or 3 January 2024") as err:
+        fl.follower_growth(history, "month")
+    assert err.value.column == "date"
+    history["date"] = [f"2024-03-{d:02d}" for d in range(1, 13)]  # year first says its order
+    assert len(fl.follower_growth(history, "month")) == 1

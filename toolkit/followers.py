@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, is_fraction, is_number, is_whole
+from toolkit.errors import AnalysisError, is_fraction, is_number, is_whole, unordered_date
 from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics
 from toolkit.result import Result, format_pct
 
@@ -76,6 +76,12 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
         out["platform"] = pd.NA
     date = out["date"]
     if not isinstance(date.dtype, pd.DatetimeTZDtype):
+        # text such as 01/03/2024 would be read month first by pandas: refused, as every date
+        # the user gives is (toolkit.errors.unordered_date); toolkit.load reads exports' own dates
+        if date.dtype == object or pd.api.types.is_string_dtype(date):
+            for value in pd.unique(date.dropna()):
+                if (why := unordered_date(value)) is not None:
+                    raise AnalysisError(why, column="date", found=repr(value))
         try:
             date = pd.to_datetime(date, utc=True)
         except (ValueError, TypeError) as exc:
