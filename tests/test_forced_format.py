@@ -7,6 +7,9 @@ Every registered format is forced onto a fixture of some other format.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 import toolkit
@@ -74,3 +77,36 @@ def test_a_forced_format_still_loads_its_own_files():
     ds = toolkit.load(fixture("linkedin/Content_2025-11-09_2025-11-18_JaneQuill.xlsx"),
                       format="linkedin_creator_content")
     assert ds.report.loc[0, "rows_loaded"] == 26
+
+
+def test_a_forced_format_loads_a_drifted_export_and_says_which_columns_it_lacks(tmp_path):
+    # auto-detection cannot place an X per-post export without Bookmarks and says "pass format=";
+    # with the format named, the file loads, its saves missing, and the report says why
+    source = fixture("x/account_analytics_content_2026-03-25_2026-04-23.csv")
+    rows = list(csv.reader(io.StringIO(source.read_text())))
+    drop = rows[0].index("Bookmarks")
+    drifted = tmp_path / source.name
+    with open(drifted, "w", newline="") as handle:
+        csv.writer(handle).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    with pytest.raises(DataFormatError, match="pass format= or mapping="):
+        toolkit.load(drifted, account="north_wind")
+    ds = toolkit.load(drifted, format="x_analytics_posts", account="north_wind")
+    assert ds.report.loc[0, "rows_loaded"] == toolkit.load(source, account="north_wind").report.loc[0, "rows_loaded"]
+    assert ds.posts["saves"].isna().all()
+    assert "whose columns ['bookmarks'] this file lacks" in ds.report.loc[0, "notes"]
+
+
+def test_a_forced_format_whose_parser_needs_a_missing_column_names_it(tmp_path):
+    # the UCI parser builds dates from 'Post Month': without it, pandas' KeyError became
+    # "the file looks damaged"; now the error names the format's missing column
+    source = fixture("uci/facebook_metrics_sample.csv")
+    text = source.read_text()
+    sep = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    drop = [c.strip().lower() for c in rows[0]].index("post month")
+    damaged = tmp_path / source.name
+    with open(damaged, "w", newline="") as handle:
+        csv.writer(handle, delimiter=sep).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    with pytest.raises(DataFormatError) as err:
+        toolkit.load(damaged, format="uci_facebook", account="uci")
+    assert "missing: ['post month']" in str(err.value) and "looks damaged" not in str(err.value)

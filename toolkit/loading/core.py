@@ -183,17 +183,18 @@ def _archive_members(path: Path) -> list[str] | None:
 def _source_for(path: Path, name: str) -> Source:
     """The :class:`Source` for ``path`` read as the format called ``name`` (``load(format=name)``).
 
-    A named format skips detection, not its check: the file's header must hold the format's
-    signature columns, as detection asks. Otherwise the parser would run on columns it does not
-    know and fail inside pandas (a ``KeyError``, a "length mismatch") instead of saying which
-    columns are missing.
+    A named format skips detection, not its check. A file whose header holds fewer than half of
+    the format's signature columns is another format's, and is refused naming the columns missing
+    and found. One that holds most of them is parsed: exports drift from month to month (a column
+    renamed or dropped), and naming the format is how a user loads such a file. If its parser
+    cannot do without the columns it lacks (it fails inside pandas, with a ``KeyError`` or a
+    "length mismatch"), the loader raises the same error naming them.
     """
     fmt = registry.get(name)
     if fmt.detect is not None:
         header = fmt.detect(path)
         if header is not None:
-            _signature_line(path, fmt, [(0, header)])
-            return Source(path=path, format=fmt)
+            return _checked(Source(path=path, format=fmt), fmt, [(0, header)], path)
         if kind_of(path) is not None:  # a workbook by its bytes that did not open: say why
             read_workbook(path)
         raise _not_this_format(path, fmt, sniff(path).header_candidates(1),
@@ -204,17 +205,22 @@ def _source_for(path: Path, name: str) -> Source:
         raise DataFormatError(f"is a workbook ({kind}), but {what} reads delimited text: save the "
                               "sheet as CSV and load that file", file=path)
     sniffed = sniff(path)
-    line_no = _signature_line(path, fmt, sniffed.header_candidates(fmt.header_search))
-    return Source(path=path, format=fmt, sniff=sniffed, header_line=line_no)
+    lines = sniffed.header_candidates(fmt.header_search)
+    best = max(lines, key=lambda line: sum(s in line[1] for s in fmt.signature), default=(0, []))
+    return _checked(Source(path=path, format=fmt, sniff=sniffed, header_line=best[0]), fmt, lines, path)
 
 
-def _signature_line(path: Path, fmt: registry.Format, lines: list[tuple[int, list[str]]]) -> int:
-    """Index of the first of ``lines`` (``(index, normalised header fields)``) holding every
-    signature column of ``fmt``; :class:`DataFormatError` when none does."""
-    for line_no, header in lines:
-        if all(s in header for s in fmt.signature):
-            return line_no
-    raise _not_this_format(path, fmt, lines)
+def _checked(source: Source, fmt: registry.Format, lines: list[tuple[int, list[str]]],
+             path: Path) -> Source:
+    """``source``, with the signature columns its best header line lacks; refused when it lacks
+    half of them or more (see :func:`_source_for`)."""
+    error = _not_this_format(path, fmt, lines)
+    header = next((h for i, h in lines if i == source.header_line), []) if lines else []
+    lacking = tuple(s for s in fmt.signature if s not in header)
+    if 2 * len(lacking) >= len(fmt.signature) and fmt.signature:
+        raise error
+    source.lacking, source.not_this_format = lacking, error if lacking else None
+    return source
 
 
 def _not_this_format(path: Path, fmt: registry.Format, lines: list[tuple[int, list[str]]],
@@ -269,7 +275,15 @@ def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[s
         source.mapping = dict(mapping) if mapping is not None else None
         if fmt.parse is None:
             raise DataFormatError(f"format {fmt.name!r} has no parser", file=path)
-        parsed = fmt.parse(source)
+        try:
+            parsed = fmt.parse(source)
+        except _DAMAGE as exc:
+            if source.not_this_format is not None:  # a forced format without columns it needs
+                raise source.not_this_format from exc
+            raise
+        if source.lacking:
+            parsed.notes.append(f"loaded as format={fmt.name!r}, whose columns {list(source.lacking)} "
+                                "this file lacks")
     except EngagementLabError as exc:
         if exc.file is None:  # say which file, whatever part of the loader noticed
             raise type(exc)(exc.message, file=path, row=exc.row, column=exc.column,
@@ -469,7 +483,9 @@ def load(
         dataset's ``notes`` name them) or a list of them. Files are never modified.
     format
         ``"auto"`` recognises each file from its header; or a name from :func:`toolkit.formats`
-        (each file must then hold that format's signature columns, else :class:`DataFormatError`).
+        (a file with fewer than half of that format's signature columns is refused with a
+        :class:`DataFormatError` naming them; one that lacks a few, as drifted exports do, loads
+        and its report names them).
     account
         Account name for every file of this call that does not name its account in its rows: the
         files that state none need it (a generic CSV without an account column, Instagram and

@@ -25,6 +25,10 @@ class Source:
     account: str | None = None
     mapping: dict[str, str] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: with a forced ``format=``: the signature columns the file lacks, and the error to raise if
+    #: its parser cannot do without them (see ``toolkit.loading.core._source_for``)
+    lacking: tuple[str, ...] = ()
+    not_this_format: Exception | None = field(default=None, repr=False)
     #: the last table read by :meth:`table` (so the loader can account for broken records)
     raw: RawTable | None = field(default=None, repr=False)
 
