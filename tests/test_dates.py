@@ -248,3 +248,17 @@ def test_fixed_width_route_agrees_with_the_cell_by_cell_route(start, gaps, month
         pd.testing.assert_series_equal(fast.values, slow.values)
         pd.testing.assert_series_equal(fast.reasons, slow.reasons)
         assert fast.notes == slow.notes
+
+
+def test_the_file_order_tie_break_needs_a_contradiction_and_enough_dates():
+    # the tie-break of a one-cell contradiction (test_platforms_damaged) must not fire without one:
+    # no date proves an order, so the documented month-first reading stands (the note is not there)
+    out = parse_dates(pd.Series(["05/10/2023", "06/10/2023", "03/11/2023"]), "Date", ["%m/%d/%Y"])
+    assert days(out) == ["2023-05-10", "2023-06-10", "2023-03-11"] and out.notes == []
+    # nor when the proof agrees with the documented order, whatever the file's order
+    out = parse_dates(pd.Series(["13/10/2023 10:00", "11/05/2023 09:00", "12/11/2023 08:00"]), "Date",
+                      ["%d/%m/%Y %H:%M"])
+    assert days(out) == ["2023-10-13", "2023-05-11", "2023-11-12"]
+    # nor on three dates, which run in order by chance one time in three
+    out = parse_dates(pd.Series(["10/03/2023", "13/10/2023", "10/11/2023"]), "Date", ["%m/%d/%Y"])
+    assert days(out) == ["2023-03-10", "2023-10-13", "2023-11-10"]

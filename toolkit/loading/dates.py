@@ -387,21 +387,22 @@ def _fixed_width_numeric(cells: pa.Array, index: pd.Index, column: str, order: s
 
 def _runs_in_order(known: np.ndarray, where: np.ndarray, ambiguous: np.ndarray,
                    reading: np.ndarray) -> bool:
-    """Whether the column runs in date order (either way, three distinct dates or more) when its
-    ambiguous dates take ``reading``; ``known`` holds every other date in file order.
+    """Whether the column runs in date order (either way, five distinct dates or more, so that it
+    is unlikely by chance) when its ambiguous dates take ``reading``; ``known`` holds every other
+    date in file order.
 
     >>> day = lambda s: np.datetime64(s, "ns")
-    >>> known = np.array([day("2023-10-01"), np.datetime64("NaT"), np.datetime64("NaT")])
-    >>> where, ambiguous = np.array([1, 2]), np.array([True, True])
-    >>> _runs_in_order(known, where, ambiguous, np.array([day("2023-10-03"), day("2023-10-05")]))
+    >>> known = np.array([day("2023-10-01")] + [np.datetime64("NaT")] * 4)
+    >>> where, ambiguous = np.arange(1, 5), np.ones(4, dtype=bool)
+    >>> _runs_in_order(known, where, ambiguous, np.array([day(f"2023-10-0{d}") for d in (3, 5, 7, 9)]))
     True
-    >>> _runs_in_order(known, where, ambiguous, np.array([day("2023-03-10"), day("2023-05-10")]))
+    >>> _runs_in_order(known, where, ambiguous, np.array([day(f"2023-0{m}-10") for m in (3, 5, 7, 9)]))
     False
     """
     dates = known.copy()
     dates[where[ambiguous]] = reading[ambiguous]
     present = dates[~np.isnat(dates)]
-    if len(np.unique(present)) < 3:
+    if len(np.unique(present)) < 5:
         return False
     steps = np.diff(present.astype(np.int64))
     return bool((steps >= 0).all() or (steps <= 0).all())
@@ -468,23 +469,19 @@ def _resolve_day_month(raw, parts, is_dm, result, reasons, notes, column, order,
         # that part of the column was swapped.
         keep, other = (fit_md, fit_dm) if single == "mdy" else (fit_dm, fit_md)
         mixed = bool((ambiguous & ~keep & other).any())
-    elif not mixed and single and ordered is None and ambiguous.any():
-        # Too few dates with one reading to show the file's order (one swapped cell such as
-        # 13/10/2023 among month-first dates would otherwise decide the whole column): read every
-        # ambiguous date the other way when only that reading puts the column in date order.
-        other_order = "dmy" if single == "mdy" else "mdy"
-        in_order = {o: _runs_in_order(known, where, ambiguous, md if o == "mdy" else dm)
-                    for o in (single, other_order)}
-        if in_order[other_order] and not in_order[single]:
-            pick = md if other_order == "mdy" else dm
+    elif not mixed and proven and order and proven != order and ordered is None and ambiguous.any():
+        # A few dates with one reading contradict the documented order, and they are too few to
+        # show the file's order (one cell re-saved as 13/10/2023 among month-first dates would
+        # turn the whole column around): the ambiguous dates keep the documented order when only
+        # that reading runs in date order, and the proving dates are the swapped ones.
+        if _runs_in_order(known, where, ambiguous, md if order == "mdy" else dm) and \
+                not _runs_in_order(known, where, ambiguous, md if proven == "mdy" else dm):
+            pick = md if order == "mdy" else dm
             chosen[ambiguous] = pick[ambiguous]
             undecided = np.zeros(len(where), dtype=bool)
-            mixed = proven is not None  # the proving dates are then the swapped ones
+            mixed = True
             n = int(ambiguous.sum())
-            by_order_md, by_order_dm = (n, 0) if other_order == "mdy" else (0, n)
-            if not mixed:
-                notes.append(f"{column}: dates read {other_order}, not {single} as documented: only "
-                             "that reading runs in date order")
+            by_order_md, by_order_dm = (n, 0) if order == "mdy" else (0, n)
     if not mixed and single:
         pick = md if single == "mdy" else dm
         chosen[ambiguous] = pick[ambiguous]
