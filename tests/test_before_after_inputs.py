@@ -486,19 +486,42 @@ def test_a_change_noise_could_produce_is_not_called_no_change():
 
 @pytest.mark.parametrize("method", ["glm", "did"])
 def test_a_control_value_without_engagement_is_left_out_not_a_failed_fit(posts, method):
-    # a 'story' format with no likes on any of its 20 posts: its effect has no finite estimate,
-    # and the fit stopped converging; the posts are left out (the limit of the fit) and named
-    mine = posts.copy()
-    story = np.arange(len(mine)) % 37 == 0
-    mine["media_type"] = np.where(story, "story", mine["media_type"].astype(str))
-    mine.loc[story, "likes"] = 0
-    control = _demo_posts(seed=2, lift=0.0).assign(account="ctrl")
+    # a 'story' format with no likes on any of its posts: its effect has no finite estimate, and
+    # the fit stopped converging; the posts are left out (the limit of the fit) and counted on
+    # the account they belong to
+    def with_stories(frame, every):
+        frame = frame.copy()
+        story = np.arange(len(frame)) % every == 0
+        frame["media_type"] = np.where(story, "story", frame["media_type"].astype(str))
+        frame.loc[story, "likes"] = 0
+        return frame, int(story.sum())
+
+    mine, n_mine = with_stories(posts, 37)
+    control, n_control = with_stories(_demo_posts(seed=2, lift=0.0).assign(account="ctrl"), 41)
     control["post_id"] = control["post_id"] + "c"
     both = pd.concat([mine, control], ignore_index=True)
     r = before_after(both, change=CHANGE, metric="likes", method=method, account="demo", control_account="ctrl",
                      controls=["weekday", "media_type"], warn=False)
-    assert f"{method} left out {story.sum()} posts of control values with no likes on any post" in r.text
-    assert "media type 'story'" in r.text
     row = r.table.iloc[0]
+    assert "media type 'story'" in r.text
+    assert row["n_baseline"] + row["n_treatment"] == len(mine) - n_mine
     if method == "glm":
-        assert row["n_baseline"] + row["n_treatment"] == len(mine) - story.sum()
+        assert f"glm left out {n_mine} posts of control values with no likes on any post" in r.text
+    else:
+        assert f"did left out {n_mine} posts (and {n_control} of the control account's)" in r.text
+        assert f"Control account 'ctrl': {len(control) - n_control:,} posts used" in r.text
+
+
+def test_a_control_value_whose_only_events_lack_followers_is_left_out_too(posts):
+    # with the followers control, posts without a follower count are not fitted: a story format
+    # whose one liked post has none is eventless among the posts that are
+    mine = posts.copy()
+    story = np.arange(len(mine)) % 37 == 0
+    mine["media_type"] = np.where(story, "story", mine["media_type"].astype(str))
+    mine.loc[story, "likes"] = 0
+    first = np.flatnonzero(story)[0]
+    mine.loc[mine.index[first], "likes"] = 5
+    mine.loc[mine.index[first], "followers"] = pd.NA
+    r = before_after(mine, change=CHANGE, metric="likes", method="glm",
+                     controls=["weekday", "media_type", "followers"], warn=False)
+    assert "media type 'story'" in r.text and np.isfinite(r.table.loc[0, "lift"])

@@ -139,3 +139,12 @@ def test_a_date_whose_weekday_contradicts_it_is_rejected_not_half_believed(tmp_p
     before = toolkit.load(source, account="north_wind")  # the fixture rejects 2 rows of its own
     assert ds.report.iloc[0]["rows_rejected"] == before.report.iloc[0]["rows_rejected"] + 1
     assert "Date: 'Tue Feb 10 2025' names a Tuesday, but 2025-02-10 is a Monday" in ds.rejected["reason"].tolist()
+
+
+def test_linkedin_sets_time_known_by_its_own_rule_without_a_contradicting_note():
+    # LinkedIn's page export: time_known only where a time other than midnight is given (workbook
+    # date cells carry a midnight that is no time); the cell-by-cell note counted something else
+    ds = toolkit.load(LINKEDIN)
+    stamps = ds.posts["published_at"]
+    assert (ds.posts["time_known"] == (stamps != stamps.dt.normalize())).all()
+    assert "without a time of day" not in ds.report.iloc[0]["notes"]

@@ -745,10 +745,17 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
              method: str = "glm", treated: np.ndarray | None = None,
              light: bool = False) -> dict[str, Any]:
     f = d.frame
-    # control values with no event on any post have no finite effect: the fit without their posts
-    # is the limit of the fit with them (toolkit.nbreg.eventless_values)
-    eventless, empty = eventless_values(f["y"].to_numpy(float), {
+    # control values with no event on any post the fit keeps (with the followers control, those
+    # with follower counts) have no finite effect: the fit without their posts is the limit of the
+    # fit with them (toolkit.nbreg.eventless_values)
+    y_kept = f["y"].to_numpy(float)
+    if "followers" in controls and "followers" in f.columns:
+        y_kept = np.where((f["followers"].fillna(0) > 0).to_numpy(bool), y_kept, 0.0)
+    eventless, empty = eventless_values(y_kept, {
         c: f[c].to_numpy() for c in controls if c not in ("trend", "followers") and c in f.columns})
+    # posts left out, of the analysed account and (did) of the control account
+    eventless_posts = int(empty.sum()) if treated is None else int((empty & (treated == 1)).sum())
+    eventless_control = 0 if treated is None else int((empty & (treated == 0)).sum())
     if empty.any():
         f = f[~empty]
         treated = None if treated is None else treated[~empty]
@@ -825,7 +832,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     if light:  # placebo runs need the row only
         return {"row": row, "fit": fit, "df": df, "y_after": y_after,
                 "control_missing": control_missing, "pooled": pooled,
-                "eventless": eventless, "eventless_posts": int(empty.sum())}
+                "eventless": eventless, "eventless_posts": eventless_posts,
+                "eventless_control": eventless_control}
     # the path: daily observed rate, fitted, and without the change (its band, from the lift's
     # interval, is set by _at_level)
     mu = fit.mu
@@ -846,7 +854,8 @@ def _fit_glm(d: _Data, controls: Sequence[str], robust: str, lag: int | None,
     return {"row": row, "fit": fit, "path": path, "resid": resid, "cov": cov, "names": names,
             "se_lag": L, "df": df, "y_after": y_after, "post": post.to_numpy(),
             "control_missing": control_missing, "pooled": pooled,
-            "eventless": eventless, "eventless_posts": int(empty.sum())}
+            "eventless": eventless, "eventless_posts": eventless_posts,
+            "eventless_control": eventless_control}
 
 
 def _weekly(d: _Data) -> pd.DataFrame:
@@ -1382,7 +1391,7 @@ def _fit_method(method: str, d: _Data, controls: Sequence[str], robust: str, lag
                    left_out=d.left_out, account=d.account)
         out = _fit_glm(dd, controls, robust, lag, method="did",
                        treated=both["_treated"].to_numpy(float), light=light)
-        out["control_posts"] = len(cf) - out["control_missing"]
+        out["control_posts"] = len(cf) - out["control_missing"] - out["eventless_control"]
         out["control_outside"] = len(control.frame) - len(cf)
         return out
     raise AnalysisError(f"method must be one of {list(METHODS)}", parameter="method", found=method)
@@ -1656,9 +1665,11 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
         if fits[m].get("eventless"):
             values = "; ".join(f"{c.replace('_', ' ')} {', '.join(repr(v) for v in vs)}"
                                for c, vs in fits[m]["eventless"].items())
-            texts.append(f"{m} left out {fits[m]['eventless_posts']:,} posts of control values with no "
-                         f"{d.metric} on any post, whose effect has no finite estimate (the fit without "
-                         f"them is its limit): {values}.")
+            n, n_control = fits[m]["eventless_posts"], fits[m].get("eventless_control", 0)
+            control_part = (f" (and {n_control:,} of the control account's)" if n_control else "")
+            texts.append(f"{m} left out {n:,} post{'' if n == 1 else 's'}{control_part} of control "
+                         f"values with no {d.metric} on any post, whose effect has no finite estimate "
+                         f"(the fit without them is its limit): {values}.")
     if d.left_out:
         # the followers control is the count models' own: the other methods used those posts
         by_model = [m for m in methods if m in ("glm", "did")]

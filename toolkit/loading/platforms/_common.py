@@ -83,10 +83,14 @@ def build_posts(
     required: tuple[str, ...] = ("post_id", "published_at"),
     table: str = "posts",
     date_key: str = "published_at",
+    time_by_cell: bool = True,
 ) -> Parsed:
     """:func:`toolkit.loading.build.build_table` with publish dates read by
     :func:`toolkit.loading.dates.parse_dates` (Excel serials, mixed day/month repaired or
-    rejected with a reason), and unsplittable records rejected."""
+    rejected with a reason), and unsplittable records rejected.
+
+    ``time_known`` is read cell by cell (:func:`toolkit.loading.dates.time_given`) unless
+    ``time_by_cell`` is False: a format with its own rule sets it itself."""
     fmt = source.format
     sep = source.sniff.sep if source.sniff is not None else ","
     date_col = resolve(raw, columns.get(date_key))
@@ -107,7 +111,7 @@ def build_posts(
                          exported_at=exported_at, required=tuple(r for r in required if r != date_key))
     out = getattr(parsed, table)
     out[date_key] = dates.values if out.index.equals(dates.values.index) else dates.values.loc[out.index]
-    if table == "posts" and not fmt.date_only:  # a day alone in a column of times is no time of day
+    if table == "posts" and not fmt.date_only and time_by_cell:  # a day alone is no time of day
         given = time_given(frame[date_col]).loc[out.index]
         out["time_known"] = given.to_numpy()
         if not given.all():

@@ -135,7 +135,7 @@ def _page(raw: RawTable, source: Source) -> Parsed:
     if stamp is None:
         stamp, how = exported_at_from(source.path)
     parsed = build_posts(raw, source, PAGE_COLUMNS, platform="linkedin", account=account,
-                         exported_at=stamp)
+                         exported_at=stamp, time_by_cell=False)  # time_known: its own rule, below
     posts = parsed.posts
     if len(posts):
         stamps = posts["published_at"]
