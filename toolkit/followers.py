@@ -473,6 +473,32 @@ def _newey_west_lags(n: int) -> int:
     return int(math.floor(4 * (n / 100) ** (2 / 9)))
 
 
+def _elasticity_verdict(lo: float, hi: float) -> str:
+    """What an elasticity interval ``[lo, hi]`` says, to follow "so engagement" and precede
+    "the audience": it names proportional growth (1) and no relation (0) only where the interval
+    rules them out.
+
+    >>> intervals = ((-0.2, 1.3), (0.2, 0.8), (-0.2, 0.8), (1.1, 1.5), (0.5, 1.2))
+    >>> [_elasticity_verdict(*ci) for ci in intervals]  # doctest: +NORMALIZE_WHITESPACE
+    ['is too uncertain to tell proportional growth from no relation with',
+     'grows less than in proportion to',
+     'grows less than in proportion, if at all (no relation is not ruled out), to',
+     'grows more than in proportion to', 'is consistent with proportional growth in']
+    >>> _elasticity_verdict(-0.9, -0.1), _elasticity_verdict(-0.5, 1.3)
+    ('moves against', 'is too uncertain to tell proportional growth from no relation with')
+    """
+    if lo <= 0 <= hi and lo <= 1 <= hi:
+        return "is too uncertain to tell proportional growth from no relation with"
+    if hi < 0:
+        return "moves against"
+    if hi < 1:
+        return ("grows less than in proportion to" if lo > 0 else
+                "grows less than in proportion, if at all (no relation is not ruled out), to")
+    if lo > 1:
+        return "grows more than in proportion to"
+    return "is consistent with proportional growth in"
+
+
 def elasticity(
     posts: pd.DataFrame,
     *,
@@ -620,14 +646,7 @@ def elasticity(
         "p_value_proportional": p_one, "df": df, "n_dropped": n_dropped, "n_posts_left_out": n_missing + n_no_audience,
         "level": level,
     }])
-    if lo <= 0 <= hi and lo <= 1 <= hi:
-        verdict = "is too uncertain to tell proportional growth from no relation with"
-    elif hi < 1:
-        verdict = "grows less than in proportion to"
-    elif lo > 1:
-        verdict = "grows more than in proportion to"
-    else:
-        verdict = "is consistent with proportional growth in"
+    verdict = _elasticity_verdict(lo, hi)
     text = (
         f"Across {len(frame)} {level}s, {metric} change by about {b:.2f}% for each 1% more {audience} "
         f"(elasticity {b:.2f}, {level_ci:.0%} CI {lo:.2f} to {hi:.2f}): doubling {audience} goes with "
