@@ -877,7 +877,7 @@ def test_glm_leaves_out_a_control_value_without_engagement_and_says_so():
     # converge ("did not converge, 100 iterations"); without that post it is the limit of the fit
     posts = simulate_profile(days=120, posts_per_day=0.5, personal_lift=0.15, seed=16, text=False).posts
     r = content_lift(posts, label=LABEL, metric="comments", method="glm")
-    assert "glm (comments) left out the posts of control values with no comments on any post" in r.text
+    assert "glm (comments) left out 1 post of control values with no comments on any post" in r.text
     assert "hour 'night'" in r.text
     assert r.details["glm"]["comments"]["unengaged_values"] == {"hour": ["night"]}
     night = hour_band(posts["published_at"], posts["time_known"]).to_numpy() == "night"

@@ -180,6 +180,9 @@ def _assumptions(method: str, *, controls: Sequence[str], robust: str, fit: dict
             ctrl += (f"; {', '.join(c.replace('_', ' ') for c in absent)} could not be controlled for "
                      f"(one value only in these posts, e.g. an export without media types)")
         ctrl += _pooled_text(fit.get("pooled"), _cluster_unit(robust))
+        if fit.get("eventless"):
+            ctrl += ("; the posts of control values with no event at all are left out (such a "
+                     "value's effect has no finite estimate; the fit without them is its limit)")
         trend = ("any underlying trend in the rate is the straight line of the trend control"
                  if "trend" in controls else
                  "there is no underlying trend in the rate apart from the change")

@@ -104,7 +104,9 @@ ASSUMPTIONS = {
             "the share of labelled posts changes leaks into the lift (simulated: +30% jump as the "
             "share went from 0.2 to 0.6, 9% false positives at alpha 0.05): then pass change= with "
             "that date, which gives the jump its own term and the label an effect on each side (4-6% "
-            "simulated), or prefer permutation or bootstrap"),
+            "simulated), or prefer permutation or bootstrap; the posts of a control value with no "
+            "event at all are left out (that value's effect has no finite estimate, and the fit "
+            "without them is the limit of the fit with them)"),
     "permutation": ("permutation: under no lift, labels are exchangeable among the posts of the same "
                     "week (and account, and strata= cell); the statistic is the week-stratified "
                     "Mantel-Haenszel rate ratio; p is twice the smaller one-sided p (the null's two "
@@ -740,7 +742,9 @@ def _without_unengaged_values(d: _Data, controls: Sequence[str]) -> tuple[_Data,
 def _glm(d: _Data, metric, controls, level, change, label_text="the label") -> tuple[list[dict], dict]:
     _check_weeks(d, "glm")
     _check_engaged(d, metric, label_text)
+    n_before = len(d.y)
     d, unengaged = _without_unengaged_values(d, controls)
+    n_unengaged = n_before - len(d.y)
     X, names, used, dropped_terms, skipped = _design(d, controls, change is not None)
     if len(d.y) < X.shape[1] + 10:
         raise AnalysisError(f"too few posts ({len(d.y)}) for a model with {X.shape[1]} coefficients; "
@@ -778,7 +782,8 @@ def _glm(d: _Data, metric, controls, level, change, label_text="the label") -> t
                  est(inter, "gain after change")]
     details = {"coefficients": pd.DataFrame({"term": names, "estimate": fit.params, "se": se}),
                "theta": fit.theta, "controls_used": used, "controls_skipped": skipped, "clusters": g,
-               "dropped_terms": dropped_terms, "unengaged_values": unengaged}
+               "dropped_terms": dropped_terms, "unengaged_values": unengaged,
+               "unengaged_posts": n_unengaged}
     return rows, details
 
 
@@ -1410,8 +1415,10 @@ def content_lift(
         if det["unengaged_values"]:
             values = "; ".join(f"{c.replace('_', ' ')} {', '.join(repr(v) for v in vs)}"
                                for c, vs in det["unengaged_values"].items())
-            text += (f"\nglm ({met}) left out the posts of control values with no {met} on any post, "
-                     f"whose effect has no finite estimate (the fit without them is its limit): {values}.")
+            n = det["unengaged_posts"]
+            text += (f"\nglm ({met}) left out {n:,} post{'' if n == 1 else 's'} of control values with no "
+                     f"{met} on any post, whose effect has no finite estimate (the fit without them is "
+                     f"its limit): {values}.")
     assumptions = "; ".join(ASSUMPTIONS[m] for m in methods)
     stratified = [m for m in methods if m in _STRATIFIED]
     verb = "compares" if len(stratified) == 1 else "compare"
