@@ -348,12 +348,19 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     Returns the merged table and the number of rows folded away per source file.
     """
     key = ["platform", "account", "date"]
+    apart = 0  # days that files naming no account both hold, kept apart
     if frame["account"].isna().any() and frame["source_file"].nunique() > 1:
         series = frame["account"].astype("string")
-        frame = frame.assign(_series=series.fillna("file:" + frame["source_file"].astype("string")).to_numpy())
+        per_file = series.fillna("file:" + frame["source_file"].astype("string"))
+        frame = frame.assign(_series=per_file.to_numpy())
         key = ["platform", "_series", "date"]
+        unnamed = frame[series.isna().to_numpy()]
+        apart = int(unnamed.drop_duplicates(["platform", "_series", "date"])
+                    .duplicated(["platform", "date"]).sum())
     if frame.empty or (frame["date"].is_unique if _one_series(frame) else not frame.duplicated(key).any()):
-        return frame.drop(columns="_series", errors="ignore"), pd.Series(dtype="int64")
+        out = frame.drop(columns="_series", errors="ignore")
+        out.attrs["days_kept_apart"] = apart
+        return out, pd.Series(dtype="int64")
     stamps = frame["source_file"].map(lambda f: exported.get(f)).astype("datetime64[ns, UTC]")
     order = frame.assign(_exported=stamps, _order=np.arange(len(frame)))
     order = order.sort_values(["_exported", "_order"], na_position="first", kind="stable")
@@ -366,6 +373,7 @@ def _merge_days(frame: pd.DataFrame, exported: Mapping[str, pd.Timestamp | None]
     differ = (groups[values].nunique() > 1).any(axis=1) if values else pd.Series(dtype=bool)
     merged = merged[[c for c in frame.columns if c != "_series"]]
     merged.attrs["conflicting_days"] = int(differ.sum())  # read by load() for its notes
+    merged.attrs["days_kept_apart"] = apart
     return merged, dropped
 
 
@@ -631,6 +639,10 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
             notes.append(f"{name}: {conflicts:,} {'day is' if conflicts == 1 else 'days are'} given "
                          "more than once with different values; each value is the latest export's "
                          "(within a file, its last row's)")
+        if apart := table.attrs.pop("days_kept_apart", 0):
+            notes.append(f"{name}: {apart:,} {'day is' if apart == 1 else 'days are'} in several files "
+                         "that name no account, kept apart as they may be different accounts' (pass "
+                         "account= if they are one account's)")
     posts, joined = _join_followers(posts, followers)
     if joined:
         notes.append(f"followers at publish time for {joined} posts come from the follower history "
