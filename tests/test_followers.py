@@ -328,3 +328,12 @@ def test_a_hand_built_history_with_dates_in_an_unstated_order_is_refused_not_rea
     assert err.value.column == "date"
     history["date"] = [f"2024-03-{d:02d}" for d in range(1, 13)]  # year first says its order
     assert len(fl.follower_growth(history, "month")) == 1
+
+
+def test_elasticity_of_a_metric_that_is_zero_everywhere_is_named_not_a_statsmodels_error():
+    posts = pd.DataFrame({"followers": pd.array([100, 400, 900, 1600, 2500], dtype="Int64"),
+                          "clicks": pd.array([0, 0, 0, 0, 0], dtype="Int64")})
+    for method in ("ppml", "ols"):
+        with pytest.raises(AnalysisError, match="clicks is 0 on every post") as err:
+            fl.elasticity(posts, metric="clicks", method=method)
+        assert err.value.parameter == "metric"

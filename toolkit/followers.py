@@ -609,6 +609,10 @@ def elasticity(
     if level == "account":
         frame = frame.groupby("account").agg(y=("y", "mean"), x=("x", "median"))
     n_all = len(frame)
+    if n_all and not (frame["y"] > 0).any():  # nothing to relate (statsmodels' Poisson fit fails)
+        raise AnalysisError(f"{metric} is 0 on every {level}: there is no engagement to relate to "
+                            f"{audience}", parameter="metric", column=metric,
+                            found=f"{n_all} {level}s, all 0")
     if method == "ols":
         frame = frame[frame["y"] > 0]
     n_dropped = n_all - len(frame)
