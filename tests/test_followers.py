@@ -337,3 +337,18 @@ def test_elasticity_of_a_metric_that_is_zero_everywhere_is_named_not_a_statsmode
         with pytest.raises(AnalysisError, match="clicks is 0 on every post") as err:
             fl.elasticity(posts, metric="clicks", method=method)
         assert err.value.parameter == "metric"
+
+
+def test_engagement_around_events_names_what_its_inputs_lack():
+    posts = pd.DataFrame({"account": "me", "published_at": pd.to_datetime(["2024-01-05", "2024-02-01"]),
+                          "likes": pd.array([10, 10], dtype="Int64")})
+    events = pd.DataFrame({"account": ["me"], "date": pd.to_datetime(["2024-01-25"], utc=True),
+                           "kind": ["purge"], "size": [-500]})
+    # zone-free times (a table built by hand) are read as UTC, as the loaders store them
+    out = fl.engagement_around_events(posts, events, metric="likes")
+    assert out[["n_before", "n_after"]].values.tolist() == [[1, 1]]
+    with pytest.raises(AnalysisError, match="published_at column"):
+        fl.engagement_around_events(posts.drop(columns="published_at"), events, metric="likes")
+    with pytest.raises(AnalysisError, match="events table with date, kind and size") as err:
+        fl.engagement_around_events(posts, events.drop(columns="kind"), metric="likes")
+    assert err.value.parameter == "events"

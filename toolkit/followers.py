@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, is_fraction, is_number, is_whole, unordered_date
+from toolkit.errors import AnalysisError, first_line, is_fraction, is_number, is_whole, unordered_date
 from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics
 from toolkit.result import Result, format_pct
 
@@ -426,9 +426,20 @@ def engagement_around_events(
     cols = ["account", "date", "kind", "size", "n_before", "n_after", "per_post_before", "per_post_after",
             "per_post_change", "per_impression_before", "per_impression_after", "per_impression_change",
             "per_follower_before", "per_follower_after", "per_follower_change", "denominator_effect"]
+    if "published_at" not in posts.columns:
+        raise AnalysisError("posts need a published_at column", parameter="posts",
+                            found=sorted(map(str, posts.columns)))
+    if not isinstance(events, pd.DataFrame) or not {"date", "kind", "size"} <= set(events.columns):
+        raise AnalysisError("expected an events table with date, kind and size (detect_events)",
+                            parameter="events", found=sorted(map(str, getattr(events, "columns", []))))
     rows = []
-    when = posts["published_at"]
+    try:  # times as given; text or zone-free times are read as UTC, as the loaders store them
+        when = pd.to_datetime(posts["published_at"], utc=True)
+    except (TypeError, ValueError) as exc:
+        raise AnalysisError("published_at must hold dates and times", column="published_at",
+                            found=first_line(str(exc))) from None
     y = pd.array(posts[metric], dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+
     def exposure(column):
         if column not in posts.columns:
             return np.full(len(posts), np.nan)
@@ -440,6 +451,7 @@ def engagement_around_events(
     span = pd.Timedelta(days=days)
     for ev in events.itertuples(index=False):
         date = pd.Timestamp(ev.date)
+        date = date.tz_localize("UTC") if date.tzinfo is None else date
         mine = (acct == ev.account) if "account" in posts.columns and "account" in events.columns \
             else np.ones(len(posts), dtype=bool)
         on = getattr(ev, "platform", None)
