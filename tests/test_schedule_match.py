@@ -249,3 +249,18 @@ def test_slots_the_spring_change_would_merge_are_refused():
     with pytest.raises(AnalysisError, match="same moment") as err:
         match_schedule(_posts(["2025-01-06 09:01"]), plan)
     assert err.value.found == ["slot-0001", "slot-0002"]
+
+
+def test_bad_inputs_to_matching_and_writing_a_schedule_are_named():
+    plan = schedule("2025-01-06", weeks=1, times=["Mon 09:00"], seed=0)
+    posts = pd.DataFrame({"published_at": pd.to_datetime(["2025-01-06 09:05"], utc=True)})
+    cases = [
+        (lambda: match_schedule([1, 2], plan), "posts"),                               # was an AttributeError
+        (lambda: match_schedule(posts, plan.assign(slot_time="soon")), "schedule"),    # was a DateParseError
+        (lambda: schedule_to_csv(plan, message="{title}"), "message"),                 # was a KeyError
+        (lambda: schedule_to_csv(plan.assign(slot_time=plan["slot_time"].astype(str))), "plan"),  # .dt
+    ]
+    for call, parameter in cases:
+        with pytest.raises(AnalysisError) as err:
+            call()
+        assert err.value.parameter == parameter

@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal, stats
 
-from toolkit.errors import AnalysisError, is_fraction, is_seed, is_whole, unordered_date
+from toolkit.errors import AnalysisError, first_line, is_fraction, is_seed, is_whole, unordered_date
 
 
 __all__ = [
@@ -1259,13 +1259,25 @@ def schedule_to_csv(plan: pd.DataFrame, path=None, *, message: str = "[{label} p
     >>> print(schedule_to_csv(s).splitlines()[0])
     date_time,message,link,label,slot_id
     """
+    if not isinstance(plan, pd.DataFrame):
+        raise AnalysisError("expected a schedule DataFrame from toolkit.design.schedule",
+                            parameter="plan", found=type(plan).__name__)
     missing = [c for c in ("slot_id", "slot_time", "label") if c not in plan.columns]
     if missing:
         raise AnalysisError("not a schedule from toolkit.design.schedule", parameter="plan",
                             found=missing)
+    if not pd.api.types.is_datetime64_any_dtype(plan["slot_time"]):
+        raise AnalysisError("slot_time must hold times, as toolkit.design.schedule writes them",
+                            parameter="plan", column="slot_time", found=str(plan["slot_time"].dtype))
+    try:
+        messages = [message.format(label=label) for label in plan["label"]]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise AnalysisError("message may use {label} only (the content the slot carries)",
+                            parameter="message",
+                            found=f"{message!r} ({type(exc).__name__}: {exc})") from None
     out = pd.DataFrame({
         "date_time": plan["slot_time"].dt.strftime("%d/%m/%Y %H:%M"),
-        "message": [message.format(label=label) for label in plan["label"]],
+        "message": messages,
         "link": "",
         "label": plan["label"],
         "slot_id": plan["slot_id"],
@@ -1493,6 +1505,9 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
     >>> match_schedule(posts, path, tz="UTC").posts["slot_id"].tolist()
     ['slot-0001', 'slot-0002']
     """
+    if not isinstance(posts, pd.DataFrame):
+        raise AnalysisError("expected a posts DataFrame (toolkit.load(...).posts)", parameter="posts",
+                            found=type(posts).__name__)
     _check_tz(tz)
     tol = _tolerance(tolerance)
     # the plan's slots: slot_id, slot_time (tz-aware), label
@@ -1503,7 +1518,12 @@ def match_schedule(posts: pd.DataFrame, schedule: pd.DataFrame | Any, *, tz: str
                                 f"slot_id, slot_time, label; missing {', '.join(missing)}",
                                 parameter="schedule", found=list(schedule.columns))
         slots = schedule[["slot_id", "slot_time", "label"]].copy()
-        times = pd.to_datetime(slots["slot_time"])
+        try:
+            times = pd.to_datetime(slots["slot_time"])
+        except (TypeError, ValueError) as exc:
+            raise AnalysisError("slot_time must hold times, as toolkit.design.schedule writes them",
+                                parameter="schedule", column="slot_time",
+                                found=first_line(str(exc))) from None
         slots["slot_time"] = times.dt.tz_localize(tz) if times.dt.tz is None else times
     else:
         slots = _read_schedule_csv(schedule, tz)
