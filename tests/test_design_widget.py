@@ -96,3 +96,14 @@ def test_schedule_is_drawn_in_the_chosen_time_zone(panel):
     panel.tz.value = "UTC"
     panel.schedule_button.click()
     assert panel.error is None
+
+
+def test_panel_keeps_a_notebook_share_and_signs_negative_lifts():
+    # a slider clamps a value outside its range without a word: 0.05 became 0.1
+    from toolkit.simulate import simulate_profile
+
+    posts = simulate_profile(days=120, seed=3, text=False).posts
+    panel = DesignPanel(posts, metric="likes", n_sims=20, share=0.05, lifts=(-0.1, 0.2))
+    assert panel.share.value == pytest.approx(0.05)
+    labels = [label for label, _ in panel.lifts.options]
+    assert "-10%" in labels and "+20%" in labels and "+-10%" not in labels

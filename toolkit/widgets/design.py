@@ -88,13 +88,15 @@ class DesignPanel:
                                             ("before vs after a change", "before_after")],
                                    value="content_lift", description="Design", style=style)
         choices = sorted(set(LIFT_CHOICES) | {float(v) for v in lifts})  # a notebook's own lifts too
-        self.lifts = w.SelectMultiple(options=[(f"+{v:.0%}", v) for v in choices],
+        self.lifts = w.SelectMultiple(options=[(f"{v:+.0%}", v) for v in choices],
                                       value=tuple(float(v) for v in lifts), description="Lifts", rows=4)
         self.max_weeks = w.IntSlider(value=int(max_weeks), min=2, max=max(52, int(max_weeks)),
                                      description="Up to weeks", style=style)
         self.alpha = w.Dropdown(options=sorted({0.01, 0.05, 0.1, float(alpha)}), value=float(alpha),
                                 description="alpha")
-        self.share = w.FloatSlider(value=float(share), min=0.1, max=0.9, step=0.05, description="Personal share",
+        # the range takes in the notebook's own share: a slider clamps a value outside it unseen
+        self.share = w.FloatSlider(value=float(share), min=min(0.05, float(share)),
+                                   max=max(0.95, float(share)), step=0.05, description="Personal share",
                                    style=style)
         self.n_sims = w.IntText(value=int(n_sims), description="Simulations", style=style)
         self.seed = w.IntText(value=int(seed), description="Seed")
@@ -113,6 +115,9 @@ class DesignPanel:
         self.schedule_button = w.Button(description="Draw schedule", button_style="primary")
         self.csv_path = w.Text(value="schedule.csv", description="CSV file")
         self.save_button = w.Button(description="Save CSV")
+        # a plan drawn here is a new plan: only a spec that names its file reruns it
+        self.save_hint = w.HTML("<small>A plan saved here is a new plan: to rerun it, write an "
+                                "experiment spec that names this file (toolkit.spec).</small>")
         self.schedule_out = w.Output()
 
         self.power_button.on_click(lambda _: self.compute_power())
@@ -127,7 +132,7 @@ class DesignPanel:
             w.HTML("<b>Randomised posting schedule</b>"),
             w.HBox([w.VBox([self.start, self.schedule_weeks]),
                     w.VBox([self.times, self.tz, self.schedule_button]),
-                    w.VBox([self.csv_path, self.save_button])]),
+                    w.VBox([self.csv_path, self.save_button, self.save_hint])]),
             self.schedule_out,
         ])
         self.compute_power()
