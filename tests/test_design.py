@@ -554,3 +554,14 @@ def test_noise_sensitivity_refuses_what_it_sets_and_reads_each_horizon_once():
     assert err.value.found == ["min_detectable"]
     t = noise_sensitivity(CLOSED, weeks=(8, 4, 8), n_sims=20, progress=False)
     assert t["weeks"].tolist() == [4, 8]
+
+
+def test_power_warns_when_the_history_could_not_measure_day_swings():
+    # 11 days of about two posts: fit_history sets day shocks to zero (its note), which makes every
+    # horizon look shorter than it is; the power text carries that
+    sim = simulate_profile(days=11, posts_per_day=2, seed=4, text=False)
+    h = fit_history(sim.posts, metric="likes")
+    assert any("day shocks set to zero" in n for n in h.notes)
+    r = power(history=h, lifts=[0.3], weeks=[4], n_sims=50, progress=False)
+    assert "too few days with two or more posts to measure how whole days swing together" in r.text
+    assert "too few days" not in power(history=CLOSED, lifts=[0.3], weeks=[4], n_sims=50, progress=False).text

@@ -1071,6 +1071,11 @@ def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, f
     elif not fast and len(fpr.dropna()):
         parts.append(f"With no true lift the method flagged {fpr.max():.0%} of profiles at most "
                      f"(nominal {alpha:.0%}).")
+    if any("day shocks set to zero" in note for note in history.notes):
+        parts.append("The history had too few days with two or more posts to measure how whole days "
+                     "swing together, so none are simulated: if the account's days do swing, these "
+                     "horizons are too short (noise_sensitivity cannot show it, as it only weakens "
+                     "the swings).")
     if fast and n_sims < 200:
         parts.append(f"With {n_sims} simulations the size adjustment reads the no-lift profiles' "
                      f"{1 - alpha:.0%} point from few draws, so these figures are rough: use 500.")
