@@ -52,19 +52,15 @@ def test_every_format_but_generic_has_a_signature():
     assert {f.name for f in registry.all_formats()} - {f.name for f in FORMATS} == {"generic"}
 
 
-@pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
-def test_a_format_forced_onto_a_text_file_of_another_format_says_which_columns_it_needs(fmt):
-    name, first_found = _other(TEXT, fmt)
-    path = fixture(name)
-    with pytest.raises(DataFormatError) as err:
-        toolkit.load(path, format=fmt.name)
-    _check_names_the_format(err.value, path, fmt, first_found)
+#: every format forced onto a text file of another format, and each workbook format onto another
+#: format's workbook
+CASES = [(f, TEXT) for f in FORMATS] + [(f, WORKBOOKS) for f in FORMATS if f.detect is not None]
 
 
-@pytest.mark.parametrize("fmt", [f for f in FORMATS if f.detect is not None],
-                         ids=[f.name for f in FORMATS if f.detect is not None])
-def test_a_workbook_format_forced_onto_another_workbook_says_which_columns_it_needs(fmt):
-    name, first_found = _other(WORKBOOKS, fmt)
+@pytest.mark.parametrize("fmt, candidates", CASES,
+                         ids=[f"{f.name}-{'text' if c is TEXT else 'workbook'}" for f, c in CASES])
+def test_a_format_forced_onto_a_file_of_another_format_says_which_columns_it_needs(fmt, candidates):
+    name, first_found = _other(candidates, fmt)
     path = fixture(name)
     with pytest.raises(DataFormatError) as err:
         toolkit.load(path, format=fmt.name)
@@ -79,15 +75,25 @@ def test_a_forced_format_still_loads_its_own_files():
     assert ds.report.loc[0, "rows_loaded"] == 26
 
 
+def _without_column(source, name, folder):
+    """A copy of the CSV ``source`` in ``folder`` without its column ``name`` (as a month's export
+    that dropped it)."""
+    text = source.read_text()
+    header = text.splitlines()[0]
+    sep = ";" if header.count(";") > header.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    drop = [c.strip().lower() for c in rows[0]].index(name)
+    copy = folder / source.name
+    with open(copy, "w", newline="") as handle:
+        csv.writer(handle, delimiter=sep).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    return copy
+
+
 def test_a_forced_format_loads_a_drifted_export_and_says_which_columns_it_lacks(tmp_path):
     # auto-detection cannot place an X per-post export without Bookmarks and says "pass format=";
     # with the format named, the file loads, its saves missing, and the report says why
     source = fixture("x/account_analytics_content_2026-03-25_2026-04-23.csv")
-    rows = list(csv.reader(io.StringIO(source.read_text())))
-    drop = rows[0].index("Bookmarks")
-    drifted = tmp_path / source.name
-    with open(drifted, "w", newline="") as handle:
-        csv.writer(handle).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    drifted = _without_column(source, "bookmarks", tmp_path)
     with pytest.raises(DataFormatError, match="pass format= or mapping="):
         toolkit.load(drifted, account="north_wind")
     ds = toolkit.load(drifted, format="x_analytics_posts", account="north_wind")
@@ -99,14 +105,7 @@ def test_a_forced_format_loads_a_drifted_export_and_says_which_columns_it_lacks(
 def test_a_forced_format_whose_parser_needs_a_missing_column_names_it(tmp_path):
     # the UCI parser builds dates from 'Post Month': without it, pandas' KeyError became
     # "the file looks damaged"; now the error names the format's missing column
-    source = fixture("uci/facebook_metrics_sample.csv")
-    text = source.read_text()
-    sep = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-    drop = [c.strip().lower() for c in rows[0]].index("post month")
-    damaged = tmp_path / source.name
-    with open(damaged, "w", newline="") as handle:
-        csv.writer(handle, delimiter=sep).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    damaged = _without_column(fixture("uci/facebook_metrics_sample.csv"), "post month", tmp_path)
     with pytest.raises(DataFormatError) as err:
         toolkit.load(damaged, format="uci_facebook", account="uci")
     assert "missing: ['post month']" in str(err.value) and "looks damaged" not in str(err.value)

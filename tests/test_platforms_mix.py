@@ -98,6 +98,10 @@ def test_days_of_files_that_name_no_account_are_not_merged_across_files(tmp_path
     assert both.report["duplicates_merged"].tolist() == [0, 0]
     assert both.daily["account"].isna().all()
     assert both.daily.groupby("source_file").size().tolist() == [len(one.daily)] * 2
+    n = len(one.daily)
+    assert f"daily: {n} days are in several files that name no account, kept apart" in "; ".join(both.notes)
+    merged = toolkit.load(paths, account="north_wind")  # one account's: merged as before
+    assert len(merged.daily) == n and not any("kept apart" in note for note in merged.notes)
 
 
 def test_a_day_given_twice_with_different_values_is_noted_not_silently_resolved(tmp_path):
@@ -112,17 +116,3 @@ def test_a_day_given_twice_with_different_values_is_noted_not_silently_resolved(
     same.parent.mkdir()
     same.write_text("date,followers\n2024-01-01,100\n2024-01-02,101\n2024-01-02,101\n")
     assert not any("given more than once" in n for n in toolkit.load(same, account="north_wind").notes)
-
-
-def test_days_kept_apart_for_want_of_an_account_are_noted(tmp_path):
-    overview = (FIX / "x" / "account_overview_analytics_2026-04-14_2026-04-23.csv").read_bytes()
-    paths = []
-    for who in ("first", "second"):
-        (tmp_path / who).mkdir()
-        paths.append(tmp_path / who / "account_overview_analytics_2026-04-14_2026-04-23.csv")
-        paths[-1].write_bytes(overview)
-    ds = toolkit.load(paths)
-    n = len(toolkit.load(paths[0]).daily)
-    assert f"daily: {n} days are in several files that name no account, kept apart" in "; ".join(ds.notes)
-    merged = toolkit.load(paths, account="north_wind")  # one account's: merged as before
-    assert len(merged.daily) == n and not any("kept apart" in note for note in merged.notes)
