@@ -9,6 +9,7 @@ import pytest
 
 import toolkit
 from platform_checks import EXPECTED_FORMATS, FIX, PLATFORM_DIRS, ROOT, check_dataset, digest
+from toolkit.errors import DataFormatError
 from toolkit.loading import detect, registry
 from toolkit.schema import PLATFORMS
 
@@ -116,3 +117,20 @@ def test_a_day_given_twice_with_different_values_is_noted_not_silently_resolved(
     same.parent.mkdir()
     same.write_text("date,followers\n2024-01-01,100\n2024-01-02,101\n2024-01-02,101\n")
     assert not any("given more than once" in n for n in toolkit.load(same, account="north_wind").notes)
+
+
+def test_a_folder_load_passes_over_its_documents_and_names_them(tmp_path):
+    # the UCI download holds the data next to its description (Facebook_metrics.txt); loading the
+    # folder failed on the description
+    (tmp_path / "dataset_Facebook.csv").write_bytes((ROOT / "data" / "real" / "dataset_Facebook.csv").read_bytes())
+    (tmp_path / "Facebook_metrics.txt").write_text("Citation Request:\nThis dataset is public ...\n")
+    (tmp_path / "README.md").write_text("# My exports\n")
+    ds = toolkit.load(tmp_path, account="uci")
+    assert len(ds.posts) == 500 and len(ds.report) == 1
+    note = next(n for n in ds.notes if n.startswith("not read: files in the folder"))
+    assert "Facebook_metrics.txt" in note and "README.md" in note
+    with pytest.raises(DataFormatError, match="matches no supported format"):  # named on its own
+        toolkit.load(tmp_path / "Facebook_metrics.txt")
+    (tmp_path / "dataset_Facebook.csv").unlink()
+    with pytest.raises(DataFormatError, match="documents only"):
+        toolkit.load(tmp_path)

@@ -87,6 +87,11 @@ class Dataset:
         return f"<p>{self!r}</p>" + self.report.to_html(index=False, border=0)
 
 
+#: files a folder holds next to its exports (a README, a dataset's description): when such a file
+#: matches no format, a folder load passes over it and says so; named on its own, it is an error
+_DOCUMENT_SUFFIXES = {".md", ".txt", ".rst", ".pdf", ".html", ".htm", ".doc", ".docx", ".rtf"}
+
+
 def _as_paths(paths) -> tuple[list[Path], list[Path], list[Path]]:
     """The files to load (folders expanded), each once; the ones named more than once; and the
     folders inside a folder given, which are not read (a label file there is no export)."""
@@ -159,9 +164,11 @@ def detect(path: Path | str) -> tuple[registry.Format, Source]:
         closest = f"closest format: {fmt.name} ({fmt.description}), missing columns {missing}" \
             if fmt is not None else "no format shares any column"
         header = sniffed.lines[0][:200] if sniffed and sniffed.lines else "(no text header)"
-        raise DataFormatError(
+        error = DataFormatError(
             f"matches no supported format; {closest}; pass format= or mapping= to load it",
             file=path, found=f"header {header!r}")
+        error.unrecognised = True  # a folder's documentation file is passed over (see load)
+        raise error
     source = Source(path=path, format=fmt, sniff=sniffed if fmt.detect is None else None,
                     header_line=line_no)
     return fmt, source
@@ -544,17 +551,32 @@ def load(
         from toolkit.progress import progress_bar
 
         iterator = progress_bar(iterator, total=len(files), desc="loading", unit="file")
+    named = {Path(p).resolve() for p in ([paths] if isinstance(paths, (str, Path)) else paths)}
     results: list[tuple[Path, str, Parsed]] = []
+    documents: list[Path] = []  # a folder's files that are no export (a README, a description)
     for path, key in iterator:
         hit = file_cache.get(key) if key and per_file else None
         if hit is not None:
             name, parsed = hit
         else:
-            name, parsed = _parse_one(path, format, account, mapping)
+            try:
+                name, parsed = _parse_one(path, format, account, mapping)
+            except DataFormatError as exc:
+                if (getattr(exc, "unrecognised", False) and path.suffix.lower() in _DOCUMENT_SUFFIXES
+                        and path.resolve() not in named):
+                    documents.append(path)
+                    continue
+                raise
             if key and per_file:
                 file_cache.put(key, name, parsed)
         results.append((path, name, parsed))
+    if not results:
+        raise DataFormatError("expected at least one export file; the folder holds documents only",
+                              parameter="paths", found=[str(p) for p in documents])
     dataset = assemble(results, account=account)
+    if documents:
+        dataset.notes.append("not read: files in the folder that are no export of a known format "
+                             "(documents): " + ", ".join(map(str, documents)))
     if whole is not None:
         file_cache.put_dataset(whole, dataset)
     return _say_unread(dataset, repeated, inner)
