@@ -481,3 +481,28 @@ def test_weekday_hour_cells_refuses_a_negative_prior_too():
     with pytest.raises(AnalysisError) as err:
         m.weekday_hour_cells(np.array([0, 1]), np.array([1.0, 2.0]), None, prior_posts=-1)
     assert err.value.parameter == "prior_posts"
+
+
+def test_weights_name_an_unknown_count_instead_of_leaving_it_out():
+    # {"like": 1} (for "likes") scored the posts without their likes
+    posts = pd.DataFrame({"likes": pd.array([10, 20], dtype="Int64"), "comments": pd.array([1, 2], dtype="Int64")})
+    for weights in ({"like": 1, "comments": 3}, {"impressions": 1}):
+        with pytest.raises(AnalysisError, match="weights are for the interaction counts") as err:
+            m.weighted_engagement(posts, weights)
+        assert err.value.parameter == "weights"
+    with pytest.raises(AnalysisError, match="weights must be numbers"):
+        m.weighted_engagement(posts, {"likes": True})
+
+
+def test_weight_sensitivity_names_a_missing_column_and_shows_ties():
+    posts = pd.DataFrame({"likes": pd.array([100, 10, 50], dtype="Int64"),
+                          "clicks": pd.array([0, 20, 5], dtype="Int64"),
+                          "impressions": pd.array([1000, 1000, 1000], dtype="Int64"),
+                          "content_label": ["brand", "personal", "brand"]})
+    for kwargs, parameter in ((dict(denominator="impresions"), "denominator"), (dict(by="content_lable"), "by")):
+        with pytest.raises(AnalysisError, match="no such column") as err:
+            m.weight_sensitivity(posts, **kwargs)
+        assert err.value.parameter == parameter
+    # every weight 0: every rate is 0, a tie, not "brand > personal"
+    t = m.weight_sensitivity(posts, {"ladder": m.DEFAULT_WEIGHTS, "nothing": {"likes": 0}}, top=1)
+    assert t.loc[1, "order"] == "brand = personal"

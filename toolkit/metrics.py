@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import AnalysisError, is_number, is_whole
+from toolkit.schema import COUNT_COLUMNS
 from toolkit.schema import ENGAGEMENTS as _SCHEMA_ENGAGEMENTS
 
 __all__ = [
@@ -310,12 +311,24 @@ def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return out.astype("Float64")
 
 
+#: the counts a weighting may weigh: a post's interactions, not its exposure
+WEIGHTABLE: tuple[str, ...] = tuple(c for c in COUNT_COLUMNS if c not in ("impressions", "reach"))
+
+
 def _check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """The weights as floats; an unknown count (``"like"`` for ``"likes"``, an exposure) or a
+    weight that is no number is an error, not a score that silently leaves it out."""
     if not isinstance(weights, Mapping) or not weights:
         raise AnalysisError("weights must be a non-empty mapping of count column to weight",
                             parameter="weights", found=weights)
     out = {}
     for column, weight in weights.items():
+        if column not in WEIGHTABLE:
+            raise AnalysisError(f"weights are for the interaction counts {list(WEIGHTABLE)}",
+                                parameter="weights", found=repr(column))
+        if isinstance(weight, bool):
+            raise AnalysisError("weights must be numbers", parameter="weights",
+                                found=f"{column}: {weight!r}")
         try:
             w = float(weight)
         except (TypeError, ValueError):
@@ -925,6 +938,18 @@ def top_posts(
     return out.reset_index(drop=True)
 
 
+def _ranked(keys: list[str], values: np.ndarray, order: list[int]) -> str:
+    """Groups from highest to lowest value, ``=`` between equal values (a weighting of 0 ties them).
+
+    >>> _ranked(["a", "b", "c"], np.array([0.2, 0.0, 0.0]), [0, 1, 2])
+    'a > b = c'
+    """
+    out = keys[order[0]] if order else ""
+    for prev, i in zip(order, order[1:]):
+        out += (" = " if np.isclose(values[i], values[prev], rtol=1e-12, atol=0.0) else " > ") + keys[i]
+    return out
+
+
 def weight_sensitivity(
     posts: pd.DataFrame,
     alternatives: Mapping[str, Mapping[str, float]] = ALTERNATIVE_WEIGHTS,
@@ -966,6 +991,10 @@ def weight_sensitivity(
     base = baseline if baseline is not None else names[0]
     if base not in alternatives:
         raise AnalysisError("baseline must be one of the alternatives", parameter="baseline", found=base)
+    for parameter, column in (("denominator", denominator), ("by", by)):
+        if column is not None and column not in posts.columns:  # a typo gave a table of NaN
+            raise AnalysisError("no such column in posts", parameter=parameter, column=column,
+                                found=sorted(map(str, posts.columns)))
     from scipy.stats import rankdata
 
     # plain arrays once (NaN = missing): the rankings are recomputed on every widget change
@@ -1054,7 +1083,7 @@ def weight_sensitivity(
         if codes is not None:
             row.update({f"rate[{k}]": float(v) for k, v in zip(keys, groups)})
             order = sorted((i for i in range(len(keys)) if not np.isnan(groups[i])), key=lambda i: -groups[i])
-            row["order"] = " > ".join(keys[i] for i in order)
+            row["order"] = _ranked(keys, groups, order)
         rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["description"] = describe("weighted engagement", denominator, "ratio_of_sums")
