@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import AnalysisError, is_number, is_whole
-from toolkit.schema import COUNT_COLUMNS
+from toolkit.schema import COUNT_COLUMNS, POSTS
 from toolkit.schema import ENGAGEMENTS as _SCHEMA_ENGAGEMENTS
 
 __all__ = [
@@ -992,7 +992,9 @@ def weight_sensitivity(
     if base not in alternatives:
         raise AnalysisError("baseline must be one of the alternatives", parameter="baseline", found=base)
     for parameter, column in (("denominator", denominator), ("by", by)):
-        if column is not None and column not in posts.columns:  # a typo gave a table of NaN
+        # a canonical column an export lacks leaves the rates (or groups) empty, as data do; a
+        # name that is no column at all is a typo, which gave a table of NaN
+        if column is not None and column not in posts.columns and column not in POSTS:
             raise AnalysisError("no such column in posts", parameter=parameter, column=column,
                                 found=sorted(map(str, posts.columns)))
     from scipy.stats import rankdata
