@@ -279,3 +279,46 @@ def test_posts_without_impressions_open_per_post_instead_of_failing():
     assert len(_rows(panel.charts["time_series"])) > 1
     with pytest.raises(AnalysisError, match="denominator"):
         ExplorePanel(posts, denominator="reach")
+
+
+def _three_posts(**extra):
+    return pd.DataFrame({
+        "account": "me", "platform": "x", "post_id": ["a", "b", "c"],
+        "published_at": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 00:00", "2024-01-02 15:00"], utc=True),
+        "time_known": [False, False, True],
+        "likes": pd.array([3, 5, 7], dtype="Int64"), "clicks": pd.array([1, 0, 2], dtype="Int64"),
+        "impressions": pd.array([100, 100, 100], dtype="Int64"), **extra})
+
+
+def test_panel_keeps_date_only_posts_on_their_day_west_of_utc():
+    # a date-only post is stored at midnight UTC; the panel moved it to the day before in New
+    # York, where metrics.aggregate keeps it on its own day
+    panel = ExplorePanel(_three_posts(), metric="likes", tz="America/New_York")
+    assert (panel.start.value, panel.end.value) == (dt.date(2024, 1, 1), dt.date(2024, 1, 2))
+
+
+def test_panel_ladder_uses_the_panels_weights():
+    weights = {"likes": 1, "clicks": 10}
+    panel = ExplorePanel(_three_posts(), metric="weighted_engagement", weights=weights)
+    ladder = panel.tables["ladder"].set_index("signal")
+    assert ladder.loc["clicks", "weight"] == 10 and ladder.loc["likes", "weight"] == 1
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(freq="quarter"), "freq"),          # a traitlets TraitError
+    (dict(tz="Mars/Base"), "tz"),             # ZoneInfoNotFoundError
+    (dict(window="x"), "window"),             # ValueError from int()
+    (dict(top_n=0), "top_n"),                 # named 'n', top_posts' own parameter
+])
+def test_panel_names_a_bad_choice(kwargs, parameter):
+    with pytest.raises(AnalysisError) as err:
+        ExplorePanel(_three_posts(), metric="likes", **kwargs)
+    assert err.value.parameter == parameter
+
+
+def test_panel_reads_text_times_and_passes_over_a_missing_one():
+    posts = _three_posts()
+    text = posts.assign(published_at=["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-02T15:00:00Z"])
+    assert ExplorePanel(text, metric="likes").end.value == dt.date(2024, 1, 2)
+    missing = posts.assign(published_at=posts["published_at"].where([True, True, False]))
+    assert ExplorePanel(missing, metric="likes").end.value == dt.date(2024, 1, 2)

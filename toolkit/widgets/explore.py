@@ -32,9 +32,12 @@ import pandas as pd
 from toolkit import metrics as m
 from toolkit.charts import explore as ce
 from toolkit.display import redrawn
-from toolkit.errors import AnalysisError
+from toolkit.errors import AnalysisError, is_whole
 
 __all__ = ["ExplorePanel", "ALL", "PER_POST"]
+
+#: the periods of the time series (``freq``)
+FREQS = ("day", "week", "month")
 
 #: Option meaning "no filter" in the account and platform menus.
 ALL = "(all)"
@@ -139,7 +142,13 @@ class ExplorePanel(CachedViews):
             raise AnalysisError("ExplorePanel needs a posts table with published_at", parameter="posts")
         if len(posts) == 0:
             raise AnalysisError("ExplorePanel needs at least one post", parameter="posts", found="0 rows")
+        for name, value in (("window", window), ("top_n", top_n)):
+            if not is_whole(value, 1):
+                raise AnalysisError("must be a whole number, 1 or more", parameter=name, found=repr(value))
+        if freq not in FREQS:
+            raise AnalysisError(f"must be one of {list(FREQS)}", parameter="freq", found=repr(freq))
         self.window, self.top_n, self.tz = int(window), int(top_n), tz
+        self.weights = m._check_weights(weights)
         self.posts = m.engagement(posts, weights).reset_index(drop=True)
         self._precompute()
         self.followers = followers
@@ -179,7 +188,7 @@ class ExplorePanel(CachedViews):
                                       layout=layout, style=style)
         self.how = w.ToggleButtons(options=[(m.HOW[k], k) for k in ("ratio_of_sums", "mean_of_ratios")],
                                    value=how, description="Aggregate", style=style)
-        self.freq = w.Dropdown(options=["day", "week", "month"], value=freq, description="Period",
+        self.freq = w.Dropdown(options=list(FREQS), value=freq, description="Period",
                                layout=layout, style=style)
         self.status = w.HTML()
         self.outputs = {name: w.Output() for name in VIEWS}
@@ -209,13 +218,16 @@ class ExplorePanel(CachedViews):
     # ------------------------------------------------------------------ precomputation
     def _precompute(self) -> None:
         p = self.posts
-        times = p["published_at"]
-        if times.dt.tz is None:
-            times = times.dt.tz_localize("UTC")
-        local = times.dt.tz_convert(self.tz)
+        # local times as every metric reads them (metrics._times: text read, the zone checked, a
+        # date-only post kept on its own day rather than the day before west of Greenwich)
+        local = m._times(p, self.tz)
         naive = local.dt.tz_localize(None)
         self._day = naive.dt.floor("D").to_numpy()  # datetime64 per post (local calendar day)
-        self._date_bounds = (pd.Timestamp(self._day.min()).date(), pd.Timestamp(self._day.max()).date())
+        days = pd.Series(self._day).dropna()
+        if days.empty:
+            raise AnalysisError("no post has a publish date", parameter="posts", column="published_at",
+                                found=f"{len(p)} posts, all NaT")
+        self._date_bounds = (days.min().date(), days.max().date())
         self._period = {
             "day": self._day,
             "week": naive.dt.to_period("W").dt.start_time.to_numpy(),
@@ -374,7 +386,8 @@ class ExplorePanel(CachedViews):
             # that there is no grid when none has a time of day
             cells = _cells(self._cell[mask], y, d, how, metric, den)
             self.tables["heatmap"] = cells
-            chart = ce.heatmap(None, cells=cells, untimed=int((self._cell[mask] < 0).sum()), tz=self.tz,
+            chart = ce.heatmap(None, metric=metric, denominator=den, cells=cells,
+                               untimed=int((self._cell[mask] < 0).sum()), tz=self.tz,
                                template=self._templates.get("heatmap"))
             self.charts["heatmap"] = chart
             self._remember("heatmap", chart)
@@ -414,7 +427,7 @@ class ExplorePanel(CachedViews):
         return pd.DataFrame(rows).drop_duplicates("measure").reset_index(drop=True)
 
     def _ladder(self, mask: np.ndarray) -> pd.DataFrame:
-        return m.ladder(self._subset(mask))
+        return m.ladder(self._subset(mask), weights=self.weights)  # the score the panel shows
 
     def _precompute_followers(self) -> None:
         """Follower history as plain arrays, events on each account's full history, and the
