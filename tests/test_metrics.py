@@ -506,3 +506,17 @@ def test_weight_sensitivity_names_a_missing_column_and_shows_ties():
     # every weight 0: every rate is 0, a tie, not "brand > personal"
     t = m.weight_sensitivity(posts, {"ladder": m.DEFAULT_WEIGHTS, "nothing": {"likes": 0}}, top=1)
     assert t.loc[1, "order"] == "brand = personal"
+
+
+def test_hours_leave_out_date_only_posts_and_say_so():
+    posts = pd.DataFrame({"published_at": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 15:00"], utc=True),
+                          "time_known": [False, True], "likes": pd.array([3, 5], dtype="Int64"),
+                          "impressions": pd.array([100, 100], dtype="Int64")})
+    table = m.aggregate(posts, "hour", metric="likes")
+    assert table["hour"].tolist() == [15] and str(table["hour"].dtype) == "Int64"  # not 15.0
+    assert "1 post with a date but no time of day left out" in table.attrs["description"]
+    from toolkit.charts.explore import group_bars
+
+    dates_only = posts.assign(time_known=False)
+    spec = group_bars(dates_only, "hour", metric="likes").to_dict()
+    assert "None of these posts has a known time of day (2 give dates only)" in str(spec)

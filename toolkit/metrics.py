@@ -694,6 +694,13 @@ def aggregate(
     out = out.reset_index()
     out["how"] = how
     out.attrs["description"] = describe(metric, denominator, how, by)
+    if by == HOUR:  # hours as whole numbers (NA-aware), and the date-only posts said
+        out[key_name] = out[key_name].astype("Int64")
+        untimed = int((~_time_known(posts)).sum())
+        if untimed:
+            out.attrs["description"] += (f"; {untimed:,} post{'' if untimed == 1 else 's'} with a date "
+                                         "but no time of day left out")
+        out.attrs["left_out_untimed"] = untimed
     return out
 
 

@@ -422,6 +422,10 @@ def group_bars(
             return message_chart(m.describe(metric, denominator, how, by), no_values_message(by))
         table = m.aggregate(posts, by, metric=metric, denominator=denominator, how=how)
     desc = table.attrs.get("description", m.describe(metric, denominator, how, by))
+    if not len(table) and table.attrs.get("left_out_untimed"):  # by hour, and no post has one
+        return message_chart(desc, "None of these posts has a known time of day "
+                                   f"({table.attrs['left_out_untimed']:,} give dates only), so there is "
+                                   "nothing to chart by hour.")
     nothing = _nothing_to_chart(table, metric, denominator if how != "sum" else None)
     if nothing:
         return message_chart(desc, nothing)
