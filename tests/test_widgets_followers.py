@@ -181,3 +181,9 @@ def test_posts_without_impressions_open_per_post_instead_of_failing():
     pd.testing.assert_frame_equal(panel.tables["top"], expected)
     assert panel.tables["ladder"]["total"].notna().all()  # totals and shares, no rate per impression
     assert "no rate per impression" in panel.widget.children[4].value
+
+
+def test_ladder_panel_keeps_a_weight_above_its_default_scale(posts):
+    # shares weighted 15 were clipped to the slider's end, 10, without a word
+    panel = LadderPanel(posts, weights={**m.DEFAULT_WEIGHTS, "shares": 15})
+    assert panel.weights["shares"].value == 15 and panel.weights["shares"].max >= 15

@@ -136,10 +136,12 @@ class LadderPanel(CachedViews):
                              description="Compare", disabled=not groups, layout=w.Layout(width="260px"),
                              style=style)
         self.weights: dict[str, w.FloatSlider] = {}
+        # the sliders reach the largest weight given: a slider clamps a value beyond its end unseen
+        top = max([float(max_weight), *weights.values()])
         for signal in m.DEFAULT_WEIGHTS:
             has = signal in present
             self.weights[signal] = w.FloatSlider(
-                value=min(float(weights.get(signal, 0.0)), max_weight), min=0.0, max=max_weight, step=0.5,
+                value=float(weights.get(signal, 0.0)), min=0.0, max=top, step=0.5,
                 description=signal if has else f"{signal} (none)", disabled=not has, continuous_update=False,
                 readout_format=".1f", style=style, layout=w.Layout(width="340px"))
         self.reset = w.Button(description="Reset to the default ladder", layout=w.Layout(width="220px"))
