@@ -322,3 +322,12 @@ def test_panel_reads_text_times_and_passes_over_a_missing_one():
     assert ExplorePanel(text, metric="likes").end.value == dt.date(2024, 1, 2)
     missing = posts.assign(published_at=posts["published_at"].where([True, True, False]))
     assert ExplorePanel(missing, metric="likes").end.value == dt.date(2024, 1, 2)
+
+
+def test_an_empty_selection_is_said_in_a_static_report_too():
+    # the live panel said "No posts in this selection."; static_outputs showed nothing at all
+    panel = ExplorePanel(_three_posts(), metric="likes")
+    panel.start.value = dt.date(2024, 3, 1)  # after the last post
+    outputs = panel.static_outputs()
+    assert outputs and all(o == "No posts in this selection." for o in outputs if isinstance(o, str))
+    assert "No posts in this selection." in outputs

@@ -325,7 +325,8 @@ class ExplorePanel(CachedViews):
                 self.charts.pop(key, None)
             for key in _TABLES.get(name, ()):
                 self.tables.pop(key, None)
-            return ["No posts in this selection."]
+            self.notes[name] = "No posts in this selection."  # a static report shows it too
+            return [self.notes[name]]
         y = self._values[metric][mask]
         d = None if den is None else self._values[den][mask]
         if name in ("time_series", "groups", "heatmap", "distribution", "top"):
