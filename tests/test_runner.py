@@ -667,3 +667,63 @@ def test_a_cell_that_runs_past_the_timeout_fails_the_run(tmp_path, html):
     assert time.monotonic() - started < 45
     assert "a cell ran longer than 3 s; rerun with a larger --timeout" in str(err.value)
     assert "CellTimeoutError" in str(err.value)
+
+
+def _bare_record(inputs, table, spec="s1"):
+    return {"run_id": "r", "inputs": [{"path": p, "sha256": h} for p, h in inputs],
+            "spec": {"sha256": spec}, "notebook": {"sha256": "nb"}, "result": {"table": table, "n_rows": 10},
+            "git_commit": "c", "package_version": "1", "git_dirty_sha256": None}
+
+
+def test_compare_matches_lifts_by_method_and_metric_not_by_position():
+    # a spec changed from glm on engagements to welch on likes printed "welch lift then +29.1%":
+    # the glm figure, paired by position
+    then = _bare_record([("a.csv", "h")], [{"method": "glm", "metric": "engagements", "lift": 0.291}])
+    now = _bare_record([("a.csv", "h")], [{"method": "welch", "metric": "likes", "lift": 0.286}], spec="s2")
+    lifts = runner._compare(then, now)["lift"]
+    assert {(x["method"], x["lift_then"], x["lift_now"]) for x in lifts} == {("welch", None, 0.286),
+                                                                          ("glm", 0.291, None)}
+    both = _bare_record([("a.csv", "h")], [{"method": "welch", "metric": "likes", "lift": 0.25},
+                                      {"method": "glm", "metric": "engagements", "lift": 0.3}])
+    lifts = runner._compare(then, both)["lift"]
+    assert [(x["method"], x["lift_then"], x["lift_now"]) for x in lifts] == [("welch", None, 0.25),
+                                                                          ("glm", 0.291, 0.3)]
+
+
+def test_compare_sees_a_moved_spec_naming_the_same_files():
+    # paths are relative to the spec: a copy of the spec in another folder named the same 21 files
+    # differently, and the run said "21 added, 21 removed" and could not tell a reproduction
+    table = [{"method": "glm", "metric": "likes", "lift": 0.2}]
+    then = _bare_record([("../data/a.csv", "h1"), ("../data/b.csv", "h2")], table)
+    now = _bare_record([("../../data/a.csv", "h1"), ("../../data/b.csv", "h2")], table)
+    change = runner._compare(then, now)
+    assert change["inputs_added"] == change["inputs_removed"] == [] and change["reproduced"] is True
+    assert change["inputs_moved"] == ["../../data/a.csv", "../../data/b.csv"]
+    edited = _bare_record([("../../data/a.csv", "h1"), ("../../data/b.csv", "other")], table)
+    change = runner._compare(then, edited)
+    assert change["inputs_added"] == ["../../data/b.csv"] and change["reproduced"] is None
+
+
+def test_an_unusable_reports_folder_or_timeout_is_named(tmp_path):
+    # a file where the reports folder should be ended in a NotADirectoryError from mkdir
+    blocker = tmp_path / "README.md"
+    blocker.write_text("not a folder\n")
+    spec = Path(__file__).resolve().parents[1] / "experiments" / "personal_content.toml"
+    with pytest.raises(runner.RunError, match="cannot create the run's folder") as err:
+        runner.run(spec, reports=blocker / "sub", html=False)
+    assert err.value.parameter == "reports"
+    for timeout in (0, -5):  # meant "no limit" without a word
+        with pytest.raises(runner.RunError, match="timeout must be") as err:
+            runner.run(spec, reports=tmp_path / "reports", html=False, timeout=timeout)
+        assert err.value.parameter == "timeout"
+
+
+def test_a_report_into_an_unusable_folder_is_named(tmp_path):
+    from toolkit.report import ReportError, build_report
+
+    blocker = tmp_path / "README.md"
+    blocker.write_text("not a folder\n")
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "01_load_and_explore.ipynb"
+    with pytest.raises(ReportError, match="cannot create the output folder") as err:
+        build_report(notebook, blocker / "x")
+    assert err.value.parameter == "out_dir"

@@ -172,7 +172,11 @@ def build_report(
     if not notebook.is_file():
         raise ReportError("notebook not found", file=notebook, parameter="notebook")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, no permission
+        raise ReportError("cannot create the output folder", file=out_dir, parameter="out_dir",
+                          found=f"{type(exc).__name__}: {exc.strerror}") from None
     page = out_dir / f"{name or notebook.stem}.html"
 
     with tempfile.TemporaryDirectory(prefix="engagement-lab-report-") as tmp:

@@ -52,7 +52,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.errors import EngagementLabError, SpecError, first_line
+from toolkit.errors import EngagementLabError, SpecError, first_line, is_whole
 
 __all__ = ["save_result", "read_result", "run", "main", "registry", "RunError"]
 
@@ -206,6 +206,9 @@ def _new_run_dir(experiment_dir: Path) -> tuple[str, Path]:
             return run_id, path
         except FileExistsError:
             continue
+        except OSError as exc:  # a file where a folder should be, no permission, no such device
+            raise RunError("cannot create the run's folder under --reports", file=experiment_dir,
+                           parameter="reports", found=f"{type(exc).__name__}: {exc.strerror}") from None
     raise RunError("could not create a run folder", file=experiment_dir)
 
 
@@ -282,6 +285,15 @@ def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[st
     now = {i["path"]: i["sha256"] for i in record["inputs"]}
     added = sorted(set(now) - set(before))
     removed = sorted(set(before) - set(now))
+    # paths are relative to the spec: a spec moved to another folder names the same files
+    # differently, so an added and a removed file with the same name and bytes are one file, moved
+    moved = []
+    for path in list(added):
+        twin = next((q for q in removed if before[q] == now[path] and Path(q).name == Path(path).name), None)
+        if twin is not None:
+            added.remove(path)
+            removed.remove(twin)
+            moved.append(path)
     modified = sorted(p for p in set(now) & set(before) if now[p] != before[p])
     same_inputs = not (added or removed or modified)
     same_spec = previous["spec"]["sha256"] == record["spec"]["sha256"]
@@ -292,11 +304,22 @@ def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[st
                                              ("git_dirty_sha256", "uncommitted changes"))
                     if previous.get(key) != record.get(key)]
     rows_then, rows_now = _rows(previous["result"]), _rows(record["result"])
+    # rows matched by what they estimate (method, metric, term), not by position: a spec that
+    # changed its method would otherwise compare glm then with welch now
+    def key(row):
+        return row.get("method"), row.get("metric"), row.get("term")
+
+    then = {key(row): row for row in previous["result"]["table"]}
     lifts = []
-    for old, new in zip(previous["result"]["table"], record["result"]["table"]):
+    for new in record["result"]["table"]:
+        old = then.pop(key(new), {})
         lifts.append({"method": new.get("method"), "metric": new.get("metric"),
                       "lift_then": old.get("lift"), "lift_now": new.get("lift"),
                       "p_value_then": old.get("p_value"), "p_value_now": new.get("p_value")})
+    for old in then.values():  # rows the new result no longer has
+        lifts.append({"method": old.get("method"), "metric": old.get("metric"),
+                      "lift_then": old.get("lift"), "lift_now": None,
+                      "p_value_then": old.get("p_value"), "p_value_now": None})
     reproducible_setting = same_inputs and same_spec and same_notebook and not code_changes
     # the same listed inputs analysed as a different number of posts: the notebook read something
     # the record does not list, so equal numbers would not be a reproduction either
@@ -310,6 +333,7 @@ def _compare(previous: dict[str, Any] | None, record: dict[str, Any]) -> dict[st
         "inputs_added": added,
         "inputs_removed": removed,
         "inputs_modified": modified,
+        "inputs_moved": sorted(moved),
         "rows_then": rows_then,
         "rows_now": rows_now,
         "rows_added": (None if rows_then is None or rows_now is None else rows_now - rows_then),
@@ -356,9 +380,13 @@ def _describe(record: dict[str, Any]) -> list[str]:
     if not what:
         what.append("inputs, spec, notebook and code unchanged")
     lines.append("    " + "; ".join(what))
+    if change.get("inputs_moved"):
+        lines.append(f"    {len(change['inputs_moved'])} input file(s) unchanged but named from another "
+                     "folder (the spec moved)")
     for item in change["lift"]:
-        lines.append(f"    {item['method']} lift then {_fmt_lift(item['lift_then'])}, "
-                     f"now {_fmt_lift(item['lift_now'])}")
+        then = "not estimated" if item["lift_then"] is None else _fmt_lift(item["lift_then"])
+        now = "not estimated" if item["lift_now"] is None else _fmt_lift(item["lift_now"])
+        lines.append(f"    {item['method']} on {item['metric']}: lift then {then}, now {now}")
     if change["reproduced"] is True:
         lines.append("    Reproduced: the same numbers, exactly.")
     elif change["reproduced"] is False and change.get("same_rows") is False:
@@ -481,6 +509,9 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     if redact and not html:
         raise RunError("redact applies to the HTML report; it cannot be had without one",
                        parameter="redact", found="html=False")
+    if timeout is not None and not is_whole(timeout, 1):  # 0 or less meant no limit, unsaid
+        raise RunError("timeout must be a whole number of seconds above 0, or None for no limit",
+                       parameter="timeout", found=repr(timeout))
     spec = load_spec(spec_path)
     parameters = _passed(spec)  # before anything is written: every spec value must be taken
     started = _now()
