@@ -727,3 +727,19 @@ def test_a_report_into_an_unusable_folder_is_named(tmp_path):
     with pytest.raises(ReportError, match="cannot create the output folder") as err:
         build_report(notebook, blocker / "x")
     assert err.value.parameter == "out_dir"
+
+
+def test_files_the_notebooks_parameters_name_are_recorded_inputs(tmp_path):
+    # notebook 03 reads HAND_LABELS by default; new hand labels changed the lift, and the run said
+    # "inputs, spec, notebook and code unchanged ... NOT REPRODUCED"
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('HAND_LABELS = "labels.csv"\nDATA = ["missing.csv"]\nN = 3\n'
+                                       'OTHER = str(1)\nresult_path = None\n')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    for name in ("labels.csv", "given.csv"):
+        (tmp_path / name).write_text("post_id,content_label\n")
+    found = runner._parameter_files(tmp_path / "nb.ipynb", {"DATA": ["given.csv"]})
+    assert found == [(tmp_path / "labels.csv").resolve(), (tmp_path / "given.csv").resolve()]

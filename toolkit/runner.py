@@ -12,11 +12,12 @@
    (self-contained, via :func:`toolkit.report.build_report`), ``result.json`` (what the notebook
    handed back) and ``record.json``;
 4. appends the record to ``reports/<experiment>/registry.jsonl``: spec hash, SHA-256 of every input
-   file and of the notebook, package version, git commit, whether ``toolkit/`` had uncommitted
+   file (the spec's data, labels and schedule, and any file a notebook parameter names, by the
+   spec or by default) and of the notebook, package version, git commit, whether ``toolkit/`` had uncommitted
    changes (``git_dirty``, and ``git_dirty_sha256`` fingerprinting them), parameters, seed and the
    result table;
 5. compares with the last run and says what changed (files added, removed or modified, rows
-   added, the code, the lift then and now), in the record (``since_last``) and on stdout. On
+   added, the code, the lift then and now of each method and metric), in the record (``since_last``) and on stdout. On
    unchanged inputs, spec, notebook and code the numbers and the number of rows analysed must be
    identical; if they are not, the record says ``reproduced: false`` and the command fails (other
    rows from the same listed inputs mean the notebook read data the record does not list).
@@ -47,6 +48,7 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -469,6 +471,33 @@ def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str
     return {k: v for k, v in parameters.items() if k in declared or k == "result_path"}
 
 
+def _parameter_files(notebook: Path, passed: Mapping[str, Any]) -> list[Path]:
+    """The files the notebook's parameters name, as passed or by default (e.g. notebook 03's
+    ``HAND_LABELS``), that exist: the run may read them, so the record lists them as inputs and a
+    change to one is not taken for a failure to reproduce. Paths are read as the notebook does,
+    from its folder."""
+    import ast
+
+    import papermill as pm
+
+    found: list[Path] = []
+    for name, info in pm.inspect_notebook(str(notebook)).items():
+        if name == "result_path":
+            continue
+        value = passed.get(name)
+        if value is None:
+            try:
+                value = ast.literal_eval(info.get("default") or "None")
+            except (ValueError, SyntaxError):  # an expression, not a literal: nothing to read
+                continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and item.strip():
+                path = Path(item) if Path(item).is_absolute() else notebook.parent / item
+                if path.is_file() and path.resolve() not in found:
+                    found.append(path.resolve())
+    return found
+
+
 def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
         kernel_name: str = "python3", html: bool = True, echo: bool = True,
         redact: bool = False, timeout: int | None = CELL_TIMEOUT) -> dict[str, Any]:
@@ -521,6 +550,8 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     parameters["result_path"] = str(result_path.resolve())
     inputs = (list(spec.data_files) + ([spec.labels] if spec.labels else [])
               + ([spec.schedule] if spec.schedule else []))
+    listed = {Path(q).resolve() for q in inputs}
+    inputs += [q for q in _parameter_files(spec.notebook, parameters) if q not in listed]
 
     def rel(p: Path) -> str:
         try:
