@@ -49,7 +49,7 @@ bench: $(STAMP)
 
 ## rerun an experiment spec: make rerun SPEC=experiments/x.toml
 rerun: $(STAMP)
-	$(PY) -m toolkit run $(SPEC)
+	$(PY) -m toolkit run "$(SPEC)"
 
 ## serve the notebooks as a click-through app (Voila, offline: share/jupyter/voila/templates/engagement-lab)
 app: $(STAMP)
