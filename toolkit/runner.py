@@ -1,4 +1,4 @@
-"""Rerun a pre-registered experiment with one command, and keep a registry of every run.
+"""Rerun a pre-registered experiment with one command, and keep a registry of its runs.
 
 ``python -m toolkit run SPEC`` (or ``make rerun SPEC=experiments/x.toml``):
 
@@ -22,6 +22,10 @@
    identical; if they are not, the record says ``reproduced: false`` and the command fails (other
    rows from the same listed inputs mean the notebook read data the record does not list).
    Changed code is reported, not taken for a failure to reproduce.
+
+The registry holds the runs that handed back a result (the last of them is what the next run is
+compared with). A run that failed keeps its ``record.json``, marked ``failed`` with the error, in
+its own run folder, and stays out of the registry.
 
 The notebook hands its result back through :func:`save_result`: its last cell calls
 ``toolkit.runner.save_result(result, result_path, posts=posts)``, which writes the result table to
