@@ -743,3 +743,17 @@ def test_files_the_notebooks_parameters_name_are_recorded_inputs(tmp_path):
         (tmp_path / name).write_text("post_id,content_label\n")
     found = runner._parameter_files(tmp_path / "nb.ipynb", {"DATA": ["given.csv"]})
     assert found == [(tmp_path / "labels.csv").resolve(), (tmp_path / "given.csv").resolve()]
+
+
+def test_text_where_the_notebook_takes_a_number_is_named_before_the_run(tmp_path):
+    # PLANTED_LIFT = "0.30" failed inside pandas ("Invalid comparison between dtype=float64 and
+    # str"), naming neither the parameter nor the spec
+    spec = _one_cell_spec(tmp_path, "kinds", "x = 1\n")
+    nb = nbformat.read(tmp_path / "kinds.ipynb", 4)
+    nb.cells[1].source += "planted = 0.30\n"
+    nbformat.write(nb, tmp_path / "kinds.ipynb")
+    spec.write_text(spec.read_text() + '\n[parameters]\nplanted = "0.30"\n')
+    with pytest.raises(SpecError, match="the notebook's default is a number") as err:
+        runner.run(spec, reports=tmp_path / "r", html=False, echo=False)
+    assert err.value.parameter == "planted" and err.value.file.endswith("kinds.toml")
+    assert not (tmp_path / "r").exists()  # nothing written

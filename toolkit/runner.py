@@ -472,7 +472,31 @@ def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str
     declared = declared_parameters(spec.notebook, RunError)
     spec.check_notebook_takes(declared)
     parameters = spec.notebook_parameters(result_path=result_path)
+    _check_kinds(spec, parameters)
     return {k: v for k, v in parameters.items() if k in declared or k == "result_path"}
+
+
+def _check_kinds(spec: Any, parameters: Mapping[str, Any]) -> None:
+    """A :class:`SpecError` for text given where the notebook's default is a number or a
+    true/false: ``PLANTED_LIFT = "0.30"`` reached a comparison inside pandas and failed there,
+    naming neither the parameter nor the spec. (A number or ``false`` where the default is text
+    or a list can be meant, e.g. ``false`` to turn a default off; only text is refused.)"""
+    import ast
+
+    import papermill as pm
+
+    for name, info in pm.inspect_notebook(str(spec.notebook)).items():
+        value = parameters.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            default = ast.literal_eval(info.get("default") or "None")
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(default, (bool, int, float)):
+            kind = "true/false" if isinstance(default, bool) else "a number"
+            raise SpecError(f"[parameters] {name}: the notebook's default is {kind} ({default!r}); "
+                            "write it without quotes", file=spec.path, parameter=name, found=repr(value))
 
 
 def _parameter_files(notebook: Path, passed: Mapping[str, Any]) -> list[Path]:
