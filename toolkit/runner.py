@@ -17,10 +17,11 @@
    changes (``git_dirty``, and ``git_dirty_sha256`` fingerprinting them), parameters, seed and the
    result table;
 5. compares with the last run and says what changed (files added, removed or modified, rows
-   added, the code, the lift then and now of each method and metric), in the record (``since_last``) and on stdout. On
-   unchanged inputs, spec, notebook and code the numbers and the number of rows analysed must be
-   identical; if they are not, the record says ``reproduced: false`` and the command fails (other
-   rows from the same listed inputs mean the notebook read data the record does not list).
+   added, the code, the lift then and now of each method and metric), in the record
+   (``since_last``) and on stdout. On unchanged inputs, spec, notebook and code the numbers and
+   the number of rows analysed must be identical; if they are not, the record says
+   ``reproduced: false`` and the command fails (other rows from the same listed inputs mean the
+   notebook read data the record does not list).
    Changed code is reported, not taken for a failure to reproduce.
 
 The registry holds the runs that handed back a result (the last of them is what the next run is
