@@ -223,8 +223,8 @@ def test_schedule_keeps_slots_across_daylight_saving_and_names_a_bad_zone(tmp_pa
     autumn = schedule("2025-10-20", weeks=2, times=["02:30"], seed=1, tz="Europe/Berlin")
     assert autumn["slot_time"].is_unique and str(autumn["slot_time"].iloc[6].utcoffset()) == "2:00:00"
     # the written schedule reads back to the same slots
-    for plan in (spring, autumn):
-        path = schedule_to_csv(plan, tmp_path / "plan.csv")
+    for name, plan in (("spring", spring), ("autumn", autumn)):  # two plans, two files
+        path = schedule_to_csv(plan, tmp_path / f"{name}.csv")
         from toolkit.design import _read_schedule_csv
 
         back = _read_schedule_csv(path, "Europe/Berlin")
@@ -264,3 +264,19 @@ def test_bad_inputs_to_matching_and_writing_a_schedule_are_named():
         with pytest.raises(AnalysisError) as err:
             call()
         assert err.value.parameter == parameter
+
+
+def test_a_written_schedule_is_not_replaced_by_a_different_one_unseen(tmp_path):
+    # rerunning notebook 04 (or building its report) with another seed rewrote the pre-registered
+    # schedule; the same schedule again is fine, another one needs overwrite=True
+    path = tmp_path / "personal_schedule.csv"
+    first = schedule("2025-01-06", weeks=2, times=["Mon 09:00", "Thu 18:00"], seed=0)
+    schedule_to_csv(first, path)
+    schedule_to_csv(first, path)  # the same plan again
+    other = schedule("2025-01-06", weeks=2, times=["Mon 09:00", "Thu 18:00"], seed=1)
+    assert schedule_to_csv(other) != schedule_to_csv(first)
+    with pytest.raises(AnalysisError, match="a different schedule is already there") as err:
+        schedule_to_csv(other, path)
+    assert err.value.parameter == "overwrite" and path.read_text() == schedule_to_csv(first)
+    schedule_to_csv(other, path, overwrite=True)
+    assert path.read_text() == schedule_to_csv(other)

@@ -235,3 +235,18 @@ def test_fixed_by_notebook_lists_spec_keys_the_spec_sets(folder):
         with pytest.raises(SpecError) as info:
             load_spec(_write(folder, text))
         assert "parameter 'fixed_by_notebook'" in str(info.value) and found in str(info.value)
+
+
+def test_a_written_spec_is_not_replaced_by_a_different_one_unseen(tmp_path):
+    from toolkit.spec import dump_spec
+
+    path = tmp_path / "x.toml"
+    base = {"name": "x", "hypothesis": "h", "analysis": "content_lift", "data": ["a.csv"]}
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    dump_spec(base, path, check=False)
+    dump_spec(base, path, check=False)  # the same spec again
+    with pytest.raises(SpecError, match="a different spec is already there") as err:
+        dump_spec({**base, "alpha": 0.01}, path, check=False)
+    assert err.value.parameter == "overwrite" and "alpha" not in path.read_text()
+    dump_spec({**base, "alpha": 0.01}, path, check=False, overwrite=True)
+    assert "alpha = 0.01" in path.read_text()

@@ -1251,14 +1251,16 @@ def schedule(
     return frame[["slot_id", "slot_time", "weekday", "time", "week", "block", "label"]]
 
 
-def schedule_to_csv(plan: pd.DataFrame, path=None, *, message: str = "[{label} post: write the text here]"):
+def schedule_to_csv(plan: pd.DataFrame, path=None, *, message: str = "[{label} post: write the text here]",
+                    overwrite: bool = False):
     """Write a schedule as CSV for a bulk scheduler (columns :data:`SCHEDULE_CSV_COLUMNS`).
 
     ``date_time`` is the slot's local time as ``DD/MM/YYYY HH:MM`` (24 h), the first column of
     Hootsuite's bulk composer; ``message`` is a placeholder naming the content the slot must carry
     (replace it with the real text before uploading); ``link`` is empty; ``label`` and ``slot_id``
     keep the assignment so published posts can be matched back to it. Returns the CSV text when
-    ``path`` is None.
+    ``path`` is None. A different schedule already at ``path`` is not replaced unless
+    ``overwrite`` (:func:`toolkit.spec.write_plan`: a pre-registered plan stays as registered).
 
     >>> s = schedule("2025-01-06", weeks=1, times=["Mon 09:00"], seed=0)
     >>> print(schedule_to_csv(s).splitlines()[0])
@@ -1290,8 +1292,9 @@ def schedule_to_csv(plan: pd.DataFrame, path=None, *, message: str = "[{label} p
     text = out.to_csv(index=False, lineterminator="\n")
     if path is None:
         return text
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    from toolkit.spec import write_plan  # noqa: PLC0415
+
+    write_plan(path, text, what="schedule", overwrite=overwrite, error=AnalysisError)
     return path
 
 

@@ -82,15 +82,16 @@ import keyword
 import math
 import os
 import re
+import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import SpecError, is_seed
+from toolkit.errors import EngagementLabError, SpecError, is_seed
 
-__all__ = ["Spec", "load_spec", "dump_spec", "output_path", "KEYS", "METHODS",
+__all__ = ["Spec", "load_spec", "dump_spec", "output_path", "write_plan", "KEYS", "METHODS",
            "NOTEBOOK_PARAMETERS", "NOTEBOOK_NAMES", "METADATA_KEYS"]
 
 #: Methods each analysis offers (issue texts of before/after and content lift).
@@ -571,8 +572,40 @@ def output_path(folder: str | os.PathLike, name: str) -> Path:
     return folder / name
 
 
+def write_plan(path: str | os.PathLike, text: str, *, what: str, overwrite: bool = False,
+               error: type[EngagementLabError] = SpecError) -> Path:
+    r"""Write ``text`` to ``path``, unless a different ``what`` (a spec, a schedule) is there.
+
+    A pre-registered plan must not be replaced unseen: rerunning notebook 04, or building its
+    shared report, with other choices would rewrite the schedule and spec an experiment was
+    registered with. The same text again is written as it is; ``overwrite=True`` replaces.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "plan.toml"
+    >>> _ = write_plan(path, "a = 1\n", what="spec"); _ = write_plan(path, "a = 1\n", what="spec")
+    >>> write_plan(path, "a = 2\n", what="spec")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.SpecError: .../plan.toml, parameter 'overwrite': a different spec is already there...
+    """
+    path = Path(path)
+    if not overwrite and path.is_file() and path.read_text(encoding="utf-8") != text:
+        raise error(f"a different {what} is already there, and a pre-registered plan is not replaced "
+                    "unseen: remove it, write to another folder, or pass overwrite=True",
+                    file=path, parameter="overwrite")
+    # whole or not at all (a temporary file moved into place): a notebook run at the same time
+    # reads the old plan or the new, never half of one
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o644)  # as a plain write would leave it (mkstemp's is 0o600)
+    os.replace(temporary, path)
+    return path
+
+
 def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = None,
-              *, check: bool = True, paths_from: str | os.PathLike | None = None) -> str:
+              *, check: bool = True, paths_from: str | os.PathLike | None = None,
+              overwrite: bool = False) -> str:
     """Write a spec as TOML (the inverse of :func:`load_spec`; keys in :data:`KEYS` order).
 
     ``spec`` is a :class:`Spec` (its file's keys are written, not the defaults, so the runner
@@ -627,8 +660,7 @@ def dump_spec(spec: Mapping[str, Any] | Spec, path: str | os.PathLike | None = N
             lines.append(f"{key} = {_toml_value(value, key)}")
     text = "\n".join(lines) + "\n"
     if path is not None:
-        path = Path(path)
-        path.write_text(text, encoding="utf-8")
+        path = write_plan(path, text, what="spec", overwrite=overwrite)
         if check:
             load_spec(path)
     return text

@@ -177,7 +177,7 @@ class DesignPanel:
         path = Path(self.csv_path.value)
         self.error = None
         try:
-            schedule_to_csv(self.plan, path)
+            schedule_to_csv(self.plan, path, overwrite=True)  # the user's own click
         except (OSError, EngagementLabError) as exc:
             self.error = f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}"
             self._show(self.schedule_out, self._schedule_views())
