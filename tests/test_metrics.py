@@ -519,4 +519,4 @@ def test_hours_leave_out_date_only_posts_and_say_so():
 
     dates_only = posts.assign(time_known=False)
     spec = group_bars(dates_only, "hour", metric="likes").to_dict()
-    assert "None of these posts has a known time of day (2 give dates only)" in str(spec)
+    assert "None of these posts has a known time of day (2 give a day only, or a date the loader rebuilt)" in str(spec)

@@ -227,8 +227,8 @@ def test_the_heatmap_chart_alone_says_which_posts_have_no_time_of_day():
     panel = ExplorePanel(dated)
     assert "heatmap" not in panel.notes and panel.tables["heatmap"]["n_posts"].sum() == 0
     assert _spec(panel.charts["heatmap"]) == heatmap(dated).to_dict()
-    assert f"None of these posts has a known time of day ({len(posts):,} give dates only)" \
-        in str(_spec(panel.charts["heatmap"]))
+    assert (f"None of these posts has a known time of day ({len(posts):,} give a day only, or a date "
+            "the loader rebuilt)") in str(_spec(panel.charts["heatmap"]))
     assert any(o is panel.charts["heatmap"] for o in panel.static_outputs())
     some = posts.assign(time_known=np.arange(len(posts)) % 4 != 0)  # every fourth post: a date only
     panel = ExplorePanel(some)

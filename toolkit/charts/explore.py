@@ -301,9 +301,9 @@ def heatmap(
 ) -> alt.Chart | alt.LayerChart:
     """Weekday x hour: colour is the shrunk rate, sparse cells faded and dotted, n in the tooltip.
 
-    Posts without a known time of day (``time_known`` False: exports that give dates only) have
-    no cell; the subtitle says how many were left out, and with no timed post at all the chart
-    says so instead of showing an empty grid. ``cells`` may be a table from
+    Posts without a known time of day (``time_known`` False: exports that give dates only, or
+    dates the loader rebuilt, as for the UCI file) have no cell; the subtitle says how many were
+    left out, and with no timed post at all the chart says so instead of showing an empty grid. ``cells`` may be a table from
     :func:`toolkit.metrics.weekday_hour` computed already, with ``untimed`` the number of posts
     it left out (counted from ``posts`` when they are given).
 
@@ -318,8 +318,9 @@ def heatmap(
                                min_posts=min_posts, prior_posts=prior_posts, tz=tz)
     desc = cells.attrs.get("description", m.describe(metric, denominator, how, "weekday x hour"))
     if untimed and not cells[m.N_POSTS].any():
-        return message_chart(desc, f"None of these posts has a known time of day ({untimed:,} give dates "
-                                   "only), so there is no weekday x hour grid.")
+        return message_chart(desc, f"None of these posts has a known time of day ({untimed:,} give a "
+                                   "day only, or a date the loader rebuilt), so there is no weekday x "
+                                   "hour grid.")
     nothing = _nothing_to_chart(cells, metric, denominator if how != "sum" else None)
     if nothing:
         return message_chart(desc, nothing)
@@ -424,8 +425,8 @@ def group_bars(
     desc = table.attrs.get("description", m.describe(metric, denominator, how, by))
     if not len(table) and table.attrs.get("left_out_untimed"):  # by hour, and no post has one
         return message_chart(desc, "None of these posts has a known time of day "
-                                   f"({table.attrs['left_out_untimed']:,} give dates only), so there is "
-                                   "nothing to chart by hour.")
+                                   f"({table.attrs['left_out_untimed']:,} give a day only, or a date the "
+                                   "loader rebuilt), so there is nothing to chart by hour.")
     nothing = _nothing_to_chart(table, metric, denominator if how != "sum" else None)
     if nothing:
         return message_chart(desc, nothing)
