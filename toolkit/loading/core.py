@@ -291,6 +291,7 @@ def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[s
         if source.lacking:
             parsed.notes.append(f"loaded as format={fmt.name!r}, whose columns {list(source.lacking)} "
                                 "this file lacks")
+        _note_impossible_counts(parsed)
     except EngagementLabError as exc:
         if exc.file is None:  # say which file, whatever part of the loader noticed
             raise type(exc)(exc.message, file=path, row=exc.row, column=exc.column,
@@ -302,6 +303,18 @@ def _parse_one(path: Path, format: str, account: str | None, mapping) -> tuple[s
                               found=f"{type(exc).__name__}: {exc}") from exc
     _account_invalid(source, parsed)
     return fmt.name, parsed
+
+
+def _note_impossible_counts(parsed: Parsed) -> None:
+    """Say how many posts report more reach (people) than impressions (views): one of the two is
+    wrong, and rates per reach and per impression disagree for them. They are loaded as written."""
+    posts = parsed.posts
+    if posts is None or not len(posts) or not {"reach", "impressions"} <= set(posts.columns):
+        return
+    over = int((posts["reach"] > posts["impressions"]).fillna(False).sum())
+    if over:
+        parsed.notes.append(f"{over:,} post{'' if over == 1 else 's'} report more reach than "
+                            "impressions (reach counts people, impressions views): loaded as written")
 
 
 def _account_invalid(source: Source, parsed: Parsed) -> None:
