@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -477,24 +478,39 @@ def _passed(spec: Any, result_path: str | os.PathLike | None = None) -> dict[str
     return {k: v for k, v in parameters.items() if k in declared or k == "result_path"}
 
 
+#: a notebook default that is an expression, not a literal (see :func:`_notebook_defaults`)
+_EXPRESSION = object()
+
+
+@functools.lru_cache(maxsize=16)
+def _notebook_defaults(notebook: str, mtime_ns: int) -> dict[str, Any]:
+    """The parameters cell's defaults as values (papermill's reading; ``_EXPRESSION`` for one that
+    is no literal), read once per version of the notebook for the checks of a run."""
+    import ast
+
+    import papermill as pm
+
+    out: dict[str, Any] = {}
+    for name, info in pm.inspect_notebook(notebook).items():
+        try:
+            out[name] = ast.literal_eval(info.get("default") or "None")
+        except (ValueError, SyntaxError):
+            out[name] = _EXPRESSION
+    return out
+
+
+def _defaults_of(notebook: Path) -> dict[str, Any]:
+    return _notebook_defaults(str(notebook), notebook.stat().st_mtime_ns)
+
+
 def _check_kinds(spec: Any, parameters: Mapping[str, Any]) -> None:
     """A :class:`SpecError` for text given where the notebook's default is a number or a
     true/false: ``PLANTED_LIFT = "0.30"`` reached a comparison inside pandas and failed there,
     naming neither the parameter nor the spec. (A number or ``false`` where the default is text
     or a list can be meant, e.g. ``false`` to turn a default off; only text is refused.)"""
-    import ast
-
-    import papermill as pm
-
-    for name, info in pm.inspect_notebook(str(spec.notebook)).items():
+    for name, default in _defaults_of(spec.notebook).items():
         value = parameters.get(name)
-        if not isinstance(value, str):
-            continue
-        try:
-            default = ast.literal_eval(info.get("default") or "None")
-        except (ValueError, SyntaxError):
-            continue
-        if isinstance(default, (bool, int, float)):
+        if isinstance(value, str) and isinstance(default, (bool, int, float)):
             kind = "true/false" if isinstance(default, bool) else "a number"
             raise SpecError(f"[parameters] {name}: the notebook's default is {kind} ({default!r}); "
                             "write it without quotes", file=spec.path, parameter=name, found=repr(value))
@@ -505,20 +521,11 @@ def _parameter_files(notebook: Path, passed: Mapping[str, Any]) -> list[Path]:
     ``HAND_LABELS``), that exist: the run may read them, so the record lists them as inputs and a
     change to one is not taken for a failure to reproduce. Paths are read as the notebook does,
     from its folder."""
-    import ast
-
-    import papermill as pm
-
     found: list[Path] = []
-    for name, info in pm.inspect_notebook(str(notebook)).items():
+    for name, default in _defaults_of(notebook).items():
         if name == "result_path":
             continue
-        value = passed.get(name)
-        if value is None:
-            try:
-                value = ast.literal_eval(info.get("default") or "None")
-            except (ValueError, SyntaxError):  # an expression, not a literal: nothing to read
-                continue
+        value = default if passed.get(name) is None else passed[name]  # an expression: no path
         for item in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(item, str) and item.strip():
                 path = Path(item) if Path(item).is_absolute() else notebook.parent / item
