@@ -92,13 +92,15 @@ class Dataset:
 _DOCUMENT_SUFFIXES = {".md", ".txt", ".rst", ".pdf", ".html", ".htm", ".doc", ".docx", ".rtf"}
 
 
-def _as_paths(paths) -> tuple[list[Path], list[Path], list[Path]]:
-    """The files to load (folders expanded), each once; the ones named more than once; and the
-    folders inside a folder given, which are not read (a label file there is no export)."""
+def _as_paths(paths) -> tuple[list[Path], list[Path], list[Path], set[Path]]:
+    """The files to load (folders expanded), each once; the ones named more than once; the
+    folders inside a folder given, which are not read (a label file there is no export); and the
+    files named themselves, not found in a folder (resolved)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out: list[Path] = []
     inner: list[Path] = []
+    named: set[Path] = set()
     for p in paths:
         if isinstance(p, str) and not p.strip():  # Path("") is the current folder
             raise DataFormatError("expected a file or folder path", parameter="paths", found=repr(p))
@@ -109,6 +111,7 @@ def _as_paths(paths) -> tuple[list[Path], list[Path], list[Path]]:
             inner.extend(q for q in inside if q.is_dir())
         elif p.exists():
             out.append(p)
+            named.add(p.resolve())
         else:
             raise DataFormatError("no such file", file=p)
     if not out:
@@ -118,7 +121,7 @@ def _as_paths(paths) -> tuple[list[Path], list[Path], list[Path]]:
     for p in out:  # a folder and a file in it, or a file listed twice: one file, read once
         (again if p.resolve() in seen else once).append(p)
         seen.add(p.resolve())
-    return once, again, inner
+    return once, again, inner, named
 
 
 def detect(path: Path | str) -> tuple[registry.Format, Source]:
@@ -548,7 +551,7 @@ def load(
     if mapping is not None and format not in ("auto", "generic"):  # it would go unread
         raise DataFormatError(f"mapping= is for the generic format; format {format!r} maps its own "
                               "columns: pass one of them", parameter="mapping", found=mapping)
-    files, repeated, inner = _as_paths(paths)
+    files, repeated, inner, named = _as_paths(paths)
     keys: list[str | None] = [None] * len(files)
     whole = None
     if cache and file_cache.cache_dir() is not None:
@@ -564,7 +567,6 @@ def load(
         from toolkit.progress import progress_bar
 
         iterator = progress_bar(iterator, total=len(files), desc="loading", unit="file")
-    named = {Path(p).resolve() for p in ([paths] if isinstance(paths, (str, Path)) else paths)}
     results: list[tuple[Path, str, Parsed]] = []
     documents: list[Path] = []  # a folder's files that are no export (a README, a description)
     for path, key in iterator:
