@@ -17,6 +17,7 @@ from toolkit.design import (
     History,
     closed_form_power,
     fit_history,
+    plan_length,
     power,
     schedule,
     schedule_to_csv,
@@ -93,6 +94,45 @@ def test_power_table_shape_and_monotone_in_lift_and_weeks():
     assert "Assumes" in res.summary()
 
 
+def test_weeks_for_is_the_first_horizon_whose_power_reaches_the_target():
+    # for a lift on the simulated grid (0.1, 0.2, 0.3 are), the interpolated minimum detectable
+    # lift is at most that lift exactly where the table's power (made monotone in lift, as the
+    # mdl reads it) reaches the target: weeks_for must agree with the table it summarises
+    res = power(history=SHOCKY, lifts=[0.1, 0.2, 0.3], weeks=[4, 12, 26], n_sims=300, seed=2,
+                progress=False)
+    grid = res.details["all_lifts"]
+    for lift in (0.1, 0.2, 0.3):
+        reached = [w for w in (4, 12, 26)
+                   if grid[(grid["weeks"] == w) & (grid["lift"] <= lift)]["power"].max() >= res.target]
+        assert res.weeks_for(lift) == (min(reached) if reached else None)
+    assert res.weeks_for(0.3) is not None and res.weeks_for(0.025) is None
+
+
+@pytest.mark.parametrize("lift", [0, -0.1, float("nan"), "0.2", True])
+def test_weeks_for_names_a_lift_that_is_not_one(lift):
+    res = power(history=CLOSED, lifts=[0.3], weeks=[4], n_sims=50, seed=1, progress=False)
+    with pytest.raises(AnalysisError, match="lift"):
+        res.weeks_for(lift)
+
+
+def test_plan_length_takes_the_plans_horizon_or_says_the_set_one_falls_short():
+    res = power(history=CLOSED, lifts=[0.2], weeks=[2, 8, 26], n_sims=300, seed=1, progress=False)
+    mdl = res.mdl.set_index("weeks")["min_detectable_lift"]
+    needed = res.weeks_for(0.2)
+    assert needed is not None and mdl[needed] <= 0.2
+    assert plan_length(res, 0.2) == (needed, f"A lift of +20% is detected with 80% power after {needed} "
+                                             f"weeks: the schedule runs {needed} weeks.")
+    # shorter than needed, as set: the length stays and the text says what it can detect
+    weeks, text = plan_length(res, 0.2, weeks=2)
+    assert weeks == 2 and f"detects +{mdl[2]:.0%} with 80% power, not +20%" in text
+    # a length the plan did not simulate, and a lift no horizon reaches
+    assert "did not simulate" in plan_length(res, 0.2, weeks=5)[1]
+    weeks, text = plan_length(res, 0.01)
+    assert weeks == 26 and "No planned horizon detects +1%" in text
+    with pytest.raises(AnalysisError, match="weeks"):
+        plan_length(res, 0.2, weeks=2.5)
+
+
 def test_size_adjustment_caps_the_false_positive_rate():
     # before/after with day shocks: the plain Newey-West Wald test is liberal at short horizons;
     # with the adjusted critical value a no-lift profile is flagged at most alpha of the time.
@@ -135,9 +175,6 @@ def test_power_chart_spec():
 
 
 def test_real_method_hook_runs_the_analysis_on_simulated_profiles():
-    content_lift = pytest.importorskip("toolkit.content_lift")
-    if not hasattr(content_lift, "content_lift"):
-        pytest.skip("toolkit.content_lift.content_lift is not there yet")
     h = History(posts_per_day=3.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
                 exposures=np.array([1500.0]), metric="likes")
     res = power(history=h, lifts=[1.0], weeks=[8], n_sims=12, seed=0, method="glm",
@@ -145,6 +182,11 @@ def test_real_method_hook_runs_the_analysis_on_simulated_profiles():
     # +100% on ~170 posts of mean 30 (closed form power ~1.0): the NB GLM finds it every time
     assert res.table["power"].iloc[0] >= 0.9
     assert res.table["method"].iloc[0] == "glm"
+    # the text states the simulated cell, not a minimum detectable lift drawn as a straight line
+    # from lift 0 to +100% (the only lifts a real method simulates)
+    found = res.table["power"].iloc[0]
+    assert f"after 8 weeks a lift of +100% was found in {found:.0%} of simulated profiles" in res.text
+    assert "is detected with 80% power" not in res.text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,9 +421,13 @@ def test_negative_lifts_use_the_size_adjusted_critical_value():
 
 
 def test_text_names_the_largest_lift_simulated():
+    res = power(history=PLAIN, lifts=[0.05], weeks=[8], n_sims=50, seed=1, progress=False,
+                min_detectable=False)
+    assert "no lift up to +5% reaches 80% power" in res.text and "200%" not in res.text
+    # a real method simulates the requested lifts only, and the text gives what it found there
     res = power(history=PLAIN, lifts=[0.05], weeks=[8], n_sims=10, seed=1, progress=False,
                 method="welch")
-    assert "no lift up to +5% reaches 80% power" in res.text and "200%" not in res.text
+    assert "after 8 weeks a lift of +5% was found in" in res.text and "200%" not in res.text
 
 
 def test_wald_profiles_without_events_in_a_group_are_counted():

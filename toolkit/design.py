@@ -65,6 +65,7 @@ __all__ = [
     "PowerResult",
     "fit_history",
     "power",
+    "plan_length",
     "closed_form_power",
     "noise_sensitivity",
     "schedule",
@@ -559,6 +560,28 @@ class PowerResult:
     assumptions: str
     details: dict[str, Any] = field(default_factory=dict)
 
+    def weeks_for(self, lift: float) -> int | None:
+        """The shortest planned horizon, in weeks, at which ``lift`` is detected with ``target``
+        power; None if no horizon reaches it.
+
+        Read from :attr:`mdl`: the first horizon whose minimum detectable lift is at most ``lift``
+        (for lifts between the simulated ones, on the interpolated power curve).
+
+        >>> h = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.5, shock_sd=0.15,
+        ...             exposures=np.array([2000.0]))
+        >>> plan = power(history=h, lifts=[0.3], weeks=[4, 12], n_sims=200, seed=3, progress=False)
+        >>> plan.mdl["min_detectable_lift"].round(2).tolist()
+        [0.51, 0.28]
+        >>> plan.weeks_for(0.6), plan.weeks_for(0.3), plan.weeks_for(0.2)
+        (4, 12, None)
+        """
+        if isinstance(lift, bool) or not isinstance(lift, (int, float, np.number)) \
+                or not math.isfinite(lift) or lift <= 0:
+            raise AnalysisError("must be a relative lift above 0 (0.2 = +20%)", parameter="lift",
+                                found=repr(lift))
+        reached = self.mdl.loc[self.mdl["min_detectable_lift"] <= lift, "weeks"]
+        return int(reached.min()) if len(reached) else None
+
     def chart(self):
         """Power against weeks, one line per lift (:func:`toolkit.charts.design.power_chart`)."""
         from toolkit.charts.design import power_chart
@@ -584,6 +607,50 @@ class PowerResult:
             f"<p><small><b>Assumes:</b> {html.escape(self.assumptions)}</small></p>",
             "</div>",
         ])
+
+
+def plan_length(plan: PowerResult, min_lift: float, weeks: int | None = None) -> tuple[int, str]:
+    """How many weeks to run an experiment, and why, from its power plan.
+
+    With ``weeks=None``, the shortest planned horizon that detects ``min_lift`` with the plan's
+    target power (:meth:`PowerResult.weeks_for`), or the longest planned horizon if none does
+    (the text then says that the plan falls short). With ``weeks`` given (a length fixed by the
+    user), that length, and the text says what it can detect.
+
+    >>> h = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.5, shock_sd=0.15,
+    ...             exposures=np.array([2000.0]))
+    >>> plan = power(history=h, lifts=[0.3], weeks=[4, 12], n_sims=200, seed=3, progress=False)
+    >>> plan_length(plan, 0.3)
+    (12, 'A lift of +30% is detected with 80% power after 12 weeks: the schedule runs 12 weeks.')
+    >>> plan_length(plan, 0.1)[0]
+    12
+    >>> plan_length(plan, 0.3, weeks=4)[1]
+    'The schedule runs 4 weeks, as set: there the plan detects +51% with 80% power, not +30%.'
+    """
+    needed = plan.weeks_for(min_lift)
+    target = f"{plan.target:.0%} power"
+    if weeks is not None:
+        if not is_whole(weeks, 1):
+            raise AnalysisError("must be a whole number of weeks, 1 or more (or None to take the "
+                                "plan's)", parameter="weeks", found=repr(weeks))
+        weeks = int(weeks)
+        row = plan.mdl.loc[plan.mdl["weeks"] == weeks, "min_detectable_lift"]
+        if row.empty or not math.isfinite(row.iloc[0]):
+            there = ("the plan did not simulate that length" if row.empty
+                     else f"no simulated lift reaches {target}")
+            return weeks, f"The schedule runs {weeks} weeks, as set: {there}."
+        mdl = float(row.iloc[0])
+        enough = "enough for" if mdl <= min_lift else "not"
+        return weeks, (f"The schedule runs {weeks} weeks, as set: there the plan detects "
+                       f"+{mdl:.0%} with {target}, {enough} +{min_lift:.0%}.")
+    if needed is not None:
+        return needed, (f"A lift of +{min_lift:.0%} is detected with {target} after {needed} weeks: "
+                        f"the schedule runs {needed} weeks.")
+    longest = int(plan.mdl["weeks"].max())
+    return longest, (f"No planned horizon detects +{min_lift:.0%} with {target}: the schedule runs "
+                     f"the longest planned, {longest} weeks, and will likely miss a lift of that "
+                     "size. Plan for longer (weeks=), post more often, or pre-register a larger "
+                     "lift.")
 
 
 def noise_sensitivity(history: History, *, analysis: str = "before_after",
@@ -905,7 +972,7 @@ def power(
         mdl["critical_z"] = crit
     requested = set(lifts)
     table = full[full["lift"].isin(requested)].sort_values(["lift", "weeks"]).reset_index(drop=True)
-    text = _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast,
+    text = _power_text(mdl, table, history, analysis, method, alpha, target, baseline_weeks, fast,
                        max(run_lifts), n_sims)
     failed = pd.DataFrame(failed_rows, columns=["lift", "weeks", "failed", "reason"])
     if failed["failed"].sum() > 0:
@@ -1042,7 +1109,7 @@ def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, fast,
+def _power_text(mdl, table, history, analysis, method, alpha, target, baseline_weeks, fast,
                 largest_lift, n_sims) -> str:
     what = ("treated (e.g. personal) posts vs the rest" if analysis == "content_lift"
             else f"{baseline_weeks} weeks before vs the weeks after a change")
@@ -1050,7 +1117,18 @@ def _power_text(mdl, history, analysis, method, alpha, target, baseline_weeks, f
     unit = (history.exposure or "post").removesuffix("s")
     parts = [f"Comparing {what} on {history.metric} per {unit} "
              f"({method} test, alpha {alpha:g}, ~{history.posts_per_day * 7:.0f} posts a week):"]
-    if len(found):
+    if not fast:
+        # a real method simulates the requested lifts only: say what it found there, as its
+        # minimum detectable lift is a straight line between them (too rough to state)
+        said = []
+        for w in sorted({int(table["weeks"].min()), int(table["weeks"].max())}):
+            cells = table[(table["weeks"] == w) & (table["lift"] != 0)]
+            if len(cells):
+                said.append(f"after {w} weeks a lift of " + ", ".join(
+                    f"{lift:+.0%} was found in {p:.0%}" for lift, p in zip(cells["lift"], cells["power"])))
+        if said:
+            parts.append("; ".join(said) + " of simulated profiles.")
+    elif len(found):
         first, last = found.iloc[0], found.iloc[-1]
         parts.append(f"after {int(first['weeks'])} weeks a lift of "
                      f"{first['min_detectable_lift']:.0%} is detected with {target:.0%} power")
