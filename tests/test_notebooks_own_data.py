@@ -111,7 +111,7 @@ def test_notebook_04_plans_on_the_recent_weeks_of_data_from_another_year(tmp_pat
     from toolkit.spec import load_spec
 
     nb = _run("04_design_an_experiment.ipynb", tmp_path, data_paths=[str(UCI)],
-              account="uci_cosmetics_brand", lifts=[0.2], weeks=[4, 8], n_sims=50,
+              account="uci_cosmetics_brand", lifts=[0.2], weeks=[4, 8], n_sims=50, check_sims=20,
               out_dir=str(tmp_path / "design"))
     history = next(c for c in nb.cells if "fit_history(" in c.source)
     shown = "".join(str(o.get("data", {}).get("text/html", "")) for o in history.outputs)

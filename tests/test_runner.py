@@ -449,7 +449,8 @@ def spec_of_04(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("nb04")
     out = tmp / "design"
     pm.execute_notebook(str(ROOT / "notebooks" / "04_design_an_experiment.ipynb"), str(tmp / "04.ipynb"),
-                        parameters={"out_dir": str(out), "n_sims": 10, "weeks": [2, 4], "lifts": [0.3]},
+                        parameters={"out_dir": str(out), "n_sims": 10, "weeks": [2, 4], "lifts": [0.3],
+                                    "schedule_weeks": 8, "check_sims": 10},
                         cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
                         # nbclient sometimes reads a widget cell's reply only at the timeout, and
                         # without one never (jupyter/nbclient#312; seen here: the DesignPanel cell)
