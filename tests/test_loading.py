@@ -411,6 +411,24 @@ def test_follower_history_joins_as_of_the_publish_day():
 def test_posts_before_the_history_starts_stay_na():
     ds = toolkit.load([FOLLOWERS_LEVEL, LEGACY_FAV], account="north_wind")  # 2023 posts, 2024 history
     assert ds.posts["followers"].isna().all()
+    assert any(f"stay missing for {len(ds.posts):,} posts" in note for note in ds.notes)
+
+
+def test_a_post_takes_no_follower_count_older_than_a_week(tmp_path):
+    # counts on 1 and 10 March only: a post of 1-8 March takes the 1 March count (at most 7 days
+    # old), one of 9 March none (a gap), and so does one a month after the history ends
+    (tmp_path / "followers.csv").write_text("date,followers\n2024-03-01,1000\n2024-03-10,900\n")
+    header = ("Date,Impressions,From Home,From Hashtags,From Explore,From Other,Saves,Comments,Shares,"
+              "Likes,Profile Visits,Follows,Conversion Rate,Caption,Hashtags\n")
+    days = ["2024-03-01", "2024-03-08", "2024-03-09", "2024-03-10", "2024-04-10"]
+    (tmp_path / "posts.csv").write_text(header + "".join(
+        f"{day},100,50,20,20,10,1,2,3,4,5,0,0.0,post of {day},#shop\n" for day in days))
+    ds = toolkit.load(tmp_path, account="shop", progress=False, cache=False)
+    assert set(ds.report["format"]) == {"instagram_post_insights", "follower_history"}
+    got = ds.posts.set_index(ds.posts["published_at"].dt.strftime("%Y-%m-%d"))["followers"]
+    assert got[days].tolist() == [1000, 1000, pd.NA, 900, pd.NA]
+    assert any("come from the follower history" in n and "at most 7 days old" in n for n in ds.notes)
+    assert any("stay missing for 2 posts" in n for n in ds.notes)
 
 
 def test_follower_flows_file():

@@ -455,20 +455,29 @@ def _sorted(posts: pd.DataFrame) -> pd.DataFrame:
     return posts.take(order).reset_index(drop=True)
 
 
-def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+#: a post takes the follower history's latest count on or before its publish day, if that count
+#: is at most this old; a count from longer ago is not its audience (followers change, purges
+#: happen), so such posts keep their followers missing
+FOLLOWERS_AT_MOST_DAYS_OLD = 7
+
+
+def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     """Fill missing ``posts.followers`` from the follower history, as of the publish day.
 
     A history row matches posts of its account on its platform; a history without a platform
-    (a plain ``date,followers`` file) matches posts of its account on any platform.
+    (a plain ``date,followers`` file) matches posts of its account on any platform. A post takes
+    the latest count on or before its day, at most :data:`FOLLOWERS_AT_MOST_DAYS_OLD` days old.
+    Returns the posts, how many were filled, and how many posts of accounts with a history were
+    left missing (published before it, after it, or in a gap of its days).
     """
     if followers.empty or posts.empty:  # nothing to join (no follower history loaded)
-        return posts, 0
+        return posts, 0, 0
     known = followers.dropna(subset=["followers", "account"])
     if known.empty:
-        return posts, 0
+        return posts, 0, 0
     need = posts["followers"].isna() & posts["published_at"].notna()
     if not need.any():
-        return posts, 0
+        return posts, 0, 0
     posts = posts.copy()
     filled = 0
     for by_platform in (True, False):
@@ -489,11 +498,14 @@ def _join_followers(posts: pd.DataFrame, followers: pd.DataFrame) -> tuple[pd.Da
         right = right.assign(_key=key(right))
         joined = pd.merge_asof(left.sort_values("_day"),
                                right[["_key", "_day", "followers"]].sort_values("_day"),
-                               on="_day", by="_key", direction="backward")
+                               on="_day", by="_key", direction="backward",
+                               tolerance=pd.Timedelta(days=FOLLOWERS_AT_MOST_DAYS_OLD))
         joined = joined.dropna(subset=["followers"])
         posts.loc[joined["_idx"].to_numpy(), "followers"] = joined["followers"].to_numpy()
         filled += len(joined)
-    return posts, filled
+    unmatched = posts["followers"].isna() & posts["published_at"].notna() \
+        & posts["account"].isin(known["account"].unique())
+    return posts, filled, int(unmatched.sum())
 
 
 def load(
@@ -680,10 +692,16 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
             notes.append(f"{name}: {apart:,} {'day is' if apart == 1 else 'days are'} in several files "
                          "that name no account, kept apart as they may be different accounts' (pass "
                          "account= if they are one account's)")
-    posts, joined = _join_followers(posts, followers)
+    posts, joined, unmatched = _join_followers(posts, followers)
     if joined:
-        notes.append(f"followers at publish time for {joined} posts come from the follower history "
-                     "(as of the publish day)")
+        notes.append(f"followers at publish time for {joined:,} posts come from the follower history "
+                     f"(its latest count on or before the publish day, at most "
+                     f"{FOLLOWERS_AT_MOST_DAYS_OLD} days old)")
+    if unmatched:
+        notes.append(f"followers at publish time stay missing for {unmatched:,} posts of accounts with "
+                     f"a follower history: it has no count from their publish day or the "
+                     f"{FOLLOWERS_AT_MOST_DAYS_OLD} days before (posts before or after the history, "
+                     "or in a gap of its days)")
     followers, daily = _by_series_and_day(followers), _by_series_and_day(daily)
     rows = []
     for path, name, parsed in results:

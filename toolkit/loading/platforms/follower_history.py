@@ -1,4 +1,5 @@
-"""Follower history CSVs -> the ``followers`` table (joined as of the publish day onto posts).
+"""Follower history CSVs -> the ``followers`` table (joined onto posts: the latest count on or
+before the publish day, at most 7 days old).
 
 Two shapes, recognised from the header:
 
