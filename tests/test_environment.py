@@ -74,3 +74,16 @@ def test_readme_python_example_runs_on_the_sample_data(monkeypatch):
     exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102
     assert namespace["ds"].report["rows_rejected"].sum() == 0
     assert set(namespace["main"]["content_label"].dropna()) == {"personal", "brand"}
+
+
+def test_the_package_docstring_example_runs_on_the_sample_data(monkeypatch):
+    # what help(toolkit) shows as the public API runs as written, from the repository root
+    import textwrap
+
+    import toolkit
+
+    example = re.search(r"::\n\n(.*?)\n\n", toolkit.__doc__, re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"toolkit": toolkit}
+    exec(compile(textwrap.dedent(example), "toolkit/__init__.py", "exec"), namespace)  # noqa: S102
+    assert namespace["main"]["content_label"].notna().any()

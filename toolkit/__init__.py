@@ -2,10 +2,13 @@
 
 The public API (see ``docs/ARCHITECTURE.md``)::
 
-    ds = toolkit.load(["exports/tweet_activity_metrics_me_20240101_20240331_en.csv"])
+    ds = toolkit.load("data/sample")          # a file, a folder or a list; formats detected
     posts = toolkit.engagement(ds.posts)
-    toolkit.before_after(posts, change="2024-03-01").table
-    toolkit.content_lift(posts, label=("content_label", "personal")).text
+    toolkit.before_after(posts, change="2024-10-01", account="harborbakes").table
+    # X exports carry no content label: attach the account's own tags (post_id,content_label)
+    main = toolkit.metrics.of_account(posts, "harborbakes")
+    main = toolkit.labels.attach_labels(main, "data/sample/labels/harborbakes.csv")
+    toolkit.content_lift(main, label=("content_label", "personal")).text
 
 Most names are imported lazily, so a notebook pays only for what it uses. ``before_after`` and
 ``content_lift`` are imported at once: each is both a function and the module that defines it, and
