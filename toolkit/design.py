@@ -824,6 +824,9 @@ def power(
     min_detectable
         Also simulate a grid of lifts (2.5 % to 200 %) to read off the minimum detectable lift
         (fast method only; set False to simulate just ``lifts``).
+    account
+        The account whose posts to fit (as in :func:`fit_history`); required when ``posts`` hold
+        several, since a plan for pooled accounts fits no account's rhythm.
     seed
         Everything is drawn from ``numpy.random.default_rng(seed)``: same seed, same table.
     progress

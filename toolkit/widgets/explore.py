@@ -108,8 +108,16 @@ class ExplorePanel(CachedViews):
         Initial choices (``denominator=None`` means per post). When the posts have no impressions
         (a Hootsuite export, say), ``"impressions"`` (the default) falls back to the first exposure
         that has values (reach, followers), else per post; another denominator must have values.
+    window
+        Length of the rolling window drawn over the time series, in periods of ``freq`` (7: a
+        week of days, 7 weeks, 7 months), calendar periods without posts included.
     weights
         Weights of the weighted engagement score (:data:`toolkit.metrics.DEFAULT_WEIGHTS`).
+    top_n
+        How many posts the top and bottom tables list.
+    tz
+        Time zone (IANA name, e.g. ``"Europe/Berlin"``) in which days, weekdays and hours of day
+        are read; posts that give a date only keep their day.
 
     Attributes
     ----------
