@@ -262,3 +262,21 @@ def test_the_file_order_tie_break_needs_a_contradiction_and_enough_dates():
     # nor on three dates, which run in order by chance one time in three
     out = parse_dates(pd.Series(["10/03/2023", "13/10/2023", "10/11/2023"]), "Date", ["%m/%d/%Y"])
     assert days(out) == ["2023-03-10", "2023-10-13", "2023-11-10"]
+
+
+@pytest.mark.parametrize("parse", ["parse_dates", "parse_datetimes"])
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_a_day_level_column_keeps_each_day_as_written(parse, tz):
+    # a day is the calendar day the export writes, whatever its offset or the zone of times
+    # without one; read as an instant and cut in UTC, Berlin's midnight is the day before and
+    # New York's late evening the day after
+    from toolkit.loading.parse import parse_datetimes
+
+    cells = pd.Series(["2024-01-01T00:00:00+01:00", "2024-01-02T23:30:00-05:00", "2024-01-03 00:30",
+                       "2024-01-04"])
+    if parse == "parse_dates":
+        days = parse_dates(cells, "date", date_only=True, tz=tz).values
+    else:
+        days, _ = parse_datetimes(cells, "date", ("ISO8601",), date_only=True, tz=tz)
+    assert days.dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-01-01 00:00", "2024-01-02 00:00", "2024-01-03 00:00", "2024-01-04 00:00"]

@@ -431,6 +431,17 @@ def test_a_post_takes_no_follower_count_older_than_a_week(tmp_path):
     assert any("stay missing for 2 posts" in n for n in ds.notes)
 
 
+def test_a_day_written_with_its_offset_stays_that_day(tmp_path):
+    # Berlin midnights, as an export that writes times with offsets gives its days: converted to
+    # UTC first they would all fall on the day before
+    path = tmp_path / "followers.csv"
+    path.write_text("date,followers\n2024-01-01T00:00:00+01:00,100\n2024-01-02T00:00:00+01:00,101\n"
+                    "2024-01-03T23:30:00-05:00,103\n")
+    ds = toolkit.load(path, account="shop", progress=False, cache=False)
+    assert ds.followers["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert ds.report["rows_loaded"].tolist() == [3]
+
+
 def test_follower_flows_file():
     ds = toolkit.load(FOLLOWERS_FLOWS, account="north_wind")
     report = ds.report.iloc[0]

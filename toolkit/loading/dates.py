@@ -48,6 +48,7 @@ from toolkit.loading.parse import (
     _strptime_whole,
     parse_datetimes,
     parse_excel_serial,
+    written_days,
 )
 
 __all__ = ["DateParse", "parse_dates", "order_of", "time_given"]
@@ -197,6 +198,8 @@ def parse_dates(
         As in :func:`toolkit.loading.parse.parse_datetimes`.
     """
     order = order or order_of(formats)
+    if date_only:  # a day is a calendar day, kept as UTC midnight
+        values, tz = written_days(values), "UTC"
     cells = _arrow(values)
     fast = _whole_column(cells, values.index, column, formats, tz)
     if fast is None:

@@ -243,6 +243,27 @@ def parse_excel_serial(values: pd.Series) -> pd.Series:
     return stamps.dt.round("s").dt.tz_localize("UTC")
 
 
+#: an ISO date followed by a time of day (and maybe an offset)
+_ISO_WITH_TIME = r"^\s*(\d{4}-\d{2}-\d{2})[T ]\d.*$"
+
+
+def written_days(values: pd.Series) -> pd.Series:
+    """ISO times with an offset cut to the day they write: ``2024-01-01T00:00+01:00`` is 1 January.
+
+    Day-level tables (followers, daily page figures) keep the calendar day as the export writes
+    it; converting such a time to UTC first would move every day east of UTC to the day before.
+    The cells are returned as they are when none is longer than ``2024-01-01T00:00:00`` (none
+    has an offset, and a time without one, read in UTC, keeps its written day).
+
+    >>> written_days(pd.Series(["2024-01-01T00:00:00+01:00", " 2024-01-02 23:30", "2024-01-03", None])).tolist()
+    ['2024-01-01', '2024-01-02', '2024-01-03', <NA>]
+    """
+    cells = _arrow_text(values)
+    if len(cells) == 0 or (pc.max(pc.utf8_length(cells)).as_py() or 0) <= 19:
+        return values
+    return _string_series(pc.replace_substring_regex(cells, _ISO_WITH_TIME, r"\1"), values.index)
+
+
 def parse_datetimes(
     values: pd.Series,
     column: str,
@@ -254,14 +275,17 @@ def parse_datetimes(
 ) -> tuple[pd.Series, pd.Series]:
     """Parse timestamps trying each ``strptime`` format in turn; return UTC times and reasons.
 
-    Times without an offset are taken to be in ``tz``. ``date_only`` formats give midnight.
-    With ``excel_serial`` numbers such as ``44193.4123`` are read as Excel serial dates.
+    Times without an offset are taken to be in ``tz``. ``date_only`` formats give midnight (UTC)
+    of the day as written, whatever the offset or ``tz`` (:func:`written_days`). With
+    ``excel_serial`` numbers such as ``44193.4123`` are read as Excel serial dates.
 
     >>> t, why = parse_datetimes(pd.Series(["2021-01-30 12:56 +0000", "junk"]), "time",
     ...                          ["%Y-%m-%d %H:%M %z"])
     >>> t.tolist(), why.tolist()
     ([Timestamp('2021-01-30 12:56:00+0000', tz='UTC'), NaT], [<NA>, "time: expected a date like '%Y-%m-%d %H:%M %z', found 'junk'"])
     """
+    if date_only:  # a day is a calendar day, kept as UTC midnight
+        values, tz = written_days(values), "UTC"
     fast = _strptime_whole(values, formats[0] if formats else "ISO8601", tz)
     if fast is not None:  # every cell in the first format (the common case): no per-row work
         result, reasons = fast, _no_reasons(values.index)
