@@ -21,6 +21,7 @@ from toolkit.design import (
     power,
     schedule,
     schedule_to_csv,
+    start_after,
 )
 from toolkit.errors import AnalysisError
 from toolkit.simulate import simulate_profile
@@ -611,3 +612,19 @@ def test_power_warns_when_the_history_could_not_measure_day_swings():
     r = power(history=h, lifts=[0.3], weeks=[4], n_sims=50, progress=False)
     assert "too few days with two or more posts to measure how whole days swing together" in r.text
     assert "too few days" not in power(history=CLOSED, lifts=[0.3], weeks=[4], n_sims=50, progress=False).text
+
+
+def test_a_schedule_starts_the_monday_after_the_fitted_history():
+    # the fitted posts' last day, and the first Monday after it (a Sunday's is the next day, a
+    # Monday's a week later: the schedule never overlaps the fitted posts)
+    posts = simulate_profile(days=60, seed=5).posts
+    history = fit_history(posts)
+    last = pd.to_datetime(posts["published_at"], utc=True).max().normalize()
+    assert history.last_day == str(last.date())
+    start = pd.Timestamp(start_after(history))
+    assert start.day_of_week == 0 and pd.Timedelta(days=1) <= start - last.tz_localize(None) <= pd.Timedelta(days=7)
+    for day, monday in [("2025-06-29", "2025-06-30"), ("2025-06-30", "2025-07-07"), ("2025-07-02", "2025-07-07")]:
+        assert start_after(History(posts_per_day=1.0, rate=0.02, dispersion=5.0, ar1=0.0, shock_sd=0.0,
+                                   last_day=day)) == monday
+    with pytest.raises(AnalysisError, match="no last day"):
+        start_after(CLOSED)

@@ -66,6 +66,7 @@ __all__ = [
     "fit_history",
     "power",
     "plan_length",
+    "start_after",
     "closed_form_power",
     "noise_sensitivity",
     "schedule",
@@ -118,6 +119,9 @@ class History:
         Seven multiplicative factors, Monday first (1.0 each = no weekday pattern).
     exposures
         Observed exposures, resampled in simulations (``[1.0]`` when there is no exposure).
+    last_day
+        The day of the last post fitted (ISO date; None for a hand-set history), after which a
+        planned experiment starts (:func:`start_after`).
     """
 
     posts_per_day: float
@@ -132,6 +136,7 @@ class History:
     n_posts: int = 0
     n_days: int = 0
     notes: tuple[str, ...] = ()
+    last_day: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("posts_per_day", "rate", "dispersion"):
@@ -411,6 +416,7 @@ def fit_history(
         n_posts=len(y),
         n_days=n_days,
         notes=tuple(notes),
+        last_day=str((day0 + pd.Timedelta(days=n_days - 1)).date()),
     )
 
 
@@ -428,6 +434,24 @@ class _Base:
     mix: np.ndarray  # gamma mixing variable (mean 1), per post
     n_sims: int
     days: int
+
+
+def start_after(history: History) -> str:
+    """The first Monday after the history's last day (ISO date): the start of a schedule that
+    follows the posts the plan was fitted on.
+
+    >>> start_after(History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.5, shock_sd=0.15,
+    ...                     last_day="2025-06-30"))
+    '2025-07-07'
+    """
+    if not isinstance(history, History):
+        raise AnalysisError("must be a History (see fit_history)", parameter="history",
+                            found=type(history).__name__)
+    if history.last_day is None:
+        raise AnalysisError("a hand-set history states no last day: give the schedule's start date",
+                            parameter="history", found="last_day=None")
+    last = pd.Timestamp(history.last_day)
+    return str((last + pd.Timedelta(days=7 - last.day_of_week)).date())
 
 
 def _simulate_base(h: History, n_sims: int, days: int, rng: np.random.Generator,
