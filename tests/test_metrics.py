@@ -276,14 +276,33 @@ def test_ladder_with_weights_scores_each_rung():
     # likes 100/2000 -> 50 per 1,000; shares 4 over the 1000 impressions where present -> 4; clicks 10/2000 -> 5
     assert out["per_1000_impressions"].tolist() == pytest.approx([50, 4, 5, 0.5])
     assert out.loc[["likes", "shares", "clicks"], "weighted_per_1000"].tolist() == pytest.approx([50, 20, 10])
-    # score totals: likes 1*100, shares 5*4, clicks 2*10 -> 140; follows have no weight
-    assert out.loc[["likes", "shares", "clicks"], "share_of_score"].tolist() == pytest.approx([100 / 140, 20 / 140, 20 / 140])
+    # score totals: likes 1*100, shares 5*4, clicks 2*10 -> 140 over both posts; shares are counted
+    # on the first post only, whose score is 90 + 20 + 10 = 120; follows have no weight
+    assert out.loc[["likes", "shares", "clicks"], "share_of_score"].tolist() == pytest.approx([100 / 140, 20 / 120, 20 / 140])
     assert pd.isna(out.loc["follows", "weight"]) and pd.isna(out.loc["follows", "share_of_score"])
     assert list(m.ladder(posts).columns) == list(m.LADDER_COLUMNS)
     zero = m.ladder(posts, weights={"likes": 0, "clicks": 0})  # a score of 0 has no shares
     assert zero["share_of_score"].isna().all()
     with pytest.raises(AnalysisError):
         m.ladder(posts, weights={"likes": -1})
+
+
+def test_ladder_shares_of_pooled_exports_count_each_signal_on_the_posts_that_count_it():
+    # an Instagram account counts saves, an X account does not: the saves' share is of the
+    # Instagram posts' interactions alone (in each account, the shares are its own ladder's)
+    insta = pd.DataFrame({"account": "i", "likes": pd.array([80, 60], dtype="Int64"),
+                          "saves": pd.array([20, 40], dtype="Int64")})
+    x = pd.DataFrame({"account": "x", "likes": pd.array([900, 1100], dtype="Int64"),
+                      "saves": pd.array([None, None], dtype="Int64")})
+    pooled = m.ladder(pd.concat([insta, x], ignore_index=True)).set_index("signal")
+    assert pooled.loc["saves", "share_of_interactions"] == pytest.approx(60 / 200)  # not 60 / 2200
+    assert pooled.loc["saves", "share_of_interactions"] == m.ladder(insta).set_index("signal").loc[
+        "saves", "share_of_interactions"]
+    assert pooled.loc["likes", "share_of_interactions"] == pytest.approx(2140 / 2200)
+    assert pooled.loc["saves", "share_of_score"] == pytest.approx(2 * 60 / (140 + 2 * 60))
+    by = m.ladder(pd.concat([insta, x], ignore_index=True), by="account").set_index(["account", "signal"])
+    assert by.loc[("i", "saves"), "share_of_interactions"] == pytest.approx(0.3)
+    assert by.loc[("x", "likes"), "share_of_interactions"] == 1.0 and ("x", "saves") not in by.index
 
 
 def test_weight_sensitivity_matches_a_plain_pandas_computation():

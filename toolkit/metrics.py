@@ -1116,20 +1116,32 @@ LADDER_COLUMNS: tuple[str, ...] = ("signal", "weight", "total", "per_1000_impres
                                    "weighted_per_1000", "share_of_score")
 
 
+def _per_post_sum(columns: list[np.ndarray]) -> np.ndarray:
+    """Per post, the sum of the columns it has a value in (NaN where it has none)."""
+    if not columns:
+        return np.array([])
+    stack = np.vstack(columns)
+    return np.where(np.isnan(stack).all(axis=0), np.nan, np.nansum(stack, axis=0))
+
+
 def ladder(posts: pd.DataFrame, by: str | None = None, *,
            weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.DataFrame:
     """Each rung of the ladder (likes ... clicks, follows) per 1,000 impressions, and its share.
 
     Per 1,000 impressions is a ratio of sums over the posts where both the signal and impressions
-    are present. ``share_of_interactions`` is the signal's part of the sum of the interaction
-    counts (:data:`INTERACTION_COLUMNS`); follows are not interactions, so their share is NA.
-    Signals an export does not have (all NA, overall or within a group) are left out.
+    are present. ``share_of_interactions`` is the signal's part of the interactions
+    (:data:`INTERACTION_COLUMNS`) of the posts that count it; follows are not interactions, so
+    their share is NA. Signals an export does not have (all NA, overall or within a group) are
+    left out. When every post counts the same signals, the shares add up to 1; when exports that
+    lack a signal are pooled (X counts no saves), each share is taken over the posts that count
+    its signal, so that one account's saves are not divided by another's likes.
 
     With ``weights`` (default :data:`DEFAULT_WEIGHTS`): ``weight`` is the signal's weight (NA for a
     signal the weights do not name, such as follows), ``weighted_per_1000 = weight *
     per_1000_impressions`` is what the rung adds to the weighted engagement score per 1,000
-    impressions, and ``share_of_score`` is the rung's part of the weighted score
-    (``weight * total / sum(weight * total)`` over the weighted interaction signals; NA when that sum is 0).
+    impressions, and ``share_of_score`` is the rung's part of the weighted score of the posts
+    that count it (``weight * total / sum(weight * count)`` over their weighted interaction
+    signals; NA when that sum is 0).
 
     >>> posts = pd.DataFrame({"likes": pd.array([90, 10], dtype="Int64"),
     ...     "clicks": pd.array([5, 5], dtype="Int64"), "impressions": pd.array([1000, 1000], dtype="Int64")})
@@ -1137,16 +1149,20 @@ def ladder(posts: pd.DataFrame, by: str | None = None, *,
     [['likes', 1.0, 50.0, 50.0], ['clicks', 4.0, 5.0, 20.0]]
     >>> ladder(posts, weights={"likes": 1, "clicks": 10})["share_of_score"].round(3).tolist()
     [0.5, 0.5]
+    >>> pooled = posts.assign(saves=pd.array([10, None], dtype="Int64"))  # the second counts no saves
+    >>> ladder(pooled).set_index("signal")["share_of_interactions"].round(3).to_dict()
+    {'likes': 0.833, 'saves': 0.095, 'clicks': 0.083}
     """
     w = _check_weights(weights)
     keys = None if by is None else _group_keys(posts, by, "UTC")
     own_group = _own_group(by)  # posts without a value in a grouping column, as in aggregate()
     imp = _column(posts, "impressions", "impressions") if "impressions" in posts.columns else None
     parts = []
+    counts = {}  # signal -> its per-post counts (NaN where the post's export lacks it)
     for signal in LADDER_SIGNALS:
         if signal not in posts.columns or posts[signal].isna().all():
             continue
-        y = _column(posts, signal, "signal")
+        y = counts[signal] = _column(posts, signal, "signal")
         if keys is None:  # one group: plain numpy, as a widget recomputes this on every filter change
             has = ~np.isnan(y)
             total = np.array([y[has].sum()])
@@ -1166,26 +1182,30 @@ def ladder(posts: pd.DataFrame, by: str | None = None, *,
             "signal": signal, "weight": float(w.get(signal, np.nan)), "total": total,
             "per_1000_impressions": per_1000}, index=index))
     if parts:
-        # the sum of the interaction counts present equals the sum of each interaction's total
-        counted = [p_["total"] for p_ in parts if p_["signal"].iloc[0] in INTERACTION_COLUMNS]
-        interactions = pd.concat(counted, axis=1).sum(axis=1, min_count=1) if counted else None
+        # each post's interactions and weighted score, over the signals its export counts
+        interacting = [s for s in counts if s in INTERACTION_COLUMNS]
+        interactions = _per_post_sum([counts[s] for s in interacting])
+        score = _per_post_sum([w[s] * counts[s] for s in interacting if s in w])
+
+        def over_posts_counting(signal, values, index):  # their sum over the posts that count signal
+            values = np.where(np.isnan(counts[signal]), np.nan, values)
+            if keys is None:
+                return np.array([np.nansum(values) if (~np.isnan(values)).any() else np.nan])
+            return _summarise(keys, values, None, "sum", keep_na=own_group)[VALUE].reindex(index).to_numpy(
+                dtype=float, na_value=np.nan)
+
         for part in parts:
-            if part["signal"].iloc[0] in INTERACTION_COLUMNS:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    part["share_of_interactions"] = part["total"] / interactions.reindex(part.index)
-            else:
-                part["share_of_interactions"] = np.nan
-        scored = [p_["total"] * p_["weight"].iloc[0] for p_ in parts
-                  if p_["signal"].iloc[0] in INTERACTION_COLUMNS and pd.notna(p_["weight"].iloc[0])]
-        score = pd.concat(scored, axis=1).sum(axis=1, min_count=1) if scored else None
-        for part in parts:
+            signal = part["signal"].iloc[0]
+            part["share_of_interactions"] = np.nan
             part["weighted_per_1000"] = part["weight"] * part["per_1000_impressions"]
-            if score is not None and part["signal"].iloc[0] in INTERACTION_COLUMNS:
-                den = score.reindex(part.index)
-                den = den.where(den > 0)
-                part["share_of_score"] = part["weight"] * part["total"] / den
-            else:
-                part["share_of_score"] = np.nan
+            part["share_of_score"] = np.nan
+            if signal in interacting:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    part["share_of_interactions"] = part["total"] / over_posts_counting(
+                        signal, interactions, part.index)
+                    if signal in w:
+                        den = over_posts_counting(signal, score, part.index)
+                        part["share_of_score"] = w[signal] * part["total"] / np.where(den > 0, den, np.nan)
         parts = [part[part["total"].notna()] for part in parts]  # a group whose export lacks the signal
     if not parts:
         return pd.DataFrame(columns=list(LADDER_COLUMNS))
