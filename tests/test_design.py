@@ -558,13 +558,16 @@ def test_noise_sensitivity_reruns_power_with_only_the_day_swings_changed():
     kw = dict(weeks=(4, 12), n_sims=200, seed=3, progress=False)
     t = noise_sensitivity(h, **kw)
     # each column is power()'s own minimum detectable lift for that noise model, same seed
-    for column, (ar1, sd) in {"as_fitted": (0.8, 0.25), "milder": (0.4, 0.125), "no_day_swings": (0, 0)}.items():
+    # stronger: the shock SD doubled, ar1 halfway from 0.8 to the cap 0.95
+    for column, (ar1, sd) in {"stronger": (0.875, 0.5), "as_fitted": (0.8, 0.25), "milder": (0.4, 0.125),
+                              "no_day_swings": (0, 0)}.items():
         alone = power(history=dataclasses.replace(h, ar1=ar1, shock_sd=sd), analysis="before_after",
                       lifts=(0.2,), **kw).mdl
-        assert t[column].tolist() == alone["min_detectable_lift"].tolist(), column
-    assert t.attrs["noise"]["milder"] == (0.4, 0.125)
+        np.testing.assert_array_equal(t[column], alone["min_detectable_lift"], err_msg=column)
+    assert t.attrs["noise"]["milder"] == (0.4, 0.125) and t.attrs["noise"]["stronger"] == (0.875, 0.5)
     # persistent day swings are what makes a before/after comparison need a larger lift
     assert (t["as_fitted"] > t["no_day_swings"]).all()
+    assert (t["stronger"].fillna(np.inf) > t["as_fitted"]).all()
 
 
 @pytest.mark.parametrize("kwargs, parameter", [(dict(milder=1.5), "milder"), (dict(milder=0), "milder"),

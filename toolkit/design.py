@@ -680,28 +680,38 @@ def plan_length(plan: PowerResult, min_lift: float, weeks: int | None = None) ->
 def noise_sensitivity(history: History, *, analysis: str = "before_after",
                       weeks: Sequence[int] = (2, 4, 6, 8, 12, 16, 26), milder: float = 0.5,
                       **power_kwargs: Any) -> pd.DataFrame:
-    """The minimum detectable lift under the fitted day swings, under milder ones and under none.
+    """The minimum detectable lift under stronger day swings than fitted, the fitted ones,
+    milder ones and none.
 
     :func:`fit_history`'s day-swing estimates (``ar1``, ``shock_sd``) are rough on a few months of
     posts: for a simulated account like the sample's, 20 seeds gave autocorrelations from 0 to
-    0.95 (its docstring). A plan built on them alone can be several weeks too long or too short.
-    This reruns :func:`power` with ``ar1`` and ``shock_sd`` multiplied by ``milder`` (default
-    half) and with no day swings (both 0), everything else as fitted, the same ``seed`` and
-    ``n_sims``, so the three columns differ by the noise model only. It is a what-if, not an
-    interval: the truth can lie outside the three.
+    0.95 (its docstring), and on short histories they tend to come out too low. A plan built on
+    them alone can be several weeks too long or too short. This reruns :func:`power` with the
+    day swings changed and everything else as fitted, the same ``seed`` and ``n_sims``, so the
+    columns differ by the noise model only:
+
+    - ``stronger``: ``shock_sd`` divided by ``milder`` (doubled by default) and ``ar1`` moved
+      the same share of the way to its cap of 0.95 (from 0.5 to 0.725 by default);
+    - ``milder``: ``ar1`` and ``shock_sd`` multiplied by ``milder`` (default half);
+    - ``no_day_swings``: both 0.
+
+    It is a what-if, not an interval: the truth can lie outside them.
 
     ``power_kwargs`` go to :func:`power` (``alpha``, ``n_sims``, ``seed``, ``share``,
     ``progress`` ...; ``lifts`` is fixed, as only the minimum detectable lift is read).
 
-    Returns one row per horizon: ``weeks`` and the minimum detectable lift ``as_fitted``,
-    ``milder`` and ``no_day_swings``; ``.attrs["noise"]`` gives the three (ar1, shock_sd).
+    Returns one row per horizon: ``weeks`` and the minimum detectable lift ``stronger``,
+    ``as_fitted``, ``milder`` and ``no_day_swings`` (NaN where no simulated lift up to +200%
+    reaches the target power); ``.attrs["noise"]`` gives the four (ar1, shock_sd).
 
-    >>> h = History(posts_per_day=2, rate=0.03, dispersion=4.0, ar1=0.8, shock_sd=0.2,
+    >>> h = History(posts_per_day=2, rate=0.03, dispersion=4.0, ar1=0.5, shock_sd=0.2,
     ...             weekday=(1.0,) * 7, exposures=np.full(100, 1000.0))
     >>> t = noise_sensitivity(h, weeks=(4, 8), n_sims=100, progress=False)
     >>> t.columns.tolist()
-    ['weeks', 'as_fitted', 'milder', 'no_day_swings']
-    >>> bool((t["as_fitted"] >= t["no_day_swings"]).all())
+    ['weeks', 'stronger', 'as_fitted', 'milder', 'no_day_swings']
+    >>> t.attrs["noise"]["stronger"]
+    (0.725, 0.4)
+    >>> bool((t["stronger"] >= t["as_fitted"]).all() and (t["as_fitted"] >= t["no_day_swings"]).all())
     True
     """
     if not isinstance(history, History):
@@ -718,7 +728,9 @@ def noise_sensitivity(history: History, *, analysis: str = "before_after",
         raise AnalysisError("weeks must be whole numbers of weeks, 1 or more", parameter="weeks",
                             found=list(weeks))
     weeks = sorted(set(int(w) for w in weeks))
-    noise = {"as_fitted": (history.ar1, history.shock_sd),
+    cap = max(0.95, history.ar1)  # fit_history's cap (a hand-set history may go above it)
+    noise = {"stronger": (history.ar1 + (cap - history.ar1) * (1 - milder), history.shock_sd / milder),
+             "as_fitted": (history.ar1, history.shock_sd),
              "milder": (history.ar1 * milder, history.shock_sd * milder),
              "no_day_swings": (0.0, 0.0)}
     out = pd.DataFrame({"weeks": list(weeks)})
