@@ -111,6 +111,14 @@ def simulate(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, float]:
     return posts, float(kwargs.get("change_lift", 0.0))
 
 
+def profile(name: str, i: int, seed: int) -> tuple[pd.DataFrame, float]:
+    """Profile number ``i`` of scenario ``name`` as :func:`study` draws it under master ``seed``
+    (:func:`simulate` with ``SeedSequence([seed, s, i])``, ``s`` the scenario's position in
+    :data:`SCENARIOS`): its posts table and the planted before/after lift. Other figures measured on
+    "the first n profiles" of a scenario draw them here, so they are the study's profiles."""
+    return simulate(SCENARIOS[name], _seed(seed, list(SCENARIOS).index(name), i))
+
+
 def _answers(run, methods: tuple[str, ...], analysis: str) -> list[dict]:
     """``run(methods)`` -> result table; rows of every method's answer. When the call fails, each
     method is run alone, and one that still fails gives a row with no answer and its ``error``."""
@@ -239,7 +247,7 @@ def study(n_profiles: int = 500, seed: int = 20261122, progress: bool = True, *,
             ba = before_after_methods if "before_after" in scenario.analyses else ()
             cl = content_lift_methods if "content_lift" in scenario.analyses else ()
             for i in range(n_profiles):
-                posts, ba_lift = simulate(scenario, _seed(seed, s, i))
+                posts, ba_lift = profile(name, i, seed)
                 ba_i = tuple(m for m in ba if m != "counterfactual" or i < cf_profiles)
                 for row in analyse(posts, before_after_methods=ba_i, content_lift_methods=cl,
                                    n_resamples=n_resamples, seed=_seed(seed, s, i, 1), level=level,
