@@ -7,6 +7,8 @@ the figures, which need the published sizes (the docs give each command and its 
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +64,9 @@ def test_each_command_prints_its_seed_table_and_cpu_time(name, capsys):
     assert extras.main([name, "--profiles", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{name} --profiles 1 --seed {seed}\n") and "CPU time:" in out
+
+
+def test_every_command_the_docs_give_exists():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"toolkit\.calibration\.extras\s+([a-z-]+)", docs))
+    assert named == set(extras.COMMANDS)
