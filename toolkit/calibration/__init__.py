@@ -7,7 +7,8 @@ Each analysis family has a module here with ``study(n_profiles, seed=..., progre
 (``docs/validation.md`` reads them); ``make test`` runs small versions. ``robustness`` bends the
 simulated account's assumptions (posting rate, sparsity, autocorrelation, overdispersion, gaps,
 content mix); too long for that run, it has its own command, ``python -m
-toolkit.calibration.robustness``.
+toolkit.calibration.robustness``. ``extras`` measures the smaller figures ``docs/validation.md``
+quotes beside that study, one command each (``python -m toolkit.calibration.extras NAME``).
 """
 
 STUDY_COLUMNS = (
