@@ -352,3 +352,28 @@ def test_engagement_around_events_names_what_its_inputs_lack():
     with pytest.raises(AnalysisError, match="events table with date, kind and size") as err:
         fl.engagement_around_events(posts, events.drop(columns="kind"), metric="likes")
     assert err.value.parameter == "events"
+
+
+def _nb_history(seed, n=730):
+    """A seeded event-free history: 20,000 followers plus daily net flows NB(size 3, mean 60) -
+    NB(size 3, mean 15), overdispersed as real follows are."""
+    rng = np.random.default_rng(seed)
+    net = rng.negative_binomial(3, 3 / (3 + 60), n) - rng.negative_binomial(3, 3 / (3 + 15), n)
+    return _history(20000 + np.cumsum(net))
+
+
+def test_robust_z_of_a_weekly_history_is_on_the_scale_of_a_daily_one():
+    # seeded simulation, known truth: no events, so robust_z should have an SD near 1 whether the
+    # history is read daily or every 7th day. The MAD was taken over change / gap (SD shrunk by
+    # 1/sqrt(7)) while the excess was divided by scale * sqrt(7): SD 2.75 and 1-7 false events
+    # in every weekly history
+    sd = {1: [], 7: []}
+    weekly_events = 0
+    for seed in range(20):
+        history = _nb_history(seed)
+        for step in sd:
+            sd[step].append(fl.daily_changes(history.iloc[::step])["robust_z"].std())
+        weekly_events += len(fl.detect_events(history.iloc[::7]))
+    assert np.mean(sd[7]) == pytest.approx(1, abs=0.15)
+    assert np.mean(sd[1]) == pytest.approx(1, abs=0.25)
+    assert weekly_events <= 2  # over 20 two-year histories

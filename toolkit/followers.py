@@ -216,15 +216,18 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
 
     For each account, the change between consecutive observed days is divided by the days between
     them (``per_day``). The baseline is the median of ``per_day`` over a centred window of
-    ``window`` observations (57 days, about eight weeks, by default), and the scale is 1.4826 x
-    the median, over the same centred window, of each day's absolute deviation from its *own*
-    baseline (close to the window's median absolute deviation, the SD under normality, when the
-    baseline moves slowly; not equal to it), floored at
-    ``sqrt(max(|baseline|, 1))``: a net flow ``new - lost`` of Poisson counts has variance
-    ``new + lost >= |new - lost|``, so a scale below that is an artefact of a smooth or
-    rounded history (a short window of integer changes can have a MAD near 0). Median and MAD
+    ``window`` observations (57 days, about eight weeks, by default). A change over ``gap`` days
+    sums ``gap`` days of flows, so its deviation ``change - baseline * gap`` has ``sqrt(gap)``
+    times the SD of one day's: each deviation is divided by ``sqrt(gap)`` to put it on the scale
+    of one day, and ``scale`` (the SD of one day's change) is 1.4826 x the median, over the same
+    centred window, of those standardised deviations in absolute value (close to the window's
+    median absolute deviation, the SD under normality, when the baseline moves slowly; not equal
+    to it), floored at ``sqrt(max(|baseline|, 1))``: a net flow ``new - lost`` of Poisson counts
+    has variance ``new + lost >= |new - lost|``, so a scale below that is an artefact of a smooth
+    or rounded history (a short window of integer changes can have a MAD near 0). Median and MAD
     ignore a few extreme days, so the event being tested does not inflate its own yardstick (as it
-    would with a mean and SD).
+    would with a mean and SD). The days' changes are taken as independent, so a weekly history is
+    judged on the same scale as a daily one.
 
     ``robust_z = (change - baseline * gap) / (scale * sqrt(gap))``.
     """
@@ -245,10 +248,11 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
         per_day = change / gap
         s = pd.Series(per_day)
         baseline = s.rolling(window, center=True, min_periods=min(7, len(s))).median()
-        mad = (s - baseline).abs().rolling(window, center=True, min_periods=min(7, len(s))).median()
+        excess = change - baseline.to_numpy() * gap
+        one_day = pd.Series(np.abs(excess) / np.sqrt(gap))  # a gap's deviation on one day's scale
+        mad = one_day.rolling(window, center=True, min_periods=min(7, len(s))).median()
         floor = np.sqrt(np.maximum(np.abs(baseline.to_numpy()), 1.0))
         scale = np.maximum(_MAD_TO_SD * mad.to_numpy(), floor)
-        excess = change - baseline.to_numpy() * gap
         part = pd.DataFrame({
             "account": account,
             "platform": platform,
