@@ -377,3 +377,21 @@ def test_robust_z_of_a_weekly_history_is_on_the_scale_of_a_daily_one():
     assert np.mean(sd[7]) == pytest.approx(1, abs=0.15)
     assert np.mean(sd[1]) == pytest.approx(1, abs=0.25)
     assert weekly_events <= 2  # over 20 two-year histories
+
+
+def test_a_missing_day_of_flows_is_unknown_not_a_purge():
+    # seeded: follows ~ Poisson(60), unfollows ~ Poisson(10) a day, no event. A day whose flows
+    # are missing (NA, or its row dropped) read as 0 net change: a "purge" of about -50
+    rng = np.random.default_rng(0)
+    flows = _history([None] * 90, new_follows=rng.poisson(60, 90), unfollows=rng.poisson(10, 90))
+    na_day = flows.copy()
+    na_day.loc[50, "unfollows"] = pd.NA
+    dropped = flows.drop(index=50)
+    for history in (flows, na_day, dropped):
+        assert fl.detect_events(history).empty
+    day = pd.Timestamp("2024-02-20", tz="UTC")  # day 50
+    changes = fl.daily_changes(na_day).set_index("date")
+    assert np.isnan(changes.loc[day, "change"]) and np.isnan(changes.loc[day, "robust_z"])
+    # the day after a dropped row: its flows are one day's, not the change over the two days
+    after = fl.daily_changes(dropped).set_index("date").loc[day + pd.Timedelta(days=1)]
+    assert after["gap_days"] == 2 and np.isnan(after["change"])

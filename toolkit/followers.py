@@ -132,12 +132,12 @@ def _series(frame: pd.DataFrame):
 
 
 def _level(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
-    """Follower counts, or a running sum of net flows when counts are missing (for changes only:
-    it starts at 0, so it is no count); and whether they are counts."""
+    """Follower counts, or each day's net flow ``new_follows - unfollows`` when counts are missing
+    (NaN where either flow is); and whether they are counts."""
     if "followers" in frame.columns and frame["followers"].notna().any():
         return pd.array(frame["followers"], dtype="Float64").to_numpy(dtype=float, na_value=np.nan), True
     net = (pd.array(frame["new_follows"], dtype="Float64") - pd.array(frame["unfollows"], dtype="Float64"))
-    return np.cumsum(net.to_numpy(dtype=float, na_value=0.0)), False
+    return net.to_numpy(dtype=float, na_value=np.nan), False
 
 
 def has_counts(table: pd.DataFrame, *, audience: str = "followers") -> bool:
@@ -229,6 +229,10 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
     would with a mean and SD). The days' changes are taken as independent, so a weekly history is
     judged on the same scale as a daily one.
 
+    Without follower counts, a day's change is its net flow ``new_follows - unfollows``. A day
+    missing either flow, or the row of the day before, has an unknown change: ``change`` and
+    ``robust_z`` are NaN there (never 0), and the baseline and scale leave it out.
+
     ``robust_z = (change - baseline * gap) / (scale * sqrt(gap))``.
     """
     if not is_whole(window, 7):
@@ -238,13 +242,14 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
     parts = []
     for (account, platform), rows in _series(frame):
         level, counts = _level(rows)
-        ok = ~np.isnan(level)
-        rows = rows.loc[ok].copy()
-        level = level[ok]
+        if counts:  # a missing count is skipped: the next change spans the days between counts
+            rows, level = rows.loc[~np.isnan(level)], level[~np.isnan(level)]
         if len(rows) < 2:
             continue
         gap = np.diff(rows["date"].to_numpy()).astype("timedelta64[D]").astype(float)
-        change = np.diff(level)
+        # a day's flows are its change since the day before; a day without them, or a missing day
+        # before it (gap > 1), leaves that change unknown: NaN, never 0
+        change = np.diff(level) if counts else np.where(gap == 1, level[1:], np.nan)
         per_day = change / gap
         s = pd.Series(per_day)
         baseline = s.rolling(window, center=True, min_periods=min(7, len(s))).median()
@@ -257,7 +262,7 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
             "account": account,
             "platform": platform,
             "date": rows["date"].iloc[1:].to_numpy(),
-            # from flows alone the level is a running sum from 0, not a follower count
+            # flows alone give changes, not follower counts
             "followers_before": level[:-1] if counts else np.nan,
             "followers_after": level[1:] if counts else np.nan,
             "gap_days": gap,
@@ -303,7 +308,8 @@ def detect_events(
     ----------
     followers
         A canonical followers table. Where ``followers`` is missing but ``new_follows`` and
-        ``unfollows`` are present, their net flow is used.
+        ``unfollows`` are present, their net flow is used; a day without them is unknown, not 0
+        (:func:`daily_changes`), and cannot be flagged.
     threshold
         Robust z-score a day must exceed.
     min_fraction
