@@ -395,3 +395,27 @@ def test_a_missing_day_of_flows_is_unknown_not_a_purge():
     # the day after a dropped row: its flows are one day's, not the change over the two days
     after = fl.daily_changes(dropped).set_index("date").loc[day + pd.Timedelta(days=1)]
     assert after["gap_days"] == 2 and np.isnan(after["change"])
+
+
+def test_elasticity_keeps_one_handles_platforms_apart():
+    # seeded: account "me" on x (about 1,000 followers, likes ~ Poisson(20)) and on instagram
+    # (about 50,000, likes ~ Poisson(200)); within each platform likes do not depend on followers
+    # (truth: b = 0). Pooled into one series by post, the platforms' gap read as b = 0.60, p = 3e-185
+    rng = np.random.default_rng(1)
+    n = 200
+    platform = np.where(np.arange(n) % 2 == 0, "x", "instagram")
+    posts = pd.DataFrame({
+        "account": "me", "platform": platform,
+        "published_at": pd.date_range("2024-01-01", periods=n, freq="12h", tz="UTC"),
+        "followers": pd.array(np.where(platform == "x", np.linspace(1000, 1100, n),
+                                       np.linspace(50000, 50500, n)).round().astype(int), dtype="Int64"),
+        "likes": pd.array(np.where(platform == "x", rng.poisson(20, n), rng.poisson(200, n)), dtype="Int64")})
+    with pytest.raises(AnalysisError, match="several platforms") as err:
+        fl.elasticity(posts, metric="likes")
+    assert err.value.parameter == "level" and err.value.found == ["instagram", "x"]
+    for name in ("x", "instagram"):
+        row = fl.elasticity(posts[posts["platform"] == name], metric="likes").table.iloc[0]
+        assert row["elasticity_ci_low"] <= 0 <= row["elasticity_ci_high"]
+    # by account, the two platforms are two observations, not one account's mean
+    two = pd.concat([posts, posts.assign(account="you", followers=posts["followers"] * 3)])
+    assert fl.elasticity(two, metric="likes", level="account").table.loc[0, "n_baseline"] == 4

@@ -541,16 +541,29 @@ def elasticity(
 
     Parameters
     ----------
+    posts
+        A posts table; ``level="post"`` needs the posts of one account on one platform.
+    metric
+        The engagement column (``engagements`` by default, computed when missing).
+    audience
+        The audience-size column of each post (``followers`` by default: the count when the post
+        went out).
     level
         ``"post"``: one observation per post, in time order, with Newey-West (HAC) standard
-        errors (``maxlags`` default: Newey-West's rule ``floor(4 (n/100)^(2/9))``) because nearby
-        posts share shocks. ``"account"``: one observation per account (mean metric per post vs
-        median audience), with HC1 heteroscedasticity-robust errors.
+        errors because nearby posts share shocks; the posts must be one account's on one
+        platform (one series, as in :data:`SERIES`: the same handle on two platforms is two
+        audiences). ``"account"``: one observation per account and platform (mean metric per post
+        vs median audience), with HC1 heteroscedasticity-robust errors.
     method
         ``"ols"``: least squares on logs; posts with a metric of 0 cannot be logged and are
         dropped (counted in the text). ``"ppml"``: Poisson pseudo-maximum likelihood
         ``E[y] = exp(a + b log audience)``, which keeps zeros and is consistent under any
         overdispersion; same robust errors.
+    maxlags
+        Lags of the Newey-West errors at ``level="post"``; None (default) uses Newey-West's rule
+        ``floor(4 (n/100)^(2/9))``.
+    level_ci
+        Confidence level of the intervals (0.95 for 95%).
 
     Returns
     -------
@@ -599,14 +612,17 @@ def elasticity(
     if maxlags is not None and not is_whole(maxlags, 0):
         raise AnalysisError("maxlags must be a whole number of posts, 0 or more, or None for the "
                             "default", parameter="maxlags", found=repr(maxlags))
-    if level == "post" and "account" in posts.columns:
-        # one account's posts in time order: several accounts' posts are not one series
-        accounts = sorted(map(str, posts["account"].dropna().unique()))
-        if len(accounts) > 1:
-            raise AnalysisError("level='post' follows one account's posts in time order, and posts "
-                                "hold several accounts: pass one account's posts "
-                                "(toolkit.metrics.of_account) or compare accounts with level='account'",
-                                parameter="level", found=accounts)
+    if level == "post":
+        # one audience's posts in time order (SERIES): several accounts' posts, or one handle's on
+        # several platforms, are not one series
+        for column, what in (("account", "several accounts"),
+                             ("platform", "several platforms (each its own audience)")):
+            names = sorted(map(str, posts[column].dropna().unique())) if column in posts.columns else []
+            if len(names) > 1:
+                raise AnalysisError(f"level='post' follows one account's posts on one platform in time "
+                                    f"order, and posts hold {what}: pass one {column}'s posts "
+                                    "(toolkit.metrics.of_account) or compare them with level='account'",
+                                    parameter="level", found=names)
     posts = _ensure_metrics(posts, [metric])
     for column, parameter in ((metric, "metric"), (audience, "audience")):
         if column not in posts.columns:
@@ -622,14 +638,15 @@ def elasticity(
     if level == "account":
         if "account" not in posts.columns:
             raise AnalysisError("level='account' needs an account column", column="account")
-        frame["account"] = posts["account"].to_numpy()[frame.index.to_numpy()]
+        series = [c for c in SERIES if c in posts.columns]
+        frame[series] = posts[series].to_numpy()[frame.index.to_numpy()]
     n_posts = len(frame)
     frame = frame.dropna(subset=["y", "x"])
     n_missing = n_posts - len(frame)
     frame = frame[frame["x"] > 0]
     n_no_audience = n_posts - n_missing - len(frame)
     if level == "account":
-        frame = frame.groupby("account").agg(y=("y", "mean"), x=("x", "median"))
+        frame = frame.groupby(series, dropna=False, observed=True).agg(y=("y", "mean"), x=("x", "median"))
     n_all = len(frame)
     if n_all and not (frame["y"] > 0).any():  # nothing to relate (statsmodels' Poisson fit fails)
         raise AnalysisError(f"{metric} is 0 on every {level}: there is no engagement to relate to "
