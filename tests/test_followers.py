@@ -419,3 +419,27 @@ def test_elasticity_keeps_one_handles_platforms_apart():
     # by account, the two platforms are two observations, not one account's mean
     two = pd.concat([posts, posts.assign(account="you", followers=posts["followers"] * 3)])
     assert fl.elasticity(two, metric="likes", level="account").table.loc[0, "n_baseline"] == 4
+
+
+def test_engagement_around_events_takes_one_accounts_posts_or_says_why_not():
+    # hand-computed: "me" earns 10 likes a post while its followers halve at the purge (per
+    # follower +100%); "big" earns 1,000 on 100,000 followers throughout. Events without an
+    # account pooled both: per follower +0.5%
+    posts = pd.DataFrame({"account": ["me", "me", "big", "big"],
+                          "published_at": pd.to_datetime(["2024-01-05", "2024-01-30", "2024-01-06",
+                                                          "2024-01-29"], utc=True),
+                          "likes": pd.array([10, 10, 1000, 1000], dtype="Int64"),
+                          "followers": pd.array([1000, 500, 100000, 100000], dtype="Int64")})
+    events = pd.DataFrame({"date": pd.to_datetime(["2024-01-25"], utc=True), "kind": ["purge"],
+                           "size": [-500]})
+    with pytest.raises(AnalysisError, match="events without an account") as err:
+        fl.engagement_around_events(posts, events, metric="likes")
+    assert err.value.parameter == "events" and err.value.found == ["big", "me"]
+    mine = posts[posts["account"] == "me"]
+    assert fl.engagement_around_events(mine, events, metric="likes")["per_follower_change"].tolist() == [1.0]
+    assert fl.engagement_around_events(posts, events.assign(account="me"), metric="likes")[
+        "per_follower_change"].tolist() == [1.0]
+    # an account without posts was a row of 0 posts and NaN
+    with pytest.raises(AnalysisError, match="no posts of this account") as err:
+        fl.engagement_around_events(posts, events.assign(account="nobody"), metric="likes")
+    assert err.value.found == "nobody"

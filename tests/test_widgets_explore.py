@@ -331,3 +331,14 @@ def test_an_empty_selection_is_said_in_a_static_report_too():
     outputs = panel.static_outputs()
     assert outputs and all(o == "No posts in this selection." for o in outputs if isinstance(o, str))
     assert "No posts in this selection." in outputs
+
+
+def test_events_of_an_account_without_posts_are_shown_without_engagement_around_them(data):
+    # carol's history has a purge but carol has no posts: the events table shows it, the table of
+    # engagement around events has nothing for it (engagement_around_events refuses an account
+    # without posts rather than report 0 posts)
+    posts, followers = data
+    carol = simulate_profile(days=120, seed=13, account="carol", platform="x", purge=("2024-02-01", 0.2))
+    panel = ExplorePanel(posts, pd.concat([followers, carol.followers], ignore_index=True))
+    assert sorted(panel.tables["events"]["account"]) == ["alice", "carol"]
+    assert panel.tables["around_events"]["account"].tolist() == ["alice"]

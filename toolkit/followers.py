@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import AnalysisError, first_line, is_fraction, is_number, is_whole, unordered_date
-from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics
+from toolkit.metrics import ENGAGEMENTS, PERIODS, _ensure_metrics, of_account
 from toolkit.result import Result, format_pct
 
 __all__ = [
@@ -403,7 +403,8 @@ def engagement_around_events(
     """Engagement per post, per impression and per follower in the ``days`` before and after each event.
 
     Before is ``[date - days, date)``, after is ``[date, date + days)``, posts of the event's account
-    only (and of its platform, when the event names one). Per impression and per follower are ratios of sums, e.g.
+    only (and of its platform, when the event names one); an account without posts is an error,
+    and so is an event without an account when the posts hold several accounts. Per impression and per follower are ratios of sums, e.g.
     ``sum(metric) / sum(followers at post time)``. ``denominator_effect`` is
     ``(1 + per_follower_change) / (1 + per_post_change) - 1``: the part of the change in engagement
     per follower that comes from the follower count alone, whatever the posts earned.
@@ -442,6 +443,14 @@ def engagement_around_events(
     if not isinstance(events, pd.DataFrame) or not {"date", "kind", "size"} <= set(events.columns):
         raise AnalysisError("expected an events table with date, kind and size (detect_events)",
                             parameter="events", found=sorted(map(str, getattr(events, "columns", []))))
+    # an event belongs to one account's posts: without its account, the posts must be one account's
+    named = events["account"].notna() if "account" in events.columns else pd.Series(False, index=events.index)
+    accounts = sorted(map(str, posts["account"].dropna().unique())) if "account" in posts.columns else []
+    if not named.all() and len(accounts) > 1:
+        raise AnalysisError("events without an account, and posts hold several accounts: give the "
+                            "events an account column (detect_events does) or pass one account's "
+                            "posts (toolkit.metrics.of_account)", parameter="events", found=accounts)
+    posts = posts.reset_index(drop=True)
     rows = []
     try:  # times as given; text or zone-free times are read as UTC, as the loaders store them
         when = pd.to_datetime(posts["published_at"], utc=True)
@@ -457,13 +466,13 @@ def engagement_around_events(
 
     f = exposure("followers")
     imp = exposure("impressions")
-    acct = posts["account"].to_numpy() if "account" in posts.columns else np.full(len(posts), None)
     span = pd.Timedelta(days=days)
-    for ev in events.itertuples(index=False):
+    for ev, has_account in zip(events.itertuples(index=False), named):
         date = pd.Timestamp(ev.date)
         date = date.tz_localize("UTC") if date.tzinfo is None else date
-        mine = (acct == ev.account) if "account" in posts.columns and "account" in events.columns \
-            else np.ones(len(posts), dtype=bool)
+        mine = np.ones(len(posts), dtype=bool)
+        if has_account and accounts:  # raises for an account without posts
+            mine = posts.index.isin(of_account(posts, ev.account, parameter="events").index)
         on = getattr(ev, "platform", None)
         if "platform" in posts.columns and on is not None and not pd.isna(on):  # that account's platform
             mine = mine & (posts["platform"].astype(object) == on).to_numpy(dtype=bool)

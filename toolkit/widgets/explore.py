@@ -458,7 +458,10 @@ class ExplorePanel(CachedViews):
         ev = self.events
         self._ev_day = ev["date"].dt.tz_convert(self.tz).dt.tz_localize(None).to_numpy()
         self._ev_account = ev["account"].astype(str).to_numpy(dtype=object)
-        self._around = engagement_around_events(self.posts, ev) if len(ev) else pd.DataFrame()
+        # an account with a follower history but no posts has no engagement around its events
+        with_posts = np.isin(self._ev_account, self.posts["account"].dropna().astype(str).unique())
+        self._around = (engagement_around_events(self.posts, ev[with_posts]).set_axis(ev.index[with_posts])
+                        if with_posts.any() else pd.DataFrame())
 
     def _followers(self, state: Mapping[str, Any], mask: np.ndarray) -> list[Any]:
         sel = np.ones(len(self._f_plain), dtype=bool)
@@ -489,7 +492,7 @@ class ExplorePanel(CachedViews):
         self.charts["followers"] = self._templates[structure] = chart
         shown: list[Any] = [chart]
         if len(events):
-            around = self._around.loc[keep].reset_index(drop=True)
+            around = self._around[self._around.index.isin(np.flatnonzero(keep))].reset_index(drop=True)
             self.tables["around_events"] = around
             shown += [events, w.HTML("<b>Engagement per post and per follower, 28 days before and after "
                                      "each event</b>"), around]
