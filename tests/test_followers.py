@@ -443,3 +443,20 @@ def test_engagement_around_events_takes_one_accounts_posts_or_says_why_not():
     with pytest.raises(AnalysisError, match="no posts of this account") as err:
         fl.engagement_around_events(posts, events.assign(account="nobody"), metric="likes")
     assert err.value.found == "nobody"
+
+
+def test_follower_growth_gives_no_flow_total_for_a_period_with_days_missing():
+    # hand-computed: 10 follows and 2 unfollows a day from Wednesday 3 January, 14 days. Week 2
+    # lacked the flows of 5 days and reported 20 and 4 as its totals (true: 70 and 14)
+    history = _history([1000 + 8 * i for i in range(14)], start="2024-01-03",
+                       new_follows=[10] * 14, unfollows=[2] * 14)
+    complete = fl.follower_growth(history, "week")
+    # the history's own first and last weeks are whole within its span (5 and 2 days)
+    assert complete[["new_follows", "unfollows"]].values.tolist() == [[50, 10], [70, 14], [20, 4]]
+    gaps = history.copy()
+    gaps.loc[6:10, ["new_follows", "unfollows"]] = pd.NA  # 9 to 13 January
+    pd.testing.assert_extension_array_equal(fl.follower_growth(gaps, "week")["new_follows"].array,
+                                            pd.array([50, None, 20], dtype="Int64"))
+    dropped = fl.follower_growth(history.drop(index=8), "week")  # no row for 11 January
+    pd.testing.assert_extension_array_equal(dropped["unfollows"].array, pd.array([10, None, 4], dtype="Int64"))
+    assert dropped["net_change"].tolist() == complete["net_change"].tolist()  # counts span the gap

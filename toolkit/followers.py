@@ -173,7 +173,9 @@ def follower_growth(followers: pd.DataFrame, by: str = "week") -> pd.DataFrame:
     earlier one when days are missing), so consecutive periods chain and ``net_change`` spans the
     same days as the flows; the first period of a history starts from its own first count (its
     change leaves out that first day). ``growth`` is ``net_change / followers_start`` (NA when the
-    start is NA or 0); flows are summed (NA when the history has none).
+    start is NA or 0). ``new_follows`` and ``unfollows`` are the period's totals, NA when a day of
+    the period (within the history's first to last day) lacks them or has no row: a sum over the
+    days reported would be an undercount passed off as a total.
 
     >>> days = pd.date_range("2024-01-01", periods=14, freq="D", tz="UTC")
     >>> history = pd.DataFrame({"account": "me", "date": days,
@@ -192,16 +194,24 @@ def follower_growth(followers: pd.DataFrame, by: str = "week") -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = pd.array([pd.NA] * len(frame), dtype="Int64")
     local = frame["date"].dt.tz_localize(None)
-    frame["period"] = local if by == "day" else local.dt.to_period(PERIODS[by]).dt.start_time
+    period = local.dt.to_period("D" if by == "day" else PERIODS[by])
+    frame["period"] = period.dt.start_time
     keys = [*SERIES, "period"]
+    # the days a period's flows must cover: its days within its history's first to last day
+    span = frame.groupby(SERIES, dropna=False, observed=True)["date"]
+    first = np.maximum(frame["period"], span.transform("min").dt.tz_localize(None))
+    last = np.minimum(period.dt.end_time.dt.floor("D"), span.transform("max").dt.tz_localize(None))
+    frame["_days"] = (last - first).dt.days + 1
     counts = frame.dropna(subset=["followers"])
     g = counts.groupby(keys, sort=True, dropna=False, observed=True)
     out = pd.DataFrame({"first": g["followers"].first(), "followers_end": g["followers"].last()})
     # the start of a period is the end of the series' previous period with a count
     previous = out.groupby(level=SERIES, sort=False, dropna=False, observed=True)["followers_end"].shift()
     out["followers_start"] = previous.fillna(out["first"]).astype("Int64")
-    flows = frame.groupby(keys, sort=True, dropna=False, observed=True)[["new_follows", "unfollows"]] \
-        .sum(min_count=1)
+    g_flows = frame.groupby(keys, sort=True, dropna=False, observed=True)
+    flows = g_flows[["new_follows", "unfollows"]].sum(min_count=1)
+    covered = g_flows[["new_follows", "unfollows"]].count()
+    flows = flows.where(covered.ge(g_flows["_days"].first(), axis=0))
     out = flows.join(out, how="left")
     out["net_change"] = (out["followers_end"] - out["followers_start"]).astype("Int64")
     start = pd.array(out["followers_start"], dtype="Float64")
