@@ -180,6 +180,11 @@ def test_posts_without_impressions_open_per_post_instead_of_failing():
     expected = m.top_posts(scored, metric=m.WEIGHTED_ENGAGEMENT, n=5).drop(columns=["account", "platform"])
     pd.testing.assert_frame_equal(panel.tables["top"], expected)
     assert panel.tables["ladder"]["total"].notna().all()  # totals and shares, no rate per impression
+    # the ranking check is per post too (it was per impression: every rate and order NaN)
+    expected = m.weight_sensitivity(mine, {YOUR_WEIGHTS: panel.current_weights, **m.ALTERNATIVE_WEIGHTS},
+                                    denominator=None, by="media_type", top=20)
+    pd.testing.assert_frame_equal(panel.tables["sensitivity"], expected)
+    assert panel.tables["sensitivity"]["spearman_vs_baseline"].notna().all()
     assert "no rate per impression" in panel.widget.children[4].value
 
 

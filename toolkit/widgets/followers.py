@@ -244,7 +244,7 @@ class LadderPanel(CachedViews):
         if name == "sensitivity":
             alternatives = {YOUR_WEIGHTS: weights, **m.ALTERNATIVE_WEIGHTS}
             group = by if by is not None and sub[by].notna().any() else None
-            table = m.weight_sensitivity(sub, alternatives, by=group, top=20)
+            table = m.weight_sensitivity(sub, alternatives, denominator=self.denominator, by=group, top=20)
             self.tables["sensitivity"] = table
             return [table]
         if name == "top":
