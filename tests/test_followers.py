@@ -460,3 +460,20 @@ def test_follower_growth_gives_no_flow_total_for_a_period_with_days_missing():
     dropped = fl.follower_growth(history.drop(index=8), "week")  # no row for 11 January
     pd.testing.assert_extension_array_equal(dropped["unfollows"].array, pd.array([10, None, 4], dtype="Int64"))
     assert dropped["net_change"].tolist() == complete["net_change"].tolist()  # counts span the gap
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Asia/Tokyo", "America/New_York"])
+def test_a_follower_day_is_the_calendar_day_written_in_its_own_offset(zone):
+    # closed form: the module example's purge on 10 February, with the days written at local
+    # midnight. Positive offsets were converted to UTC first and landed on 9 February; zoned
+    # Series were cut in local time, giving 23:00 or 15:00 UTC stamps
+    level = [1000 + 3 * i for i in range(60)]
+    level = level[:40] + [v - 200 for v in level[40:]]
+    local = pd.date_range("2024-01-01", periods=60, freq="D", tz=zone)
+    days = pd.date_range("2024-01-01", periods=60, freq="D", tz="UTC")
+    for dates in (local, [d.isoformat() for d in local]):
+        history = pd.DataFrame({"account": "me", "date": dates, "followers": level})
+        events = fl.detect_events(history)
+        assert events["date"].tolist() == [pd.Timestamp("2024-02-10", tz="UTC")]
+        assert fl.daily_changes(history)["date"].tolist() == list(days[1:])
+        assert fl.follower_growth(history, "day")["period"].tolist() == list(days.tz_localize(None))

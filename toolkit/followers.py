@@ -8,6 +8,9 @@ estimates how engagement scales with audience size (:func:`elasticity`).
 
 All functions take the canonical ``followers`` table (one row per account and day: ``account``,
 ``platform``, ``date``, ``followers``, ``new_follows``, ``unfollows``) and/or the ``posts`` table.
+A follower row's day is the calendar day its date is written in: a time with a zone or an offset
+is cut to the day in its own zone (Tokyo's 1 January 00:00 is 1 January), and days are returned
+as midnight UTC, as :func:`toolkit.load` stores them.
 
 >>> import pandas as pd
 >>> days = pd.date_range("2024-01-01", periods=60, freq="D", tz="UTC")
@@ -74,20 +77,7 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
         out["account"] = "account"
     if "platform" not in out.columns:
         out["platform"] = pd.NA
-    date = out["date"]
-    if not isinstance(date.dtype, pd.DatetimeTZDtype):
-        # text such as 01/03/2024 would be read month first by pandas: refused, as every date
-        # the user gives is (toolkit.errors.unordered_date); toolkit.load reads exports' own dates
-        if date.dtype == object or pd.api.types.is_string_dtype(date):
-            for value in pd.unique(date.dropna()):
-                if (why := unordered_date(value)) is not None:
-                    raise AnalysisError(why, column="date", found=repr(value))
-        try:
-            date = pd.to_datetime(date, utc=True)
-        except (ValueError, TypeError) as exc:
-            raise AnalysisError("expected dates in the followers table", column="date",
-                                found=str(exc)) from None
-    out["date"] = date.dt.floor("D")
+    out["date"] = _days(out["date"])
     out = _one_platform(out)
     out = out.sort_values([*SERIES, "date"], kind="stable")
     repeated = out.duplicated([*SERIES, "date"]) & out["date"].notna()
@@ -99,6 +89,30 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
             found=f"{int(repeated.sum())} repeated days, first {first['account']} "
                   f"({first['platform']}) on {first['date']:%Y-%m-%d}")
     return out
+
+
+def _days(date: pd.Series) -> pd.Series:
+    """Each row's calendar day as written, at midnight UTC (as toolkit.load stores a day): a time
+    with a zone or an offset is cut to the day in its own zone before anything is converted, so
+    1 January 00:00 in Tokyo (+09:00) is 1 January, not 31 December. Times without one are days
+    in UTC."""
+    if isinstance(date.dtype, pd.DatetimeTZDtype):
+        wall = date.dt.tz_localize(None)  # the clock time in its own zone
+    elif pd.api.types.is_datetime64_dtype(date):
+        wall = date
+    else:
+        # text such as 01/03/2024 would be read month first by pandas: refused, as every date
+        # the user gives is (toolkit.errors.unordered_date); toolkit.load reads exports' own dates
+        for value in pd.unique(date.dropna()):
+            if (why := unordered_date(value)) is not None:
+                raise AnalysisError(why, column="date", found=repr(value))
+        try:  # one value at a time: each keeps its own offset
+            stamps = {value: pd.Timestamp(value) for value in pd.unique(date.dropna())}
+        except (ValueError, TypeError) as exc:
+            raise AnalysisError("expected dates in the followers table", column="date",
+                                found=first_line(str(exc))) from None
+        wall = pd.to_datetime(date.map({v: s.tz_localize(None) if s.tzinfo else s for v, s in stamps.items()}))
+    return wall.dt.floor("D").dt.tz_localize("UTC")
 
 
 def _one_platform(frame: pd.DataFrame) -> pd.DataFrame:
