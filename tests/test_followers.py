@@ -477,3 +477,30 @@ def test_a_follower_day_is_the_calendar_day_written_in_its_own_offset(zone):
         assert events["date"].tolist() == [pd.Timestamp("2024-02-10", tz="UTC")]
         assert fl.daily_changes(history)["date"].tolist() == list(days[1:])
         assert fl.follower_growth(history, "day")["period"].tolist() == list(days.tz_localize(None))
+
+
+def _with(column, position, value):
+    history = _history([1000 + 3 * i for i in range(30)]).astype({column: object})
+    history.loc[position, column] = value
+    return history
+
+
+@pytest.mark.parametrize("history, column, found", [
+    (_with("date", 10, pd.NaT), "date", "NaT"),      # a TypeError deep inside; growth invented a period NaT
+    (_with("followers", 0, "1,000"), "followers", "'1,000'"),  # ValueError from pandas
+    (_with("followers", 3, "n/a"), "followers", "'n/a'"),
+    (_with("followers", 5, 100.5), "followers", "100.5"),  # growth: TypeError; events: accepted
+    (_with("followers", 7, -4), "followers", "-4"),
+])
+@pytest.mark.parametrize("function", ["follower_growth", "daily_changes", "detect_events"])
+def test_a_bad_date_or_count_is_named_by_every_function(history, column, found, function):
+    with pytest.raises(AnalysisError, match="at position") as err:
+        getattr(fl, function)(history)
+    assert err.value.column == column and err.value.found == found
+
+
+def test_counts_written_as_text_read_as_numbers():
+    history = _history([1000 + 3 * i for i in range(30)])
+    as_text = history.assign(followers=history["followers"].astype(str))
+    pd.testing.assert_frame_equal(fl.follower_growth(as_text), fl.follower_growth(history))
+    pd.testing.assert_frame_equal(fl.daily_changes(as_text), fl.daily_changes(history))

@@ -10,7 +10,9 @@ All functions take the canonical ``followers`` table (one row per account and da
 ``platform``, ``date``, ``followers``, ``new_follows``, ``unfollows``) and/or the ``posts`` table.
 A follower row's day is the calendar day its date is written in: a time with a zone or an offset
 is cut to the day in its own zone (Tokyo's 1 January 00:00 is 1 January), and days are returned
-as midnight UTC, as :func:`toolkit.load` stores them.
+as midnight UTC, as :func:`toolkit.load` stores them. Counts must be whole numbers, 0 or more
+(numbers written as text are read), and every row needs a date: anything else is an
+:class:`~toolkit.errors.AnalysisError` naming the column and the first such row.
 
 >>> import pandas as pd
 >>> days = pd.date_range("2024-01-01", periods=60, freq="D", tz="UTC")
@@ -62,6 +64,9 @@ SERIES = ["account", "platform"]
 
 
 def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``followers`` to analyse: an account and a platform column, a day on every row
+    (:func:`_days`), counts as Int64, sorted by series and day. A missing date, a count that is not
+    a whole number 0 or more, or a repeated day is an error naming its column and first row."""
     if not isinstance(followers, pd.DataFrame):
         raise AnalysisError("followers must be a pandas DataFrame", parameter="followers",
                             found=type(followers).__name__)
@@ -77,7 +82,13 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
         out["account"] = "account"
     if "platform" not in out.columns:
         out["platform"] = pd.NA
+    for column in ("followers", "new_follows", "unfollows"):
+        if column in out.columns:
+            out[column] = _counts(out[column], column)
     out["date"] = _days(out["date"])
+    if out["date"].isna().any():
+        _refuse(followers["date"], out["date"].isna(), "date", "expected a date on every row",
+                "the first row without one")
     out = _one_platform(out)
     out = out.sort_values([*SERIES, "date"], kind="stable")
     repeated = out.duplicated([*SERIES, "date"]) & out["date"].notna()
@@ -91,6 +102,30 @@ def _check_followers(followers: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _refuse(values: pd.Series, bad, column: str, expected: str, first: str):
+    """Raise the error for the first ``bad`` value of ``column``, by its position in the table."""
+    position = int(np.asarray(bad, dtype=bool).argmax())
+    value = values.iloc[position]
+    raise AnalysisError(f"{expected}; {first} is at position {position} of the followers table "
+                        "(counting from 0)", column=column,
+                        found=repr(value.item() if isinstance(value, np.generic) else value))
+
+
+def _counts(values: pd.Series, column: str) -> pd.Series:
+    """``values`` as Int64, when each is a whole number 0 or more (numbers written as text too)
+    or missing."""
+    number = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_bool_dtype(values) else None
+    x = (np.full(len(values), np.nan) if number is None else
+         pd.array(number, dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(x) & (x >= 0) & (x == np.round(x))
+    bad = values.notna().to_numpy(dtype=bool) & ~whole
+    if bad.any():
+        _refuse(values, bad, column, "expected whole numbers, 0 or more, or missing values",
+                "the first other value")
+    return pd.Series(pd.array(np.where(whole, x, np.nan), dtype="Float64"), index=values.index).astype("Int64")
+
+
 def _days(date: pd.Series) -> pd.Series:
     """Each row's calendar day as written, at midnight UTC (as toolkit.load stores a day): a time
     with a zone or an offset is cut to the day in its own zone before anything is converted, so
@@ -100,6 +135,11 @@ def _days(date: pd.Series) -> pd.Series:
         wall = date.dt.tz_localize(None)  # the clock time in its own zone
     elif pd.api.types.is_datetime64_dtype(date):
         wall = date
+    elif pd.api.types.is_numeric_dtype(date) or pd.api.types.is_bool_dtype(date):
+        if date.isna().all():  # an empty column (a table without rows)
+            return pd.Series(pd.NaT, index=date.index, dtype="datetime64[ns, UTC]")
+        raise AnalysisError("expected dates (date-times, or text written year first such as "
+                            "2024-01-31)", column="date", found=f"numbers ({date.dtype})")
     else:
         # text such as 01/03/2024 would be read month first by pandas: refused, as every date
         # the user gives is (toolkit.errors.unordered_date); toolkit.load reads exports' own dates
