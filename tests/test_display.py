@@ -351,3 +351,44 @@ def test_a_redrawn_chart_reaches_the_widget_as_altair_would_send_it():
         assert "vegaEmbed" in (page[0] if isinstance(page, tuple) else page)["text/html"]
     finally:
         display.setup("live")
+
+
+def test_a_handle_written_with_its_at_sign_is_also_found_bare(tmp_path, monkeypatch):
+    # an export that stores "@harborbakes" in its account column: the file name
+    # harborbakes_posts.csv holds the handle without the @, and must be scrubbed too
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(display.REDACT_LOG_ENV, str(log))
+    display.setup("static", redact=True)
+    out = display.redact_frame(pd.DataFrame({"account": ["@harborbakes", "harborbakes", "@other_cafe"]}))
+    assert out["account"].tolist() == ["account 1", "account 1", "account 2"]
+    assert display.redact_text("from harborbakes_posts.csv and @other_cafe") == \
+        "from account 1_posts.csv and account 2"
+    entries = map(json.loads, log.read_text().splitlines())
+    logged = {e["value"]: e["alias"] for e in entries if e["kind"] == "account"}
+    assert logged == {"@harborbakes": "account 1", "harborbakes": "account 1", "@other_cafe": "account 2",
+                      "other_cafe": "account 2"}
+
+
+def test_loading_registers_the_accounts_it_reads_even_from_files_without_rows(tmp_path, monkeypatch):
+    # data a notebook shows without keeping it in a variable, and the handle of a header-only
+    # export (in its file name only), are known to a redacting build as they are loaded
+    import shutil
+    from pathlib import Path
+
+    import toolkit
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    legacy = sample / "tweet_activity_metrics_harborbakes_20240101_20240331_en.csv"
+    header = legacy.read_text(encoding="utf-8").splitlines()[0]
+    (tmp_path / "tweet_activity_metrics_quietcafe_20240101_20240331_en.csv").write_text(header + "\n")
+    shutil.copy(legacy, tmp_path / legacy.name)
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(display.REDACT_LOG_ENV, str(log))
+    display.setup("static", redact=True)
+    ds = toolkit.load(tmp_path, progress=False, cache=False)
+    assert ds.report.set_index("account")["rows_loaded"].to_dict() == {"harborbakes": 239, "quietcafe": 0}
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {e["value"] for e in logged if e["kind"] == "account"} == {"harborbakes", "quietcafe"}
+    assert {e["value"] for e in logged if e["kind"] == "text"} >= set(ds.posts["text"].dropna())
+    assert display.redact_text("tweet_activity_metrics_quietcafe_20240101") == \
+        "tweet_activity_metrics_account 2_20240101"

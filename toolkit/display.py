@@ -526,12 +526,19 @@ def _register(accounts: Any = (), texts: Any = ()) -> None:
             continue
         account = str(account)
         if account not in aliases:
-            taken = set(aliases.values())
-            number = len(aliases) + 1
-            while f"account {number}" in taken:
-                number += 1
-            aliases[account] = f"account {number}"
+            bare = account.strip().lstrip("@")  # "@harborbakes": the handle is also found bare
+            if bare and bare != account and bare in aliases:
+                aliases[account] = aliases[bare]
+            else:
+                taken = set(aliases.values())
+                number = len(taken) + 1
+                while f"account {number}" in taken:
+                    number += 1
+                aliases[account] = f"account {number}"
             entries.append({"kind": "account", "value": account, "alias": aliases[account]})
+            if bare and bare not in aliases:
+                aliases[bare] = aliases[account]
+                entries.append({"kind": "account", "value": bare, "alias": aliases[bare]})
     seen: set[str] = _state["texts"]
     for text in texts:
         if isinstance(text, str) and text.strip() and text not in seen:

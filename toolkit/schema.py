@@ -120,6 +120,7 @@ REJECTED: Mapping[str, object] = {
 REPORT: Mapping[str, object] = {
     "source_file": "string",
     "format": "string",
+    "account": "string",
     "rows_read": "int64",
     "rows_loaded": "int64",
     "rows_rejected": "int64",

@@ -178,7 +178,8 @@ def build_table(
     rejected = rejected_frame(str(source.path), frame.loc[bad, "source_row"], why[bad],
                               raw.records(why[bad].index, raw_sep(source)))
     kept = result.loc[~bad] if bad.any() else result
-    parsed = Parsed(rows_read=n, rejected=rejected, encoding=raw.encoding, exported_at=exported_at)
+    parsed = Parsed(rows_read=n, rejected=rejected, encoding=raw.encoding, exported_at=exported_at,
+                    account=account if isinstance(account, str) else None)
     # exports drift from month to month: say which columns this one lacks (an account not in the
     # rows has its own note, from the format)
     absent = [name for name, col in found.items()

@@ -32,7 +32,7 @@ __all__ = ["cache_dir", "file_hash", "key_for", "get", "put", "clear", "dataset_
            "put_dataset"]
 
 _TABLES = ("posts", "followers", "daily", "rejected")
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "3"
 _SUFFIX = ".arrow"
 
 
@@ -122,7 +122,8 @@ def get(key: str) -> tuple[str, Parsed] | None:
     exported = pd.Timestamp(meta["exported_at"]) if meta.get("exported_at") else None
     parsed = Parsed(rows_read=meta["rows_read"], rows_loaded=meta.get("rows_loaded"),
                     derived_tables=tuple(meta.get("derived_tables", ())), summary_rows=meta["summary_rows"],
-                    encoding=meta["encoding"], exported_at=exported, notes=meta["notes"], **tables)
+                    encoding=meta["encoding"], exported_at=exported, notes=meta["notes"],
+                    account=meta.get("account"), **tables)
     return meta["format"], parsed
 
 
@@ -141,6 +142,7 @@ def put(key: str, name: str, parsed: Parsed) -> None:
         meta = {"format": name, "rows_read": parsed.rows_read, "rows_loaded": parsed.rows_loaded,
                 "derived_tables": list(parsed.derived_tables), "summary_rows": parsed.summary_rows,
                 "encoding": parsed.encoding, "notes": parsed.notes, "tables": stored,
+                "account": parsed.account,
                 "exported_at": None if parsed.exported_at is None else parsed.exported_at.isoformat()}
         (tmp / "meta.json").write_text(json.dumps(meta))
         _commit(tmp, base / key)

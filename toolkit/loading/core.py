@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from toolkit import display
 from toolkit.errors import DataFormatError, EngagementLabError, SchemaError
 from toolkit.loading import registry
 from toolkit.loading.build import constant
@@ -65,8 +66,10 @@ class Dataset:
     rejected
         Records that could not be loaded: ``source_file``, ``source_row``, ``reason``, ``raw``.
     report
-        One row per file: ``source_file``, ``format``, ``rows_read``, ``rows_loaded``,
-        ``rows_rejected``, ``duplicates_merged``, ``summary_rows``, ``encoding``, ``notes``.
+        One row per file: ``source_file``, ``format``, ``account`` (the account the file was read
+        for, from ``account=`` or its file name, even when no row is kept; NA when only its rows
+        name accounts), ``rows_read``, ``rows_loaded``, ``rows_rejected``, ``duplicates_merged``,
+        ``summary_rows``, ``encoding``, ``notes``.
         For every file ``rows_read == rows_loaded + rows_rejected + duplicates_merged``; a post or a
         follower or daily day exported again is merged into one row (the latest export wins).
     """
@@ -571,7 +574,7 @@ def load(
         whole = file_cache.dataset_key(keys, format=format, account=account, mapping=mapping)
         hit = file_cache.get_dataset(whole)
         if hit is not None:
-            return _say_unread(hit, repeated, inner)
+            return _registered(_say_unread(hit, repeated, inner))
     per_file = len(files) > 1  # one file: the whole-load entry is the file's entry
     show = len(files) > 3 if progress is None else progress
     iterator = zip(files, keys)
@@ -606,7 +609,15 @@ def load(
                              "(documents): " + ", ".join(map(str, documents)))
     if whole is not None:
         file_cache.put_dataset(whole, dataset)
-    return _say_unread(dataset, repeated, inner)
+    return _registered(_say_unread(dataset, repeated, inner))
+
+
+def _registered(dataset: Dataset) -> Dataset:
+    """``dataset``, its handles and post texts registered for a redacted report as it is loaded
+    (:func:`toolkit.display.note_data`; nothing happens outside a redacting report build), so that
+    data a notebook shows without keeping it in a variable is known too."""
+    display.note_data(dataset)
+    return dataset
 
 
 def _say_unread(dataset: Dataset, repeated: list[Path], inner: list[Path]) -> Dataset:
@@ -712,7 +723,7 @@ def assemble(results: list[tuple[Path, str, Parsed]], account: str | None = None
         if "followers" not in parsed.derived_tables:
             merged += int(dropped_followers.get(source, 0))
         rows.append({
-            "source_file": source, "format": name, "rows_read": parsed.rows_read,
+            "source_file": source, "format": name, "account": parsed.account, "rows_read": parsed.rows_read,
             "rows_loaded": loaded - merged,
             "rows_rejected": 0 if parsed.rejected is None else len(parsed.rejected),
             "duplicates_merged": merged, "summary_rows": parsed.summary_rows,

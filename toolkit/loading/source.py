@@ -79,3 +79,6 @@ class Parsed:
     encoding: str = ""
     exported_at: pd.Timestamp | None = None
     notes: list[str] = field(default_factory=list)
+    #: the account the file was read for (``load(account=)`` or its file name; an account column in
+    #: its rows overrides it): the report names it even when no row is kept
+    account: str | None = None

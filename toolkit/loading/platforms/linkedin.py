@@ -275,7 +275,8 @@ def _merge_top_posts(path, sheet) -> tuple[RawTable, int]:
 
 
 def _combine(parts: list[Parsed]) -> Parsed:
-    out = Parsed(rows_read=sum(p.rows_read for p in parts), encoding="xlsx")
+    out = Parsed(rows_read=sum(p.rows_read for p in parts), encoding="xlsx",
+                 account=next((p.account for p in parts if p.account), None))
     for table in ("posts", "followers", "daily"):
         frames = [getattr(p, table) for p in parts if getattr(p, table) is not None]
         if frames:
