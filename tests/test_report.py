@@ -175,6 +175,39 @@ _LOGGED = [{"kind": "hooks"}, {"kind": "account", "value": "harborbakes", "alias
            {"kind": "text", "value": LONG_TEXT}]
 
 
+def test_a_failed_notebook_gets_no_redacted_page(tmp_path, monkeypatch):
+    # the failing cell's error names an export the redaction never saw (it could not be read, so
+    # no account was registered): no page is written, and a page of an earlier build is removed
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    error = PapermillExecutionError(cell_index=2, exec_count=3, source="ds = toolkit.load(DATA)",
+                                    ename="DataFormatError", evalue="tweet_activity_metrics_quietcafe_"
+                                    "20240101_20240331_en.csv: matches no supported format", traceback=[])
+
+    def execute_notebook(input_path, output_path, **kwargs):
+        import os
+
+        with open(os.environ[display.REDACT_LOG_ENV], "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"kind": "hooks"}) + "\n")
+        nbformat.write(_executed(nbformat.v4.new_output(
+            "error", ename=error.ename, evalue=error.evalue, traceback=[error.evalue])), output_path)
+        raise error
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    (tmp_path / "failing.ipynb").write_text("{}")
+    stale = tmp_path / "out" / "failing.html"
+    stale.parent.mkdir()
+    stale.write_text("an earlier page")
+    with pytest.raises(ReportError, match="failed in cell 3; a redacted page is written only for a notebook"):
+        build_report(tmp_path / "failing.ipynb", tmp_path / "out", redact=True)
+    assert not stale.exists()
+    # without redaction the page shows the error, for the person who ran it
+    with pytest.raises(ReportError, match="the page .* shows the error"):
+        build_report(tmp_path / "failing.ipynb", tmp_path / "out")
+    assert "quietcafe" in stale.read_text(encoding="utf-8")
+
+
 def test_kept_notebook_is_redacted_like_the_page(tmp_path, monkeypatch):
     _fake_execution(monkeypatch, _leaky_executed(), _LOGGED)
     (tmp_path / "leaky.ipynb").write_text("{}")

@@ -160,10 +160,11 @@ def build_report(
     Returns
     -------
     Path
-        The HTML file. Raises :class:`ReportError` if a cell failed (the page is still written, showing
-        the error) or the page would fetch from another host or leak a redacted value, or the kernel
-        did not register its data for redaction (then neither the page nor the kept notebook is
-        written).
+        The HTML file. Raises :class:`ReportError` if a cell failed (the page is still written,
+        showing the error, unless redacting: a redacted page is written only for a notebook that
+        ran to its end), or the page would fetch from another host or leak a redacted value, or the
+        kernel did not register its data for redaction (then neither the page nor the kept
+        notebook is written).
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -213,6 +214,16 @@ def build_report(
 
         nb = nbformat.read(executed, as_version=4)
         kept = None
+        if redact and failure is not None:
+            # a failed cell's error can show what the redaction never saw (the file name of an
+            # export that could not be read, a parameter's value): no page, and no stale one
+            page.unlink(missing_ok=True)
+            raise ReportError(
+                f"the notebook failed in cell {failure.exec_count}; a redacted page is written only "
+                "for a notebook that runs to its end, as an error can show data the redaction never "
+                "saw: build it without redaction to read the error, privately",
+                file=notebook, found=first_line(f"{failure.ename}: {failure.evalue}"),
+            )
         if redact:
             secrets = _read_log(log, notebook)
             for account, alias in (aliases or {}).items():
