@@ -192,3 +192,37 @@ def test_an_accounts_warnings_are_kept_and_shown_and_its_numbers_unchanged(n_job
          "message": "posting frequency changed around the change date"}]
     shown = out._repr_html_()
     assert "1 with warnings" in shown and "posting frequency changed around the change date" in shown
+
+
+def _dies_on_b(posts: pd.DataFrame) -> pd.DataFrame:
+    """Kills its worker process on account b (as an out-of-memory kill would)."""
+    import os
+
+    if posts["account"].iloc[0] == "b":
+        os._exit(1)
+    return _mean_likes(posts)
+
+
+def test_a_worker_that_dies_costs_its_own_accounts_only_and_names_them():
+    posts = pd.DataFrame({"account": list("aaabbbccc"), "likes": range(9)})
+    out = run_batch(posts, _dies_on_b, n_jobs=2, chunk_size=1, progress=False)
+    # b's worker died: b (and any account whose chunk was still pending in the broken pool) has
+    # an error row saying so; every account is in the table or in errors, none twice
+    assert "b" in set(out.errors["account"]) and "b" not in set(out.table["account"])
+    assert set(out.table["account"]) | set(out.errors["account"]) == {"a", "b", "c"}
+    assert not set(out.table["account"]) & set(out.errors["account"])
+    message = out.errors.set_index("account").loc["b", "message"]
+    assert "worker process" in message and "n_jobs=1" in message
+
+
+def _liked(posts: pd.DataFrame) -> pd.DataFrame:
+    table = _mean_likes(posts)
+    return table[table["lift"] > 0]
+
+
+def test_an_account_whose_analysis_returns_no_rows_is_counted_with_a_reason():
+    posts = pd.DataFrame({"account": list("aaabbbccc"), "likes": [1, 2, 3, 0, 0, 0, 7, 8, 9]})
+    out = run_batch(posts, _liked, n_jobs=1, progress=False)
+    assert list(out.table["account"]) == ["a", "c"]
+    assert list(out.errors["account"]) == ["b"] and "without rows" in out.errors["message"].iloc[0]
+    assert "1 failed" in out._repr_html_()

@@ -3,9 +3,10 @@
 :func:`run_batch` splits a posts table by account (or any column), runs the analysis on each part
 in parallel and stacks the result tables, one block of rows per account, with the account first.
 An account the analysis cannot handle (too few posts, no change date inside its data ...) gets a
-row in ``errors`` with the message; the others still finish. Posts with no account (``by`` is
-missing) are not analysed, since their result would be nobody's: they get one row in ``errors``
-that says how many they are. Warnings an analysis raises for an account (a
+row in ``errors`` with the message; the others still finish (and when a worker process dies,
+out of memory say, its accounts get such a row and the others' results are kept). Posts with no
+account (``by`` is missing) are not analysed, since their result would be nobody's: they get one
+row in ``errors`` that says how many they are. Warnings an analysis raises for an account (a
 :class:`~toolkit.errors.ConfoundWarning` caution, say) are kept in ``warnings``, one row each,
 and shown with the result, as they would be when the account is analysed alone.
 
@@ -57,7 +58,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.errors import AnalysisError, EngagementLabError
+from toolkit.errors import AnalysisError, EngagementLabError, first_line
 
 
 __all__ = ["BatchResult", "run_batch", "ANALYSES"]
@@ -77,7 +78,8 @@ class BatchResult:
         ``by`` column of its own, holding the account it was run on, keeps just that one).
     errors
         One row per account that failed: ``by`` column, ``error`` (type) and ``message``; also
-        an account whose table has a ``by`` column naming another account, and, last, one row
+        an account whose worker process died, one whose analysis returned a table without rows,
+        one whose table has a ``by`` column naming another account, and, last, one row
         with a missing ``by`` for the posts that have no account (not analysed; the message
         gives their number).
     texts
@@ -170,6 +172,19 @@ def _run_chunk(analysis: str | Callable, chunk: list[tuple[Hashable, pd.DataFram
         raised = list(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
         out.append((key, *outcome, raised))
     return out
+
+
+def _chunk_result(future: Any, keys: list[Hashable]) -> list[tuple[Hashable, Any, Any, Any, Any]]:
+    """A finished chunk's results; if its worker failed as a whole (the process died, a table
+    could not be sent back), an error row for each of its accounts instead, so the other chunks'
+    results are kept and every account is accounted for."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - one worker's death must not lose the others' results
+        message = (f"the worker process analysing this and {len(keys) - 1} other group(s) failed "
+                   f"({type(exc).__name__}: {first_line(str(exc))}), e.g. out of memory; rerun with "
+                   "n_jobs=1 to see this group's own error")
+        return [(key, None, None, (type(exc).__name__, message), []) for key in keys]
 
 
 def _chunks(sizes: Sequence[int], n_workers: int, chunk_size: int | None) -> list[list[int]]:
@@ -304,11 +319,11 @@ def run_batch(
 
             chunks = _chunks(sizes, max(1, len(client.scheduler_info().get("workers", {}))),
                              chunk_size)
-            futures = [client.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs,
-                                     pure=False)
-                       for chunk in chunks]
-            for future in dask_completed(futures):
-                part = future.result()
+            futures = {client.submit(_run_chunk, analysis, [groups[i] for i in chunk], kwargs,
+                                     pure=False): chunk
+                       for chunk in chunks}
+            for future in dask_completed(list(futures)):
+                part = _chunk_result(future, [groups[i][0] for i in futures[future]])
                 results.extend(part)
                 bar.update(len(part))
         elif n_workers == 1:
@@ -319,15 +334,17 @@ def run_batch(
             forked = _START_METHOD == "fork"
             context = multiprocessing.get_context(_START_METHOD)
             # forked workers read their accounts from _SHARED; spawned ones get them with the task
+            chunks = _chunks(sizes, n_workers, chunk_size)
             tasks = [(_run_shared, chunk) if forked else (_run_chunk, [groups[i] for i in chunk])
-                     for chunk in _chunks(sizes, n_workers, chunk_size)]
+                     for chunk in chunks]
             with _SHARED_LOCK:
                 _SHARED[:] = groups if forked else []
                 try:
                     with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-                        futures = [pool.submit(run, analysis, part, kwargs) for run, part in tasks]
+                        futures = {pool.submit(run, analysis, part, kwargs): chunk
+                                   for (run, part), chunk in zip(tasks, chunks)}
                         for future in as_completed(futures):
-                            part = future.result()
+                            part = _chunk_result(future, [groups[i][0] for i in futures[future]])
                             results.extend(part)
                             bar.update(len(part))
                 finally:
@@ -342,6 +359,11 @@ def run_batch(
         raised.extend({by: key, "warning": category, "message": message} for category, message in caught)
         if error is not None:
             errors.append({by: key, "error": error[0], "message": error[1]})
+            continue
+        if len(table) == 0:  # counted, not silently missing from the table
+            error = AnalysisError("the analysis returned a table without rows", parameter="analysis",
+                                  found=f"{by} {key!r}")
+            errors.append({by: key, "error": type(error).__name__, "message": str(error)})
             continue
         block = table.copy()
         if by in block.columns:  # the analysis named the account itself: keep one column
