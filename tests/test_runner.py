@@ -117,6 +117,10 @@ def test_rerun_on_unchanged_data_gives_an_identical_record(three_runs):
     assert first["run_id"] != second["run_id"]
     assert _stable(first) == _stable(second)
     assert first["since_last"] is None
+    # a first run says where it looked for earlier ones (another --reports folder is not seen)
+    registry = Path("reports") / "mini" / "registry.jsonl"
+    assert f"First run of this experiment in {registry}: nothing to compare with" in "\n".join(
+        runner._describe(first, registry))
     change = second["since_last"]
     assert change["previous_run"] == first["run_id"]
     assert change["reproduced"] is True and change["same_numbers"] is True

@@ -356,7 +356,7 @@ def _fmt_lift(value: Any) -> str:
     return "n/a" if value is None else f"{value * 100:+.1f}%"
 
 
-def _describe(record: dict[str, Any]) -> list[str]:
+def _describe(record: dict[str, Any], registry: Path | None = None) -> list[str]:
     lines = [f"Experiment {record['experiment']!r}, run {record['run_id']}"]
     for row in record["result"]["table"]:
         ci = (f" (CI {_fmt_lift(row.get('ci_low'))} to {_fmt_lift(row.get('ci_high'))})"
@@ -369,7 +369,9 @@ def _describe(record: dict[str, Any]) -> list[str]:
                      + ", ".join(record["fixed_by_notebook"]))
     change = record["since_last"]
     if change is None:
-        lines.append("  First run of this experiment: nothing to compare with.")
+        where = f" in {registry}" if registry is not None else ""
+        lines.append(f"  First run of this experiment{where}: nothing to compare with (runs registered "
+                     "under another --reports folder are not seen).")
         return lines
     lines.append(f"  Since run {change['previous_run']}:")
     what = []
@@ -664,7 +666,7 @@ def run(spec_path: str | os.PathLike, *, reports: str | os.PathLike = "reports",
     with open(registry_path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
     if echo:
-        print("\n".join(_describe(record)))
+        print("\n".join(_describe(record, registry_path)))
         print(f"  Written to {run_dir}")
     if record["since_last"] and record["since_last"]["reproduced"] is False:
         what = ("analysed a different number of rows"
