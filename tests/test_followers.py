@@ -294,7 +294,7 @@ def test_elasticity_over_posts_refuses_several_accounts_pooled_into_one_series()
     # two accounts' posts sorted by time are no one account's history; level='account' compares them
     posts = pd.concat([simulate_profile(days=60, seed=s, followers_start=f, account=a).posts
                        for s, f, a in ((1, 1000, "small"), (2, 100_000, "large"))])
-    with pytest.raises(AnalysisError, match="posts hold several accounts") as err:
+    with pytest.raises(AnalysisError, match="hold several accounts") as err:
         fl.elasticity(posts)
     assert err.value.parameter == "level" and err.value.found == ["large", "small"]
     assert fl.elasticity(posts[posts["account"] == "small"]).table.loc[0, "n_baseline"] > 0
@@ -392,9 +392,22 @@ def test_a_missing_day_of_flows_is_unknown_not_a_purge():
     day = pd.Timestamp("2024-02-20", tz="UTC")  # day 50
     changes = fl.daily_changes(na_day).set_index("date")
     assert np.isnan(changes.loc[day, "change"]) and np.isnan(changes.loc[day, "robust_z"])
-    # the day after a dropped row: its flows are one day's, not the change over the two days
+    # the day after a dropped row: its flows are its own day's, known whatever the day before
     after = fl.daily_changes(dropped).set_index("date").loc[day + pd.Timedelta(days=1)]
-    assert after["gap_days"] == 2 and np.isnan(after["change"])
+    assert after["gap_days"] == 1 and after["change"] == flows.loc[51, "new_follows"] - flows.loc[51, "unfollows"]
+    assert day not in fl.daily_changes(dropped)["date"].tolist()
+
+
+def test_a_purge_the_day_after_a_missing_row_of_flows_is_found():
+    # seeded: as above, with 600 more unfollows on day 60; the export left out day 59. Day 60's
+    # flows are its own, so the purge is found as on the full history (truth: -600 + noise)
+    rng = np.random.default_rng(2)
+    flows = _history([None] * 90, new_follows=rng.poisson(60, 90), unfollows=rng.poisson(10, 90))
+    flows.loc[60, "unfollows"] += 600
+    for history in (flows, flows.drop(index=59)):
+        events = fl.detect_events(history)
+        assert len(events) == 1 and events["kind"].iloc[0] == "purge"
+        assert events["date"].iloc[0] == pd.Timestamp("2024-03-01", tz="UTC")
 
 
 def test_elasticity_keeps_one_handles_platforms_apart():
@@ -416,6 +429,14 @@ def test_elasticity_keeps_one_handles_platforms_apart():
     for name in ("x", "instagram"):
         row = fl.elasticity(posts[posts["platform"] == name], metric="likes").table.iloc[0]
         assert row["elasticity_ci_low"] <= 0 <= row["elasticity_ci_high"]
+    # a platform whose posts carry no follower count is left out anyway: one series remains, the
+    # x posts' own
+    no_audience = posts.assign(followers=posts["followers"].where(posts["platform"] == "x"))
+    columns = ["elasticity", "elasticity_ci_low", "elasticity_ci_high", "p_value", "n_treatment"]
+    alone = fl.elasticity(posts[posts["platform"] == "x"], metric="likes").table
+    left = fl.elasticity(no_audience, metric="likes").table
+    pd.testing.assert_frame_equal(left[columns], alone[columns])
+    assert left["n_posts_left_out"].iloc[0] == 100  # the instagram posts, counted
     # by account, the two platforms are two observations, not one account's mean
     two = pd.concat([posts, posts.assign(account="you", followers=posts["followers"] * 3)])
     assert fl.elasticity(two, metric="likes", level="account").table.loc[0, "n_baseline"] == 4

@@ -293,9 +293,10 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
     would with a mean and SD). The days' changes are taken as independent, so a weekly history is
     judged on the same scale as a daily one.
 
-    Without follower counts, a day's change is its net flow ``new_follows - unfollows``. A day
-    missing either flow, or the row of the day before, has an unknown change: ``change`` and
-    ``robust_z`` are NaN there (never 0), and the baseline and scale leave it out.
+    Without follower counts, each row's change is its own day's net flow ``new_follows -
+    unfollows`` (``gap_days`` 1, whether or not the day before has a row). A day missing either
+    flow has an unknown change: ``change`` and ``robust_z`` are NaN there (never 0), and the
+    baseline and scale leave it out; a day without a row is simply not in the table.
 
     ``robust_z = (change - baseline * gap) / (scale * sqrt(gap))``.
     """
@@ -310,10 +311,15 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
             rows, level = rows.loc[~np.isnan(level)], level[~np.isnan(level)]
         if len(rows) < 2:
             continue
-        gap = np.diff(rows["date"].to_numpy()).astype("timedelta64[D]").astype(float)
-        # a day's flows are its change since the day before; a day without them, or a missing day
-        # before it (gap > 1), leaves that change unknown: NaN, never 0
-        change = np.diff(level) if counts else np.where(gap == 1, level[1:], np.nan)
+        if counts:
+            gap = np.diff(rows["date"].to_numpy()).astype("timedelta64[D]").astype(float)
+            change, dates = np.diff(level), rows["date"].iloc[1:].to_numpy()
+            before, after = level[:-1], level[1:]
+        else:  # a row's flows are its own day's change, whether or not the day before has a row;
+            # a day without them is unknown: NaN, never 0
+            gap = np.ones(len(rows))
+            change, dates = level, rows["date"].to_numpy()
+            before = after = np.nan  # flows alone give changes, not follower counts
         per_day = change / gap
         s = pd.Series(per_day)
         baseline = s.rolling(window, center=True, min_periods=min(7, len(s))).median()
@@ -325,10 +331,9 @@ def daily_changes(followers: pd.DataFrame, *, window: int = 57) -> pd.DataFrame:
         part = pd.DataFrame({
             "account": account,
             "platform": platform,
-            "date": rows["date"].iloc[1:].to_numpy(),
-            # flows alone give changes, not follower counts
-            "followers_before": level[:-1] if counts else np.nan,
-            "followers_after": level[1:] if counts else np.nan,
+            "date": dates,
+            "followers_before": before,
+            "followers_after": after,
             "gap_days": gap,
             "change": change,
             "baseline": baseline.to_numpy(),
@@ -685,22 +690,25 @@ def elasticity(
     if maxlags is not None and not is_whole(maxlags, 0):
         raise AnalysisError("maxlags must be a whole number of posts, 0 or more, or None for the "
                             "default", parameter="maxlags", found=repr(maxlags))
-    if level == "post":
-        # one audience's posts in time order (SERIES): several accounts' posts, or one handle's on
-        # several platforms, are not one series
-        for column, what in (("account", "several accounts"),
-                             ("platform", "several platforms (each its own audience)")):
-            names = sorted(map(str, posts[column].dropna().unique())) if column in posts.columns else []
-            if len(names) > 1:
-                raise AnalysisError(f"level='post' follows one account's posts on one platform in time "
-                                    f"order, and posts hold {what}: pass one {column}'s posts "
-                                    "(toolkit.metrics.of_account) or compare them with level='account'",
-                                    parameter="level", found=names)
     posts = _ensure_metrics(posts, [metric])
     for column, parameter in ((metric, "metric"), (audience, "audience")):
         if column not in posts.columns:
             raise AnalysisError("no such column in posts", parameter=parameter, column=column,
                                 found=sorted(map(str, posts.columns)))
+    if level == "post":
+        # one audience's posts in time order (SERIES): several accounts' posts, or one handle's on
+        # several platforms, are not one series (posts without an audience count are left out
+        # below, so only the others decide)
+        counted = posts[posts[audience].notna()]
+        for column, what, how in (
+                ("account", "several accounts", "one account's posts (toolkit.metrics.of_account)"),
+                ("platform", "several platforms (each its own audience)",
+                 "one platform's posts (posts[posts['platform'] == ...])")):
+            names = sorted(map(str, counted[column].dropna().unique())) if column in counted.columns else []
+            if len(names) > 1:
+                raise AnalysisError(f"level='post' follows one account's posts on one platform in time "
+                                    f"order, and the posts with {audience} hold {what}: pass {how} "
+                                    "or compare them with level='account'", parameter="level", found=names)
     frame = pd.DataFrame({
         "y": pd.array(posts[metric], dtype="Float64").to_numpy(dtype=float, na_value=np.nan),
         "x": pd.array(posts[audience], dtype="Float64").to_numpy(dtype=float, na_value=np.nan),
