@@ -422,13 +422,33 @@ def test_negative_lifts_use_the_size_adjusted_critical_value():
 
 
 def test_text_names_the_largest_lift_simulated():
-    res = power(history=PLAIN, lifts=[0.05], weeks=[8], n_sims=50, seed=1, progress=False,
+    # with the lift grid, a plan that reaches no lift says up to which it looked
+    rare = History(posts_per_day=0.2, rate=0.001, dispersion=1.0, ar1=0.0, shock_sd=0.0,
+                   exposures=np.array([100.0]))
+    res = power(history=rare, lifts=[0.05], weeks=[1], n_sims=50, seed=1, progress=False)
+    assert res.mdl["min_detectable_lift"].isna().all()
+    assert "no lift up to +200% reaches 80% power within 1 weeks" in res.text
+    # without it (min_detectable=False, or a real method) only the requested lifts were
+    # simulated: the text gives what was found there, and no minimum detectable lift is drawn
+    # as a straight line from lift 0
+    for kwargs in (dict(min_detectable=False, n_sims=50), dict(method="welch", n_sims=10)):
+        res = power(history=PLAIN, lifts=[0.05], weeks=[8], seed=1, progress=False, **kwargs)
+        assert "after 8 weeks a lift of +5% was found in" in res.text and "200%" not in res.text
+        assert res.mdl["min_detectable_lift"].isna().all()
+
+
+def test_a_plan_without_the_lift_grid_answers_for_its_own_lifts_only():
+    # weeks_for and plan_length read the simulated cells of such a plan, not a line from lift 0
+    res = power(history=SHOCKY, lifts=[0.3], weeks=[4, 26], n_sims=200, seed=2, progress=False,
                 min_detectable=False)
-    assert "no lift up to +5% reaches 80% power" in res.text and "200%" not in res.text
-    # a real method simulates the requested lifts only, and the text gives what it found there
-    res = power(history=PLAIN, lifts=[0.05], weeks=[8], n_sims=10, seed=1, progress=False,
-                method="welch")
-    assert "after 8 weeks a lift of +5% was found in" in res.text and "200%" not in res.text
+    power_at = res.table.set_index("weeks")["power"]
+    assert power_at[4] < 0.8 <= power_at[26]  # the setting the checks below need
+    assert res.weeks_for(0.3) == 26
+    assert plan_length(res, 0.3, weeks=4)[1] == (
+        f"The schedule runs 4 weeks, as set: there +30% was found in {power_at[4]:.0%} of simulated "
+        "profiles, short of 80% power.")
+    with pytest.raises(AnalysisError, match=r"simulated only these lifts.*0\.28; simulated: \[0\.3\]"):
+        res.weeks_for(0.28)
 
 
 def test_wald_profiles_without_events_in_a_group_are_counted():
@@ -571,7 +591,8 @@ def test_noise_sensitivity_reruns_power_with_only_the_day_swings_changed():
 
 
 @pytest.mark.parametrize("kwargs, parameter", [(dict(milder=1.5), "milder"), (dict(milder=0), "milder"),
-                                              (dict(lifts=(0.1,)), "power_kwargs")])
+                                              (dict(lifts=(0.1,)), "power_kwargs"),
+                                              (dict(method="glm"), "method")])
 def test_noise_sensitivity_names_a_bad_argument(kwargs, parameter):
     from toolkit.design import History, noise_sensitivity
 

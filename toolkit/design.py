@@ -568,7 +568,9 @@ class PowerResult:
         ``power_closed_form`` the normal approximation where it applies (content lift without
         day shocks, else NaN).
     mdl
-        Per horizon: ``min_detectable_lift`` at ``target`` power (interpolated on a lift grid),
+        Per horizon: ``min_detectable_lift`` at ``target`` power (interpolated on the lift grid
+        of ``method="wald"``; NaN when only the requested lifts were simulated: a real method, or
+        ``min_detectable=False``),
         ``false_positive_rate`` (the unadjusted test's rejection rate with no true lift) and, for
         ``"wald"``, the ``critical_z`` used.
     history
@@ -588,8 +590,10 @@ class PowerResult:
         """The shortest planned horizon, in weeks, at which ``lift`` is detected with ``target``
         power; None if no horizon reaches it.
 
-        Read from :attr:`mdl`: the first horizon whose minimum detectable lift is at most ``lift``
-        (for lifts between the simulated ones, on the interpolated power curve).
+        With the fast method's lift grid, read from :attr:`mdl`: the first horizon whose minimum
+        detectable lift is at most ``lift`` (for lifts between the simulated ones, on the
+        interpolated power curve). A plan that simulated only its requested lifts (a real method,
+        or ``min_detectable=False``) answers for those lifts only, from their simulated power.
 
         >>> h = History(posts_per_day=2.0, rate=0.02, dispersion=5.0, ar1=0.5, shock_sd=0.15,
         ...             exposures=np.array([2000.0]))
@@ -603,8 +607,24 @@ class PowerResult:
                 or not math.isfinite(lift) or lift <= 0:
             raise AnalysisError("must be a relative lift above 0 (0.2 = +20%)", parameter="lift",
                                 found=repr(lift))
-        reached = self.mdl.loc[self.mdl["min_detectable_lift"] <= lift, "weeks"]
+        if self.details.get("grid", True):
+            reached = self.mdl.loc[self.mdl["min_detectable_lift"] <= lift, "weeks"]
+        else:
+            cells = self._cells(lift)
+            reached = cells.loc[cells["power"] >= self.target, "weeks"]
         return int(reached.min()) if len(reached) else None
+
+    def _cells(self, lift: float) -> pd.DataFrame:
+        """The simulated rows of ``lift`` (a plan without the lift grid answers for its own lifts only)."""
+        full = self.details["all_lifts"]
+        cells = full[np.isclose(full["lift"], lift)]
+        if cells.empty:
+            simulated = sorted(float(x) for x in full["lift"].unique() if x != 0)
+            raise AnalysisError("this plan simulated only these lifts (a real method, or "
+                                "min_detectable=False, has no lift grid to read others off): ask for "
+                                "one of them, or plan with the fast method", parameter="lift",
+                                found=f"{lift!r}; simulated: {simulated}")
+        return cells
 
     def chart(self):
         """Power against weeks, one line per lift (:func:`toolkit.charts.design.power_chart`)."""
@@ -659,6 +679,12 @@ def plan_length(plan: PowerResult, min_lift: float, weeks: int | None = None) ->
                                 "plan's)", parameter="weeks", found=repr(weeks))
         weeks = int(weeks)
         row = plan.mdl.loc[plan.mdl["weeks"] == weeks, "min_detectable_lift"]
+        if not row.empty and not plan.details.get("grid", True):
+            cells = plan._cells(min_lift)
+            found = float(cells.loc[cells["weeks"] == weeks, "power"].iloc[0])
+            enough = "enough" if found >= plan.target else "short of"
+            return weeks, (f"The schedule runs {weeks} weeks, as set: there +{min_lift:.0%} was found "
+                           f"in {found:.0%} of simulated profiles, {enough} {target}.")
         if row.empty or not math.isfinite(row.iloc[0]):
             there = ("the plan did not simulate that length" if row.empty
                      else f"no simulated lift reaches {target}")
@@ -724,6 +750,10 @@ def noise_sensitivity(history: History, *, analysis: str = "before_after",
     if any(k in power_kwargs for k in own):
         raise AnalysisError("noise_sensitivity sets these itself", parameter="power_kwargs",
                             found=sorted(k for k in power_kwargs if k in own))
+    if power_kwargs.get("method", "wald") != "wald":  # only the fast method has the lift grid
+        raise AnalysisError("noise_sensitivity reads the minimum detectable lift off the fast "
+                            "method's lift grid: leave method at 'wald'", parameter="method",
+                            found=power_kwargs["method"])
     if not all(is_whole(w, 1) for w in weeks):
         raise AnalysisError("weeks must be whole numbers of weeks, 1 or more", parameter="weeks",
                             found=list(weeks))
@@ -1005,14 +1035,17 @@ def power(
         bar.close()
     full = pd.DataFrame(rows, columns=list(POWER_COLUMNS))
     full = full.sort_values(["lift", "weeks"], kind="stable").reset_index(drop=True)
+    grid = fast and min_detectable  # a lift grid to read the minimum detectable lift off
     mdl = _mdl(full, weeks, target)
+    if not grid:  # a straight line between a few simulated lifts is too rough to state
+        mdl["min_detectable_lift"] = np.nan
     mdl["false_positive_rate"] = false_positive
     if fast:
         mdl["critical_z"] = crit
     requested = set(lifts)
     table = full[full["lift"].isin(requested)].sort_values(["lift", "weeks"]).reset_index(drop=True)
     text = _power_text(mdl, table, history, analysis, method, alpha, target, baseline_weeks, fast,
-                       max(run_lifts), n_sims)
+                       grid, max(run_lifts), n_sims)
     failed = pd.DataFrame(failed_rows, columns=["lift", "weeks", "failed", "reason"])
     if failed["failed"].sum() > 0:
         example = failed.loc[failed["failed"] > 0, "reason"].iloc[0]
@@ -1036,7 +1069,7 @@ def power(
     return PowerResult(table=table, mdl=mdl, history=history, alpha=alpha, target=target,
                        text=text, assumptions=assumptions,
                        details={"all_lifts": full, "baseline_weeks": baseline_weeks,
-                                "share": share, "seed": seed,
+                                "share": share, "seed": seed, "grid": grid,
                                 "failed": failed})
 
 
@@ -1148,7 +1181,7 @@ def _mdl(full: pd.DataFrame, weeks: list[int], target: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _power_text(mdl, table, history, analysis, method, alpha, target, baseline_weeks, fast,
+def _power_text(mdl, table, history, analysis, method, alpha, target, baseline_weeks, fast, grid,
                 largest_lift, n_sims) -> str:
     what = ("treated (e.g. personal) posts vs the rest" if analysis == "content_lift"
             else f"{baseline_weeks} weeks before vs the weeks after a change")
@@ -1156,9 +1189,9 @@ def _power_text(mdl, table, history, analysis, method, alpha, target, baseline_w
     unit = (history.exposure or "post").removesuffix("s")
     parts = [f"Comparing {what} on {history.metric} per {unit} "
              f"({method} test, alpha {alpha:g}, ~{history.posts_per_day * 7:.0f} posts a week):"]
-    if not fast:
-        # a real method simulates the requested lifts only: say what it found there, as its
-        # minimum detectable lift is a straight line between them (too rough to state)
+    if not grid:
+        # only the requested lifts were simulated (a real method, or min_detectable=False): say
+        # what was found there, as a straight line between them is too rough to state
         said = []
         for w in sorted({int(table["weeks"].min()), int(table["weeks"].max())}):
             cells = table[(table["weeks"] == w) & (table["lift"] != 0)]
@@ -1191,8 +1224,8 @@ def _power_text(mdl, table, history, analysis, method, alpha, target, baseline_w
     if any("day shocks set to zero" in note for note in history.notes):
         parts.append("The history had too few days with two or more posts to measure how whole days "
                      "swing together, so none are simulated: if the account's days do swing, these "
-                     "horizons are too short (noise_sensitivity cannot show it, as it only weakens "
-                     "the swings).")
+                     "horizons are too short (noise_sensitivity cannot show it: it scales the "
+                     "fitted swings, and there are none to scale).")
     if fast and n_sims < 200:
         parts.append(f"With {n_sims} simulations the size adjustment reads the no-lift profiles' "
                      f"{1 - alpha:.0%} point from few draws, so these figures are rough: use 500.")
