@@ -78,12 +78,15 @@ class BatchResult:
         ``by`` column of its own, holding the account it was run on, keeps just that one).
     errors
         One row per account that failed: ``by`` column, ``error`` (type) and ``message``; also
-        an account whose worker process died, one whose analysis returned a table without rows,
-        one whose table has a ``by`` column naming another account, and, last, one row
+        an account whose worker process died, one whose table has a ``by`` column naming
+        another account, and, last, one row
         with a missing ``by`` for the posts that have no account (not analysed; the message
         gives their number).
     texts
         Each account's plain-language summary (when the analysis returns a Result).
+    no_rows
+        The accounts whose analysis ran and returned a table without rows (no event found, say):
+        not failures, and in no row of ``table``, so they are listed here and in the summary.
     warnings
         One row per warning an account's analysis raised (each distinct warning once): ``by``
         column, ``warning`` (category) and ``message``; the account's numbers are unchanged.
@@ -94,6 +97,7 @@ class BatchResult:
     texts: dict[Hashable, str] = field(default_factory=dict)
     by: str = "account"
     warnings: pd.DataFrame | None = None
+    no_rows: list[Hashable] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.warnings is None:
@@ -102,9 +106,11 @@ class BatchResult:
     def _repr_html_(self) -> str:
         failed = int(self.errors[self.by].notna().sum())  # the row of posts with no account is no account
         warned = self.warnings[self.by].nunique()
-        parts = [f"<p>{self.table[self.by].nunique() if len(self.table) else 0} "
-                 f"{html.escape(self.by)}(s) analysed, {failed} failed"
-                 + (f", {warned} with warnings" if warned else "") + ".</p>",
+        analysed = (self.table[self.by].nunique() if len(self.table) else 0) + len(self.no_rows)
+        parts = [f"<p>{analysed} {html.escape(self.by)}(s) analysed, {failed} failed"
+                 + (f", {warned} with warnings" if warned else "")
+                 + (f"; {len(self.no_rows)} gave no rows ({html.escape(', '.join(map(str, self.no_rows)))})"
+                    if self.no_rows else "") + ".</p>",
                  self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)]
         if len(self.errors):
             parts.append(self.errors.to_html(index=False, border=0))
@@ -354,16 +360,16 @@ def run_batch(
 
     order = {key: i for i, (key, _) in enumerate(groups)}
     results.sort(key=lambda item: order[item[0]])
-    tables, errors, texts, raised = [], [], {}, []
+    tables, errors, texts, raised, no_rows = [], [], {}, [], []
     for key, table, text, error, caught in results:
         raised.extend({by: key, "warning": category, "message": message} for category, message in caught)
         if error is not None:
             errors.append({by: key, "error": error[0], "message": error[1]})
             continue
-        if len(table) == 0:  # counted, not silently missing from the table
-            error = AnalysisError("the analysis returned a table without rows", parameter="analysis",
-                                  found=f"{by} {key!r}")
-            errors.append({by: key, "error": type(error).__name__, "message": str(error)})
+        if len(table) == 0:  # an answer (no event found, say): listed, not silently missing
+            no_rows.append(key)
+            if text is not None:
+                texts[key] = text
             continue
         block = table.copy()
         if by in block.columns:  # the analysis named the account itself: keep one column
@@ -387,5 +393,5 @@ def run_batch(
         errors.append({by: pd.NA, "error": type(error).__name__, "message": str(error)})
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[by])
     return BatchResult(table=table, errors=pd.DataFrame(errors, columns=[by, "error", "message"]),
-                       texts=texts, by=by,
+                       texts=texts, by=by, no_rows=no_rows,
                        warnings=pd.DataFrame(raised, columns=[by, "warning", "message"]))
