@@ -232,3 +232,28 @@ def test_bad_arguments_of_label_functions_are_named(call, parameter):
     with pytest.raises(AnalysisError) as err:
         call(posts)
     assert err.value.parameter == parameter
+
+
+def test_ids_match_as_the_loader_reads_them_and_unmatched_labels_are_counted(tmp_path):
+    posts = pd.DataFrame({"post_id": ["1741805914695847937", "00123", "101"]})
+    path = tmp_path / "tags.csv"
+    # a trailing space is trimmed; 123 is not guessed to be 00123: it is counted as unmatched
+    path.write_text("post_id,content_label\n1741805914695847937 ,personal\n123,personal\n")
+    with pytest.warns(EngagementLabWarning, match=r"tags.csv: 1 of 2 label rows match no post.*'123'"):
+        out = attach_labels(posts, path)
+    assert out["content_label"].tolist() == ["personal", pd.NA, pd.NA]
+    # a float id (101.0) is the id 101, as a spreadsheet shows it
+    floats = pd.DataFrame({"post_id": [101.0, 102.0]})
+    tags = pd.DataFrame({"post_id": ["101", "102"], "content_label": ["personal", "brand"]})
+    assert attach_labels(floats, tags)["content_label"].tolist() == ["personal", "brand"]
+    # an id a spreadsheet cut to 6 digits cannot be matched back: an error naming file and row
+    path.write_text("post_id,content_label\n101,brand\n1.74173E+18,personal\n")
+    with pytest.raises(DataFormatError, match="scientific notation") as err:
+        attach_labels(posts, path)
+    assert err.value.file == str(path) and err.value.row == 3 and err.value.column == "post_id"
+    # hand labels match the same way
+    hand = tmp_path / "hand.csv"
+    append_label(hand, "101 ", "personal")
+    append_label(hand, "999", "not")
+    with pytest.warns(EngagementLabWarning, match="1 of 2 label rows match no post.*'999'"):
+        assert hand_label_column(floats, hand).tolist() == [True, pd.NA]

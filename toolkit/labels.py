@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning, is_fraction, is_number
+from toolkit.loading.parse import _SCI_ID
+from toolkit.loading.workbooks import cell_text
 
 __all__ = [
     "FEATURES",
@@ -285,13 +287,54 @@ def label_mask(posts: pd.DataFrame, label: str | tuple[str, Any]) -> pd.Series:
                         parameter="label", found=repr(label))
 
 
+def _id_text(values: pd.Series) -> pd.Series:
+    """Post ids as the text the loader keeps: trimmed, and a whole number stored as a float (``101.0``)
+    written as a spreadsheet shows it (``101``, :func:`toolkit.loading.workbooks.cell_text`).
+
+    >>> _id_text(pd.Series([" 17 ", 101.0, None])).tolist()
+    ['17', '101', <NA>]
+    """
+    text = ["" if pd.isna(v) else cell_text(v).strip() for v in values]
+    return pd.Series(pd.array([t or pd.NA for t in text], dtype="string"), index=values.index)
+
+
+def _matching_rows(posts: pd.DataFrame, table: pd.DataFrame, where: Path | None) -> np.ndarray:
+    """For each post, the position of the row of ``table`` that labels it (-1: none).
+
+    Ids are compared as :func:`_id_text` writes them, never guessed further (``123`` does not match
+    ``00123``). An id in scientific notation (``1.74173E+18``, a spreadsheet's doing) has lost digits
+    and is an error naming the row; label rows that match no post are counted in a warning.
+    """
+    keys = _id_text(table["post_id"])
+    sci = keys.str.fullmatch(_SCI_ID.pattern).fillna(False).to_numpy(dtype=bool)
+    if sci.any():
+        i = int(np.flatnonzero(sci)[0])
+        raise DataFormatError("post_id in scientific notation has lost its last digits and matches no post; "
+                              "export the ids as text", file=where, row=i + 2 if where is not None else None,
+                              column="post_id", found=repr(table["post_id"].iloc[i])
+                              + ("" if where is not None else f" at index {table.index[i]!r}"))
+    row_of = {key: i for i, key in enumerate(keys.tolist()) if key is not pd.NA}
+    found = np.array([-1 if key is pd.NA else row_of.get(key, -1) for key in _id_text(posts["post_id"]).tolist()],
+                     dtype=int)
+    unmatched = np.setdiff1d(np.arange(len(table)), found)
+    if len(unmatched):
+        shown = ", ".join(repr(str(v)) for v in table["post_id"].iloc[unmatched[:3]])
+        warnings.warn(EngagementLabWarning(
+            f"{where if where is not None else 'label table'}: {len(unmatched)} of {len(table)} label rows match "
+            f"no post and were left out (post_id {shown}{', ...' if len(unmatched) > 3 else ''})"), stacklevel=3)
+    return found
+
+
 def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, column: str = "content_label",
                   overwrite: bool = False) -> pd.DataFrame:
     """A copy of ``posts`` with ``column`` filled from a ``post_id,<column>`` table (e.g. a scheduling
     tool's tags, or ``data/sample/labels/<account>.csv``).
 
     Posts the table does not mention keep their value (NA stays NA). With ``overwrite=False`` an
-    existing non-missing value wins over the table.
+    existing non-missing value wins over the table. Ids are matched as the loader reads them (spaces
+    trimmed, ``101.0`` as ``101``) and never guessed further (``123`` is not ``00123``); an id in
+    scientific notation (``1.74173E+18``) has lost digits and is an error naming the row, and label
+    rows that match no post are counted in an :class:`~toolkit.errors.EngagementLabWarning`.
 
     >>> posts = pd.DataFrame({"post_id": pd.array(["1", "2", "3"], dtype="string"),
     ...                       "content_label": pd.array([None, None, "brand"], dtype="string")})
@@ -317,12 +360,10 @@ def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, col
     if "post_id" not in posts.columns:
         raise AnalysisError("posts need a post_id column to attach labels to", parameter="posts",
                             column="post_id", found=sorted(map(str, posts.columns)))
-    lookup = dict(zip(table["post_id"].astype(str), table[column]))
+    found = _matching_rows(posts, table, where)
+    labels = table[column].astype("string").to_numpy()
+    new = pd.Series(pd.array([labels[i] if i >= 0 else pd.NA for i in found], dtype="string"), index=posts.index)
     out = posts.copy()
-    ids = out["post_id"].astype("string").tolist()
-    values = [None if i is pd.NA else lookup.get(str(i)) for i in ids]
-    new = pd.Series(pd.array([pd.NA if v is None or pd.isna(v) else str(v) for v in values], dtype="string"),
-                    index=out.index)
     old = out[column].astype("string") if column in out.columns else pd.Series(pd.NA, index=out.index,
                                                                                   dtype="string")
     out[column] = new.where(new.notna(), old) if overwrite else old.where(old.notna(), new)
@@ -409,12 +450,18 @@ def load_hand_labels(path: str | Path) -> pd.DataFrame:
 
 
 def hand_label_column(posts: pd.DataFrame, labels: str | Path | pd.DataFrame) -> pd.Series:
-    """Hand labels aligned to ``posts`` as a boolean Series (personal True, not False, else NA)."""
-    table = load_hand_labels(labels) if not isinstance(labels, pd.DataFrame) else labels
-    lookup = dict(zip(table["post_id"].astype(str), table["label"].astype(str)))
-    ids = posts["post_id"].astype("string")
-    vals = [HAND_LABELS.get(lookup.get(str(i))) if i is not pd.NA else None for i in ids]
-    return pd.Series(pd.array([pd.NA if v is None else v for v in vals], dtype="boolean"),
+    """Hand labels aligned to ``posts`` as a boolean Series (personal True, not False, else NA).
+
+    Ids match as :func:`attach_labels` matches them; hand labels of no post in ``posts`` are counted
+    in a warning.
+    """
+    if isinstance(labels, pd.DataFrame):
+        table, where = labels, None
+    else:
+        table, where = load_hand_labels(labels), Path(labels)
+    found = _matching_rows(posts, table, where)
+    values = [HAND_LABELS.get(v) for v in table["label"].astype(str)]
+    return pd.Series(pd.array([pd.NA if i < 0 or values[i] is None else values[i] for i in found], dtype="boolean"),
                      index=posts.index, name="hand")
 
 
