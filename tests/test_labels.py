@@ -257,3 +257,25 @@ def test_ids_match_as_the_loader_reads_them_and_unmatched_labels_are_counted(tmp
     append_label(hand, "999", "not")
     with pytest.warns(EngagementLabWarning, match="1 of 2 label rows match no post.*'999'"):
         assert hand_label_column(floats, hand).tolist() == [True, pd.NA]
+
+
+def test_labels_are_joined_by_post_id_or_index_never_by_row_position():
+    posts = pd.DataFrame({"post_id": ["1", "2", "3"],
+                          "text": ["Shop our sale now", "My kids and I at home. How was your day?", "Order today"]})
+    heuristic = label_personal(posts)
+    resorted = posts.sort_values("text").reset_index(drop=True)  # "My kids" first, then "Order", "Shop"
+    out = combine_labels(resorted, heuristic=heuristic)
+    assert out["personal"].tolist() == [True, False, False]
+    assert out["post_id"].tolist() == ["2", "3", "1"]
+    # identical labels agree on every post, whatever the index of one and a list for the other
+    ag = agreement(pd.Series([True, False, True, False], index=[0, 2, 4, 6]), [True, False, True, False])
+    assert (ag.n, ag.observed) == (4, 1.0)
+    with pytest.raises(AnalysisError, match="same posts"):
+        agreement(pd.Series([True, False], index=[5, 6]), pd.Series([True, False]))
+    # without post_id, labels are matched by the posts' index, and refused when it is not theirs
+    sorted_only = posts.sort_values("text")
+    assert (combine_labels(sorted_only, heuristic=heuristic.drop(columns="post_id"))["personal"].tolist()
+            == [True, False, False])
+    with pytest.raises(AnalysisError, match="labels of other posts") as err:
+        combine_labels(resorted, heuristic=heuristic.drop(columns="post_id").set_axis([7, 8, 9]))
+    assert err.value.parameter == "heuristic"

@@ -465,6 +465,26 @@ def hand_label_column(posts: pd.DataFrame, labels: str | Path | pd.DataFrame) ->
                      index=posts.index, name="hand")
 
 
+def _of_posts(posts: pd.DataFrame, frame: pd.DataFrame, column: str, parameter: str) -> pd.Series:
+    """``frame[column]`` for each of ``posts``: as it is when ``frame`` has the posts' index and ids,
+    else joined by ``post_id`` (a frame made before the posts were sorted or filtered), else by the
+    posts' index; labels that can be matched neither way are an error naming ``parameter``.
+    """
+    same_ids = "post_id" not in frame.columns or "post_id" not in posts.columns or (
+        frame["post_id"].astype("string").equals(posts["post_id"].astype("string")))
+    if frame.index.equals(posts.index) and same_ids:
+        return frame[column]
+    if "post_id" not in frame.columns or "post_id" not in posts.columns:
+        if frame.index.is_unique and posts.index.is_unique and posts.index.isin(frame.index).all():
+            return frame[column].reindex(posts.index)
+        raise AnalysisError("labels of other posts: give them with a post_id column, or with the posts' "
+                            "own index", parameter=parameter, found=f"columns {sorted(map(str, frame.columns))}")
+    found = _matching_rows(posts, frame, None)
+    values = frame[column].astype("boolean").to_numpy()
+    return pd.Series(pd.array([values[i] if i >= 0 else pd.NA for i in found], dtype="boolean"),
+                     index=posts.index)
+
+
 def combine_labels(posts: pd.DataFrame, *, label: str | tuple[str, Any] | None = None,
                    column: str | None = None, mapping: dict | None = None,
                    heuristic: bool | pd.DataFrame = False, hand: str | Path | pd.DataFrame | None = None,
@@ -474,7 +494,8 @@ def combine_labels(posts: pd.DataFrame, *, label: str | tuple[str, Any] | None =
 
     Each post takes its label from the first source in ``order`` that has one: ``"hand"`` (labels
     saved by the labelling widget), ``"column"`` (an existing column) and ``"heuristic"``
-    (:func:`label_personal`, or a frame it returned). Posts no source labels stay NA.
+    (:func:`label_personal`, or a frame it returned: joined by ``post_id`` when the posts were
+    sorted or filtered since). Posts no source labels stay NA.
 
     The column source is either ``label``, as the analyses take it (a boolean column, or
     ``(column, value)``: that value True, every other value False, see :func:`label_mask`), so
@@ -503,7 +524,7 @@ def combine_labels(posts: pd.DataFrame, *, label: str | tuple[str, Any] | None =
         sources["column"] = from_column(posts, column, mapping)
     if heuristic is not False and heuristic is not None:
         h = label_personal(posts, language=language) if heuristic is True else heuristic
-        sources["heuristic"] = h["personal"].reindex(posts.index)
+        sources["heuristic"] = _of_posts(posts, h, "personal", "heuristic")
     if not sources:
         raise AnalysisError("give at least one label source (hand, label or column, or heuristic)", parameter="order")
     label = pd.Series(pd.NA, index=posts.index, dtype="boolean")
@@ -593,9 +614,31 @@ def _boolean_labels(values: Any, parameter: str) -> pd.Series:
                             parameter=parameter, found=f"{values.dtype} values such as {shown}") from None
 
 
+def _same_posts(a: Any, b: Any) -> tuple[pd.Series, pd.Series]:
+    """Two labellings as boolean Series over the same posts: Series are aligned on their index (a
+    Series and a list by position), and labellings that share no post are an error.
+    """
+    series = isinstance(a, pd.Series) and isinstance(b, pd.Series)
+    a, b = _boolean_labels(a, "a"), _boolean_labels(b, "b")
+    if not series:
+        if len(a) != len(b):
+            raise AnalysisError("a and b must label the same posts: give as many labels in each, or two "
+                                "Series with the posts' index", parameter="b", found=f"{len(a)} and {len(b)} labels")
+        return a, b.set_axis(a.index)
+    if a.index.equals(b.index):
+        return a, b
+    if a.index.has_duplicates or b.index.has_duplicates or not a.index.isin(b.index).any():
+        raise AnalysisError("a and b must label the same posts: their indexes differ (keep the posts' "
+                            "index on both, e.g. from the same posts table)", parameter="b",
+                            found=f"indexes {list(a.index[:3])}... and {list(b.index[:3])}...")
+    return a, b.reindex(a.index)
+
+
 def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic", "hand"),
               level: float = 0.95) -> Agreement:
     """Confusion table and Cohen's kappa of two boolean labellings, over posts both labelled.
+
+    Two Series are matched on their index (the posts'); a list or array is taken in the other's order.
 
     Kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960); its interval uses the large-sample standard error
     sqrt(p_o (1 - p_o) / (n (1 - p_e)^2)).
@@ -610,8 +653,7 @@ def agreement(a: pd.Series, b: pd.Series, names: tuple[str, str] = ("heuristic",
 
     if not is_fraction(level):
         raise AnalysisError("level must be between 0 and 1 (0.95 for 95%)", parameter="level", found=level)
-    a = _boolean_labels(a, "a")
-    b = _boolean_labels(b, "b").reindex(a.index)
+    a, b = _same_posts(a, b)
     both = a.notna() & b.notna()
     x = a[both].astype(bool).to_numpy()
     y = b[both].astype(bool).to_numpy()
