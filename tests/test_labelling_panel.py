@@ -77,3 +77,12 @@ def test_static_outputs_are_the_labels(posts, tmp_path):
     panel = LabellingPanel(posts, tmp_path / "h.csv")
     panel.buttons["not"].click()
     assert panel.static_outputs()[0]["label"].tolist() == ["not"]
+
+
+def test_posts_of_two_accounts_sharing_an_id_are_refused_not_dropped(tmp_path):
+    from toolkit.errors import AnalysisError
+
+    posts = pd.DataFrame({"account": ["bakery", "bikes"], "post_id": ["7", "7"], "text": ["My cake", "My bike"]})
+    with pytest.raises(AnalysisError, match="several accounts") as err:
+        LabellingPanel(posts, tmp_path / "hand.csv")
+    assert err.value.column == "post_id"

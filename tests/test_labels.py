@@ -279,3 +279,22 @@ def test_labels_are_joined_by_post_id_or_index_never_by_row_position():
     with pytest.raises(AnalysisError, match="labels of other posts") as err:
         combine_labels(resorted, heuristic=heuristic.drop(columns="post_id").set_axis([7, 8, 9]))
     assert err.value.parameter == "heuristic"
+
+
+def test_labels_of_several_accounts_are_joined_on_account_and_post_id(tmp_path):
+    posts = pd.DataFrame({"account": ["bakery", "bikes", "bakery"], "post_id": ["7", "7", "8"]})
+    tags = pd.DataFrame({"account": ["bakery", "bikes"], "post_id": ["7", "7"],
+                         "content_label": ["personal", "brand"]})
+    assert attach_labels(posts, tags)["content_label"].tolist() == ["personal", "brand", pd.NA]
+    # without an account column, the shared id 7 cannot say whose label it is
+    with pytest.raises(DataFormatError, match="several accounts.*account column") as err:
+        attach_labels(posts, tags.drop(columns="account").iloc[:1])
+    assert err.value.column == "account"
+    hand = tmp_path / "hand.csv"
+    append_label(hand, "7", "personal")
+    with pytest.raises(DataFormatError, match="several accounts"):
+        hand_label_column(posts, hand)
+    # one account at a time is fine
+    assert hand_label_column(posts.iloc[[0, 2]], hand).tolist() == [True, pd.NA]
+    with pytest.raises(DataFormatError, match="twice in the label table for one account"):
+        attach_labels(posts, pd.concat([tags, tags.iloc[:1]]))

@@ -298,8 +298,26 @@ def _id_text(values: pd.Series) -> pd.Series:
     return pd.Series(pd.array([t or pd.NA for t in text], dtype="string"), index=values.index)
 
 
+def _shared_id(posts: pd.DataFrame) -> str | None:
+    """A post id that posts of two accounts share (None when each id is one account's).
+
+    >>> _shared_id(pd.DataFrame({"account": ["a", "b", "b"], "post_id": ["1", "1", "2"]}))
+    '1'
+    """
+    if "account" not in posts.columns:
+        return None
+    pairs = pd.DataFrame({"account": posts["account"].astype("string").str.strip(),
+                          "post_id": _id_text(posts["post_id"])}).dropna().drop_duplicates()
+    shared = pairs["post_id"][pairs["post_id"].duplicated()]
+    return None if shared.empty else str(shared.iloc[0])
+
+
 def _matching_rows(posts: pd.DataFrame, table: pd.DataFrame, where: Path | None) -> np.ndarray:
     """For each post, the position of the row of ``table`` that labels it (-1: none).
+
+    Rows are keyed by ``(account, post_id)`` when both tables have an account column, else by
+    ``post_id``, which must then name one post (an id shared by two accounts is an error asking for
+    an account column), and a key may appear once.
 
     Ids are compared as :func:`_id_text` writes them, never guessed further (``123`` does not match
     ``00123``). An id in scientific notation (``1.74173E+18``, a spreadsheet's doing) has lost digits
@@ -313,9 +331,24 @@ def _matching_rows(posts: pd.DataFrame, table: pd.DataFrame, where: Path | None)
                               "export the ids as text", file=where, row=i + 2 if where is not None else None,
                               column="post_id", found=repr(table["post_id"].iloc[i])
                               + ("" if where is not None else f" at index {table.index[i]!r}"))
+    post_keys = _id_text(posts["post_id"])
+    if "account" in table.columns and "account" in posts.columns:  # one key per (account, post_id)
+        keys = table["account"].astype("string").str.strip() + "\x1f" + keys
+        post_keys = posts["account"].astype("string").str.strip() + "\x1f" + post_keys
+    elif (shared := _shared_id(posts)) is not None:
+        raise DataFormatError("the same post_id belongs to posts of several accounts, so labels without "
+                              "an account column cannot say which: add an account column to the labels, "
+                              "or take one account's posts (toolkit.metrics.of_account)", file=where,
+                              column="account", found=f"post_id {shared!r}")
+    twice = (keys.duplicated() & keys.notna()).to_numpy()
+    if twice.any():
+        i = int(np.flatnonzero(twice)[0])
+        raise DataFormatError("post_id appears twice in the label table"
+                              + (" for one account" if "account" in table.columns else ""), file=where,
+                              row=i + 2 if where is not None else None, column="post_id",
+                              found=repr(table["post_id"].iloc[i]))
     row_of = {key: i for i, key in enumerate(keys.tolist()) if key is not pd.NA}
-    found = np.array([-1 if key is pd.NA else row_of.get(key, -1) for key in _id_text(posts["post_id"]).tolist()],
-                     dtype=int)
+    found = np.array([-1 if key is pd.NA else row_of.get(key, -1) for key in post_keys.tolist()], dtype=int)
     unmatched = np.setdiff1d(np.arange(len(table)), found)
     if len(unmatched):
         shown = ", ".join(repr(str(v)) for v in table["post_id"].iloc[unmatched[:3]])
@@ -328,7 +361,8 @@ def _matching_rows(posts: pd.DataFrame, table: pd.DataFrame, where: Path | None)
 def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, column: str = "content_label",
                   overwrite: bool = False) -> pd.DataFrame:
     """A copy of ``posts`` with ``column`` filled from a ``post_id,<column>`` table (e.g. a scheduling
-    tool's tags, or ``data/sample/labels/<account>.csv``).
+    tool's tags, or ``data/sample/labels/<account>.csv``), joined on ``(account, post_id)`` when the
+    table has an ``account`` column too (needed when the posts' ids repeat across accounts).
 
     Posts the table does not mention keep their value (NA stays NA). With ``overwrite=False`` an
     existing non-missing value wins over the table. Ids are matched as the loader reads them (spaces
@@ -353,10 +387,6 @@ def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, col
         if c not in table.columns:
             raise DataFormatError("label table needs columns post_id and the label column", file=where,
                                   column=c, found=list(table.columns))
-    if table["post_id"].duplicated().any():
-        dup = table.loc[table["post_id"].duplicated(), "post_id"].iloc[0]
-        raise DataFormatError("post_id appears twice in the label table", file=where, column="post_id",
-                              found=dup)
     if "post_id" not in posts.columns:
         raise AnalysisError("posts need a post_id column to attach labels to", parameter="posts",
                             column="post_id", found=sorted(map(str, posts.columns)))

@@ -25,7 +25,7 @@ import pandas as pd
 import traitlets
 
 from toolkit.errors import AnalysisError
-from toolkit.labels import append_label, label_personal, load_hand_labels
+from toolkit.labels import _shared_id, append_label, label_personal, load_hand_labels
 
 __all__ = ["LabellingPanel", "KeyCatcher", "SHORTCUTS", "DEFAULT_PATH"]
 
@@ -66,7 +66,7 @@ class LabellingPanel:
     Parameters
     ----------
     posts
-        Posts with ``post_id`` and ``text``.
+        Posts with ``post_id`` and ``text``, each id one account's (labels are kept by ``post_id``).
     path
         The CSV of hand labels (created if missing; labels already in it are reloaded and those posts
         are not shown again).
@@ -86,6 +86,11 @@ class LabellingPanel:
         self.path = Path(path)
         ids = posts["post_id"].astype("string")
         keep = ids.notna().to_numpy()
+        shared = _shared_id(posts)
+        if shared is not None:  # hand labels are kept by post_id alone
+            raise AnalysisError("the same post_id belongs to posts of several accounts: label one account's "
+                                "posts at a time (toolkit.metrics.of_account)", parameter="posts",
+                                column="post_id", found=shared)
         frame = posts.loc[keep].drop_duplicates("post_id")
         order = np.random.default_rng(seed).permutation(len(frame))
         if n is not None:
