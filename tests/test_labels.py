@@ -298,3 +298,19 @@ def test_labels_of_several_accounts_are_joined_on_account_and_post_id(tmp_path):
     assert hand_label_column(posts.iloc[[0, 2]], hand).tolist() == [True, pd.NA]
     with pytest.raises(DataFormatError, match="twice in the label table for one account"):
         attach_labels(posts, pd.concat([tags, tags.iloc[:1]]))
+
+
+def test_links_are_links_with_or_without_a_scheme_and_their_words_never_count():
+    texts = ["So proud of this loaf! Recipe: harborbakes.com/loaf",
+             "So proud of this loaf! Recipe: https://harborbakes.com/loaf",
+             "New loaf is here https://harborbakes.com/my-family-recipe",
+             "https://t.co/AbC?you=1",
+             "Fresh bread at bit.ly/x today",
+             "Visit www.harborbakes.com"]
+    out = label_personal(pd.DataFrame({"text": texts}))
+    assert not out["no_link"].any()  # every text carries a link
+    assert out.loc[0, "personal_score"] == out.loc[1, "personal_score"]  # with or without https://
+    assert out.loc[2, "features"] == "" and out.loc[3, "features"] == ""  # my-family, ?you= are the link's
+    assert not out["personal"].any()
+    # a full stop between two words is no link
+    assert label_personal(pd.DataFrame({"text": ["The end.Next day I baked"]})).loc[0, "no_link"]

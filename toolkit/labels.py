@@ -75,7 +75,7 @@ FEATURES = {
     "first_person": "speaks in the first person singular (I, me, my)",
     "personal_life": "uses personal-life vocabulary (family, feelings, free time, memories)",
     "question_to_audience": "asks the audience a question (a '?' and 'you'/'your')",
-    "no_link": "carries no link",
+    "no_link": "carries no link (with or without https://, e.g. bit.ly/x or shop.com)",
     "brand_vocabulary": "uses brand or promotion vocabulary (sale, offer, shop, order)",
 }
 #: feature -> points added to the score when it fires
@@ -89,7 +89,11 @@ HAND_LABELS = {"personal": True, "not": False, "skip": None}
 HAND_COLUMNS = ("post_id", "label", "labelled_at")
 
 _TOKEN = re.compile(r"[\w']+", re.UNICODE)
-_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+#: a link: with a scheme or www., or a bare domain with a path or a common ending (bit.ly/x, shop.com)
+_LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+"
+                   r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,}/\S*"
+                   r"|(?:com|org|net|io|co|ly|gl|me|app|shop|store|link|info|biz|blog|site|online|uk|de|fr|"
+                   r"es|it|nl|pt|br|eu|us|ca|au|in)\b\S*)", re.IGNORECASE)
 
 
 def _read_vocab(path: Path) -> tuple[str, ...]:
@@ -164,8 +168,10 @@ def label_personal(posts: pd.DataFrame, *, language: str = "en", threshold: int 
 
     Notes
     -----
-    Score = sum of :data:`WEIGHTS` of the features that fired. The heuristic is a starting point,
-    not ground truth: check it against a hand-labelled sample with :func:`agreement`.
+    Score = sum of :data:`WEIGHTS` of the features that fired. Links (``https://...``, ``www.``, a bare
+    domain such as ``bit.ly/x`` or ``shop.com``) are taken out of the text before words are matched, so
+    the words of a link's path or query never count. The heuristic is a starting point, not ground
+    truth: check it against a hand-labelled sample with :func:`agreement`.
 
     Examples
     --------
@@ -185,17 +191,18 @@ def label_personal(posts: pd.DataFrame, *, language: str = "en", threshold: int 
     matched = []
     missing = posts[text].isna().to_numpy()
     for i, value in enumerate(posts[text].astype("string").fillna("").tolist()):
-        lowered = value.lower().replace("\u2019", "'")
+        words = _LINK.sub(" ", value)  # a link's words (a path, a query) say nothing about the post
+        lowered = words.lower().replace("\u2019", "'")
         tokens = _TOKEN.findall(lowered)
         joined = " " + " ".join(tokens) + " "
         fp = _matches(tokens, joined, vocab["first_person"])
         pl = _matches(tokens, joined, vocab["personal"])
-        au = _matches(tokens, joined, vocab["audience"]) if "?" in value else []
+        au = _matches(tokens, joined, vocab["audience"]) if "?" in words else []
         br = _matches(tokens, joined, vocab["brand"])
         fired["first_person"][i] = bool(fp)
         fired["personal_life"][i] = bool(pl)
         fired["question_to_audience"][i] = bool(au)
-        fired["no_link"][i] = not _LINK.search(value) and not missing[i]
+        fired["no_link"][i] = words == value and not missing[i]
         fired["brand_vocabulary"][i] = bool(br)
         matched.append(", ".join(dict.fromkeys(fp + pl + au + br)))
     score = sum(WEIGHTS[f] * fired[f].astype(int) for f in FEATURES) if n else np.zeros(0, dtype=int)
