@@ -314,3 +314,12 @@ def test_links_are_links_with_or_without_a_scheme_and_their_words_never_count():
     assert not out["personal"].any()
     # a full stop between two words is no link
     assert label_personal(pd.DataFrame({"text": ["The end.Next day I baked"]})).loc[0, "no_link"]
+
+
+def test_values_that_differ_only_in_case_or_spaces_are_named_not_silently_the_rest():
+    posts = pd.DataFrame({"content_label": ["personal", "Personal ", "PERSONAL", "PERSONAL", "brand"]})
+    with pytest.warns(EngagementLabWarning, match="counted with the rest") as record:
+        mask = label_mask(posts, ("content_label", "personal"))
+    message = str(record[0].message)
+    assert "'Personal ' (1 post)" in message and "'PERSONAL' (2 posts)" in message and "brand" not in message
+    assert mask.tolist() == [True, False, False, False, False]  # still the rest, as asked, but said so

@@ -251,6 +251,20 @@ def from_column(posts: pd.DataFrame, column: str, mapping: dict[Any, bool | None
                      index=posts.index, name=column)
 
 
+def _warn_near_values(rest: pd.Series, column: str, values: list) -> None:
+    """Warn when values counted with the rest differ from a value under test only in case or spaces
+    (``"Personal "``, ``"PERSONAL"`` for ``"personal"``), naming each and how many posts hold it."""
+    wanted = {str(v).strip().casefold() for v in values}
+    counts = rest.astype("string").value_counts()
+    near = {v: n for v, n in counts.items() if v.strip().casefold() in wanted}
+    if near:
+        shown = ", ".join(f"{v!r} ({n} post{'s' if n > 1 else ''})" for v, n in near.items())
+        warnings.warn(EngagementLabWarning(
+            f"label column {column!r}: {shown} differ from {values if len(values) > 1 else values[0]!r} only in "
+            "case or spaces and are counted with the rest; correct them, or give them too as the value "
+            "under test"), stacklevel=3)
+
+
 def label_mask(posts: pd.DataFrame, label: str | tuple[str, Any]) -> pd.Series:
     """Which posts a ``label=`` argument marks as under test, as a nullable boolean Series.
 
@@ -258,7 +272,9 @@ def label_mask(posts: pd.DataFrame, label: str | tuple[str, Any]) -> pd.Series:
     boolean column (True = under test), or a ``(column, value)`` pair, where posts whose
     ``column`` holds ``value`` (or one of several values) are under test and posts holding any
     other value are the rest. Missing cells give NA (not labelled). A number given for a text
-    column matches its text, and the other way round (UCI ``Category`` 3 and ``"3"``).
+    column matches its text, and the other way round (UCI ``Category`` 3 and ``"3"``). Values that
+    differ from the one under test only in case or spaces (``"Personal "``) are counted with the rest
+    and named in an :class:`~toolkit.errors.EngagementLabWarning`.
 
     >>> posts = pd.DataFrame({"content_label": ["personal", "brand", "event", None]})
     >>> label_mask(posts, ("content_label", "personal")).tolist()
@@ -289,6 +305,7 @@ def label_mask(posts: pd.DataFrame, label: str | tuple[str, Any]) -> pd.Series:
             mask = col.astype("string").isin([str(v) for v in values])
         mask = pd.Series(mask.to_numpy(dtype=bool), index=posts.index, dtype="boolean")
         mask[col.isna().to_numpy()] = pd.NA
+        _warn_near_values(col[mask.eq(False).fillna(False).to_numpy(dtype=bool)], column, values)
         return mask
     raise AnalysisError("label must be a boolean column name or a (column, value) pair",
                         parameter="label", found=repr(label))
