@@ -89,6 +89,11 @@ def test_a_torn_last_line_is_ignored_but_other_damage_is_an_error(tmp_path):
     with pytest.raises(DataFormatError) as err:
         load_hand_labels(path)
     assert err.value.row == 3
+    # a complete last row with a mistyped label was not cut short: an error, not ignored
+    path.write_text("post_id,label,labelled_at\n1,personal,t\n2,Personal,2024-01-01T00:00:01+00:00\n")
+    with pytest.raises(DataFormatError, match="malformed hand-label row") as err:
+        load_hand_labels(path)
+    assert err.value.row == 3
     (tmp_path / "bad.csv").write_text("id,value\n")
     with pytest.raises(DataFormatError):
         load_hand_labels(tmp_path / "bad.csv")

@@ -468,10 +468,10 @@ def _is_torn(row: list[str]) -> bool:
 def load_hand_labels(path: str | Path) -> pd.DataFrame:
     """The hand labels saved at ``path``: one row per ``post_id`` (the latest label wins).
 
-    A missing file gives an empty table. A row cut short by a crash while it was being written (the
-    last line, or a line with fewer than three fields whose label is the start of a valid one, as
-    :func:`append_label` leaves it when it writes the next label) is ignored with a warning naming
-    the row; any other malformed row is an error naming the row.
+    A missing file gives an empty table. A row cut short by a crash while it was being written (a
+    post id alone, or with the start of a valid label, wherever :func:`append_label` left it) is
+    ignored with a warning naming the row; any other malformed row, the last one too (a complete row
+    with a mistyped label), is an error naming the row.
     """
     path = Path(path)
     empty = pd.DataFrame({c: pd.Series(dtype="string") for c in HAND_COLUMNS})
@@ -488,7 +488,7 @@ def load_hand_labels(path: str | Path) -> pd.DataFrame:
     for i, row in enumerate(body, start=2):
         if len(row) == 3 and row[1] in HAND_LABELS:
             good.append(row)
-        elif i == len(body) + 1 or _is_torn(row):
+        elif _is_torn(row):
             torn.append(i)
         else:
             raise DataFormatError("malformed hand-label row", file=path, row=i, found=row)
