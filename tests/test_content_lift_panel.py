@@ -79,3 +79,19 @@ def test_a_failed_run_says_why_and_no_longer_shows_the_previous_result(posts):
     panel.run_button.click()
     assert panel.result is None and panel.output.outputs == ()
     assert "at least one method" in panel.status.value
+
+
+def test_values_of_a_float_column_are_chosen_as_the_column_shows_them():
+    from toolkit.errors import EngagementLabError
+
+    posts = simulate_profile(days=60, seed=1).posts
+    posts["cat"] = posts["content_label"].eq("personal").map({True: 3.0, False: 1.0})
+    panel = ContentLiftPanel(posts, column="cat", values=(3,))  # was a TraitError
+    assert panel.value.value == ("3",)
+    assert panel._column_labels().tolist() == posts["content_label"].eq("personal").tolist()
+    with pytest.raises(EngagementLabError) as err:
+        ContentLiftPanel(posts, column="cat", values=(7,))
+    assert (err.value.parameter, err.value.column) == ("values", "cat")
+    with pytest.raises(EngagementLabError) as err:
+        ContentLiftPanel(posts, column="nope")
+    assert err.value.parameter == "column"

@@ -328,3 +328,20 @@ def test_values_that_differ_only_in_case_or_spaces_are_named_not_silently_the_re
     message = str(record[0].message)
     assert "'Personal ' (1 post)" in message and "'PERSONAL' (2 posts)" in message and "brand" not in message
     assert mask.tolist() == [True, False, False, False, False]  # still the rest, as asked, but said so
+
+
+def test_unreadable_label_files_and_posts_without_ids_are_named(tmp_path):
+    posts = pd.DataFrame({"post_id": ["1"], "text": ["My dog"]})
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("post_id,content_label\n1,caf\xe9\n".encode("latin-1"))  # UnicodeDecodeError
+    not_csv = tmp_path / "tags.csv"
+    not_csv.write_text("post_id,content_label\n1,personal\n2,brand,x,y\n")  # pandas' ParserError
+    for path in (latin, not_csv):
+        with pytest.raises(DataFormatError, match="expected a label table") as err:
+            attach_labels(posts, path)
+        assert err.value.file == str(path)
+    hand = tmp_path / "hand.csv"
+    append_label(hand, "1", "personal")
+    with pytest.raises(AnalysisError) as err:  # KeyError: 'post_id'
+        combine_labels(posts.drop(columns="post_id"), hand=hand)
+    assert (err.value.parameter, err.value.column) == ("posts", "post_id")

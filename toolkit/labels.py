@@ -47,7 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import AnalysisError, DataFormatError, EngagementLabWarning, is_fraction, is_number
+from toolkit.errors import (AnalysisError, DataFormatError, EngagementLabWarning, first_line, is_fraction,
+                            is_number)
 from toolkit.loading.parse import _SCI_ID
 from toolkit.loading.workbooks import cell_text
 
@@ -347,6 +348,9 @@ def _matching_rows(posts: pd.DataFrame, table: pd.DataFrame, where: Path | None)
     ``00123``). An id in scientific notation (``1.74173E+18``, a spreadsheet's doing) has lost digits
     and is an error naming the row; label rows that match no post are counted in a warning.
     """
+    if "post_id" not in posts.columns:
+        raise AnalysisError("posts need a post_id column to attach labels to", parameter="posts",
+                            column="post_id", found=sorted(map(str, posts.columns)))
     keys = _id_text(table["post_id"])
     sci = keys.str.fullmatch(_SCI_ID.pattern).fillna(False).to_numpy(dtype=bool)
     if sci.any():
@@ -406,14 +410,15 @@ def attach_labels(posts: pd.DataFrame, labels: str | Path | pd.DataFrame, *, col
         where = Path(labels)
         if not where.exists():
             raise DataFormatError("label file not found", file=where)
-        table = pd.read_csv(where, dtype=str, keep_default_na=False, na_values=[""])
+        try:
+            table = pd.read_csv(where, dtype=str, keep_default_na=False, na_values=[""])
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise DataFormatError("expected a label table: a UTF-8 CSV with a header row post_id,<label column>",
+                                  file=where, found=first_line(str(err))) from None
     for c in ("post_id", column):
         if c not in table.columns:
             raise DataFormatError("label table needs columns post_id and the label column", file=where,
                                   column=c, found=list(table.columns))
-    if "post_id" not in posts.columns:
-        raise AnalysisError("posts need a post_id column to attach labels to", parameter="posts",
-                            column="post_id", found=sorted(map(str, posts.columns)))
     found = _matching_rows(posts, table, where)
     labels = table[column].astype("string").to_numpy()
     new = pd.Series(pd.array([labels[i] if i >= 0 else pd.NA for i in found], dtype="string"), index=posts.index)

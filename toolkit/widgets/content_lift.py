@@ -39,6 +39,12 @@ _METRIC_CANDIDATES = ("engagements", "weighted_engagement", "likes", "comments",
                       "profile_visits", "follows")
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Label values as the panel shows and compares them: text, a whole number without ``.0``
+    (a float column's 3.0 is ``"3"``, as :func:`toolkit.labels.from_column` reads it)."""
+    return values.astype("string").str.replace(r"\.0$", "", regex=True)
+
+
 class ContentLiftPanel:
     """Widgets around :func:`toolkit.content_lift`.
 
@@ -70,6 +76,9 @@ class ContentLiftPanel:
                    and posts[c].nunique(dropna=True) <= 30 and posts[c].nunique(dropna=True) >= 2]
         if column is None:
             column = "content_label" if "content_label" in columns else (columns[0] if columns else None)
+        elif column not in columns:
+            raise EngagementLabError("expected a column of the posts with 2 to 30 values", parameter="column",
+                                     column=column, found=columns)
         self.source = w.Dropdown(options=[(v, k) for k, v in SOURCES.items()], value="column",
                                  description="Label from")
         self.column = w.Dropdown(options=columns, value=column, description="Column")
@@ -77,7 +86,12 @@ class ContentLiftPanel:
         self.column.observe(self._on_column, names="value")
         self._on_column(None)
         if values:
-            self.value.value = tuple(str(v) for v in values)
+            chosen = tuple(_as_text(pd.Series(list(values))))
+            missing = [v for v in chosen if v not in self.value.options]
+            if missing:
+                raise EngagementLabError("values not found in the label column", parameter="values",
+                                         column=column, found=f"{missing} (the column holds {list(self.value.options)})")
+            self.value.value = chosen
         elif "personal" in self.value.options:
             self.value.value = ("personal",)
         metrics = [m for m in _METRIC_CANDIDATES
@@ -108,7 +122,7 @@ class ContentLiftPanel:
         if col is None:
             self.value.options = []
             return
-        values = self.posts[col].dropna().astype(str).value_counts()
+        values = _as_text(self.posts[col]).value_counts()
         self.value.options = list(values.index)
 
     def _heuristic_labels(self) -> pd.Series:
@@ -121,7 +135,7 @@ class ContentLiftPanel:
         if col is None or not self.value.value:
             raise EngagementLabError("choose a column and the value(s) that mark the posts under test",
                                      parameter="column")
-        text = self.posts[col].astype("string")
+        text = _as_text(self.posts[col])
         out = text.isin(list(self.value.value)).astype("boolean")
         out[text.isna()] = pd.NA
         return out
