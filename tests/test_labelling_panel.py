@@ -86,3 +86,14 @@ def test_posts_of_two_accounts_sharing_an_id_are_refused_not_dropped(tmp_path):
     with pytest.raises(AnalysisError, match="several accounts") as err:
         LabellingPanel(posts, tmp_path / "hand.csv")
     assert err.value.column == "post_id"
+
+
+def test_features_are_those_of_the_post_shown_when_the_index_repeats(tmp_path):
+    # two exports concatenated without ignore_index: the index 0 names two posts
+    posts = pd.concat([pd.DataFrame({"post_id": ["a"], "text": ["Shop our sale https://x.com"]}),
+                       pd.DataFrame({"post_id": ["b"], "text": ["My kids and I at home. How are you?"]})])
+    panel = LabellingPanel(posts, tmp_path / "h.csv", show_features=True, seed=0)
+    scores = {"a": "score -3", "b": "score 6"}
+    for _ in range(2):
+        assert scores[panel.current] in panel.post_view.value
+        panel.buttons["skip"].click()

@@ -157,7 +157,8 @@ class LabellingPanel:
             for b in self.buttons.values():
                 b.disabled = True
             return
-        row = self.sample[self.sample["post_id"].astype(str) == self.current].iloc[0]
+        at = int(np.flatnonzero(self.sample["post_id"].astype(str).to_numpy() == self.current)[0])
+        row = self.sample.iloc[at]  # by position: the posts' index may repeat
         text = "" if pd.isna(row["text"]) else str(row["text"])
         meta = []
         for c in ("account", "published_at", "media_type"):
@@ -165,7 +166,7 @@ class LabellingPanel:
                 meta.append(f"{c}: {html.escape(str(row[c]))}")
         extra = ""
         if self.features is not None:
-            f = self.features.loc[row.name]
+            f = self.features.iloc[at]
             extra = (f"<p><small>heuristic: score {f['personal_score']}, fired: "
                      f"{html.escape(str(f['features']))}</small></p>")
         self.post_view.value = (
