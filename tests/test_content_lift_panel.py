@@ -95,3 +95,14 @@ def test_values_of_a_float_column_are_chosen_as_the_column_shows_them():
     with pytest.raises(EngagementLabError) as err:
         ContentLiftPanel(posts, column="nope")
     assert err.value.parameter == "column"
+
+
+def test_the_heuristic_speaks_the_language_asked_for(tmp_path):
+    from toolkit.widgets.labelling import LabellingPanel
+
+    posts = pd.DataFrame({"post_id": ["1", "2"], "text": ["Eu e minha família no fim de semana", "Promoção hoje"],
+                          "content_label": ["personal", "brand"]})
+    assert ContentLiftPanel(posts, language="pt")._heuristic_labels().tolist() == [True, False]
+    assert ContentLiftPanel(posts)._heuristic_labels().tolist() == [False, False]  # English words only
+    panel = LabellingPanel(posts, tmp_path / "h.csv", show_features=True, language="pt")
+    assert panel.features["personal"].tolist() == [True, False]

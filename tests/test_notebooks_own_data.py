@@ -126,3 +126,18 @@ def test_notebook_04_plans_on_the_recent_weeks_of_data_from_another_year(tmp_pat
     spec = load_spec(tmp_path / "design" / "personal_schedule.toml")
     passed = runner._passed(spec)
     assert passed["DATA"] == [str(UCI)] and passed["LABEL_VALUE"] == "personal"
+
+
+def _calls(name: str, function: str) -> list[str]:
+    """The text of every call of ``function`` in the code cells of ``notebooks/<name>``."""
+    import re
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return re.findall(rf"{function}\((?:[^()]|\([^()]*\))*\)", code)
+
+
+def test_notebook_03_passes_its_language_to_the_heuristic_everywhere():
+    calls = _calls("03_personal_content_lift.ipynb", "label_personal") + _calls(
+        "03_personal_content_lift.ipynb", "ContentLiftPanel")
+    assert len(calls) == 2 and all("language=LANGUAGE" in c for c in calls), calls

@@ -59,15 +59,18 @@ class ContentLiftPanel:
         ``content_label`` = ``personal`` when present).
     n_resamples, seed
         Passed to :func:`toolkit.content_lift`.
+    language
+        The heuristic's vocabulary (:func:`toolkit.labels.label_personal`): ``en``, ``pt``, ...
     """
 
     def __init__(self, posts: pd.DataFrame, labels_path: str | Path | None = None, *,
                  column: str | None = None, values: tuple = (), n_resamples: int = 2000,
-                 seed: int = 0) -> None:
+                 seed: int = 0, language: str = "en") -> None:
         self.posts = posts
         self.labels_path = None if labels_path is None else Path(labels_path)
         self.n_resamples = n_resamples
         self.seed = seed
+        self.language = language
         self.result = None
         self.agreement = None
         self._heuristic: pd.Series | None = None
@@ -127,7 +130,7 @@ class ContentLiftPanel:
 
     def _heuristic_labels(self) -> pd.Series:
         if self._heuristic is None:
-            self._heuristic = label_personal(self.posts)["personal"]
+            self._heuristic = label_personal(self.posts, language=self.language)["personal"]
         return self._heuristic
 
     def _column_labels(self) -> pd.Series:

@@ -75,10 +75,12 @@ class LabellingPanel:
         comes back after a restart.
     show_features
         Show which heuristic features fired for the post (helps, but may anchor the labeller).
+    language
+        The heuristic's vocabulary (:func:`toolkit.labels.label_personal`): ``en``, ``pt``, ...
     """
 
     def __init__(self, posts: pd.DataFrame, path: str | Path = DEFAULT_PATH, *, n: int | None = None,
-                 seed: int = 0, show_features: bool = False) -> None:
+                 seed: int = 0, show_features: bool = False, language: str = "en") -> None:
         for column in ("post_id", "text"):
             if column not in posts.columns:
                 raise AnalysisError("posts for labelling need this column", column=column,
@@ -96,7 +98,7 @@ class LabellingPanel:
         if n is not None:
             order = order[: int(n)]
         self.sample = frame.iloc[order]
-        self.features = label_personal(self.sample) if show_features else None
+        self.features = label_personal(self.sample, language=language) if show_features else None
         self.buttons = {
             "personal": w.Button(description="Personal (P)", button_style="success", icon="user"),
             "not": w.Button(description="Not personal (N)", button_style="warning", icon="bullhorn"),
