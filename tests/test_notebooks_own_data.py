@@ -141,3 +141,12 @@ def test_notebook_03_passes_its_language_to_the_heuristic_everywhere():
     calls = _calls("03_personal_content_lift.ipynb", "label_personal") + _calls(
         "03_personal_content_lift.ipynb", "ContentLiftPanel")
     assert len(calls) == 2 and all("language=LANGUAGE" in c for c in calls), calls
+
+
+def test_notebook_03_runs_every_analysis_at_its_alpha_and_on_its_exposure():
+    calls = _calls("03_personal_content_lift.ipynb", "content_lift")
+    assert len(calls) == 6
+    assert all("level=1 - ALPHA" in c and "alpha=ALPHA" in c for c in calls), calls
+    assert all("exposure=EXPOSURE" in c for c in calls if "uci" not in c), calls  # the account's own posts
+    kappas = _calls("03_personal_content_lift.ipynb", "agreement")
+    assert len(kappas) == 2 and all("level=1 - ALPHA" in c for c in kappas), kappas
