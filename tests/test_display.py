@@ -380,12 +380,14 @@ def test_loading_registers_the_accounts_it_reads_even_from_files_without_rows(tm
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
     legacy = sample / "tweet_activity_metrics_harborbakes_20240101_20240331_en.csv"
     header = legacy.read_text(encoding="utf-8").splitlines()[0]
-    (tmp_path / "tweet_activity_metrics_quietcafe_20240101_20240331_en.csv").write_text(header + "\n")
-    shutil.copy(legacy, tmp_path / legacy.name)
-    log = tmp_path / "log.jsonl"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "tweet_activity_metrics_quietcafe_20240101_20240331_en.csv").write_text(header + "\n")
+    shutil.copy(legacy, exports / legacy.name)
+    log = tmp_path / "log.jsonl"  # outside the folder loaded
     monkeypatch.setenv(display.REDACT_LOG_ENV, str(log))
     display.setup("static", redact=True)
-    ds = toolkit.load(tmp_path, progress=False, cache=False)
+    ds = toolkit.load(exports, progress=False, cache=False)
     assert ds.report.set_index("account")["rows_loaded"].to_dict() == {"harborbakes": 239, "quietcafe": 0}
     logged = [json.loads(line) for line in log.read_text().splitlines()]
     assert {e["value"] for e in logged if e["kind"] == "account"} == {"harborbakes", "quietcafe"}
