@@ -106,3 +106,19 @@ def test_the_heuristic_speaks_the_language_asked_for(tmp_path):
     assert ContentLiftPanel(posts)._heuristic_labels().tolist() == [False, False]  # English words only
     panel = LabellingPanel(posts, tmp_path / "h.csv", show_features=True, language="pt")
     assert panel.features["personal"].tolist() == [True, False]
+
+
+def test_the_panel_tests_and_intervals_at_its_alpha(posts, tmp_path):
+    # notebook 03's ALPHA reaches the panel: 90% intervals and power at 0.10, the agreement's too
+    path = tmp_path / "hand.csv"
+    for pid, label in zip(posts["post_id"][:60], posts["content_label"][:60]):
+        append_label(path, pid, "personal" if label == "personal" else "not")
+    panel = ContentLiftPanel(posts, labels_path=path, n_resamples=200, alpha=0.1)
+    panel.methods.value = ("glm",)
+    panel.metrics.value = ("likes",)
+    panel.run_button.click()
+    assert panel.result.level == pytest.approx(0.9) and "90% CI" in panel.result.text
+    assert "alpha 0.1" in panel.result.text
+    assert "(90% CI" in panel.agreement.text
+    with pytest.raises(Exception, match="alpha"):
+        ContentLiftPanel(posts, alpha=1.5)

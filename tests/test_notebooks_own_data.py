@@ -150,3 +150,5 @@ def test_notebook_03_runs_every_analysis_at_its_alpha_and_on_its_exposure():
     assert all("exposure=EXPOSURE" in c for c in calls if "uci" not in c), calls  # the account's own posts
     kappas = _calls("03_personal_content_lift.ipynb", "agreement")
     assert len(kappas) == 2 and all("level=1 - ALPHA" in c for c in kappas), kappas
+    panels = _calls("03_personal_content_lift.ipynb", "ContentLiftPanel")
+    assert len(panels) == 1 and "alpha=ALPHA" in panels[0], panels

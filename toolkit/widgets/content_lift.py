@@ -23,7 +23,7 @@ import pandas as pd
 
 from toolkit.content_lift import METHODS, content_lift
 from toolkit.display import redrawn
-from toolkit.errors import EngagementLabError
+from toolkit.errors import AnalysisError, EngagementLabError, is_fraction
 from toolkit.labels import agreement, combine_labels, hand_label_column, label_personal
 
 __all__ = ["ContentLiftPanel", "SOURCES"]
@@ -61,11 +61,17 @@ class ContentLiftPanel:
         Passed to :func:`toolkit.content_lift`.
     language
         The heuristic's vocabulary (:func:`toolkit.labels.label_personal`): ``en``, ``pt``, ...
+    alpha
+        Significance level of the tests and power; intervals (and the agreement's) at ``1 - alpha``.
     """
 
     def __init__(self, posts: pd.DataFrame, labels_path: str | Path | None = None, *,
                  column: str | None = None, values: tuple = (), n_resamples: int = 2000,
-                 seed: int = 0, language: str = "en") -> None:
+                 seed: int = 0, language: str = "en", alpha: float = 0.05) -> None:
+        if not is_fraction(alpha):
+            raise AnalysisError("must be between 0 and 1 (0.05 for 95% intervals)", parameter="alpha",
+                                found=repr(alpha))
+        self.alpha = float(alpha)
         self.posts = posts
         self.labels_path = None if labels_path is None else Path(labels_path)
         self.n_resamples = n_resamples
@@ -184,7 +190,7 @@ class ContentLiftPanel:
             return
         other = self._column_labels() if self.source.value == "column" else self._heuristic_labels()
         name = "column" if self.source.value == "column" else "heuristic"
-        self.agreement = agreement(other, hand, names=(name, "hand"))
+        self.agreement = agreement(other, hand, names=(name, "hand"), level=1 - self.alpha)
         self.agreement_output.outputs = ()
         self.agreement_output.append_display_data(self.agreement)
 
@@ -195,7 +201,8 @@ class ContentLiftPanel:
             posts = self.labelled_posts()
             self.result = content_lift(posts, label=self.label_name, metric=list(self.metrics.value),
                                        exposure=self.exposure.value, method=list(self.methods.value),
-                                       n_resamples=self.n_resamples, seed=self.seed, adjust=self.adjust.value)
+                                       n_resamples=self.n_resamples, seed=self.seed, adjust=self.adjust.value,
+                                       alpha=self.alpha, level=1 - self.alpha)
             self._show_agreement()
         except EngagementLabError as exc:
             self._fail(str(exc))
