@@ -7,6 +7,7 @@ Data come from the seeded simulation toolkit.before_after._demo_posts (+25% plan
 from __future__ import annotations
 
 import datetime
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pytest
 from scipy import stats
 
 from toolkit.before_after import _demo_posts, before_after
-from toolkit.errors import AnalysisError, SpecError
+from toolkit.errors import AnalysisError, ConfoundWarning, SpecError
 
 CHANGE = "2024-07-01"
 
@@ -525,3 +526,86 @@ def test_a_control_value_whose_only_events_lack_followers_is_left_out_too(posts)
     r = before_after(mine, change=CHANGE, metric="likes", method="glm",
                      controls=["weekday", "media_type", "followers"], warn=False)
     assert "media type 'story'" in r.text and np.isfinite(r.table.loc[0, "lift"])
+
+
+def test_a_sparse_metric_gets_a_caution_for_counterfactual():
+    # seeded: about one follow a day (38% of days without one): counterfactual's daily
+    # log((y + 0.5) / e) follows the exposure there; likes (no day without) need no caution
+    from toolkit.simulate import simulate_profile
+
+    profile = simulate_profile(days=366, posts_per_day=2, change=CHANGE, change_lift=0.25, seed=900).posts
+    sparse = before_after(profile, change=CHANGE, metric="follows", method="counterfactual", warn=False)
+    assert sparse.details["fits"]["counterfactual"]["zero_days"] > 0.3
+    assert "follows is 0 on 38% of the days counterfactual models" in sparse.text
+    assert "prefer glm" in sparse.text
+    dense = before_after(profile, change=CHANGE, metric="likes", method="counterfactual", warn=False)
+    assert "prefer glm" not in dense.text
+
+
+@pytest.mark.parametrize("method", ["its", "counterfactual"])
+def test_a_metric_that_is_zero_after_the_change_is_named_by_every_method(posts, method):
+    # its and counterfactual said "fell 100%" with a cumulative effect of "-0"; glm named the cause
+    zero = posts.assign(likes=posts["likes"].where(posts["published_at"] < CHANGE, 0))
+    with pytest.raises(AnalysisError, match="no engagement among the posts after the change") as err:
+        before_after(zero, change=CHANGE, metric="likes", method=method, warn=False)
+    assert err.value.parameter == "metric"
+
+
+def test_excluded_days_do_not_read_as_a_change_in_posting_frequency(posts):
+    # three posts every day: dropping two weeks must not make the days around the change look
+    # half as busy (their posts are gone, and so are the days)
+    for exclude in (14, ("2024-06-17", "2024-06-30")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConfoundWarning)
+            result = before_after(posts, change=CHANGE, exclude=exclude)
+        assert "posting frequency changed" not in result.text
+
+
+@pytest.mark.parametrize("cell", ["n/a", "13/03/2024 09:00"])
+def test_publish_times_that_are_not_iso_text_are_named(posts, cell):
+    text = posts.assign(published_at=posts["published_at"].dt.strftime("%Y-%m-%d %H:%M"))
+    text.loc[5, "published_at"] = cell
+    with pytest.raises(AnalysisError, match="published_at must hold dates and times") as err:
+        before_after(text, change=CHANGE, warn=False)
+    assert err.value.column == "published_at" and cell in str(err.value)
+    assert before_after(text.drop(index=5), change=CHANGE, warn=False).table["lift"].notna().all()
+
+
+@pytest.mark.parametrize("change", ["Jul 2024", "2024-07"])
+def test_a_change_date_without_its_day_is_refused(posts, change):
+    with pytest.raises(AnalysisError, match="with its day") as err:
+        before_after(posts, change=change, warn=False)
+    assert err.value.parameter == "change"
+
+
+def test_the_simulator_plants_a_zoned_change_on_the_day_the_analysis_reads():
+    # both read "2024-02-01T00:00+02:00" as 1 February (the calendar day as written)
+    from toolkit.before_after import _parse_date
+    from toolkit.simulate import simulate_profile
+
+    zoned = "2024-02-01T00:00+02:00"
+    truth = simulate_profile(days=60, change=zoned, seed=1).truth["change"]
+    assert truth == pd.Timestamp("2024-02-01", tz="UTC") and _parse_date(zoned, "change") == pd.Timestamp("2024-02-01")
+
+
+def test_the_panel_reads_its_change_date_as_the_analysis_does(posts):
+    # "01/10/2024" is refused by before_after (which order?); the panel took it as 10 January
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    with pytest.raises(AnalysisError, match="01/10/2024") as err:
+        BeforeAfterPanel(posts, change="01/10/2024")
+    assert err.value.parameter == "change"
+    with pytest.raises(AnalysisError, match="not a time of day"):
+        BeforeAfterPanel(posts, change="2024-07-01 15:30")
+    assert BeforeAfterPanel(posts, change="1 July 2024").change.value == datetime.date(2024, 7, 1)
+
+
+def test_a_failed_panel_run_drops_the_previous_runs_warnings(posts):
+    from toolkit.widgets.before_after import BeforeAfterPanel
+
+    panel = BeforeAfterPanel(posts, change=CHANGE)
+    panel.warnings = ["a caution of an earlier run"]
+    panel.metric.value = "likes"
+    panel.change.value = datetime.date(2030, 1, 1)  # after the data: the run fails
+    panel.run()
+    assert panel.result is None and panel.warnings == []

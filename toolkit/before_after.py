@@ -77,6 +77,9 @@ MIN_POSTS = 20
 #: Fewest days with posts on each side of the change (its and counterfactual need a few weeks to
 #: see the weekly rhythm and the trend).
 MIN_DAYS = {"glm": 7, "did": 7, "its": 28, "counterfactual": 28}
+#: counterfactual models log((count + 0.5) / exposure) per day: when more than this share of its
+#: days count 0, that series follows the exposure rather than the rate (result text cautions)
+SPARSE_DAYS = 0.1
 #: Hour bands (UTC hours) used as a control.
 HOUR_BANDS = ((0, 6, "night"), (6, 12, "morning"), (12, 18, "afternoon"), (18, 24, "evening"))
 
@@ -278,8 +281,37 @@ def newey_west(X: np.ndarray, resid: np.ndarray, lag: int, adjust: bool = True,
 
 
 def _to_day(values: pd.Series) -> pd.Series:
-    ts = pd.to_datetime(values, utc=True)
+    """Each post's UTC day. Times given as text must be ISO 8601 (``2024-03-13 09:00``): other text
+    (``13/03/2024``, whose order pandas would guess, or ``n/a``) is an error naming the first."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        ts = pd.to_datetime(values, utc=True)
+    else:
+        try:
+            ts = pd.to_datetime(values, utc=True, format="ISO8601")
+        except (TypeError, ValueError):
+            parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+            bad = values.notna() & parsed.isna()
+            first = values[bad].iloc[0] if bad.any() else None
+            raise AnalysisError("published_at must hold dates and times (text as ISO 8601, such as "
+                                "'2024-03-13 09:00')", column="published_at",
+                                found=f"{first!r} ({int(bad.sum())} such posts)") from None
     return ts.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+
+
+def _without_day(text: str) -> bool:
+    """Whether a date written as text leaves out its day (``"Jul 2024"``, ``"2024-07"``), which
+    pandas would silently read as the 1st: parsed with two different default days, the two differ.
+
+    >>> _without_day("Jul 2024"), _without_day("2024-07"), _without_day("1 Jul 2024"), _without_day("2024-07-01")
+    (True, True, False, False)
+    """
+    from dateutil import parser
+
+    try:
+        first, later = (parser.parse(text, default=_dt.datetime(2000, 1, day)) for day in (1, 28))
+    except (ValueError, OverflowError):
+        return False  # not dateutil's to judge; pd.Timestamp's reading decides
+    return first.day != later.day
 
 
 def _parse_date(value: Any, parameter: str) -> pd.Timestamp:
@@ -295,6 +327,9 @@ def _parse_date(value: Any, parameter: str) -> pd.Timestamp:
     if ts is pd.NaT or pd.isna(ts):
         raise AnalysisError("expected a date such as '2024-07-01'", parameter=parameter,
                             found=repr(value))
+    if isinstance(value, str) and _without_day(value):
+        raise AnalysisError("expected a whole date, with its day, such as '2024-07-01'",
+                            parameter=parameter, found=repr(value))
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)  # the wall-clock date and time in the value's own zone
     if ts != ts.normalize():
@@ -908,6 +943,7 @@ def _its_design(weekly: pd.DataFrame, trend: bool = True) -> tuple[np.ndarray, l
 
 
 def _fit_its(d: _Data, controls: Sequence[str], lag: int | None) -> dict[str, Any]:
+    _check_engaged(d, d.frame["y"].to_numpy(float), d.frame["after"].to_numpy(), None, "its")
     weekly = _weekly(d)
     n_pre, n_post = int((~weekly["after"]).sum()), int(weekly["after"].sum())
     if n_pre < 4 or n_post < 4:
@@ -1002,6 +1038,7 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str],
                         control_daily: pd.DataFrame | None = None) -> dict[str, Any]:
     from statsmodels.tsa.statespace.structural import UnobservedComponents  # noqa: PLC0415
 
+    _check_engaged(d, d.frame["y"].to_numpy(float), d.frame["after"].to_numpy(), None, "counterfactual")
     daily = d.daily()
     start, end = daily.index.min(), daily.index.max()
     days = pd.date_range(start, end, freq="D")
@@ -1072,6 +1109,7 @@ def _fit_counterfactual(d: _Data, controls: Sequence[str],
     return {"row": row, "model": res, "path": path, "pointwise": pointwise, "resid": resid,
             "forecast_cov": Cok, "level_model": level_model, "level_lr": lr,
             "level_p_value": p_level, "models": fitted, "df": None, "y_after": y_after,
+            "zero_days": float((daily["y"] == 0).mean()),
             "band": (~pre[shown], (cf + corr)[shown], sd[shown]), "pointwise_log": (eff, sd_post[ok])}
 
 
@@ -1180,8 +1218,14 @@ def _confounds(d: _Data, days: int = 28) -> list[str]:
     out: list[str] = []
     if len(before) < 5 or len(after) < 5:
         return out
-    span_b = max((ch - before["day"].min()).days, 1)
-    span_a = max((after["day"].max() - ch).days + 1, 1)
+
+    def days_kept(first: pd.Timestamp, last: pd.Timestamp) -> int:
+        """Days from first to last, less those left out with exclude= (their posts are gone)."""
+        gone = sum(max((min(hi, last) - max(lo, first)).days + 1, 0) for lo, hi in d.excluded)
+        return max((last - first).days + 1 - gone, 1)
+
+    span_b = days_kept(before["day"].min(), ch - pd.Timedelta(days=1))
+    span_a = days_kept(ch, after["day"].max())
     fb, fa = len(before) / span_b, len(after) / span_a
     ratio = fa / fb
     # a Poisson test of equal posting rates, so that small samples do not warn by chance
@@ -1697,6 +1741,12 @@ def _result(d: _Data, fits: dict[str, dict[str, Any]], *, level: float, call: di
                      f"({format_pct(slope, 1)} per 30 days, p = {p_trend:.3g}).")
     for msg in confounds:
         texts.append(f"Caution: {msg}.")
+    zero_days = fits.get("counterfactual", {}).get("zero_days", 0.0)
+    if zero_days > SPARSE_DAYS:
+        texts.append(f"Caution: {d.metric} is 0 on {zero_days:.0%} of the days counterfactual models. Its "
+                     "daily log rate, log((count + 0.5) / exposure), then follows the exposure more than "
+                     "the rate, so its lift is biased and its interval unreliable: prefer glm for a "
+                     "metric this sparse.")
     if call["robust"] in ("week", "model"):
         weekly = diagnostics[diagnostics["check"] == "residual autocorrelation between weeks (lag 1)"]
         spells = weekly[weekly["p_value"] < 0.05]

@@ -355,8 +355,9 @@ def _utc_day(value: Any, parameter: str = "start") -> pd.Timestamp:
     ts = pd.Timestamp(value)
     if ts is pd.NaT:
         raise ValueError(value)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.floor("D")
+    # the calendar day as written, whatever its zone (as toolkit.before_after reads a change date)
+    ts = ts.tz_localize(None) if ts.tzinfo is not None else ts
+    return ts.floor("D").tz_localize("UTC")
 
 
 def _nb(rng: np.random.Generator, mean: np.ndarray, size: float) -> np.ndarray:

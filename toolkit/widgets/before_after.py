@@ -31,7 +31,7 @@ import warnings
 import ipywidgets as w
 import pandas as pd
 
-from toolkit.before_after import METHODS, before_after
+from toolkit.before_after import METHODS, _parse_date, before_after
 from toolkit.display import redrawn
 from toolkit.errors import AnalysisError, ConfoundWarning, EngagementLabError
 from toolkit.metrics import of_account
@@ -79,7 +79,8 @@ class BeforeAfterPanel:
         days = pd.to_datetime(posts["published_at"], utc=True).dt.tz_localize(None).dt.normalize()
         first, last = days.min(), days.max()
         span = max(int((last - first).days) + 1, 1)
-        start = pd.Timestamp(change) if change is not None else first + (last - first) / 2
+        # read as before_after reads it: 01/10/2024 is refused (which order?), a time of day too
+        start = _parse_date(change, "change") if change is not None else first + (last - first) / 2
         self.change = w.DatePicker(value=start.date(), description="Change on")
         shortest = min(7, span)  # a week, or all there is
         self.before = w.IntSlider(value=span, min=shortest, max=span, step=7, description="Days before",
@@ -124,7 +125,7 @@ class BeforeAfterPanel:
     def run(self) -> None:
         """Rerun :func:`toolkit.before_after` with the current choices and show the result in place."""
         if self.change.value is None or not self.method.value:
-            self.result = None
+            self.result, self.warnings = None, []
             self.status.value = "<span style='color:#b00'>choose a change date and a method</span>"
             self.output.outputs = ()  # no longer the previous choices' result
             return
@@ -141,7 +142,7 @@ class BeforeAfterPanel:
                                            control_account=self.control_account)
             self.warnings = [str(c.message) for c in caught if issubclass(c.category, ConfoundWarning)]
         except EngagementLabError as exc:
-            self.result = None
+            self.result, self.warnings = None, []  # the previous run's cautions are not this one's
             self.status.value = f"<span style='color:#b00'>{html.escape(str(exc), quote=False)}</span>"
             self.output.outputs = ()
             return
