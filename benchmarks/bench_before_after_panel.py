@@ -2,13 +2,14 @@
 
 Target (the panels' target of issue 4): a change shows its result in under 300 ms of work in the
 kernel, so the panel feels immediate. Measured on the sample data (one account, the 2024-10-01
-change, methods glm and its), with ``toolkit.display.setup("live")``: each change runs the
+change, methods glm and its, or those of ``--methods``), with ``toolkit.display.setup("live")``:
+each change (interval level, metric, change date) runs the
 panel's callback, which refits or (for the interval level) recomputes from the kept fits, and
 displays the result and its chart in the panel's output, as in JupyterLab.
 Baseline, measured in the same run: the same answer from scratch, i.e. ``toolkit.before_after``
 with the new choice, then the result and its chart formatted for display.
 
-    python benchmarks/bench_before_after_panel.py [--repeat 5]
+    python benchmarks/bench_before_after_panel.py [--repeat 5] [--methods glm,counterfactual]
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--methods", default="glm,its", help="the panel's methods, comma-separated")
     args = parser.parse_args(argv)
+    import datetime
 
     from IPython.core.formatters import DisplayFormatter
 
@@ -35,20 +38,21 @@ def main(argv: list[str] | None = None) -> int:
 
     display.setup("live")
     posts = toolkit.load(ROOT / "data" / "sample", progress=False).posts
-    account, change, methods = "harborbakes", "2024-10-01", ["glm", "its"]
+    account, change, methods = "harborbakes", "2024-10-01", args.methods.split(",")
     panel = BeforeAfterPanel(posts, change, account=account, method=methods)
     formatter = DisplayFormatter()
 
     def scratch(**choice):
-        settings = dict(metric=panel.metric.value, exposure=panel.exposure.value,
+        settings = dict(change=panel.change.value, metric=panel.metric.value, exposure=panel.exposure.value,
                         level=panel.level.value) | choice
-        result = toolkit.before_after(posts, change=change, account=account, method=methods,
-                                      **settings)
+        settings["change"] = settings["change"].isoformat()
+        result = toolkit.before_after(posts, account=account, method=methods, **settings)
         formatter.format(result)
         formatter.format(result.chart())
 
     # each change is undone by the next, so every repeat measures the same changes
-    changes = [("level", 0.9, 0.95, "level"), ("metric", "likes", "engagements", "metric")]
+    changes = [("level", 0.9, 0.95, "level"), ("metric", "likes", "engagements", "metric"),
+               ("change", datetime.date(2024, 10, 8), datetime.date(2024, 10, 1), "change")]
     rows = []
     for control, value, back, argument in changes:
         fast, slow = [], []
