@@ -108,6 +108,9 @@ def test_text_states_numbers_and_assumptions(result):
 def test_diagnostics_cover_autocorrelation_and_pretrend(result):
     d = result.diagnostics
     assert {"residual autocorrelation (lag 1)", "Ljung-Box, lags 1-7"} <= set(d["check"])
+    # its's residuals are weekly: its lags are weeks, the others' days
+    box = d[d["check"] == "Ljung-Box, lags 1-7"].set_index("method")["note"]
+    assert "week-to-week" in box["its"] and "day-to-day" in box["glm"]
     assert d["check"].str.startswith("pre-trend").any()
     # seeded data without a pre-trend: the check does not fire
     assert d.loc[d["check"].str.startswith("pre-trend"), "p_value"].iloc[0] > 0.05

@@ -1669,7 +1669,9 @@ def before_after(
                       "p_value": float("nan"),
                       "note": _lag1_note(m, robust)})
         diags.append({"method": m, "check": "Ljung-Box, lags 1-7", "statistic": q, "p_value": pq,
-                      "note": "small p: residual day-to-day structure left"})
+                      "note": ("small p: residual week-to-week structure left (its residuals are "
+                               "weekly, so the lags are weeks)" if m == "its"
+                               else "small p: residual day-to-day structure left")})
         if m in ("glm", "did"):
             rw, pw = _weekly_autocorrelation(out["resid"])
             diags.append({"method": m, "check": "residual autocorrelation between weeks (lag 1)",
